@@ -1,0 +1,60 @@
+# Improvement Journey. `make demo` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432
+export JOURNEY_ENV ?= development
+
+.PHONY: install system-deps demo test test-sqlite test-postgres lint bench docs clean
+
+install: $(INSTALLED) $(NODE_INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian packages the tests need: Chromium for the browser tests, poppler for PDF checks.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-dejavu-core poppler-utils >/dev/null; \
+	fi
+
+demo: install
+	$(BIN)/journey demo
+
+test: install system-deps lint test-sqlite test-postgres
+
+test-sqlite: install
+	@echo "== test suite on SQLite =="
+	DATABASE_URL= $(BIN)/pytest -q
+
+# A fresh database per run: pytest-django creates test_<name> and drops it afterwards.
+test-postgres: install
+	@echo "== test suite on PostgreSQL =="
+	$(BIN)/python scripts/require_postgres.py "$(PG_URL)/postgres"
+	DATABASE_URL="$(PG_URL)/journey_$$(date +%s)_$$$$" $(BIN)/pytest -q --create-db
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+docs: install
+	$(BIN)/journey measures docs > docs/measures.md
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

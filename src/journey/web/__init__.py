@@ -1,0 +1,1 @@
+"""The Django project: thin views over the engine, one app per concern."""

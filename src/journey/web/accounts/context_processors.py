@@ -1,0 +1,37 @@
+"""Navigation links shown to the signed-in user, by what their role may do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from journey.web.accounts.roles import Capability
+
+# (label, url name, capability). Apps add their entries here as they land.
+NAVIGATION: list[tuple[str, str, Capability]] = [
+    ("Dashboard", "plans:dashboard", Capability.VIEW_AGGREGATES),
+    ("Actions", "actions:list", Capability.VIEW_AGGREGATES),
+    ("Reports", "reports:index", Capability.BUILD_REPORTS),
+    ("Data loads", "casedata:loads", Capability.LOAD_DATA),
+    ("Plan", "plans:plan", Capability.CONFIGURE_PLAN),
+    ("Users", "accounts:users", Capability.MANAGE_USERS),
+    ("Audit log", "accounts:audit", Capability.VIEW_AUDIT_LOG),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    items = []
+    for label, name, capability in NAVIGATION:
+        if not user.can(capability):
+            continue
+        try:
+            href = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "href": href, "active": request.path.startswith(href)})
+    return {"navigation": items}
