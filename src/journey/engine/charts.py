@@ -1,0 +1,285 @@
+"""Charts for the dashboard, the measure pages and the board pack.
+
+Two kinds:
+
+* ``measure_chart_svg`` — a measure over time: the value line, the target (as steps
+  between milestones), the tolerance band and benchmark lines (statistical neighbours,
+  England) where known. Built with Altair and rendered to SVG by ``vl_convert``, so the
+  same picture goes into the browser, the PDF and the Word report. Every chart also gets
+  a plain-text description (``describe_measure_chart``) and is meant to be shown beside
+  its data table: colour is never the only carrier of meaning (lines differ by dash).
+* ``sparkline_svg`` — a tiny inline trend line for dashboard tables, hand-written SVG
+  with a ``<title>`` so screen readers get the numbers too.
+
+Pure: no Django, no database. Rendered SVG is cached per input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+__all__ = [
+    "ChartPoint",
+    "MeasureChart",
+    "describe_measure_chart",
+    "format_number",
+    "measure_chart_spec",
+    "measure_chart_svg",
+    "sparkline_svg",
+]
+
+# Colours with at least 3:1 contrast against white; each series also has its own dash.
+ACTUAL_COLOUR = "#1d70b8"
+TARGET_COLOUR = "#0b0c0c"
+BAND_COLOUR = "#cce2d8"
+BENCHMARK_STYLES: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("#d4351c", (2, 2)),
+    ("#4c2c92", (8, 3, 2, 3)),
+    ("#6f777b", (1, 3)),
+    ("#b58840", (10, 4)),
+)
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One month on a measure chart. ``label`` is the axis text (e.g. ``Jun-23``)."""
+
+    label: str
+    value: float | None = None
+    target: float | None = None
+    tolerance_low: float | None = None
+    tolerance_high: float | None = None
+
+
+@dataclass(frozen=True)
+class MeasureChart:
+    """Everything a measure chart shows; benchmarks are constant reference lines."""
+
+    title: str
+    unit: str
+    points: tuple[ChartPoint, ...]
+    benchmarks: Mapping[str, float] = field(default_factory=dict)
+    decimals: int = 1
+    width: int = 560
+    height: int = 260
+
+    def cache_key(self) -> str:
+        payload = json.dumps(
+            {
+                "t": self.title,
+                "u": self.unit,
+                "p": [
+                    (p.label, p.value, p.target, p.tolerance_low, p.tolerance_high)
+                    for p in self.points
+                ],
+                "b": sorted(self.benchmarks.items()),
+                "d": self.decimals,
+                "w": self.width,
+                "h": self.height,
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def format_number(value: float | None, decimals: int = 1, unit: str = "") -> str:
+    """``12.345`` → ``12.3``; counts keep no decimals; percentages get a ``%``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{max(decimals, 0)}f}"
+    if unit in {"percent", "%"}:
+        text += "%"
+    elif unit in {"currency", "£"}:
+        text = "£" + text
+    return text
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def measure_chart_spec(chart: MeasureChart) -> dict:
+    """The Vega-Lite specification of a measure chart (Altair builds it)."""
+    import altair as alt
+
+    order = [p.label for p in chart.points]
+    rows: list[dict] = []
+    band: list[dict] = []
+    for p in chart.points:
+        if _finite(p.value):
+            rows.append({"month": p.label, "value": p.value, "series": "Actual"})
+        if _finite(p.target):
+            rows.append({"month": p.label, "value": p.target, "series": "Target"})
+        if _finite(p.tolerance_low) and _finite(p.tolerance_high):
+            band.append({"month": p.label, "low": p.tolerance_low, "high": p.tolerance_high})
+    series_names = ["Actual", "Target"]
+    colours = [ACTUAL_COLOUR, TARGET_COLOUR]
+    dashes: list[list[int]] = [[1, 0], [6, 3]]
+    for index, (name, value) in enumerate(sorted(chart.benchmarks.items())):
+        if not _finite(value):
+            continue
+        colour, dash = BENCHMARK_STYLES[index % len(BENCHMARK_STYLES)]
+        series_names.append(name)
+        colours.append(colour)
+        dashes.append(list(dash))
+        rows.extend({"month": label, "value": value, "series": name} for label in order)
+
+    x = alt.X("month:O", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelOverlap=True))
+    y_title = {"percent": "%", "rate": "Rate per 10,000"}.get(chart.unit, chart.unit)
+    layers = []
+    if band:
+        layers.append(
+            alt.Chart(alt.Data(values=band))
+            .mark_area(color=BAND_COLOUR, opacity=0.7, interpolate="step-after")
+            .encode(x=x, y=alt.Y("low:Q", title=y_title), y2="high:Q")
+        )
+    lines = alt.Chart(alt.Data(values=rows)).encode(
+        x=x,
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+        color=alt.Color(
+            "series:N",
+            scale=alt.Scale(domain=series_names, range=colours),
+            legend=alt.Legend(title=None, orient="bottom", symbolType="stroke"),
+        ),
+        strokeDash=alt.StrokeDash(
+            "series:N", scale=alt.Scale(domain=series_names, range=dashes), legend=None
+        ),
+    )
+    layers.append(lines.mark_line(strokeWidth=2, interpolate="linear"))
+    layers.append(
+        lines.transform_filter(alt.datum.series == "Actual").mark_point(filled=True, size=36)
+    )
+    layered = alt.layer(*layers).properties(width=chart.width, height=chart.height)
+    spec = layered.to_dict()
+    spec["config"] = {
+        "font": "Arial, Helvetica, sans-serif",
+        "axis": {"labelFontSize": 12, "titleFontSize": 12},
+        "legend": {"labelFontSize": 12},
+        "view": {"stroke": None},
+    }
+    return spec
+
+
+_SVG_CACHE: OrderedDict[str, str] = OrderedDict()
+_SVG_CACHE_LOCK = threading.Lock()
+_SVG_CACHE_SIZE = 512
+_ARIA = re.compile(r'\s(?:role|aria-[a-z]+)="[^"]*"')
+
+
+def measure_chart_svg(chart: MeasureChart) -> str:
+    """The chart as an accessible SVG string (``role="img"`` with a title and description)."""
+    key = chart.cache_key()
+    with _SVG_CACHE_LOCK:
+        cached = _SVG_CACHE.get(key)
+        if cached is not None:
+            _SVG_CACHE.move_to_end(key)
+            return cached
+    import vl_convert as vlc
+
+    raw = vlc.vegalite_to_svg(measure_chart_spec(chart))
+    # The whole picture is one image with a text alternative; its parts carry no roles.
+    raw = _ARIA.sub("", raw)
+    ident = "chart-" + key[:12]
+    description = describe_measure_chart(chart)
+    raw = raw.replace(
+        "<svg ",
+        f'<svg role="img" aria-labelledby="{ident}-t {ident}-d" focusable="false" ',
+        1,
+    )
+    head_end = raw.index(">") + 1
+    svg = (
+        raw[:head_end]
+        + f'<title id="{ident}-t">{escape(chart.title)}</title>'
+        + f'<desc id="{ident}-d">{escape(description)}</desc>'
+        + raw[head_end:]
+    )
+    with _SVG_CACHE_LOCK:
+        _SVG_CACHE[key] = svg
+        while len(_SVG_CACHE) > _SVG_CACHE_SIZE:
+            _SVG_CACHE.popitem(last=False)
+    return svg
+
+
+def describe_measure_chart(chart: MeasureChart) -> str:
+    """A sentence or two saying what the chart shows, for people who cannot see it."""
+    shown = [p for p in chart.points if _finite(p.value)]
+    if not shown:
+        return f"{chart.title}: no values recorded for the months shown."
+    fmt = lambda v: format_number(v, chart.decimals, chart.unit)  # noqa: E731
+    first, last = shown[0], shown[-1]
+    parts = [
+        f"{chart.title}, {first.label} to {last.label}: "
+        f"from {fmt(first.value)} to {fmt(last.value)}."
+    ]
+    values = [p.value for p in shown if p.value is not None]
+    parts.append(f"Lowest {fmt(min(values))}, highest {fmt(max(values))}.")
+    if _finite(last.target):
+        target_text = f"Target in {last.label}: {fmt(last.target)}"
+        if _finite(last.tolerance_low) and _finite(last.tolerance_high):
+            target_text += f", tolerance {fmt(last.tolerance_low)} to {fmt(last.tolerance_high)}"
+        parts.append(target_text + ".")
+    for name, value in sorted(chart.benchmarks.items()):
+        if _finite(value):
+            parts.append(f"{name}: {fmt(value)}.")
+    return " ".join(parts)
+
+
+def sparkline_svg(
+    values: Sequence[float | None],
+    labels: Sequence[str] | None = None,
+    *,
+    title: str = "Trend",
+    decimals: int = 1,
+    unit: str = "",
+    width: int = 96,
+    height: int = 24,
+) -> str:
+    """A small trend line; gaps where a month has no value. Has a text alternative."""
+    labels = list(labels) if labels is not None else [str(i + 1) for i in range(len(values))]
+    points = [(i, v) for i, v in enumerate(values) if _finite(v)]
+    text = ", ".join(
+        f"{labels[i]} {format_number(v, decimals, unit)}" for i, v in points
+    ) or "no values"
+    alt_text = f"{title}: {text}"
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="journey-sparkline" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" focusable="false">'
+        f"<title>{escape(alt_text)}</title>"
+    )
+    if not points:
+        return head + "</svg>"
+    numbers = [float(v) for _, v in points if v is not None]
+    low, high = min(numbers), max(numbers)
+    span = high - low or 1.0
+    pad = 3.0
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        y = height - pad - (v - low) / span * (height - 2 * pad) if high != low else height / 2
+        return pad + i * step, y
+
+    segments: list[list[tuple[float, float]]] = []
+    previous = None
+    for i, v in points:
+        if previous is None or i != previous + 1:
+            segments.append([])
+        segments[-1].append(xy(i, float(v)))  # type: ignore[arg-type]
+        previous = i
+    body = ""
+    for segment in segments:
+        coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
+        body += (
+            f'<polyline fill="none" stroke="{ACTUAL_COLOUR}" stroke-width="1.5" '
+            f'points="{coords}"/>'
+        )
+    lx, ly = segments[-1][-1]
+    body += f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.5" fill="{ACTUAL_COLOUR}"/>'
+    return head + body + "</svg>"
