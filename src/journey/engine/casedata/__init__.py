@@ -1,0 +1,1 @@
+"""Child-level case data: the canonical schema, loaders, validation, snapshots, synthesis."""
