@@ -1,0 +1,363 @@
+"""Statistical process control (XmR charts) as NHS England's *Making Data Count* does it.
+
+Limits are the mean plus or minus 2.66 times the mean moving range of the baseline points;
+the special-cause rules, the variation icon and the assurance icon follow the NHSE
+"plot the dots" guidance and its reference implementation, NHS-R's NHSRplotthedots
+(moving ranges of 3.267 times the mean or more are screened out before the limits are set).
+Every icon has a plain-text label so the meaning never rests on colour alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+
+from journey.engine.stats.intervals import better_direction
+
+LIMIT_FACTOR = 2.66
+"""3 / d2 where d2 = 1.128 for moving ranges of two points: three-sigma process limits."""
+MOVING_RANGE_SCREEN = 3.267
+"""D4 for n = 2: a moving range this many times the mean is itself special cause."""
+
+
+class SpcError(ValueError):
+    """The series cannot support a chart; the message says which point or setting and why."""
+
+
+class Improvement(StrEnum):
+    """Which way is better for the measure on the chart."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    NEUTRAL = "neutral"
+
+    @classmethod
+    def from_polarity(cls, polarity: str | Enum | None) -> Improvement:
+        """The plan's polarity as an improvement direction (within range has none)."""
+        direction = better_direction(polarity)
+        if direction is None:
+            return cls.NEUTRAL
+        return cls.INCREASE if direction else cls.DECREASE
+
+
+class SpecialCause(StrEnum):
+    """Why a point is special cause, in the words of Making Data Count."""
+
+    OUTSIDE_LIMITS = "point outside the process limits"
+    SHIFT = "run of points on one side of the mean"
+    TREND = "run of points all rising or all falling"
+    TWO_OF_THREE = "two of three points close to a process limit"
+
+
+class Variation(StrEnum):
+    COMMON_CAUSE = "common cause"
+    IMPROVEMENT = "special cause - improvement"
+    CONCERN = "special cause - concern"
+    NEITHER = "special cause - neither improvement nor concern"
+
+
+class VariationIcon(StrEnum):
+    """The variation icon of the latest point, named by its plain-text label."""
+
+    COMMON_CAUSE = "Common cause variation: no significant change"
+    IMPROVING_HIGH = "Special cause variation: improving (higher)"
+    IMPROVING_LOW = "Special cause variation: improving (lower)"
+    CONCERNING_HIGH = "Special cause variation: concerning (higher)"
+    CONCERNING_LOW = "Special cause variation: concerning (lower)"
+    NEITHER_HIGH = "Special cause variation: higher (neither improving nor concerning)"
+    NEITHER_LOW = "Special cause variation: lower (neither improving nor concerning)"
+
+
+class AssuranceIcon(StrEnum):
+    """Whether the process, as it runs now, will meet the target."""
+
+    CONSISTENTLY_PASSING = (
+        "Consistently passing the target: it lies outside the limits on the good side"
+    )
+    CONSISTENTLY_FAILING = (
+        "Consistently failing the target: it lies outside the limits on the bad side"
+    )
+    HIT_AND_MISS = "Hit and miss: the target lies within the process limits"
+
+
+@dataclass(frozen=True)
+class SpcRules:
+    """The special-cause rules, configurable as the NHSE tool allows."""
+
+    shift_points: int = 7
+    trend_points: int = 6
+    two_of_three: bool = True
+    screen_moving_ranges: bool = True
+    recommended_points: int = 12
+    minimum_points: int = 2
+
+    def __post_init__(self) -> None:
+        if self.shift_points < 2 or self.trend_points < 3:
+            raise SpcError("a shift needs at least 2 points and a trend at least 3")
+        if self.minimum_points < 2:
+            raise SpcError("limits need at least 2 points, i.e. one moving range")
+
+
+@dataclass(frozen=True)
+class SpcPoint:
+    period: str
+    value: float
+    segment: int
+    in_baseline: bool
+    mean: float
+    lower_limit: float
+    upper_limit: float
+    lower_two_sigma: float
+    upper_two_sigma: float
+    special_causes: tuple[SpecialCause, ...]
+    variation: Variation
+    side: str | None
+    """"high" or "low" for special-cause points, else None."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the chart between recalculation points, with its own limits."""
+
+    number: int
+    first_period: str
+    last_period: str
+    baseline_points: int
+    mean: float
+    mean_moving_range: float
+    lower_limit: float
+    upper_limit: float
+
+
+@dataclass(frozen=True)
+class XmrChart:
+    points: tuple[SpcPoint, ...]
+    segments: tuple[Segment, ...]
+    improvement: Improvement
+    variation_icon: VariationIcon
+    assurance_icon: AssuranceIcon | None
+    target: float | None
+    rules: SpcRules
+    warnings: tuple[str, ...] = field(default=())
+
+
+def xmr(
+    values: Sequence[float],
+    periods: Sequence[str] | None = None,
+    improvement: Improvement | str = Improvement.INCREASE,
+    target: float | None = None,
+    baseline: int | None = None,
+    recalculate_at: Sequence[str] = (),
+    rules: SpcRules | None = None,
+) -> XmrChart:
+    """An XmR chart of ``values`` (oldest first).
+
+    ``baseline`` fixes each segment's limits on its first N points; ``recalculate_at`` names
+    the periods where the process is known to have changed and new limits begin.
+    """
+    rules = rules or SpcRules()
+    improvement = Improvement(improvement)
+    labels = (
+        [str(p) for p in periods]
+        if periods is not None
+        else [str(i + 1) for i in range(len(values))]
+    )
+    if len(labels) != len(values):
+        raise SpcError(f"{len(values)} values but {len(labels)} periods")
+    numbers = _checked_values(values, labels)
+    if baseline is not None and baseline < rules.minimum_points:
+        raise SpcError(
+            f"a baseline of {baseline} points is too short: at least {rules.minimum_points}"
+        )
+    starts = _segment_starts(labels, recalculate_at)
+
+    points: list[SpcPoint] = []
+    segments: list[Segment] = []
+    warnings: list[str] = []
+    for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(labels)], strict=True), 1):
+        segment, segment_points, warning = _chart_segment(
+            number, numbers[start:end], labels[start:end], baseline, improvement, rules
+        )
+        segments.append(segment)
+        points.extend(segment_points)
+        if warning:
+            warnings.append(warning)
+    return XmrChart(
+        points=tuple(points),
+        segments=tuple(segments),
+        improvement=improvement,
+        variation_icon=_variation_icon(points[-1], improvement),
+        assurance_icon=_assurance_icon(segments[-1], target, improvement),
+        target=target,
+        rules=rules,
+        warnings=tuple(warnings),
+    )
+
+
+def _checked_values(values: Sequence[float], labels: list[str]) -> list[float]:
+    numbers = []
+    for label, value in zip(labels, values, strict=True):
+        if value is None or not isinstance(value, int | float) or not math.isfinite(value):
+            raise SpcError(
+                f"period {label}: value {value!r} is not a number; SPC needs every point"
+            )
+        numbers.append(float(value))
+    return numbers
+
+
+def _segment_starts(labels: list[str], recalculate_at: Sequence[str]) -> list[int]:
+    starts = {0}
+    for period in recalculate_at:
+        if str(period) not in labels:
+            raise SpcError(f"recalculation point {period!r} is not one of the periods on the chart")
+        starts.add(labels.index(str(period)))
+    return sorted(starts)
+
+
+def _chart_segment(
+    number: int,
+    values: list[float],
+    labels: list[str],
+    baseline: int | None,
+    improvement: Improvement,
+    rules: SpcRules,
+) -> tuple[Segment, list[SpcPoint], str | None]:
+    fixed = values[: baseline or len(values)]
+    if len(fixed) < rules.minimum_points:
+        raise SpcError(
+            f"the segment starting {labels[0]} has {len(fixed)} point(s); process limits need at "
+            f"least {rules.minimum_points}"
+        )
+    warning = None
+    if len(fixed) < rules.recommended_points:
+        warning = (
+            f"the limits for the segment starting {labels[0]} rest on {len(fixed)} points; "
+            f"Making Data Count recommends at least {rules.recommended_points}, so treat them as provisional"
+        )
+    mean = math.fsum(fixed) / len(fixed)
+    moving_ranges = [abs(b - a) for a, b in zip(fixed, fixed[1:], strict=False)]
+    mean_moving_range = math.fsum(moving_ranges) / len(moving_ranges)
+    if rules.screen_moving_ranges:
+        kept = [r for r in moving_ranges if r < MOVING_RANGE_SCREEN * mean_moving_range]
+        mean_moving_range = math.fsum(kept) / len(kept)
+    sigma_span = LIMIT_FACTOR * mean_moving_range
+    lower, upper = mean - sigma_span, mean + sigma_span
+    lower_two, upper_two = mean - 2 * sigma_span / 3, mean + 2 * sigma_span / 3
+
+    relative = [_sign(v - mean) for v in values]
+    outside = [v > upper or v < lower for v in values]
+    close = [
+        not o and (v > upper_two or v < lower_two) for v, o in zip(values, outside, strict=True)
+    ]
+    causes: list[list[SpecialCause]] = [[] for _ in values]
+    trend_side: list[str | None] = [None] * len(values)
+    for i, is_outside in enumerate(outside):
+        if is_outside:
+            causes[i].append(SpecialCause.OUTSIDE_LIMITS)
+    for i in _runs(
+        relative, rules.shift_points, lambda window: window[0] != 0 and len(set(window)) == 1
+    ):
+        causes[i].append(SpecialCause.SHIFT)
+    steps = [_sign(b - a) for a, b in zip(values, values[1:], strict=False)]
+    for i in _runs(
+        steps, rules.trend_points - 1, lambda window: window[0] != 0 and len(set(window)) == 1
+    ):
+        for j in (i, i + 1):
+            if SpecialCause.TREND not in causes[j]:
+                causes[j].append(SpecialCause.TREND)
+                trend_side[j] = "high" if steps[i] > 0 else "low"
+    if rules.two_of_three:
+        for start in range(len(values) - 2):
+            window = range(start, start + 3)
+            same_side = relative[start] != 0 and len({relative[k] for k in window}) == 1
+            if same_side and sum(close[k] for k in window) >= 2:
+                for k in window:
+                    if close[k] and SpecialCause.TWO_OF_THREE not in causes[k]:
+                        causes[k].append(SpecialCause.TWO_OF_THREE)
+
+    points = []
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        side = _side(causes[i], relative[i], trend_side[i])
+        points.append(
+            SpcPoint(
+                period=label,
+                value=value,
+                segment=number,
+                in_baseline=i < len(fixed),
+                mean=mean,
+                lower_limit=lower,
+                upper_limit=upper,
+                lower_two_sigma=lower_two,
+                upper_two_sigma=upper_two,
+                special_causes=tuple(causes[i]),
+                variation=_variation(side, improvement),
+                side=side,
+            )
+        )
+    segment = Segment(
+        number, labels[0], labels[-1], len(fixed), mean, mean_moving_range, lower, upper
+    )
+    return segment, points, warning
+
+
+def _runs(signs: list[int], length: int, qualifies: Callable[[list[int]], bool]) -> set[int]:
+    """Indices of every item inside some window of ``length`` items that ``qualifies``."""
+    members: set[int] = set()
+    for start in range(len(signs) - length + 1):
+        if qualifies(signs[start : start + length]):
+            members.update(range(start, start + length))
+    return members
+
+
+def _side(causes: list[SpecialCause], relative: int, trend_side: str | None) -> str | None:
+    """High or low: by the mean, except that a point flagged only by a trend goes with the trend."""
+    if not causes:
+        return None
+    if causes == [SpecialCause.TREND]:
+        return trend_side
+    return "high" if relative > 0 else "low"
+
+
+def _variation(side: str | None, improvement: Improvement) -> Variation:
+    if side is None:
+        return Variation.COMMON_CAUSE
+    if improvement is Improvement.NEUTRAL:
+        return Variation.NEITHER
+    improving = (side == "high") == (improvement is Improvement.INCREASE)
+    return Variation.IMPROVEMENT if improving else Variation.CONCERN
+
+
+def _variation_icon(latest: SpcPoint, improvement: Improvement) -> VariationIcon:
+    high = latest.side == "high"
+    match latest.variation:
+        case Variation.COMMON_CAUSE:
+            return VariationIcon.COMMON_CAUSE
+        case Variation.IMPROVEMENT:
+            return VariationIcon.IMPROVING_HIGH if high else VariationIcon.IMPROVING_LOW
+        case Variation.CONCERN:
+            return VariationIcon.CONCERNING_HIGH if high else VariationIcon.CONCERNING_LOW
+    return VariationIcon.NEITHER_HIGH if high else VariationIcon.NEITHER_LOW
+
+
+def _assurance_icon(
+    latest: Segment, target: float | None, improvement: Improvement
+) -> AssuranceIcon | None:
+    """Target against the current limits; none without a target or a better direction."""
+    if target is None or improvement is Improvement.NEUTRAL:
+        return None
+    increasing = improvement is Improvement.INCREASE
+    if target > latest.upper_limit:
+        return (
+            AssuranceIcon.CONSISTENTLY_FAILING if increasing else AssuranceIcon.CONSISTENTLY_PASSING
+        )
+    if target < latest.lower_limit:
+        return (
+            AssuranceIcon.CONSISTENTLY_PASSING if increasing else AssuranceIcon.CONSISTENTLY_FAILING
+        )
+    return AssuranceIcon.HIT_AND_MISS
+
+
+def _sign(number: float) -> int:
+    return (number > 0) - (number < 0)
