@@ -1,0 +1,476 @@
+"""The plan and its figures in the database, evaluated by the engine.
+
+Views call these functions and render what they return; the rules (validation, RAG,
+direction of travel) are the engine's. Parsed plans are cached per sha256 of the plan
+text, evaluations per (plan sha, data version, month), so a dashboard costs a couple of
+small queries once warm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from journey.engine.evaluation import MeasureResult, evaluate_plan
+from journey.engine.periods import add_months, is_month, month_range
+from journey.engine.plan import Measure, Plan, PlanError, Problem, parse_plan
+from journey.web.accounts import audit
+from journey.web.plans.models import Observation, ObservationImport, PlanVersion
+
+# ------------------------------------------------------------------ small LRU cache
+
+
+class _Cache:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> Any:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_PLANS = _Cache(16)
+_FRAMES = _Cache(4)
+_EVALUATIONS = _Cache(256)
+
+
+def clear_caches() -> None:
+    """Forget parsed plans and evaluations (tests; a changed measure library)."""
+    for cache in (_PLANS, _FRAMES, _EVALUATIONS):
+        cache.clear()
+
+
+# ------------------------------------------------------------------------- the plan
+
+
+class PlanRejected(Exception):
+    """The plan text is not valid: nothing was saved. ``problems`` says why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _library_ids() -> set[str] | None:
+    """Measure library ids that ``computed:`` sources may name, once the library exists."""
+    try:
+        from journey.engine import measures as library  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    ids = getattr(library, "library_ids", None)
+    return set(ids()) if callable(ids) else None
+
+
+def parse_plan_text(text: str, filename: str = "plan.yaml") -> Plan:
+    """Validate plan text with the engine, cached by its sha256."""
+    sha = _sha256(text.encode("utf-8"))
+    cached = _PLANS.get(sha)
+    if cached is not None:
+        return cached
+    try:
+        plan = parse_plan(text, filename, library_ids=_library_ids())
+    except PlanError as error:
+        raise PlanRejected(error.problems) from None
+    return _PLANS.put(sha, plan)
+
+
+def active_plan_version() -> PlanVersion | None:
+    return PlanVersion.objects.filter(active=True).only("id", "sha256", "filename").first()
+
+
+def active_plan() -> Plan | None:
+    """The plan in force, or ``None`` before any plan has been loaded. One query when warm."""
+    row = PlanVersion.objects.filter(active=True).values_list("sha256", "filename").first()
+    if row is None:
+        return None
+    sha, filename = row
+    cached = _PLANS.get(sha)
+    if cached is not None:
+        return cached
+    text = PlanVersion.objects.filter(active=True).values_list("text", flat=True).first() or ""
+    try:
+        return parse_plan_text(text, filename)
+    except PlanRejected:
+        # A stored version was valid when saved; a stricter engine may now refuse it.
+        return None
+
+
+def save_plan_version(
+    text: str, *, filename: str, user: Any, origin: str = PlanVersion.Origin.UPLOAD, note: str = ""
+) -> tuple[PlanVersion, bool]:
+    """Validate ``text`` and make it the active plan. Returns (version, whether it is new).
+
+    Invalid text raises :class:`PlanRejected` and changes nothing. Text identical to the
+    active version is not stored again.
+    """
+    text = text.replace("\r\n", "\n")
+    parse_plan_text(text, filename)
+    sha = _sha256(text.encode("utf-8"))
+    with transaction.atomic():
+        current = PlanVersion.objects.select_for_update().filter(active=True).first()
+        if current is not None and current.sha256 == sha:
+            return current, False
+        PlanVersion.objects.filter(active=True).update(active=False)
+        version = PlanVersion.objects.create(
+            text=text,
+            sha256=sha,
+            filename=Path(filename).name[:255] or "plan.yaml",
+            origin=origin,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            active=True,
+            note=note[:255],
+        )
+        audit.record(
+            user,
+            "changed_plan",
+            version.filename,
+            origin=origin,
+            new_sha256=sha,
+            old_sha256=current.sha256 if current else "",
+            version=version.pk,
+        )
+    return version, True
+
+
+def activate_plan_version(version: PlanVersion, user: Any) -> None:
+    """Make an earlier version active again (it is re-validated first)."""
+    parse_plan_text(version.text, version.filename)
+    with transaction.atomic():
+        current = PlanVersion.objects.select_for_update().filter(active=True).first()
+        if current is not None and current.pk == version.pk:
+            return
+        PlanVersion.objects.filter(active=True).update(active=False)
+        PlanVersion.objects.filter(pk=version.pk).update(active=True)
+        audit.record(
+            user,
+            "restored_plan",
+            version.filename,
+            version=version.pk,
+            new_sha256=version.sha256,
+            old_sha256=current.sha256 if current else "",
+        )
+
+
+# ------------------------------------------------------------------- observations
+
+OBSERVATION_COLUMNS = {
+    "measure_id": pl.String,
+    "period": pl.String,
+    "period_type": pl.String,
+    "breakdown": pl.String,
+    "breakdown_value": pl.String,
+    "value": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "flagged": pl.Boolean,
+    "snapshot": pl.String,
+    "as_at": pl.Date,
+}
+"""The columns of the engine's observations frame, as stored here."""
+
+
+class ImportRejected(Exception):
+    """The observations file cannot be imported: nothing was changed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportResult:
+    record: ObservationImport
+    rows: int
+    created: int
+    changed: int
+    unchanged: int
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _read_source(source: Path | str | IO[bytes], file_name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, str | Path):
+        path = Path(source)
+        return path.read_bytes(), file_name or path.name
+    data = source.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return data, file_name or Path(getattr(source, "name", "observations.csv")).name
+
+
+def read_observation_rows(data: bytes, file_name: str) -> pl.DataFrame:
+    """Let the engine read and validate the file; its problems become ``ImportRejected``."""
+    from journey.engine import observations as engine_observations
+
+    suffix = Path(file_name).suffix or ".csv"
+    with tempfile.TemporaryDirectory(prefix="journey-import-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            frame = engine_observations.read_observations(path)
+        except Exception as error:
+            problems = getattr(error, "problems", None)
+            if problems is None:
+                raise
+            raise ImportRejected(
+                [str(p).replace(path.name, file_name) for p in problems]
+            ) from None
+    return frame
+
+
+def _unknown_measures(frame: pl.DataFrame, plan: Plan | None, file_name: str) -> list[str]:
+    if plan is None:
+        return []
+    known = {m.id for m in plan.measures}
+    unknown = sorted(set(frame["measure_id"].unique().to_list()) - known)
+    return [
+        f"{file_name}: measure_id '{measure_id}' is not a measure in the active plan"
+        for measure_id in unknown
+    ]
+
+
+def import_observations(
+    source: Path | str | IO[bytes], user: Any, *, file_name: str | None = None
+) -> ImportResult:
+    """Import an observations file, all or nothing.
+
+    The engine validates the file. Rows whose key (measure, period, period type,
+    breakdown) already exists replace the stored value; every change is recorded
+    (old → new) on the :class:`ObservationImport` and in the audit log.
+    """
+    data, name = _read_source(source, file_name)
+    frame = read_observation_rows(data, name)
+    problems = _unknown_measures(frame, active_plan(), name)
+    if problems:
+        raise ImportRejected(problems)
+    rows = [
+        {key: _clean(row.get(key)) for key in OBSERVATION_COLUMNS}
+        for row in frame.iter_rows(named=True)
+    ]
+    for row in rows:
+        row["period_type"] = row["period_type"] or Observation.PeriodType.MONTH
+        row["breakdown"] = row["breakdown"] or ""
+        row["breakdown_value"] = row["breakdown_value"] or ""
+        row["snapshot"] = row["snapshot"] or ""
+        row["flagged"] = bool(row["flagged"])
+    entered_by = user if getattr(user, "is_authenticated", False) else None
+    now = timezone.now()
+    with transaction.atomic():
+        record = ObservationImport.objects.create(
+            file_name=name[:255], sha256=_sha256(data), rows=len(rows), imported_by=entered_by
+        )
+        measure_ids = {r["measure_id"] for r in rows}
+        periods = {r["period"] for r in rows}
+        existing = {
+            obs.key: obs
+            for obs in Observation.objects.select_for_update().filter(
+                measure_id__in=measure_ids, period__in=periods
+            )
+        }
+        new: list[Observation] = []
+        changed: list[Observation] = []
+        changes: list[dict[str, Any]] = []
+        fields = ["value", "numerator", "denominator", "flagged", "snapshot", "as_at"]
+        for row in rows:
+            key = (
+                row["measure_id"], row["period"], row["period_type"],
+                row["breakdown"], row["breakdown_value"],
+            )
+            current = existing.get(key)
+            if current is None:
+                new.append(
+                    Observation(
+                        **row, source=Observation.Source.IMPORTED, import_record=record,
+                        entered_by=entered_by,
+                    )
+                )
+                continue
+            if all(getattr(current, f) == row[f] for f in fields):
+                continue
+            changes.append(
+                {
+                    "key": "/".join(k for k in key if k),
+                    "old": current.value,
+                    "new": row["value"],
+                    "old_source": current.source,
+                }
+            )
+            for f in fields:
+                setattr(current, f, row[f])
+            current.source = Observation.Source.IMPORTED
+            current.import_record = record
+            current.entered_by = entered_by
+            current.updated = now
+            changed.append(current)
+        Observation.objects.bulk_create(new, batch_size=1000)
+        Observation.objects.bulk_update(
+            changed, [*fields, "source", "import_record", "entered_by", "updated"], batch_size=1000
+        )
+        record.created = len(new)
+        record.changed = len(changed)
+        record.unchanged = len(rows) - len(new) - len(changed)
+        record.changes = changes[:1000]
+        record.save(update_fields=["created", "changed", "unchanged", "changes"])
+        audit.record(
+            user,
+            "imported_observations",
+            name,
+            sha256=record.sha256,
+            rows=len(rows),
+            created=len(new),
+            changed=len(changed),
+        )
+    return ImportResult(
+        record=record,
+        rows=len(rows),
+        created=record.created,
+        changed=record.changed,
+        unchanged=record.unchanged,
+        changes=changes,
+    )
+
+
+def months_available() -> list[str]:
+    """Months with at least one monthly figure, oldest first."""
+    return list(
+        Observation.objects.filter(period_type=Observation.PeriodType.MONTH, breakdown="")
+        .values_list("period", flat=True)
+        .distinct()
+        .order_by("period")
+    )
+
+
+def data_version() -> tuple[int, str]:
+    """Changes whenever a figure is added, changed or removed (one aggregate query)."""
+    stats = Observation.objects.aggregate(n=Count("id"), last=Max("updated"))
+    last = stats["last"].isoformat() if stats["last"] else ""
+    return stats["n"], last
+
+
+def monthly_values(version: tuple[int, str] | None = None) -> dict[str, dict[str, dict[str, float | None]]]:
+    """period type → measure id → month → headline value (cached per data version)."""
+    version = version or data_version()
+    cached = _FRAMES.get(version)
+    if cached is not None:
+        return cached
+    values: dict[str, dict[str, dict[str, float | None]]] = {}
+    rows = Observation.objects.filter(breakdown="").values_list(
+        "period_type", "measure_id", "period", "value"
+    )
+    for period_type, measure_id, period, value in rows:
+        values.setdefault(period_type, {}).setdefault(measure_id, {})[period] = value
+    return _FRAMES.put(version, values)
+
+
+def values_for_evaluation(
+    plan: Plan, version: tuple[int, str] | None = None
+) -> dict[str, dict[str, float | None]]:
+    """measure id → month → the value the plan rates: the financial-year-to-date figure for
+    cumulative in-year measures when one was recorded, otherwise the month's figure."""
+    by_type = monthly_values(version)
+    monthly = by_type.get(Observation.PeriodType.MONTH, {})
+    fytd = by_type.get(Observation.PeriodType.FYTD, {})
+    out: dict[str, dict[str, float | None]] = {}
+    for measure in plan.measures:
+        series = dict(monthly.get(measure.id, {}))
+        if measure.cumulative_in_year:
+            series.update(fytd.get(measure.id, {}))
+        out[measure.id] = series
+    return out
+
+
+# -------------------------------------------------------------------- evaluations
+
+
+def evaluations_for(
+    month: str, plan: Plan | None = None, version: tuple[int, str] | None = None
+) -> dict[str, MeasureResult]:
+    """measure id → the engine's evaluation for ``month``, from the figures in the DB."""
+    plan = plan if plan is not None else active_plan()
+    if plan is None:
+        return {}
+    version = version or data_version()
+    key = (id(plan), version, month)
+    cached = _EVALUATIONS.get(key)
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    evaluation = evaluate_plan(plan, values_for_evaluation(plan, version), month)
+    by_measure = {result.measure_id: result for result in evaluation.results}
+    _EVALUATIONS.put(key, (plan, by_measure))
+    return by_measure
+
+
+def parse_month_choice(text: str | None, months: list[str]) -> str | None:
+    """The month asked for when valid and present, else the latest with data."""
+    if text and is_month(text) and (not months or text in months):
+        return text
+    return months[-1] if months else None
+
+
+def recent_months(month: str, count: int = 12) -> list[str]:
+    return month_range(add_months(month, -(count - 1)), month)
+
+
+def latest_values(month: str) -> dict[str, Observation]:
+    """measure id → the mid-month "Latest" figure recorded after ``month``, if any."""
+    rows = Observation.objects.filter(
+        period_type=Observation.PeriodType.LATEST, breakdown="", period__gt=month
+    ).order_by("measure_id", "-period")
+    latest: dict[str, Observation] = {}
+    for obs in rows:
+        latest.setdefault(obs.measure_id, obs)
+    return latest
+
+
+def measures_owned_by(plan: Plan, user: Any) -> set[str]:
+    """Measures whose owner is this user (by name or username, ignoring case)."""
+    names = {
+        str(n).strip().lower()
+        for n in (getattr(user, "name", ""), user.get_username(), user.get_full_name())
+        if n
+    }
+    return {m.id for m in plan.measures if m.owner and m.owner.strip().lower() in names}
+
+
+def find_measure(plan: Plan, measure_id: str) -> Measure | None:
+    try:
+        return plan.measure(measure_id)
+    except KeyError:
+        return None
