@@ -1,0 +1,649 @@
+"""Parsing and validating canonical tables, generically from the schema's metadata.
+
+Two steps, used by every reader (canonical CSV/XLSX and the statutory formats):
+
+1. :func:`parse_table` turns a table of text values (as read from a file, columns already
+   named canonically) into typed columns. A value that cannot be read as its type — a date
+   that is not a date, a number that is not a number, an ID mangled by Excel — is an
+   **error**, and so are a missing required column and a blank required value.
+2. :func:`validate` applies the business rules to typed tables, as warnings: codes outside
+   the list, ends before starts, events before birth or after the
+   extract date, unknown references, repeated keys, overlapping looked-after episodes, an
+   unborn child looked after or long overdue. Warnings flag the rows; the data still loads.
+
+A child protection plan for a child with no referral in the extract is deliberately *not*
+a problem: extracts cover a window and the referral may predate it.
+
+Frames may carry location columns (:data:`FILE`, :data:`SHEET`, :data:`ROW`) so that each
+problem names the file, sheet and row the analyst will open; they are dropped from the
+result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from journey.engine.casedata.problems import ERROR, WARNING, Problem
+from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, CaseData, Column, Table
+
+FILE = "_file"
+SHEET = "_sheet"
+ROW = "_row"
+LOCATION_COLUMNS = (FILE, SHEET, ROW)
+_INDEX = "_i"
+
+DATE_FORMATS = "YYYY-MM-DD or DD/MM/YYYY"
+TRUE_WORDS = ("y", "yes", "true", "1")
+FALSE_WORDS = ("n", "no", "false", "0")
+
+#: A text cell starting with one of these is escaped with a leading apostrophe on export
+#: (spreadsheet formula injection) and unescaped on reading.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+_UK = r"^\d{1,2}/\d{1,2}/\d{4}$"
+_WHOLE_NUMBER_ID = r"^(\d+)\.0+$"
+_SCIENTIFIC = r"^\d+(?:\.\d+)?[eE][+-]?\d+$"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table's rows came from, for naming them in problems."""
+
+    file: str | None = None
+    sheet: str | None = None
+    #: Canonical column name → the header as written in the file, where they differ.
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, column: str) -> str:
+        return self.columns.get(column, column)
+
+
+def normalise_header(text: str) -> str:
+    """``" Referral Date"`` → ``referral_date``: case, spaces, hyphens and underscores ignored."""
+    lowered = text.replace("\ufeff", "").replace("\u00a0", " ").strip().lower()
+    return re.sub(r"[^0-9a-z]+", "_", lowered).strip("_")
+
+
+def is_identifier(column: Column) -> bool:
+    """Identifier columns get ``"123.0"`` → ``"123"`` and are refused in scientific notation."""
+    return (
+        column.dtype == pl.String()
+        and column.codes is None
+        and (column.name.endswith("_id") or column.name in {"upn", "placement_urn"})
+    )
+
+
+def _text(name: str) -> pl.Expr:
+    """Trimmed text, blank as null, with the export's formula escape removed."""
+    value = pl.col(name).cast(pl.String).str.strip_chars()
+    escaped = value.str.starts_with("'") & value.str.slice(1, 1).is_in(list(FORMULA_TRIGGERS))
+    value = pl.when(escaped).then(value.str.slice(1)).otherwise(value)
+    return pl.when(value == "").then(None).otherwise(value)
+
+
+def _code(name: str, codes: Mapping[str, str]) -> pl.Expr:
+    """A code matched without regard to case is written as the list writes it (``u1`` → ``U1``)."""
+    by_upper = {code.upper(): code for code in codes}
+    value = _text(name)
+    return pl.coalesce(
+        value.str.to_uppercase().replace_strict(by_upper, default=None, return_dtype=pl.String),
+        value,
+    )
+
+
+def _identifier(name: str) -> pl.Expr:
+    value = _text(name)
+    return (
+        pl.when(value.str.contains(_WHOLE_NUMBER_ID))
+        .then(value.str.extract(_WHOLE_NUMBER_ID, 1))
+        .otherwise(value)
+    )
+
+
+def _date(name: str) -> pl.Expr:
+    value = _text(name)
+    iso = pl.when(value.str.contains(_ISO)).then(
+        value.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    )
+    uk = pl.when(value.str.contains(_UK)).then(
+        value.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
+    )
+    return pl.coalesce(iso, uk)
+
+
+def _boolean(name: str) -> pl.Expr:
+    value = _text(name).str.to_lowercase()
+    return (
+        pl.when(value.is_in(TRUE_WORDS))
+        .then(pl.lit(True))
+        .when(value.is_in(FALSE_WORDS))
+        .then(pl.lit(False))
+        .otherwise(pl.lit(None, dtype=pl.Boolean))
+    )
+
+
+def _integer(name: str) -> pl.Expr:
+    value = _text(name)
+    whole = (
+        pl.when(value.str.contains(_WHOLE_NUMBER_ID))
+        .then(value.str.extract(_WHOLE_NUMBER_ID, 1))
+        .otherwise(value)
+    )
+    return whole.cast(pl.Int64, strict=False)
+
+
+def _parsed(column: Column) -> tuple[pl.Expr, pl.Expr | None]:
+    """The typed value, and the condition (on the text) under which it is unreadable."""
+    name = column.name
+    text = _text(name)
+    if column.dtype == pl.Date():
+        return _date(name), text.is_not_null() & _date(name).is_null()
+    if column.dtype == pl.Boolean():
+        return _boolean(name), text.is_not_null() & _boolean(name).is_null()
+    if column.dtype == pl.Int64():
+        return _integer(name), text.is_not_null() & _integer(name).is_null()
+    if column.dtype == pl.Float64():
+        number = text.cast(pl.Float64, strict=False)
+        return number, text.is_not_null() & number.is_null()
+    if column.codes is not None:
+        return _code(name, column.codes), None
+    if is_identifier(column):
+        mangled = text.str.contains(_SCIENTIFIC) | text.str.contains(r"\s")
+        return _identifier(name), text.is_not_null() & mangled
+    return text, None
+
+
+def _unreadable_message(column: Column, value: str) -> str:
+    if column.dtype == pl.Date():
+        return f"{value!r} is not a date (expected {DATE_FORMATS})"
+    if column.dtype == pl.Boolean():
+        return f"{value!r} is not yes or no (expected Y/N, yes/no, true/false or 1/0)"
+    if column.dtype == pl.Int64():
+        return f"{value!r} is not a whole number"
+    if column.dtype == pl.Float64():
+        return f"{value!r} is not a number"
+    if re.match(_SCIENTIFIC, value):
+        return (
+            f"{value!r} is an identifier in scientific notation (a spreadsheet has shortened "
+            "it and the digits are lost): format the column as text and export again"
+        )
+    return f"{value!r} is not an identifier (it contains spaces or control characters)"
+
+
+def parse_table(
+    table_name: str, raw: pl.DataFrame, source: Source | None = None
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """Type a table of text values; unreadable values and missing required columns are errors.
+
+    ``raw`` has canonical column names (any subset; absent optional columns become blank)
+    and may carry :data:`ROW`. The result has the table's schema plus the location columns.
+    """
+    source = source or Source()
+    table = SCHEMA[table_name]
+    problems: list[Problem] = []
+    for name in table.required_columns:
+        if name not in raw.columns:
+            problems.append(
+                Problem(
+                    ERROR,
+                    "missing_column",
+                    f"required column {source.label(name)} is missing",
+                    file=source.file,
+                    sheet=source.sheet,
+                    row=1 if source.file else None,
+                    column=source.label(name),
+                    table=table_name,
+                )
+            )
+    if problems:
+        return _with_location(table.empty(), source), problems
+
+    frame = raw.with_columns(
+        [pl.lit(None, dtype=pl.String).alias(c) for c in table.column_names if c not in raw.columns]
+    )
+    if ROW not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(ROW))
+    typed: list[pl.Expr] = []
+    checks: list[pl.Expr] = []
+    for column in table.columns:
+        value, unreadable = _parsed(column)
+        typed.append(value.cast(column.dtype).alias(column.name))
+        if unreadable is not None:
+            checks.append(unreadable.alias(f"_bad_{column.name}"))
+    parsed = frame.select(
+        [
+            *typed,
+            pl.col(ROW).cast(pl.Int64),
+            *checks,
+            *[_text(c).alias(f"_text_{c}") for c in table.column_names],
+        ]
+    )
+    for column in table.columns:
+        if column.required:
+            blank = parsed.filter(pl.col(f"_text_{column.name}").is_null())[ROW]
+            problems += [
+                Problem(
+                    ERROR,
+                    "required_blank",
+                    f"{source.label(column.name)} is blank but every row needs one",
+                    file=source.file,
+                    sheet=source.sheet,
+                    row=row,
+                    column=source.label(column.name),
+                    table=table_name,
+                )
+                for row in blank
+            ]
+        flag = f"_bad_{column.name}"
+        if flag not in parsed.columns:
+            continue
+        bad = parsed.filter(pl.col(flag)).select(ROW, f"_text_{column.name}")
+        for row, value in bad.iter_rows():
+            problems.append(
+                Problem(
+                    ERROR,
+                    "unreadable_value",
+                    _unreadable_message(column, value),
+                    file=source.file,
+                    sheet=source.sheet,
+                    row=row,
+                    column=source.label(column.name),
+                    value=value,
+                    table=table_name,
+                )
+            )
+    result = parsed.select(table.column_names + [ROW])
+    return _with_location(result, source), problems
+
+
+def _with_location(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
+    if ROW not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(ROW))
+    return frame.with_columns(
+        pl.lit(source.file, dtype=pl.String).alias(FILE),
+        pl.lit(source.sheet, dtype=pl.String).alias(SHEET),
+    ).select([*[c for c in frame.columns if c not in LOCATION_COLUMNS], FILE, SHEET, ROW])
+
+
+# --- business rules ---------------------------------------------------------------------
+
+
+def _as_text(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.String).fill_null("blank")
+
+
+def _quoted(expr: pl.Expr) -> pl.Expr:
+    return pl.concat_str([pl.lit("'"), expr.cast(pl.String), pl.lit("'")])
+
+
+def code_list_text(codes: Mapping[str, str]) -> str:
+    """``A3, A4, ..., Z1`` for long lists, every code for short ones."""
+    keys = list(codes)
+    if len(keys) <= 8:
+        return ", ".join(keys)
+    return f"{keys[0]}, {keys[1]}, ..., {keys[-1]}"
+
+
+def _found(
+    frame: pl.LazyFrame,
+    condition: pl.Expr,
+    code: str,
+    column: str,
+    value: pl.Expr,
+    message: pl.Expr,
+) -> pl.LazyFrame:
+    return frame.filter(condition).select(
+        _INDEX,
+        FILE,
+        SHEET,
+        ROW,
+        pl.lit(code).alias("code"),
+        pl.lit(WARNING).alias("severity"),
+        pl.lit(column).alias("column"),
+        value.cast(pl.String).alias("value"),
+        message.alias("message"),
+    )
+
+
+def _column_rules(table: Table, frame: pl.LazyFrame, as_at: date) -> list[pl.LazyFrame]:
+    found = []
+    for column in table.columns:
+        name = column.name
+        value = pl.col(name)
+        if column.codes is not None:
+            label = name.replace("_", " ")
+            found.append(
+                _found(
+                    frame,
+                    value.is_not_null() & ~value.is_in(list(column.codes)),
+                    "unknown_code",
+                    name,
+                    value,
+                    pl.concat_str(
+                        [
+                            _quoted(value),
+                            pl.lit(f" is not a {label} code ({code_list_text(column.codes)})"),
+                        ]
+                    ),
+                )
+            )
+        if column.event_date:
+            found.append(
+                _found(
+                    frame,
+                    value > pl.lit(as_at),
+                    "after_extract_date",
+                    name,
+                    value,
+                    pl.concat_str(
+                        [
+                            pl.lit(f"{name} "),
+                            _as_text(value),
+                            pl.lit(f" is after the extract date {as_at.isoformat()}"),
+                        ]
+                    ),
+                )
+            )
+    for start, end in table.date_order:
+        found.append(
+            _found(
+                frame,
+                pl.col(end) < pl.col(start),
+                "end_before_start",
+                end,
+                pl.col(end),
+                pl.concat_str(
+                    [
+                        pl.lit(f"{end} "),
+                        _as_text(pl.col(end)),
+                        pl.lit(f" is before {start} "),
+                        _as_text(pl.col(start)),
+                    ]
+                ),
+            )
+        )
+    return found
+
+
+def _birth_rules(table: Table, frame: pl.LazyFrame, children: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """Events before the child's birth, except for unborn children (pre-birth work is normal)."""
+    events = [c.name for c in table.columns if c.event_date]
+    if table.name == "children" or "child_id" not in table.column_names or not events:
+        return []
+    births = children.select("child_id", "date_of_birth", "unborn").unique(
+        "child_id", keep="first", maintain_order=True
+    )
+    joined = frame.join(births, on="child_id", how="left", maintain_order="left")
+    born = pl.col("unborn").fill_null(False).not_()
+    return [
+        _found(
+            joined,
+            born & (pl.col(name) < pl.col("date_of_birth")),
+            "before_birth",
+            name,
+            pl.col(name),
+            pl.concat_str(
+                [
+                    pl.lit(f"{name} "),
+                    _as_text(pl.col(name)),
+                    pl.lit(" is before the child's date of birth "),
+                    _as_text(pl.col("date_of_birth")),
+                ]
+            ),
+        )
+        for name in events
+    ]
+
+
+def _reference_rules(
+    table: Table, frame: pl.LazyFrame, tables: Mapping[str, pl.LazyFrame], counts: Mapping[str, int]
+) -> tuple[list[pl.LazyFrame], list[Problem]]:
+    found, unchecked = [], []
+    for column in table.columns:
+        if column.references is None:
+            continue
+        target_table, target_column = column.references.split(".")
+        if counts[target_table] == 0:
+            if counts[table.name]:
+                unchecked.append(
+                    Problem(
+                        WARNING,
+                        "reference_not_checked",
+                        f"{column.name} values were not checked: the extract has no "
+                        f"{target_table} table",
+                        column=column.name,
+                        table=table.name,
+                    )
+                )
+            continue
+        known = tables[target_table].select(pl.col(target_column).alias("_known")).unique()
+        joined = frame.join(
+            known.with_columns(pl.lit(True).alias("_exists")),
+            left_on=column.name,
+            right_on="_known",
+            how="left",
+            maintain_order="left",
+        )
+        found.append(
+            _found(
+                joined,
+                pl.col(column.name).is_not_null() & pl.col("_exists").is_null(),
+                "unknown_reference",
+                column.name,
+                pl.col(column.name),
+                pl.concat_str(
+                    [
+                        _quoted(pl.col(column.name)),
+                        pl.lit(f" is not a {target_column} in the {target_table} table"),
+                    ]
+                ),
+            )
+        )
+    return found, unchecked
+
+
+def _duplicate_keys(table: Table, frame: pl.LazyFrame) -> list[pl.LazyFrame]:
+    key = list(table.key)
+    first = (
+        frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
+        .group_by(key, maintain_order=True)
+        .agg(pl.col(_INDEX).min().alias("_first_i"), pl.col(ROW).first().alias("_first_row"))
+    )
+    joined = frame.join(first, on=key, how="inner", maintain_order="left")
+    described = pl.concat_str(
+        [
+            pl.concat_str(
+                [
+                    pl.lit(f"{k} "),
+                    _quoted(pl.col(k))
+                    if table.column(k).dtype == pl.String()
+                    else _as_text(pl.col(k)),
+                ]
+            )
+            for k in key
+        ],
+        separator=", ",
+    )
+    earlier = (
+        pl.when(pl.col("_first_row").is_not_null())
+        .then(pl.concat_str([pl.lit("row "), pl.col("_first_row").cast(pl.String)]))
+        .otherwise(pl.lit("an earlier row"))
+    )
+    return [
+        _found(
+            joined,
+            pl.col(_INDEX) != pl.col("_first_i"),
+            "duplicate_key",
+            key[-1],
+            described,
+            pl.concat_str([pl.lit("repeats the key ("), described, pl.lit(") of "), earlier]),
+        )
+    ]
+
+
+def _cla_overlaps(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """An episode starting before the same child's previous episode ended (or while it is open)."""
+    ordered = frame.sort("child_id", "episode_start", _INDEX).with_columns(
+        pl.col("episode_start").shift(1).over("child_id").alias("_prev_start"),
+        pl.col("episode_end").shift(1).over("child_id").alias("_prev_end"),
+    )
+    overlaps = pl.col("_prev_start").is_not_null() & (
+        pl.col("_prev_end").is_null() | (pl.col("episode_start") < pl.col("_prev_end"))
+    )
+    previous = (
+        pl.when(pl.col("_prev_end").is_null())
+        .then(
+            pl.concat_str(
+                [pl.lit("started "), _as_text(pl.col("_prev_start")), pl.lit(", still open")]
+            )
+        )
+        .otherwise(
+            pl.concat_str(
+                [_as_text(pl.col("_prev_start")), pl.lit(" to "), _as_text(pl.col("_prev_end"))]
+            )
+        )
+    )
+    return _found(
+        ordered,
+        overlaps,
+        "overlapping_episodes",
+        "episode_start",
+        pl.col("episode_start"),
+        pl.concat_str(
+            [
+                pl.lit("episode starting "),
+                _as_text(pl.col("episode_start")),
+                pl.lit(" overlaps the child's previous episode ("),
+                previous,
+                pl.lit(")"),
+            ]
+        ),
+    )
+
+
+def _unborn_rules(frames: Mapping[str, pl.LazyFrame], as_at: date) -> dict[str, list[pl.LazyFrame]]:
+    children = frames["children"]
+    unborn = pl.col("unborn").fill_null(False)
+    overdue = _found(
+        children,
+        unborn & (pl.col("date_of_birth") < pl.lit(as_at)),
+        "unborn_overdue",
+        "unborn",
+        pl.col("date_of_birth"),
+        pl.concat_str(
+            [
+                pl.lit("the child is recorded as unborn but the expected date of birth "),
+                _as_text(pl.col("date_of_birth")),
+                pl.lit(f" is before the extract date {as_at.isoformat()}"),
+            ]
+        ),
+    )
+    unborn_ids = children.filter(unborn).select("child_id").unique()
+    looked_after = _found(
+        frames["cla_episodes"].join(unborn_ids, on="child_id", how="semi", maintain_order="left"),
+        pl.lit(True),
+        "unborn_looked_after",
+        "child_id",
+        pl.col("child_id"),
+        pl.concat_str(
+            [
+                pl.lit("child "),
+                _quoted(pl.col("child_id")),
+                pl.lit(" is recorded as unborn but has a looked-after episode"),
+            ]
+        ),
+    )
+    return {"children": [overdue], "cla_episodes": [looked_after]}
+
+
+def _prepared(table: Table, frame: pl.DataFrame | pl.LazyFrame | None) -> pl.LazyFrame:
+    lazy = (frame if frame is not None else table.empty()).lazy()
+    names = lazy.collect_schema().names()
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in [(FILE, pl.String()), (SHEET, pl.String()), (ROW, pl.Int64())]
+        if name not in names
+    ]
+    return (
+        lazy.with_columns(missing)
+        .select([*table.column_names, FILE, SHEET, ROW])
+        .cast({c.name: c.dtype for c in table.columns})
+        .with_row_index(_INDEX)
+    )
+
+
+def validate(
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    *,
+    as_at: date | None = None,
+    sources: Mapping[str, Source] | None = None,
+) -> tuple[CaseData, list[Problem]]:
+    """Apply every business rule; return all tables (flagged, lazy) and the problems found.
+
+    ``tables`` holds typed canonical tables (any subset) with optional location columns.
+    Events are checked against ``as_at`` (today when the extract's date is not known).
+    """
+    unknown = sorted(set(tables) - set(SCHEMA))
+    if unknown:
+        raise KeyError(f"not canonical tables: {', '.join(unknown)}")
+    sources = sources or {}
+    as_at = as_at or date.today()
+    frames = {
+        name: _prepared(table, tables.get(name)).collect().lazy() for name, table in SCHEMA.items()
+    }
+    counts = {name: frame.select(pl.len()).collect().item() for name, frame in frames.items()}
+    unborn_found = _unborn_rules(frames, as_at)
+
+    problems: list[Problem] = []
+    result: CaseData = {}
+    for name, table in SCHEMA.items():
+        frame = frames[name]
+        if counts[name] == 0:
+            result[name] = frame.select(table.column_names).with_columns(
+                pl.lit(False).alias(FLAG_COLUMN)
+            )
+            continue
+        found = _column_rules(table, frame, as_at)
+        found += _birth_rules(table, frame, frames["children"])
+        references, unchecked = _reference_rules(table, frame, frames, counts)
+        found += references
+        found += _duplicate_keys(table, frame)
+        if name == "cla_episodes":
+            found.append(_cla_overlaps(frame))
+        found += unborn_found.get(name, [])
+        problems += unchecked
+        everything = pl.concat(found).collect() if found else pl.DataFrame()
+        source = sources.get(name, Source())
+        for row in everything.iter_rows(named=True):
+            problems.append(
+                Problem(
+                    row["severity"],
+                    row["code"],
+                    row["message"],
+                    file=row[FILE] or source.file,
+                    sheet=row[SHEET] or source.sheet,
+                    row=row[ROW],
+                    column=source.label(row["column"]),
+                    value=row["value"],
+                    table=name,
+                )
+            )
+        flagged = (
+            everything.filter(pl.col("severity") == WARNING)[_INDEX].unique()
+            if found
+            else pl.Series(_INDEX, [], dtype=pl.UInt32)
+        )
+        result[name] = (
+            frame.select(
+                *table.column_names, pl.col(_INDEX).is_in(flagged.implode()).alias(FLAG_COLUMN)
+            )
+            .collect()
+            .lazy()
+        )
+    return result, problems
