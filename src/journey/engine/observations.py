@@ -1,0 +1,415 @@
+"""The observations CSV: one figure per measure, period and breakdown.
+
+This is what ``journey compute`` writes, what ``journey evaluate`` and
+``journey observations import`` read, and what manual figures are exchanged as.
+
+Columns (header names are matched ignoring case and surrounding spaces; order is free):
+
+==================  ========  ==============================================================
+column              required  meaning
+==================  ========  ==============================================================
+measure_id          yes       the plan's measure id (snake_case)
+period              yes       the month, ``YYYY-MM``
+value               yes       the figure; empty means "no figure" (the month is Not rated)
+period_type         no        ``month`` (default), ``fytd`` (financial year to date, ending
+                              with ``period``), ``rolling12`` (twelve months ending with
+                              ``period``) or ``latest`` (a mid-month refresh, see ``as_at``)
+breakdown           no        what the figures are broken down by (``team``, ``placement_type``)
+                              — empty for the whole authority
+breakdown_value     no        the cell of the breakdown (``North``, ``U1``)
+numerator           no        the count the value was computed from
+denominator         no        ... and what it was divided by
+flagged             no        how many records with validation warnings were used (0 default)
+snapshot            no        the data snapshot the figure was computed from
+source              no        ``computed``, ``manual`` or ``imported``
+as_at               no        the date the figure is as at, ``YYYY-MM-DD``; required for
+                              ``latest``
+note                no        free text
+==================  ========  ==============================================================
+
+Problems are reported with file, row (the header is row 1, as in a spreadsheet), column
+and value. Two rows for the same measure_id, period, period_type, breakdown and
+breakdown_value are an error. Columns not listed above are ignored with a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from journey.engine.periods import is_month
+from journey.engine.plan import did_you_mean
+
+__all__ = [
+    "COLUMNS",
+    "MAX_OBSERVATION_BYTES",
+    "PERIOD_TYPES",
+    "REQUIRED_COLUMNS",
+    "CsvProblem",
+    "Observation",
+    "Observations",
+    "ObservationsError",
+    "observations_from_rows",
+    "parse_observations",
+    "read_observations",
+]
+
+REQUIRED_COLUMNS = ("measure_id", "period", "value")
+COLUMNS = (
+    "measure_id",
+    "period",
+    "period_type",
+    "breakdown",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "flagged",
+    "snapshot",
+    "source",
+    "as_at",
+    "note",
+)
+PERIOD_TYPES = ("month", "fytd", "rolling12", "latest")
+SOURCES = ("computed", "manual", "imported")
+MAX_OBSERVATION_BYTES = 500_000_000
+MAX_REPORTED = 200
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    """One thing wrong with a CSV file: file, row (header = 1), column, value, message."""
+
+    file: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        head = where[0] + (" " + ", ".join(where[1:]) if len(where) > 1 else "")
+        return f"{head}: {self.message}"
+
+
+class ObservationsError(Exception):
+    """The observations file cannot be used; ``problems`` lists what is wrong."""
+
+    def __init__(self, problems: list[CsvProblem], more: int = 0):
+        self.problems = problems
+        self.more = more
+        text = "\n".join(str(p) for p in problems)
+        if more:
+            text += f"\n... and {more} more problems"
+        super().__init__(text)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One figure."""
+
+    measure_id: str
+    period: str
+    value: float | None
+    period_type: str = "month"
+    breakdown: str = ""
+    breakdown_value: str = ""
+    numerator: float | None = None
+    denominator: float | None = None
+    flagged: int = 0
+    snapshot: str = ""
+    source: str = ""
+    as_at: date | None = None
+    note: str = ""
+    row: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        return (self.measure_id, self.period, self.period_type, self.breakdown, self.breakdown_value)
+
+
+@dataclass
+class Observations:
+    """A validated set of figures, looked up by measure, period and breakdown."""
+
+    rows: list[Observation]
+    file: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._index = {o.key: o for o in self.rows}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def get(
+        self, measure_id: str, period: str, period_type: str = "month", breakdown: str = "", breakdown_value: str = ""
+    ) -> Observation | None:
+        return self._index.get((measure_id, period, period_type, breakdown, breakdown_value))
+
+    def value(
+        self, measure_id: str, period: str, period_type: str = "month", breakdown: str = "", breakdown_value: str = ""
+    ) -> float | None:
+        """The figure, or None when there is no row or the row has no value."""
+        found = self.get(measure_id, period, period_type, breakdown, breakdown_value)
+        return found.value if found is not None else None
+
+    def measure_ids(self) -> set[str]:
+        return {o.measure_id for o in self.rows}
+
+    def periods(self, period_type: str = "month") -> list[str]:
+        return sorted({o.period for o in self.rows if o.period_type == period_type})
+
+    def monthly_series(self, measure_id: str, breakdown: str = "", breakdown_value: str = "") -> dict[str, float | None]:
+        """``{"YYYY-MM": value}`` in month order: the measure's monthly figures for one cell."""
+        found = {
+            o.period: o.value
+            for o in self.rows
+            if o.measure_id == measure_id
+            and o.period_type == "month"
+            and o.breakdown == breakdown
+            and o.breakdown_value == breakdown_value
+        }
+        return dict(sorted(found.items()))
+
+    def latest(self, measure_id: str) -> Observation | None:
+        """The most recent whole-authority ``latest`` figure for the measure, if any."""
+        rows = [o for o in self.rows if o.measure_id == measure_id and o.period_type == "latest" and not o.breakdown]
+        return max(rows, key=lambda o: (o.as_at or date.min, o.period)) if rows else None
+
+    def to_polars(self) -> pl.DataFrame:
+        """All rows as a DataFrame with the documented columns."""
+        schema = {
+            "measure_id": pl.String,
+            "period": pl.String,
+            "period_type": pl.String,
+            "breakdown": pl.String,
+            "breakdown_value": pl.String,
+            "value": pl.Float64,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "flagged": pl.Int64,
+            "snapshot": pl.String,
+            "source": pl.String,
+            "as_at": pl.Date,
+            "note": pl.String,
+        }
+        return pl.DataFrame([{k: getattr(o, k) for k in schema} for o in self.rows], schema=schema, orient="row")
+
+
+# ------------------------------------------------------------------------ parsing
+
+
+def _number(text: str) -> float:
+    cleaned = text.strip()
+    if cleaned.endswith("%"):
+        raise ValueError(f"{text!r} is not a number (write it without the % sign)")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        hint = " (write it without thousands separators)" if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", cleaned) else ""
+        raise ValueError(f"{text!r} is not a number{hint}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite number")
+    return number
+
+
+class _Rows:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[CsvProblem] = []
+        self.count = 0
+
+    def add(self, row: int | None, column: str, value: str, message: str) -> None:
+        self.count += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append(CsvProblem(self.file, row, column, value, message))
+
+    def raise_if_any(self) -> None:
+        if self.count:
+            raise ObservationsError(self.problems, self.count - len(self.problems))
+
+
+def observations_from_rows(records: Iterable[Mapping[str, Any]], file: str = "observations", *, first_row: int = 2) -> Observations:
+    """Validate rows given as mappings of column → text (or None); see the module notes.
+
+    ``first_row`` is the row number of the first record in messages (2 after a header).
+    """
+    return _validate(((first_row + i, rec) for i, rec in enumerate(records)), _Rows(file))
+
+
+def _validate(numbered: Iterable[tuple[int, Mapping[str, Any]]], out: _Rows, warnings: list[str] | None = None) -> Observations:
+    rows: list[Observation] = []
+    seen: dict[tuple[str, str, str, str, str], int] = {}
+    for rownum, rec in numbered:
+        obs = _one(rownum, rec, out)
+        if obs is None:
+            continue
+        if obs.key in seen:
+            cell = f", breakdown {obs.breakdown}={obs.breakdown_value}" if obs.breakdown else ""
+            out.add(rownum, "", "", f"duplicate of row {seen[obs.key]}: {obs.measure_id} {obs.period} ({obs.period_type}{cell}) is given twice")
+            continue
+        seen[obs.key] = rownum
+        rows.append(obs)
+    out.raise_if_any()
+    return Observations(rows=rows, file=out.file, warnings=warnings or [])
+
+
+def _one(rownum: int, rec: Mapping[str, Any], out: _Rows) -> Observation | None:
+    """One validated row, or None after reporting its problems."""
+    before = out.count
+
+    def text(col: str) -> str:
+        v = rec.get(col)
+        return "" if v is None else str(v).strip()
+
+    measure_id = text("measure_id")
+    if not measure_id:
+        out.add(rownum, "measure_id", "", "measure_id is empty")
+    elif not _ID_RE.match(measure_id):
+        out.add(rownum, "measure_id", measure_id, f"{measure_id!r} is not a measure id (lower-case letters, digits and underscores)")
+    period = text("period")
+    if not is_month(period):
+        out.add(rownum, "period", period, f"{period!r} is not a month in the form YYYY-MM (e.g. 2023-09)")
+    period_type = text("period_type") or "month"
+    if period_type not in PERIOD_TYPES:
+        out.add(rownum, "period_type", period_type, f"{period_type!r} is not one of {', '.join(PERIOD_TYPES)}{did_you_mean(period_type, PERIOD_TYPES)}")
+    numbers: dict[str, float | None] = {}
+    for col in ("value", "numerator", "denominator"):
+        raw = text(col)
+        numbers[col] = None
+        if raw:
+            try:
+                numbers[col] = _number(raw)
+            except ValueError as exc:
+                out.add(rownum, col, raw, str(exc))
+    flagged_text = text("flagged")
+    flagged = 0
+    if flagged_text:
+        if re.fullmatch(r"\d+", flagged_text):
+            flagged = int(flagged_text)
+        else:
+            out.add(rownum, "flagged", flagged_text, f"{flagged_text!r} is not a whole number of records")
+    source = text("source")
+    if source and source not in SOURCES:
+        out.add(rownum, "source", source, f"{source!r} is not one of {', '.join(SOURCES)}{did_you_mean(source, SOURCES)}")
+    as_at_text = text("as_at")
+    as_at: date | None = None
+    if as_at_text:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_at_text):
+                raise ValueError(as_at_text)
+            as_at = date.fromisoformat(as_at_text)
+        except ValueError:
+            out.add(rownum, "as_at", as_at_text, f"{as_at_text!r} is not a date in the form YYYY-MM-DD")
+    elif period_type == "latest":
+        out.add(rownum, "as_at", "", "a latest figure needs as_at, the date it is as at (YYYY-MM-DD)")
+    breakdown, breakdown_value = text("breakdown"), text("breakdown_value")
+    if breakdown_value and not breakdown:
+        out.add(rownum, "breakdown", "", "breakdown_value is given but breakdown is empty")
+    if out.count > before:
+        return None
+    return Observation(
+        measure_id=measure_id,
+        period=period,
+        value=numbers["value"],
+        period_type=period_type,
+        breakdown=breakdown,
+        breakdown_value=breakdown_value,
+        numerator=numbers["numerator"],
+        denominator=numbers["denominator"],
+        flagged=flagged,
+        snapshot=text("snapshot"),
+        source=source,
+        as_at=as_at,
+        note=text("note"),
+        row=rownum,
+    )
+
+
+def parse_observations(text: str, file: str = "observations.csv") -> Observations:
+    """Validate observations CSV text; ``file`` is used in messages.
+
+    Rows are numbered as a spreadsheet shows them: the header is row 1.
+    """
+    out = _Rows(file)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ObservationsError([CsvProblem(file, None, "", "", "the file is empty (it needs a header row: measure_id,period,value)")]) from None
+    except csv.Error as exc:
+        raise ObservationsError([CsvProblem(file, 1, "", "", f"cannot read the header: {exc}")]) from None
+    names = [h.strip().lower() for h in header]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            out.add(1, name, name, f"the column {name!r} appears twice")
+    unknown = [n for n in names if n and n not in COLUMNS]
+    for req in REQUIRED_COLUMNS:
+        if req not in names:
+            out.add(1, req, "", f"missing required column {req!r}{did_you_mean(req, unknown)}")
+    out.raise_if_any()
+    warnings = [f"{file}: column {n!r} is not used{did_you_mean(n, COLUMNS)}" for n in unknown]
+
+    def numbered() -> Iterable[tuple[int, dict[str, str]]]:
+        try:
+            for rownum, row in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in row):
+                    continue  # blank lines are allowed
+                if len(row) > len(names):
+                    out.add(rownum, "", "", f"the row has {len(row)} cells but the header has {len(names)}")
+                    continue
+                yield rownum, {names[i]: (row[i] if i < len(row) else "") for i in range(len(names))}
+        except csv.Error as exc:
+            out.add(reader.line_num, "", "", f"the CSV cannot be read: {exc}")
+
+    return _validate(numbered(), out, warnings)
+
+
+def read_observations(path: str | Path, *, max_bytes: int = MAX_OBSERVATION_BYTES) -> Observations:
+    """Read and validate an observations CSV (UTF-8 with or without BOM, or Windows-1252)."""
+    path = Path(path)
+    name = path.name
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ObservationsError([CsvProblem(name, None, "", "", f"no such file: {path}")]) from None
+    except IsADirectoryError:
+        raise ObservationsError([CsvProblem(name, None, "", "", f"{path} is a folder, not a CSV file")]) from None
+    except OSError as exc:
+        raise ObservationsError([CsvProblem(name, None, "", "", f"cannot read the file: {exc.strerror or exc}")]) from None
+    if len(data) > max_bytes:
+        raise ObservationsError([CsvProblem(name, None, "", "", f"the file is larger than {max_bytes:,} bytes")])
+    if b"\x00" in data[:8192]:
+        raise ObservationsError([CsvProblem(name, None, "", "", "this is not a CSV text file (it contains binary data)")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="strict") if _is_cp1252(data) else ""
+        if not text:
+            raise ObservationsError([CsvProblem(name, None, "", "", "the file is neither UTF-8 nor Windows-1252 text")]) from None
+    return parse_observations(text, name)
+
+
+def _is_cp1252(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
