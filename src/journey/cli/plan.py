@@ -91,8 +91,9 @@ def evaluate(plan_file: Path, observations_file: Path, period: str, fmt: str) ->
     from journey.engine.observations import ObservationsError, read_observations
 
     plan = _load_plan_or_exit(plan_file)
+    warnings: list[str] = []
     try:
-        observations = read_observations(observations_file)
+        observations = read_observations(observations_file, warnings=warnings)
     except ObservationsError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -105,7 +106,7 @@ def evaluate(plan_file: Path, observations_file: Path, period: str, fmt: str) ->
         )
         sys.exit(1)
     result = evaluate_plan(plan, observations, period)
-    for warning in observations.warnings + result.warnings:
+    for warning in warnings + result.warnings:
         click.echo(f"warning: {warning}", err=True)
 
     rows = [r.to_dict() for r in result.results]

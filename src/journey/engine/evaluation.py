@@ -43,11 +43,13 @@ in-year measures the comparison is of the average a month so far in the financia
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
+
+import polars as pl
 
 from journey.engine.periods import (
     MonthLike,
@@ -463,25 +465,6 @@ def evaluate_measure(
     )
 
 
-class MonthlyValues(Protocol):
-    """Anything that gives a measure's whole-authority value for a month (or None)."""
-
-    def value(self, measure_id: str, period: str) -> float | None: ...
-
-    def measure_ids(self) -> Iterable[str]: ...
-
-
-@dataclass
-class _MappingValues:
-    data: Mapping[str, Mapping[str, float | None]]
-
-    def value(self, measure_id: str, period: str) -> float | None:
-        return self.data.get(measure_id, {}).get(period)
-
-    def measure_ids(self) -> Iterable[str]:
-        return self.data.keys()
-
-
 @dataclass
 class PlanEvaluation:
     """The whole plan evaluated for one month."""
@@ -506,34 +489,39 @@ class PlanEvaluation:
 
 def evaluate_plan(
     plan: Plan,
-    observations: MonthlyValues | Mapping[str, Mapping[str, float | None]],
+    observations: pl.DataFrame | Mapping[str, Mapping[str, float | None]],
     month: MonthLike,
 ) -> PlanEvaluation:
     """Evaluate every measure of the plan for ``month``.
 
-    ``observations`` is an :class:`~journey.engine.observations.Observations` (or any
-    object with ``value(measure_id, period)`` and ``measure_ids()``), or a plain mapping
-    ``{measure_id: {"YYYY-MM": value}}``. Figures for measures the plan does not have are
-    reported in ``warnings``, not used.
+    ``observations`` is a validated observations frame (see
+    :mod:`journey.engine.observations`; cumulative in-year measures are rated on their
+    ``fytd`` figure where one is given) or a plain mapping ``{measure_id: {"YYYY-MM":
+    value}}``. Figures for measures the plan does not have are reported in ``warnings``
+    and not used.
     """
+    from journey.engine.observations import unknown_measure_ids, values_for_evaluation
+
     m = month_key(month)
-    source: MonthlyValues = _MappingValues(observations) if isinstance(observations, Mapping) else observations
+    if isinstance(observations, pl.DataFrame):
+        values = values_for_evaluation(observations, plan)
+        unknown = unknown_measure_ids(observations, plan)
+    else:
+        values = {k: dict(v) for k, v in observations.items()}
+        unknown = sorted(set(values) - {ms.id for ms in plan.measures})
     results = []
     for priority, measure in plan.iter_measures():
-        value = source.value(measure.id, m)
-        previous = source.value(measure.id, _previous_period(measure, m))
+        series = values.get(measure.id, {})
         results.append(
             evaluate_measure(
                 measure,
                 m,
-                value,
-                previous,
+                series.get(m),
+                series.get(_previous_period(measure, m)),
                 default_tolerance=plan.default_tolerance,
                 priority=priority.id,
                 priority_title=priority.title,
             )
         )
-    known = {ms.id for ms in plan.measures}
-    unknown = sorted(set(source.measure_ids()) - known)
     warnings = [f"figures for '{u}' were not used: it is not a measure in this plan" for u in unknown]
     return PlanEvaluation(period=m, results=results, warnings=warnings)

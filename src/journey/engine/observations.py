@@ -19,7 +19,8 @@ breakdown           no        what the figures are broken down by (``team``, ``p
 breakdown_value     no        the cell of the breakdown (``North``, ``U1``)
 numerator           no        the count the value was computed from
 denominator         no        ... and what it was divided by
-flagged             no        how many records with validation warnings were used (0 default)
+flagged             no        whether records with validation warnings were used: true/false
+                              (also yes/no, 1/0, or a count of such records; empty = false)
 snapshot            no        the data snapshot the figure was computed from
 source              no        ``computed``, ``manual`` or ``imported``
 as_at               no        the date the figure is as at, ``YYYY-MM-DD``; required for
@@ -28,8 +29,14 @@ note                no        free text
 ==================  ========  ==============================================================
 
 Problems are reported with file, row (the header is row 1, as in a spreadsheet), column
-and value. Two rows for the same measure_id, period, period_type, breakdown and
+and value; every problem in the file is reported, and nothing is returned unless the whole
+file is valid. Two rows for the same measure_id, period, period_type, breakdown and
 breakdown_value are an error. Columns not listed above are ignored with a warning.
+
+A validated file is a Polars DataFrame with the columns and types of :data:`SCHEMA`
+(text columns are ``""`` when empty, never null; ``period_type`` is filled in as
+``month``). :func:`monthly_series` gives one measure's monthly figures and
+:func:`values_for_evaluation` the values a plan is rated on.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import io
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,20 +54,24 @@ from typing import Any
 import polars as pl
 
 from journey.engine.periods import is_month
-from journey.engine.plan import did_you_mean
+from journey.engine.plan import Plan, did_you_mean
 
 __all__ = [
     "COLUMNS",
+    "KEY_COLUMNS",
     "MAX_OBSERVATION_BYTES",
     "PERIOD_TYPES",
     "REQUIRED_COLUMNS",
+    "SCHEMA",
     "CsvProblem",
-    "Observation",
-    "Observations",
     "ObservationsError",
+    "empty_frame",
+    "monthly_series",
     "observations_from_rows",
     "parse_observations",
     "read_observations",
+    "unknown_measure_ids",
+    "values_for_evaluation",
 ]
 
 REQUIRED_COLUMNS = ("measure_id", "period", "value")
@@ -119,97 +130,73 @@ class ObservationsError(Exception):
         super().__init__(text)
 
 
-@dataclass(frozen=True)
-class Observation:
-    """One figure."""
+SCHEMA: dict[str, Any] = {
+    "measure_id": pl.String,
+    "period": pl.String,
+    "period_type": pl.String,
+    "breakdown": pl.String,
+    "breakdown_value": pl.String,
+    "value": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "flagged": pl.Boolean,
+    "snapshot": pl.String,
+    "source": pl.String,
+    "as_at": pl.Date,
+    "note": pl.String,
+    "row": pl.Int64,
+}
+"""The columns and types of a validated observations frame (``row`` is the file's row)."""
 
-    measure_id: str
-    period: str
-    value: float | None
-    period_type: str = "month"
-    breakdown: str = ""
-    breakdown_value: str = ""
-    numerator: float | None = None
-    denominator: float | None = None
-    flagged: int = 0
-    snapshot: str = ""
-    source: str = ""
-    as_at: date | None = None
-    note: str = ""
-    row: int | None = None
-
-    @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        return (self.measure_id, self.period, self.period_type, self.breakdown, self.breakdown_value)
+KEY_COLUMNS = ("measure_id", "period", "period_type", "breakdown", "breakdown_value")
 
 
-@dataclass
-class Observations:
-    """A validated set of figures, looked up by measure, period and breakdown."""
+def empty_frame() -> pl.DataFrame:
+    """An observations frame with no rows."""
+    return pl.DataFrame(schema=SCHEMA)
 
-    rows: list[Observation]
-    file: str = ""
-    warnings: list[str] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._index = {o.key: o for o in self.rows}
+def monthly_series(
+    frame: pl.DataFrame,
+    measure_id: str,
+    *,
+    period_type: str = "month",
+    breakdown: str = "",
+    breakdown_value: str = "",
+) -> dict[str, float | None]:
+    """``{"YYYY-MM": value}`` in month order for one measure and breakdown cell.
 
-    def __len__(self) -> int:
-        return len(self.rows)
+    By default the whole-authority monthly figures; ``period_type="fytd"`` gives the
+    financial-year-to-date ones, and so on.
+    """
+    rows = frame.filter(
+        (pl.col("measure_id") == measure_id)
+        & (pl.col("period_type") == period_type)
+        & (pl.col("breakdown") == breakdown)
+        & (pl.col("breakdown_value") == breakdown_value)
+    ).sort("period")
+    return dict(zip(rows["period"].to_list(), rows["value"].to_list(), strict=True))
 
-    def get(
-        self, measure_id: str, period: str, period_type: str = "month", breakdown: str = "", breakdown_value: str = ""
-    ) -> Observation | None:
-        return self._index.get((measure_id, period, period_type, breakdown, breakdown_value))
 
-    def value(
-        self, measure_id: str, period: str, period_type: str = "month", breakdown: str = "", breakdown_value: str = ""
-    ) -> float | None:
-        """The figure, or None when there is no row or the row has no value."""
-        found = self.get(measure_id, period, period_type, breakdown, breakdown_value)
-        return found.value if found is not None else None
+def values_for_evaluation(frame: pl.DataFrame, plan: Plan) -> dict[str, dict[str, float | None]]:
+    """measure id → month → the value the plan is rated on.
 
-    def measure_ids(self) -> set[str]:
-        return {o.measure_id for o in self.rows}
+    The whole-authority monthly figure; for ``cumulative_in_year`` measures the
+    financial-year-to-date (``fytd``) figure where one is given for that month.
+    """
+    out: dict[str, dict[str, float | None]] = {}
+    for measure in plan.measures:
+        series = monthly_series(frame, measure.id)
+        if measure.cumulative_in_year:
+            series.update(monthly_series(frame, measure.id, period_type="fytd"))
+        out[measure.id] = dict(sorted(series.items()))
+    return out
 
-    def periods(self, period_type: str = "month") -> list[str]:
-        return sorted({o.period for o in self.rows if o.period_type == period_type})
 
-    def monthly_series(self, measure_id: str, breakdown: str = "", breakdown_value: str = "") -> dict[str, float | None]:
-        """``{"YYYY-MM": value}`` in month order: the measure's monthly figures for one cell."""
-        found = {
-            o.period: o.value
-            for o in self.rows
-            if o.measure_id == measure_id
-            and o.period_type == "month"
-            and o.breakdown == breakdown
-            and o.breakdown_value == breakdown_value
-        }
-        return dict(sorted(found.items()))
-
-    def latest(self, measure_id: str) -> Observation | None:
-        """The most recent whole-authority ``latest`` figure for the measure, if any."""
-        rows = [o for o in self.rows if o.measure_id == measure_id and o.period_type == "latest" and not o.breakdown]
-        return max(rows, key=lambda o: (o.as_at or date.min, o.period)) if rows else None
-
-    def to_polars(self) -> pl.DataFrame:
-        """All rows as a DataFrame with the documented columns."""
-        schema = {
-            "measure_id": pl.String,
-            "period": pl.String,
-            "period_type": pl.String,
-            "breakdown": pl.String,
-            "breakdown_value": pl.String,
-            "value": pl.Float64,
-            "numerator": pl.Float64,
-            "denominator": pl.Float64,
-            "flagged": pl.Int64,
-            "snapshot": pl.String,
-            "source": pl.String,
-            "as_at": pl.Date,
-            "note": pl.String,
-        }
-        return pl.DataFrame([{k: getattr(o, k) for k in schema} for o in self.rows], schema=schema, orient="row")
+def unknown_measure_ids(frame: pl.DataFrame, plan: Plan) -> list[str]:
+    """Measure ids with figures in ``frame`` that are not measures of ``plan``."""
+    known = {m.id for m in plan.measures}
+    return sorted(set(frame["measure_id"].unique().to_list()) - known)
 
 
 # ------------------------------------------------------------------------ parsing
@@ -245,7 +232,7 @@ class _Rows:
             raise ObservationsError(self.problems, self.count - len(self.problems))
 
 
-def observations_from_rows(records: Iterable[Mapping[str, Any]], file: str = "observations", *, first_row: int = 2) -> Observations:
+def observations_from_rows(records: Iterable[Mapping[str, Any]], file: str = "observations", *, first_row: int = 2) -> pl.DataFrame:
     """Validate rows given as mappings of column → text (or None); see the module notes.
 
     ``first_row`` is the row number of the first record in messages (2 after a header).
@@ -253,24 +240,28 @@ def observations_from_rows(records: Iterable[Mapping[str, Any]], file: str = "ob
     return _validate(((first_row + i, rec) for i, rec in enumerate(records)), _Rows(file))
 
 
-def _validate(numbered: Iterable[tuple[int, Mapping[str, Any]]], out: _Rows, warnings: list[str] | None = None) -> Observations:
-    rows: list[Observation] = []
-    seen: dict[tuple[str, str, str, str, str], int] = {}
+def _validate(numbered: Iterable[tuple[int, Mapping[str, Any]]], out: _Rows) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple[Any, ...], int] = {}
     for rownum, rec in numbered:
         obs = _one(rownum, rec, out)
         if obs is None:
             continue
-        if obs.key in seen:
-            cell = f", breakdown {obs.breakdown}={obs.breakdown_value}" if obs.breakdown else ""
-            out.add(rownum, "", "", f"duplicate of row {seen[obs.key]}: {obs.measure_id} {obs.period} ({obs.period_type}{cell}) is given twice")
+        key = tuple(obs[k] for k in KEY_COLUMNS)
+        if key in seen:
+            cell = f", breakdown {obs['breakdown']}={obs['breakdown_value']}" if obs["breakdown"] else ""
+            out.add(
+                rownum, "", "",
+                f"duplicate of row {seen[key]}: {obs['measure_id']} {obs['period']} ({obs['period_type']}{cell}) is given twice",
+            )
             continue
-        seen[obs.key] = rownum
+        seen[key] = rownum
         rows.append(obs)
     out.raise_if_any()
-    return Observations(rows=rows, file=out.file, warnings=warnings or [])
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else empty_frame()
 
 
-def _one(rownum: int, rec: Mapping[str, Any], out: _Rows) -> Observation | None:
+def _one(rownum: int, rec: Mapping[str, Any], out: _Rows) -> dict[str, Any] | None:
     """One validated row, or None after reporting its problems."""
     before = out.count
 
@@ -298,13 +289,12 @@ def _one(rownum: int, rec: Mapping[str, Any], out: _Rows) -> Observation | None:
                 numbers[col] = _number(raw)
             except ValueError as exc:
                 out.add(rownum, col, raw, str(exc))
-    flagged_text = text("flagged")
-    flagged = 0
-    if flagged_text:
-        if re.fullmatch(r"\d+", flagged_text):
-            flagged = int(flagged_text)
-        else:
-            out.add(rownum, "flagged", flagged_text, f"{flagged_text!r} is not a whole number of records")
+    flagged_text = text("flagged").lower()
+    flagged = False
+    if flagged_text in {"true", "yes"} or (flagged_text.isdigit() and int(flagged_text) > 0):
+        flagged = True
+    elif flagged_text and flagged_text not in {"false", "no"} and not flagged_text.isdigit():
+        out.add(rownum, "flagged", text("flagged"), f"{text('flagged')!r} is not true or false (or a count of records)")
     source = text("source")
     if source and source not in SOURCES:
         out.add(rownum, "source", source, f"{source!r} is not one of {', '.join(SOURCES)}{did_you_mean(source, SOURCES)}")
@@ -324,28 +314,29 @@ def _one(rownum: int, rec: Mapping[str, Any], out: _Rows) -> Observation | None:
         out.add(rownum, "breakdown", "", "breakdown_value is given but breakdown is empty")
     if out.count > before:
         return None
-    return Observation(
-        measure_id=measure_id,
-        period=period,
-        value=numbers["value"],
-        period_type=period_type,
-        breakdown=breakdown,
-        breakdown_value=breakdown_value,
-        numerator=numbers["numerator"],
-        denominator=numbers["denominator"],
-        flagged=flagged,
-        snapshot=text("snapshot"),
-        source=source,
-        as_at=as_at,
-        note=text("note"),
-        row=rownum,
-    )
+    return {
+        "measure_id": measure_id,
+        "period": period,
+        "period_type": period_type,
+        "breakdown": breakdown,
+        "breakdown_value": breakdown_value,
+        "value": numbers["value"],
+        "numerator": numbers["numerator"],
+        "denominator": numbers["denominator"],
+        "flagged": flagged,
+        "snapshot": text("snapshot"),
+        "source": source,
+        "as_at": as_at,
+        "note": text("note"),
+        "row": rownum,
+    }
 
 
-def parse_observations(text: str, file: str = "observations.csv") -> Observations:
+def parse_observations(text: str, file: str = "observations.csv", *, warnings: list[str] | None = None) -> pl.DataFrame:
     """Validate observations CSV text; ``file`` is used in messages.
 
-    Rows are numbered as a spreadsheet shows them: the header is row 1.
+    Rows are numbered as a spreadsheet shows them: the header is row 1. Warnings (columns
+    that are not used) are appended to ``warnings`` when a list is given.
     """
     out = _Rows(file)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -364,7 +355,8 @@ def parse_observations(text: str, file: str = "observations.csv") -> Observation
         if req not in names:
             out.add(1, req, "", f"missing required column {req!r}{did_you_mean(req, unknown)}")
     out.raise_if_any()
-    warnings = [f"{file}: column {n!r} is not used{did_you_mean(n, COLUMNS)}" for n in unknown]
+    if warnings is not None:
+        warnings += [f"{file}: column {n!r} is not used{did_you_mean(n, COLUMNS)}" for n in unknown]
 
     def numbered() -> Iterable[tuple[int, dict[str, str]]]:
         try:
@@ -378,11 +370,15 @@ def parse_observations(text: str, file: str = "observations.csv") -> Observation
         except csv.Error as exc:
             out.add(reader.line_num, "", "", f"the CSV cannot be read: {exc}")
 
-    return _validate(numbered(), out, warnings)
+    return _validate(numbered(), out)
 
 
-def read_observations(path: str | Path, *, max_bytes: int = MAX_OBSERVATION_BYTES) -> Observations:
-    """Read and validate an observations CSV (UTF-8 with or without BOM, or Windows-1252)."""
+def read_observations(path: str | Path, *, max_bytes: int = MAX_OBSERVATION_BYTES, warnings: list[str] | None = None) -> pl.DataFrame:
+    """Read and validate an observations CSV (UTF-8 with or without BOM, or Windows-1252).
+
+    Returns the frame described by :data:`SCHEMA`; raises :class:`ObservationsError` with
+    every problem. Warnings are appended to ``warnings`` when a list is given.
+    """
     path = Path(path)
     name = path.name
     try:
@@ -404,7 +400,7 @@ def read_observations(path: str | Path, *, max_bytes: int = MAX_OBSERVATION_BYTE
         text = data.decode("cp1252", errors="strict") if _is_cp1252(data) else ""
         if not text:
             raise ObservationsError([CsvProblem(name, None, "", "", "the file is neither UTF-8 nor Windows-1252 text")]) from None
-    return parse_observations(text, name)
+    return parse_observations(text, name, warnings=warnings)
 
 
 def _is_cp1252(data: bytes) -> bool:
