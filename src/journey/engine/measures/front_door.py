@@ -1,0 +1,409 @@
+"""Demand and the front door: contacts, referrals, re-referrals, early help, open cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from journey.engine.casedata.codes import SHORT_BREAK_LEGAL_STATUS
+from journey.engine.measures.base import Context, Periods, active_at, fmt_date, with_age
+from journey.engine.measures.registry import MeasureDef, Parameter, register
+from journey.engine.periods import working_days_expr
+
+AREA = "front_door"
+WT = "Working Together to Safeguard Children 2023"
+DFE_CIN = "DfE Characteristics of children in need statistics (CIN census)"
+
+
+# ----------------------------------------------------------------------------- contacts
+
+
+def _contacts(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    c = ctx.table("contacts").rename({"contact_date": "date"})
+    wd = working_days_expr(pl.col("date"), pl.col("decision_date"))
+    return with_age(c, ctx, "date").with_columns(wd.alias("working_days"))
+
+
+def _contacts_count(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    return _contacts(ctx, periods, params).with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+
+
+def _contact_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Contact received {} (source {}), outcome: {}",
+        fmt_date("date"),
+        pl.col("source").fill_null("not recorded"),
+        pl.col("outcome").fill_null("not recorded"),
+    )
+
+
+def _contacts_outcome(outcome: str):  # type: ignore[no-untyped-def]
+    def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+        return _contacts(ctx, periods, params).with_columns(
+            (pl.col("outcome") == outcome).fill_null(False).cast(pl.Float64).alias("num"),
+            pl.lit(1.0).alias("den"),
+        )
+
+    return records
+
+
+def _contacts_decided(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    limit = int(params["working_days"])
+    return _contacts(ctx, periods, params).with_columns(
+        (pl.col("working_days") <= limit).fill_null(False).cast(pl.Float64).alias("num"),
+        pl.lit(1.0).alias("den"),
+    )
+
+
+def _decided_reason(params: dict[str, Any]) -> pl.Expr:
+    return (
+        pl.when(pl.col("decision_date").is_null())
+        .then(pl.format("No decision recorded (received {})", fmt_date("date")))
+        .otherwise(
+            pl.format(
+                "Decided in {} working days (received {}, decided {})",
+                pl.col("working_days"),
+                fmt_date("date"),
+                fmt_date("decision_date"),
+            )
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- referrals
+
+
+def referral_history(ctx: Context) -> pl.LazyFrame:
+    """Every referral with the date of the child's previous referral."""
+
+    def build() -> pl.LazyFrame:
+        r = ctx.table("referrals").sort("child_id", "referral_date", "referral_id")
+        return r.with_columns(
+            pl.col("referral_date").shift(1).over("child_id").alias("previous_referral_date")
+        )
+
+    return ctx.cached("referral_history", build)
+
+
+def _referrals(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    r = referral_history(ctx).rename({"referral_date": "date"})
+    return with_age(r, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+
+
+def _referral_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Referral {} received {} (source {}, team {})",
+        pl.col("referral_id"),
+        fmt_date("date"),
+        pl.col("source").fill_null("not recorded"),
+        pl.col("team").fill_null("not recorded"),
+    )
+
+
+def _rereferrals(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    months = int(params["months"])
+    base = _referrals(ctx, periods, params)
+    within = pl.col("previous_referral_date") >= pl.col("date").dt.offset_by(f"-{months}mo")
+    return base.with_columns(within.fill_null(False).cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den"))
+
+
+def _rereferral_reason(params: dict[str, Any]) -> pl.Expr:
+    months = int(params["months"])
+    return (
+        pl.when(pl.col("previous_referral_date").is_null())
+        .then(pl.format("Referral {}: no previous referral recorded", fmt_date("date")))
+        .when(pl.col("num") > 0)
+        .then(
+            pl.format(
+                "Re-referral: referred {}, previous referral {} (within {} months)",
+                fmt_date("date"),
+                fmt_date("previous_referral_date"),
+                pl.lit(months),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "Not a re-referral: referred {}, previous referral {} (more than {} months before)",
+                fmt_date("date"),
+                fmt_date("previous_referral_date"),
+                pl.lit(months),
+            )
+        )
+    )
+
+
+# ----------------------------------------------------------------- early help and open cases
+
+
+def _open_early_help(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    eh = ctx.table("early_help")
+    recs = active_at(eh, "start_date", "end_date", periods.points(), periods)
+    recs = recs.sort("start_date", descending=True).unique(["child_id", "period", "period_type"], keep="first")
+    return with_age(recs, ctx, "at").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+
+
+def _early_help_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Early help open: started {}, {}",
+        fmt_date("start_date"),
+        pl.when(pl.col("end_date").is_null()).then(pl.lit("not closed")).otherwise(pl.format("closed {}", fmt_date("end_date"))),
+    )
+
+
+def open_case_intervals(ctx: Context) -> pl.LazyFrame:
+    """Every reason a child's case is open to children's social care, as intervals."""
+    cols = ["child_id", "start_date", "end_date", "flagged", "why"]
+    ref = (
+        ctx.table("referrals")
+        .filter(~pl.col("nfa").fill_null(False))
+        .select(
+            "child_id",
+            pl.col("referral_date").alias("start_date"),
+            pl.col("closure_date").alias("end_date"),
+            "flagged",
+            pl.lit("open CIN episode (referral)").alias("why"),
+        )
+    )
+    cin = ctx.table("cin_plans").select(
+        "child_id", "start_date", "end_date", "flagged", pl.lit("CIN plan").alias("why")
+    )
+    cp = ctx.table("cp_plans").select(
+        "child_id", "start_date", "end_date", "flagged", pl.lit("CP plan").alias("why")
+    )
+    cla = (
+        ctx.table("cla_episodes")
+        .filter(~pl.col("legal_status").is_in(list(SHORT_BREAK_LEGAL_STATUS)).fill_null(False))
+        .select(
+            "child_id",
+            pl.col("episode_start").alias("start_date"),
+            pl.col("episode_end").alias("end_date"),
+            "flagged",
+            pl.lit("looked after").alias("why"),
+        )
+    )
+    return pl.concat([ref.select(cols), cin.select(cols), cp.select(cols), cla.select(cols)], how="vertical_relaxed")
+
+
+def open_cases_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
+    """One row per child with an open case at each evaluation date (why: the reasons)."""
+    recs = active_at(open_case_intervals(ctx), "start_date", "end_date", periods.points(), periods)
+    return recs.group_by("child_id", "period", "period_type", "at").agg(
+        pl.col("flagged").any(),
+        pl.col("why").unique().sort().str.join(", ").alias("why"),
+        pl.col("start_date").min().alias("open_since"),
+    )
+
+
+def _open_cases(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    return with_age(open_cases_at(ctx, periods), ctx, "at").with_columns(
+        pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den")
+    )
+
+
+def _open_case_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format("Open case since {}: {}", fmt_date("open_since"), pl.col("why"))
+
+
+_FLOW = ("month", "fytd", "rolling12", "latest")
+
+register(
+    MeasureDef(
+        id="contacts_count",
+        title="Contacts in the period",
+        area=AREA,
+        definition="Contacts received by the front door (MASH) in the period, counted by the date received. Every contact counts, including repeat contacts about the same child.",
+        unit="count",
+        polarity="within_range",
+        numerator="contacts received in the period",
+        denominator="none",
+        tables=("contacts",),
+        source="local (Ofsted Annex A list 1)",
+        kind="flow",
+        records=_contacts_count,
+        reason=_contact_reason,
+        key_dates=("date", "decision_date"),
+        breakdowns=("source", "age_band"),
+        period_types=_FLOW,
+        record_id="contact_id",
+    ),
+    MeasureDef(
+        id="contacts_to_referral_pct",
+        title="Contacts leading to a referral (%)",
+        area=AREA,
+        definition="Of the contacts received in the period, the percentage whose recorded outcome is a referral to children's social care (outcome `referral`). Contacts without an outcome count in the denominator only.",
+        unit="percent",
+        polarity="within_range",
+        numerator="contacts received in the period with outcome `referral`",
+        denominator="contacts received in the period",
+        tables=("contacts",),
+        source="local (Ofsted Annex A list 1)",
+        kind="flow",
+        records=_contacts_outcome("referral"),
+        reason=_contact_reason,
+        key_dates=("date", "decision_date"),
+        breakdowns=("source", "age_band"),
+        period_types=_FLOW,
+        record_id="contact_id",
+    ),
+    MeasureDef(
+        id="contacts_to_early_help_pct",
+        title="Contacts passed to early help (%)",
+        area=AREA,
+        definition="Of the contacts received in the period, the percentage whose recorded outcome is early help (outcome `early_help`).",
+        unit="percent",
+        polarity="within_range",
+        numerator="contacts received in the period with outcome `early_help`",
+        denominator="contacts received in the period",
+        tables=("contacts",),
+        source="local (Ofsted Annex A list 1)",
+        kind="flow",
+        records=_contacts_outcome("early_help"),
+        reason=_contact_reason,
+        key_dates=("date", "decision_date"),
+        breakdowns=("source", "age_band"),
+        period_types=_FLOW,
+        record_id="contact_id",
+    ),
+    MeasureDef(
+        id="mash_decisions_24h_pct",
+        title="Front door (MASH) decisions within 24 hours (%)",
+        area=AREA,
+        definition=(
+            "Of the contacts received in the period, the percentage decided within one working day. "
+            "Case records hold dates, not times, so '24 hours' is read as: decided on the day received or "
+            "by the end of the next working day (working days between receipt and decision ≤ `working_days`; "
+            "a contact received on a Friday and decided on the Monday is in time). Contacts with no decision "
+            "recorded are not in time."
+        ),
+        unit="percent",
+        polarity="higher_is_better",
+        numerator="contacts decided within `working_days` working days of receipt",
+        denominator="contacts received in the period",
+        tables=("contacts",),
+        source=f"local ({WT}: decision about the type of response within one working day)",
+        kind="flow",
+        records=_contacts_decided,
+        reason=_decided_reason,
+        key_dates=("date", "decision_date"),
+        parameters=(Parameter("working_days", 1, "working days allowed between receipt and decision"),),
+        breakdowns=("source", "age_band"),
+        period_types=_FLOW,
+        record_id="contact_id",
+    ),
+    MeasureDef(
+        id="referrals_count",
+        title="Referrals in the period",
+        area=AREA,
+        definition="Referrals to children's social care (CIN census CINreferralDate) dated in the period, including referrals that led to no further action. Each referral counts, so a child referred twice counts twice.",
+        unit="count",
+        polarity="within_range",
+        numerator="referrals dated in the period",
+        denominator="none",
+        tables=("referrals",),
+        source=DFE_CIN,
+        lait="305",
+        kind="flow",
+        records=_referrals,
+        reason=_referral_reason,
+        key_dates=("date", "previous_referral_date"),
+        breakdowns=("team", "worker", "source", "age_band"),
+        period_types=_FLOW,
+        latest_window="fytd",
+        record_id="referral_id",
+    ),
+    MeasureDef(
+        id="referrals_rate_per_10k",
+        title="Referral rate per 10,000 children",
+        area=AREA,
+        definition=(
+            "Referrals per 10,000 children aged 0-17. `month`: referrals in the month ÷ population × 10,000 "
+            "(not annualised). `fytd`: the projected annual rate boards use — year-to-date referrals ÷ months "
+            "elapsed × 12 ÷ population × 10,000. `rolling12`: referrals in the last twelve months ÷ population "
+            "× 10,000. `latest`: year to the extract date, projected by days elapsed."
+        ),
+        unit="rate_per_10k",
+        polarity="within_range",
+        numerator="referrals dated in the period",
+        denominator="0-17 population (× months elapsed ÷ 12 for the projected year-to-date rate)",
+        tables=("referrals", "population"),
+        source=DFE_CIN,
+        lait="305",
+        kind="flow",
+        records=_referrals,
+        reason=_referral_reason,
+        key_dates=("date",),
+        period_types=_FLOW,
+        latest_window="fytd",
+        record_id="referral_id",
+    ),
+    MeasureDef(
+        id="rereferrals_12m_pct",
+        title="Re-referrals within 12 months (%)",
+        area=AREA,
+        definition=(
+            "Of the referrals in the period, the percentage where the child's previous referral was within "
+            "`months` months before: on or after the same date `months` months earlier (a referral on "
+            "15 June 2023 after one on 15 June 2022 is a re-referral; after one on 14 June 2022 it is not). "
+            "Every earlier referral in the extract is looked at, including ones before the period and ones "
+            "that led to no further action; two referrals on the same day make the second a re-referral. "
+            "Counts referrals, not children. DfE reports it for the year (`fytd` at March); boards "
+            "watch it rolling in-year."
+        ),
+        unit="percent",
+        polarity="lower_is_better",
+        numerator="referrals in the period with a previous referral of the same child within 12 months",
+        denominator="referrals in the period",
+        tables=("referrals",),
+        source=DFE_CIN,
+        lait="271",
+        kind="flow",
+        records=_rereferrals,
+        reason=_rereferral_reason,
+        key_dates=("date", "previous_referral_date"),
+        parameters=(Parameter("months", 12, "how recent the previous referral must be, in months"),),
+        breakdowns=("team", "worker", "source", "age_band"),
+        period_types=_FLOW,
+        latest_window="fytd",
+        record_id="referral_id",
+    ),
+    MeasureDef(
+        id="early_help_open_count",
+        title="Open early help cases",
+        area=AREA,
+        definition="Children with an early help episode open at the date (started on or before it, not closed before the end of the day). A child with two open episodes counts once.",
+        unit="count",
+        polarity="within_range",
+        numerator="children with an open early help episode",
+        denominator="none",
+        tables=("early_help",),
+        source="local (Ofsted Annex A list 2)",
+        kind="snapshot",
+        records=_open_early_help,
+        reason=_early_help_reason,
+        key_dates=("start_date", "end_date"),
+        breakdowns=("team", "age_band"),
+        record_id="episode_id",
+    ),
+    MeasureDef(
+        id="open_cases_count",
+        title="All open cases",
+        area=AREA,
+        definition=(
+            "Children whose case is open to children's social care at the date: an open CIN episode "
+            "(a referral not closed and not marked no further action), a CIN plan, a child protection plan "
+            "or a looked-after episode (not a short break). Each child counts once. Early help is not included."
+        ),
+        unit="count",
+        polarity="within_range",
+        numerator="children with an open case",
+        denominator="none",
+        tables=("referrals", "cin_plans", "cp_plans", "cla_episodes"),
+        source="local",
+        kind="snapshot",
+        records=_open_cases,
+        reason=_open_case_reason,
+        key_dates=("open_since",),
+        breakdowns=("age_band",),
+    ),
+)

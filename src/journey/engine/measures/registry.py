@@ -1,0 +1,258 @@
+"""The measure library: every computed measure, what it counts and where its definition
+comes from. ``docs/measures.md`` is generated from here (``journey measures docs``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from journey.engine.measures.base import Context, Periods
+
+UNITS = ("count", "percent", "rate_per_10k", "number")
+POLARITIES = ("higher_is_better", "lower_is_better", "within_range")
+KINDS = ("snapshot", "flow")
+
+#: What each breakdown means, for the documentation and the CLI.
+BREAKDOWNS: dict[str, str] = {
+    "team": "the team recorded on the record (referral, assessment, plan, episode, worker)",
+    "worker": "the worker recorded on the record",
+    "service": "the service the worker's team belongs to",
+    "age_band": "the child's age at the date (DfE bands: under 1, 1 to 4, 5 to 9, 10 to 15, 16 and over)",
+    "source": "who made the contact or referral (CIN census source codes)",
+    "placement_type": "SSDA903 placement type (PLACE) of the placement at the date",
+    "placement_provider": "SSDA903 placement provider (PR0–PR5) at the date",
+    "time_in_placement": "time in the current placement at the date: 0–3 months, 3–6 months, 6–12 months, 1–2 years, 2 years or more",
+    "legal_status": "SSDA903 legal status at the date",
+    "cp_category": "category of abuse (latest category for plans open at a date, initial category for plan starts)",
+    "grade": "audit grade",
+}
+
+RecordsFn = Callable[[Context, Periods, dict[str, Any]], pl.LazyFrame]
+ReasonFn = Callable[[dict[str, Any]], pl.Expr]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: Any
+    description: str
+
+
+@dataclass(frozen=True)
+class MeasureDef:
+    """A measure in the library."""
+
+    id: str
+    title: str
+    area: str
+    definition: str
+    unit: str
+    polarity: str
+    numerator: str
+    denominator: str
+    tables: tuple[str, ...]
+    source: str
+    kind: str
+    records: RecordsFn = field(repr=False)
+    reason: ReasonFn = field(repr=False)
+    key_dates: tuple[str, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    breakdowns: tuple[str, ...] = ()
+    period_types: tuple[str, ...] = ("month", "latest")
+    #: For flow measures: which window the "latest" figure covers (month or fytd).
+    latest_window: str = "month"
+    #: For flow measures counting children once per window: the column that identifies them.
+    distinct: str | None = None
+    #: The column naming the counted record (referral_id, cp_plan_id ...), if any.
+    record_id: str | None = None
+    #: DfE Local Authority Interactive Tool measure code, where there is one.
+    lait: str | None = None
+
+    def __post_init__(self) -> None:
+        assert self.unit in UNITS, self.unit
+        assert self.polarity in POLARITIES, self.polarity
+        assert self.kind in KINDS, self.kind
+        for b in self.breakdowns:
+            assert b in BREAKDOWNS, b
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.parameters}
+
+    def resolve(self, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Defaults overridden by the plan measure's ``parameters``; unknown names are an error."""
+        params = self.defaults
+        for key, value in (overrides or {}).items():
+            if key not in params:
+                known = ", ".join(params) or "none"
+                raise ValueError(f"measure {self.id} has no parameter {key!r} (its parameters: {known})")
+            default = params[key]
+            if isinstance(default, bool) or default is None:
+                params[key] = value
+            elif isinstance(default, int) and not isinstance(value, bool) and isinstance(value, (int, float)) and float(value).is_integer():
+                params[key] = int(value)
+            elif isinstance(default, (int, float)) and isinstance(value, (int, float)) and not isinstance(value, bool):
+                params[key] = float(value)
+            elif isinstance(default, (list, tuple)) and isinstance(value, (list, tuple)):
+                params[key] = list(value)
+            elif isinstance(default, str) and isinstance(value, str):
+                params[key] = value
+            else:
+                raise ValueError(f"measure {self.id} parameter {key!r}: {value!r} is not like the default {default!r}")
+        return params
+
+
+REGISTRY: dict[str, MeasureDef] = {}
+
+
+def register(*measures: MeasureDef) -> None:
+    for m in measures:
+        if m.id in REGISTRY:
+            raise ValueError(f"measure {m.id} registered twice")
+        REGISTRY[m.id] = m
+
+
+def get(measure_id: str) -> MeasureDef:
+    try:
+        return REGISTRY[measure_id]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(measure_id, list(REGISTRY), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KeyError(f"{measure_id!r} is not in the measure library{hint}") from None
+
+
+def library_ids() -> list[str]:
+    return list(REGISTRY)
+
+
+AREAS = {
+    "front_door": "Demand and the front door",
+    "assessment": "Assessment and section 47 enquiries",
+    "protection": "Child protection and children in need",
+    "looked_after": "Children looked after",
+    "care_leavers": "Care leavers",
+    "workforce": "Workforce and practice quality",
+}
+
+UNIT_WORDS = {
+    "count": "count",
+    "percent": "percentage",
+    "rate_per_10k": "rate per 10,000 children aged 0-17",
+    "number": "number (average)",
+}
+
+POLARITY_WORDS = {
+    "higher_is_better": "Good = bigger is better",
+    "lower_is_better": "Good = smaller is better",
+    "within_range": "Good = within the range (demand: too low can mean missed need)",
+}
+
+PERIOD_WORDS = {
+    "month": "in the month (flows) or at the month's last day (snapshots)",
+    "fytd": "financial year to date (1 April to the month's last day)",
+    "rolling12": "the twelve months ending with the month",
+    "latest": "at the extract date (as_at)",
+}
+
+
+def explain(m: MeasureDef) -> str:
+    """A measure's full documentation as Markdown."""
+    lines = [f"### `{m.id}` — {m.title}", "", m.definition, ""]
+    lines.append(f"- **Unit:** {UNIT_WORDS[m.unit]}")
+    lines.append(f"- **Default polarity:** {POLARITY_WORDS[m.polarity]}")
+    lines.append(f"- **Numerator:** {m.numerator}")
+    lines.append(f"- **Denominator:** {m.denominator}")
+    lines.append(f"- **Kind:** {'snapshot at a date' if m.kind == 'snapshot' else 'events in a period'}")
+    lines.append(f"- **Tables:** {', '.join(f'`{t}`' for t in m.tables)}")
+    source = m.source + (f" (LAIT measure {m.lait})" if m.lait else "")
+    lines.append(f"- **Source of definition:** {source}")
+    ptypes = "; ".join(f"`{p}` — {PERIOD_WORDS[p]}" for p in m.period_types)
+    if m.kind == "flow" and "latest" in m.period_types:
+        ptypes += f" (latest covers the {'financial year' if m.latest_window == 'fytd' else 'month'} to the extract date)"
+    lines.append(f"- **Periods:** {ptypes}")
+    lines.append(
+        "- **Breakdowns:** " + (", ".join(f"`{b}`" for b in m.breakdowns) if m.breakdowns else "none")
+    )
+    if m.parameters:
+        lines.append("- **Parameters:**")
+        for p in m.parameters:
+            lines.append(f"  - `{p.name}` (default `{p.default}`): {p.description}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def render_docs() -> str:
+    """docs/measures.md."""
+    out = [
+        "# The measure library",
+        "",
+        "<!-- Generated by `journey measures docs` from src/journey/engine/measures; do not edit by hand. -->",
+        "",
+        "Every computed measure, exactly what it counts, and where the definition comes from.",
+        "A plan measure uses one with `source: {computed: <id>}` and may override its",
+        "parameters with `parameters:`.",
+        "",
+        "## Conventions",
+        "",
+        "- **Open at a date.** A plan, episode, allocation or post is open at a date when it",
+        "  started on or before that date and has no end date or ends after it: a child whose",
+        "  episode ends on 31 March is not looked after at 31 March. Snapshot measures are",
+        "  evaluated at each month's last day, and at the extract date for \"latest\".",
+        "- **Events in a period** are counted by their date, from the first to the last day of",
+        "  the month (`month`), from 1 April (`fytd`), over twelve months (`rolling12`), or",
+        "  over the month (or financial year) up to the extract date (`latest`).",
+        "- **Working days** are Monday to Friday less England and Wales bank holidays; the",
+        "  day an event starts is not counted and the day it ends is (`journey.engine.periods`).",
+        "  \"Within N working days\" means at most N.",
+        "- **Months** are calendar months: \"within 3 months of 15 January\" means on or",
+        "  before 15 April; a month-end date runs to the last day of the shorter month",
+        "  (31 August + 6 months = 28 or 29 February).",
+        "- **Rates per 10,000** divide by the 0-17 population for the month's financial year",
+        "  (the population table's year in which the financial year starts, else the latest",
+        "  earlier year, else the plan's authority population). In-month rates are not",
+        "  annualised; financial-year-to-date rates are *projected*: year-to-date count ÷",
+        "  months elapsed × 12 ÷ population × 10,000 (the denominator reported is the population",
+        "  × months elapsed ÷ 12); the latest figure uses days elapsed instead of months.",
+        "- **Short breaks.** Episodes with legal status V3 or V4 are left out of every",
+        "  looked-after measure.",
+        "- **Periods of care** are runs of looked-after episodes (short breaks excluded) where",
+        "  each starts on or before the day the previous one ended (overlapping episodes are",
+        "  merged). A **placement** is a run of episodes within a period of care that starts",
+        "  with a new period (RNE S) or a change of carer (RNE P, T or B, unless the recorded",
+        "  carer is the same); RNE L (legal status only) and U (same carer) continue the",
+        "  placement. Where RNE is missing, a change of placement type or carer starts a new",
+        "  placement.",
+        "- **Flagged records.** Every figure reports in `flagged` how many of the records it",
+        "  counted (in the numerator or the denominator) came from rows validation flagged.",
+        "- **Drill-down.** `journey drilldown` lists, for any measure, month and breakdown",
+        "  cell, the records (children, or workers) in the numerator and denominator, each",
+        "  with the reason in words and the key dates.",
+        "",
+        "## Breakdowns",
+        "",
+    ]
+    for name, words in BREAKDOWNS.items():
+        out.append(f"- `{name}`: {words}")
+    out.append("")
+    out.append("## Index")
+    out.append("")
+    out.append("| id | title | unit | periods |")
+    out.append("|---|---|---|---|")
+    for m in REGISTRY.values():
+        out.append(f"| `{m.id}` | {m.title} | {UNIT_WORDS[m.unit]} | {', '.join(m.period_types)} |")
+    out.append("")
+    for area, title in AREAS.items():
+        ms = [m for m in REGISTRY.values() if m.area == area]
+        if not ms:
+            continue
+        out.append(f"## {title}")
+        out.append("")
+        for m in ms:
+            out.append(explain(m))
+    return "\n".join(out).rstrip() + "\n"
