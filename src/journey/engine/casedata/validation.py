@@ -59,6 +59,8 @@ class Source:
     sheet: str | None = None
     #: Canonical column name → the header as written in the file, where they differ.
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: The row holding the headers (1 for a CSV file), named when a column is missing.
+    header_row: int | None = None
 
     def label(self, column: str) -> str:
         return self.columns.get(column, column)
@@ -196,7 +198,7 @@ def parse_table(
                     f"required column {source.label(name)} is missing",
                     file=source.file,
                     sheet=source.sheet,
-                    row=1 if source.file else None,
+                    row=source.header_row,
                     column=source.label(name),
                     table=table_name,
                 )

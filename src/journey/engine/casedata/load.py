@@ -1,0 +1,213 @@
+"""Read any supported extract: recognise its format, read it, check it, report.
+
+Formats register themselves here (:func:`register_format`): the canonical format
+(:mod:`journey.engine.casedata.canonical`) and the statutory ones in
+:mod:`journey.engine.casedata.formats`. A reader turns the files into typed canonical
+tables (:func:`journey.engine.casedata.validation.parse_table` does the typing) and reports
+what it could not read; :func:`read_files` then applies the same business rules to every
+format, so a warning means the same thing whichever format the data came in.
+
+An extract is a set of files, ``{name: bytes}`` (a folder's files, an upload, or one file),
+so the same code serves the command line, the browser upload and recomputation from the
+snapshot store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+
+from journey.engine.casedata.problems import ERROR, Problem, ValidationReport
+from journey.engine.casedata.safety import Limits, UnsafeInput
+from journey.engine.casedata.schema import Extract
+from journey.engine.casedata.validation import Source, validate
+
+Files = Mapping[str, bytes]
+"""An extract's files: name as the analyst knows it (relative to the folder) → content."""
+
+
+class ReadResult(Protocol):
+    """What a format's reader hands back: typed canonical tables and what it could not read.
+
+    ``tables`` hold the canonical tables the format fills (typed, any optional location
+    columns from :mod:`validation`), ``problems`` the errors and warnings found while
+    reading, ``as_at`` the extract's date when the files say it.
+    """
+
+    tables: dict[str, pl.DataFrame]
+    problems: list[Problem]
+    as_at: date | None
+
+
+@dataclass
+class CanonicalTables:
+    """The plain :class:`ReadResult`, with where each table came from for the messages."""
+
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    as_at: date | None = None
+    sources: dict[str, Source] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExtractFormat:
+    """A format the product reads.
+
+    ``detect`` gives a confidence from 0 (not this format) to 100 (certainly this format)
+    by looking at names and the first bytes only; ``read`` does the work.
+    """
+
+    name: str
+    title: str
+    detect: Callable[[Files], int]
+    read: Callable[[Files, Limits], ReadResult]
+    #: One line for the documentation and the command line: what files it expects.
+    accepts: str = ""
+
+
+_FORMATS: dict[str, ExtractFormat] = {}
+
+
+def register_format(extract_format: ExtractFormat) -> None:
+    _FORMATS[extract_format.name] = extract_format
+
+
+def _discover() -> None:
+    """Import the readers so they register (the canonical one and each statutory format)."""
+    importlib.import_module("journey.engine.casedata.canonical")
+    try:
+        package = importlib.import_module("journey.engine.casedata.formats")
+    except ModuleNotFoundError:
+        return
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+
+
+def formats() -> dict[str, ExtractFormat]:
+    """Every registered format by name."""
+    _discover()
+    return dict(_FORMATS)
+
+
+def detect_format(files: Files) -> tuple[ExtractFormat | None, list[Problem]]:
+    """The format the files are in, or None with an error saying why none (or several) fit."""
+    scores = sorted(
+        ((fmt.detect(files), fmt) for fmt in formats().values()),
+        key=lambda pair: (-pair[0], pair[1].name),
+    )
+    names = ", ".join(sorted(files)) or "(no files)"
+    if not scores or scores[0][0] == 0:
+        known = "; ".join(f"{f.title}: {f.accepts}" for _, f in scores) or "none registered"
+        return None, [
+            Problem(
+                ERROR,
+                "unknown_format",
+                f"{names} is not an extract format this product reads ({known})",
+            )
+        ]
+    best, fmt = scores[0]
+    if len(scores) > 1 and scores[1][0] == best:
+        return None, [
+            Problem(
+                ERROR,
+                "ambiguous_format",
+                f"{names} could be {fmt.title} or {scores[1][1].title}; choose the format",
+            )
+        ]
+    return fmt, []
+
+
+def files_from_path(path: Path, limits: Limits | None = None) -> dict[str, bytes]:
+    """The files of an extract given as one file or a folder (not its subfolders)."""
+    limits = limits or Limits()
+    if path.is_dir():
+        paths = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        if len(paths) > limits.files:
+            raise UnsafeInput(
+                Problem(
+                    ERROR,
+                    "too_many_files",
+                    f"the folder holds {len(paths)} files, over the limit of {limits.files}",
+                    file=str(path),
+                )
+            )
+    else:
+        paths = [path]
+    files = {}
+    for p in paths:
+        size = p.stat().st_size
+        if size > limits.file_bytes:
+            raise UnsafeInput(
+                Problem(
+                    ERROR,
+                    "too_large",
+                    f"the file is {size:,} bytes, over the limit of {limits.file_bytes:,}",
+                    file=p.name,
+                )
+            )
+        files[p.name] = p.read_bytes()
+    return files
+
+
+def read_files(
+    files: Files,
+    *,
+    as_at: date | None = None,
+    format: str | None = None,
+    limits: Limits | None = None,
+) -> tuple[Extract, ValidationReport]:
+    """Read, type and check an extract. Errors in the report mean it must not be loaded.
+
+    ``as_at`` overrides the date the extract gives itself. The tables come back lazy, every
+    one present, with ``_flagged`` set on rows with warnings.
+    """
+    limits = limits or Limits()
+    report = ValidationReport(files=sorted(files))
+    if format is None:
+        chosen, problems = detect_format(files)
+        report.extend(problems)
+    else:
+        available = formats()
+        if format not in available:
+            raise KeyError(f"unknown format {format!r}; formats: {', '.join(sorted(available))}")
+        chosen = available[format]
+    if chosen is None:
+        return Extract(validate({}, as_at=as_at)[0], as_at=as_at), report
+    report.format = chosen.name
+    try:
+        result = chosen.read(files, limits)
+    except UnsafeInput as refused:
+        report.add(refused.problem)
+        return Extract(validate({}, as_at=as_at)[0], as_at=as_at), report
+    report.extend(result.problems)
+    as_at = as_at or result.as_at
+    sources: dict[str, Source] = getattr(result, "sources", {}) or {}
+    tables, problems = validate(result.tables, as_at=as_at, sources=sources)
+    report.extend(problems)
+    report.tables = {name: frame.height for name, frame in result.tables.items()}
+    return Extract(tables, as_at=as_at), report
+
+
+def read_path(
+    path: Path,
+    *,
+    as_at: date | None = None,
+    format: str | None = None,
+    limits: Limits | None = None,
+) -> tuple[Extract, ValidationReport]:
+    """:func:`read_files` for a file or folder on disk; a refused file is an error in the report."""
+    limits = limits or Limits()
+    try:
+        files = files_from_path(path, limits)
+    except UnsafeInput as refused:
+        report = ValidationReport(problems=[refused.problem], files=[path.name])
+        return Extract(validate({}, as_at=as_at)[0], as_at=as_at), report
+    return read_files(files, as_at=as_at, format=format, limits=limits)

@@ -1,0 +1,320 @@
+"""Refusing hostile or broken input before any parser touches it.
+
+Uploads come from a browser, so every file is treated as hostile until checked:
+
+* **Text (CSV)**: UTF-8 (with or without a byte-order mark) or Windows-1252 only. UTF-16
+  and binary files (NUL bytes, a workbook or PDF renamed ``.csv``) are refused by name.
+* **XML** (CIN census): parsed with ``defusedxml``; a DTD, entity declaration or external
+  reference is refused, so entity expansion ("billion laughs") and external entities
+  cannot happen. :func:`parse_xml` is the one entry every XML reader uses.
+* **XLSX** is a zip: before openpyxl opens it, the entry count, total uncompressed size and
+  compression ratio are checked against :class:`Limits` (zip bombs). While reading, rows and
+  columns per sheet are capped. Cells are read as values and never evaluated: a formula
+  cell gives a warning naming the cell and its *saved* value is used (blank when the file
+  was never recalculated), so a workbook reads the same wherever it is opened.
+
+Caps are configurable per call (:class:`Limits`) or through environment variables
+(:meth:`Limits.from_env`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from journey.engine.casedata.problems import ERROR, WARNING, Problem
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size caps for one extract. Environment: ``JOURNEY_MAX_<FIELD>`` (upper case)."""
+
+    #: Largest single file accepted (bytes).
+    file_bytes: int = 200 * 1024 * 1024
+    #: Most files in one extract (a folder of CSVs).
+    files: int = 100
+    #: Most entries inside an XLSX zip.
+    zip_entries: int = 2_000
+    #: Largest total uncompressed size of an XLSX zip (bytes).
+    zip_uncompressed_bytes: int = 1024 * 1024 * 1024
+    #: Highest compression ratio of any XLSX entry (uncompressed ÷ compressed).
+    zip_ratio: int = 200
+    #: Most rows in one sheet or CSV file.
+    rows: int = 2_000_000
+    #: Most columns in one sheet or CSV file.
+    columns: int = 500
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
+        environ = dict(os.environ if environ is None else environ)
+        values = {}
+        for f in fields(cls):
+            text = environ.get(f"JOURNEY_MAX_{f.name.upper()}")
+            if text:
+                values[f.name] = int(text)
+        return cls(**values)
+
+
+class UnsafeInput(Exception):
+    """A file refused before parsing; ``problem`` says which and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def _refuse(file: str, code: str, message: str, sheet: str | None = None) -> UnsafeInput:
+    return UnsafeInput(Problem(ERROR, code, message, file=file, sheet=sheet))
+
+
+_MAGIC = (
+    (b"PK\x03\x04", "a zip archive or Excel .xlsx workbook"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel .xls workbook (save it as .xlsx or CSV UTF-8)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+)
+
+
+def check_size(data: bytes, file: str, limits: Limits) -> None:
+    if len(data) > limits.file_bytes:
+        raise _refuse(
+            file,
+            "too_large",
+            f"the file is {len(data):,} bytes, over the limit of {limits.file_bytes:,}",
+        )
+
+
+def decode_text(data: bytes, file: str, limits: Limits | None = None) -> str:
+    """The text of a CSV file: UTF-8 (BOM optional) or Windows-1252; anything else refused."""
+    check_size(data, file, limits or Limits())
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _refuse(
+            file,
+            "wrong_encoding",
+            "the file is encoded as UTF-16; save it as 'CSV UTF-8' (or Windows-1252) instead",
+        )
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise _refuse(file, "not_text", f"the file is {what}, not a CSV text file")
+    if b"\x00" in data[:65536]:
+        raise _refuse(
+            file, "not_text", "the file contains NUL bytes: it is binary (or UTF-16), not CSV text"
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as err:
+            raise _refuse(
+                file,
+                "wrong_encoding",
+                f"byte 0x{data[err.start]:02x} at position {err.start} is neither UTF-8 nor "
+                "Windows-1252 text; save the file as 'CSV UTF-8'",
+            ) from None
+    controls = re.search(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", text[:65536])
+    if controls:
+        raise _refuse(
+            file,
+            "not_text",
+            f"the file contains control character 0x{ord(controls.group()):02x}: "
+            "it is binary, not CSV text",
+        )
+    return text
+
+
+def parse_xml(data: bytes, file: str, limits: Limits | None = None) -> Element:
+    """Parse XML with no DTDs, no entity expansion and no external references."""
+    check_size(data, file, limits or Limits())
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as err:
+        raise _refuse(
+            file,
+            "unsafe_xml",
+            "the XML declares a DTD or entities, which are refused for safety "
+            f"(entity expansion and external references): {err!r}",
+        ) from None
+    except ParseError as err:
+        raise _refuse(file, "unreadable_xml", f"the file is not well-formed XML: {err}") from None
+
+
+def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
+    """Refuse zip bombs and oversize workbooks by reading only the zip's directory."""
+    limits = limits or Limits()
+    check_size(data, file, limits)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _refuse(
+            file, "not_a_workbook", "the file is not an .xlsx workbook (it is not a zip archive)"
+        ) from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > limits.zip_entries:
+            raise _refuse(
+                file,
+                "zip_bomb",
+                f"the workbook holds {len(entries):,} parts, over the limit of {limits.zip_entries:,}",
+            )
+        total = sum(e.file_size for e in entries)
+        if total > limits.zip_uncompressed_bytes:
+            raise _refuse(
+                file,
+                "zip_bomb",
+                f"the workbook expands to {total:,} bytes, over the limit of "
+                f"{limits.zip_uncompressed_bytes:,}",
+            )
+        for entry in entries:
+            ratio = entry.file_size / max(entry.compress_size, 1)
+            if entry.file_size > 1024 * 1024 and ratio > limits.zip_ratio:
+                raise _refuse(
+                    file,
+                    "zip_bomb",
+                    f"the part {entry.filename} expands {ratio:,.0f} times, over the limit of "
+                    f"{limits.zip_ratio} (a compression bomb)",
+                )
+        if "xl/workbook.xml" not in archive.namelist():
+            raise _refuse(
+                file,
+                "not_a_workbook",
+                "the zip archive is not an .xlsx workbook (no xl/workbook.xml)",
+            )
+
+
+def xlsx_sheet_names(data: bytes, file: str, limits: Limits | None = None) -> list[str]:
+    """Sheet names in workbook order, from the (checked) zip without opening openpyxl."""
+    check_zip(data, file, limits)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = parse_xml(archive.read("xl/workbook.xml"), f"{file} (xl/workbook.xml)", limits)
+    return [el.attrib.get("name", "") for el in root.iter() if el.tag.endswith("}sheet")]
+
+
+def cell_text(value: object) -> str | None:
+    """A cell's value as the text a CSV would hold: whole numbers without ``.0``, ISO dates."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+@dataclass
+class Sheet:
+    """A sheet's cells as text: ``rows`` are (row number in the sheet, cell texts)."""
+
+    name: str
+    rows: list[tuple[int, list[str | None]]] = field(default_factory=list)
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _sheets_with_formulas(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                if _FORMULA.search(archive.read(name)):
+                    return True
+    return False
+
+
+def _rows(worksheet: object, file: str, sheet: str, limits: Limits) -> Iterator[tuple[int, tuple]]:
+    for number, row in enumerate(worksheet.iter_rows(), start=1):  # type: ignore[attr-defined]
+        if number > limits.rows:
+            raise _refuse(
+                file, "too_many_rows", f"the sheet has more than {limits.rows:,} rows", sheet
+            )
+        if len(row) > limits.columns:
+            raise _refuse(
+                file,
+                "too_many_columns",
+                f"the sheet has more than {limits.columns:,} columns",
+                sheet,
+            )
+        yield number, row
+
+
+def read_xlsx(
+    data: bytes, file: str, limits: Limits | None = None
+) -> tuple[list[Sheet], list[Problem]]:
+    """Every sheet's cells as text, after the zip checks; formula cells give warnings.
+
+    Values are never evaluated: a formula cell's saved value is used and reported.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    limits = limits or Limits()
+    check_zip(data, file, limits)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as err:
+        raise _refuse(file, "not_a_workbook", f"the workbook cannot be read: {err}") from None
+    sheets = []
+    try:
+        for worksheet in book.worksheets:
+            sheet = Sheet(worksheet.title)
+            for number, row in _rows(worksheet, file, worksheet.title, limits):
+                texts = [cell_text(cell.value) for cell in row]
+                while texts and texts[-1] is None:
+                    texts.pop()
+                if texts:
+                    sheet.rows.append((number, texts))
+            sheets.append(sheet)
+    finally:
+        book.close()
+
+    problems: list[Problem] = []
+    if _sheets_with_formulas(data):
+        saved = {s.name: dict(s.rows) for s in sheets}
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            for worksheet in formulas.worksheets:
+                for number, row in _rows(worksheet, file, worksheet.title, limits):
+                    for cell in row:
+                        if getattr(cell, "data_type", None) != "f":
+                            continue
+                        values = saved[worksheet.title].get(number, [])
+                        index = cell.column - 1
+                        value = values[index] if index < len(values) else None
+                        used = (
+                            f"its saved value {value!r} is used"
+                            if value is not None
+                            else "it has no saved value, so the cell is read as blank"
+                        )
+                        problems.append(
+                            Problem(
+                                WARNING,
+                                "formula_cell",
+                                f"cell {cell.coordinate} holds the formula {cell.value}; "
+                                f"formulas are never evaluated: {used}",
+                                file=file,
+                                sheet=worksheet.title,
+                                row=number,
+                                column=cell.column_letter,
+                                value=value,
+                            )
+                        )
+        finally:
+            formulas.close()
+    return sheets, problems
