@@ -242,3 +242,15 @@ def test_rates_needing_a_population_are_skipped_with_a_note_when_none_is_given(t
     assert report.notes == (
         "referrals_rate_per_10k not derived from c1.csv: no ONS population file among the files imported",
     )
+
+
+def test_history_gives_every_published_year_oldest_first(tmp_path):
+    # The fixture keeps 2025 only; a second year is made by relabelling the 2025 rows 2024.
+    lines = CLA.read_text(encoding="utf-8-sig").splitlines()
+    older = [line.replace("2025,", "2024,", 1) for line in lines[1:]]
+    two_years = tmp_path / "cla.csv"
+    two_years.write_text("\n".join([lines[0], *lines[1:], *older]) + "\n", encoding="utf-8")
+    import_benchmarks([two_years, SN_2025], tmp_path / "out")
+    history = BenchmarkStore(tmp_path / "out").history("812", "cla_rate_per_10k")
+    assert [h.time_period for h in history] == ["2024", "2025"]
+    assert history[0].neighbour_mean == history[1].neighbour_mean

@@ -380,6 +380,25 @@ class BenchmarkStore:
             results.append(benchmark_for(self, measure, old, period, model, polarity))
         return results
 
+    def history(
+        self,
+        la_code: str,
+        measure_id: str,
+        neighbour_model: str | None = None,
+        polarity: str | Enum | None = None,
+    ) -> list[CouncilBenchmark]:
+        """Every published year of one measure for the council, oldest first (for charts)."""
+        old, _new, _name = self.resolve_council(la_code)
+        periods = (
+            self.table()
+            .filter((pl.col("measure_id") == measure_id) & (pl.col("old_la_code") == old))
+            .select(pl.col("time_period").unique().sort())
+            .collect()["time_period"]
+            .to_list()
+        )
+        model = neighbour_model or self._latest_model()
+        return [benchmark_for(self, measure_id, old, p, model, polarity) for p in periods]
+
     def neighbours_of(self, old_la_code: str, model: str | None) -> list[tuple[str, str | None]]:
         if model is None:
             return []
