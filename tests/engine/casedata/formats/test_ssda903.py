@@ -113,17 +113,18 @@ def test_a_file_named_without_its_table_is_recognised_from_its_columns():
 
 def test_tables_without_a_canonical_home_are_read_and_reported_as_not_used():
     result = read_ssda903(MESSY)
-    assert result.notes == [
-        "Missing (1 rows, missing_2021.csv): read and checked, not used: no canonical table "
+    assert [str(p) for p in result.problems if p.code == "not_used"] == [
+        "missing_2021.csv: Missing (1 rows): read and checked, not used: no canonical table "
         "holds missing and away-from-placement episodes.",
-        "OC2 (0 rows, oc2_2021.csv): read and checked, not used: no canonical table holds "
+        "oc2_2021.csv: OC2 (0 rows): read and checked, not used: no canonical table holds "
         "health, offending and substance-misuse outcomes.",
     ]
+    assert all(p.severity == "warning" for p in result.problems if p.code == "not_used")
 
 
 def test_an_empty_file_is_skipped_with_a_warning_and_nothing_else_is_wrong():
     result = read_ssda903(MESSY)
-    assert [(p.severity, p.code, str(p)) for p in result.problems] == [
+    assert [(p.severity, p.code, str(p)) for p in result.problems if p.code != "not_used"] == [
         ("warning", "empty_file", "empty.csv: the file is empty (no header row); it was skipped")
     ]
     assert result.as_at == D(2021, 3, 31)
@@ -250,3 +251,23 @@ def test_text_that_a_spreadsheet_would_run_is_escaped_when_written(council, tmp_
     write_ssda903(council, tmp_path, collection_years=[2024])
     text = (tmp_path / "ssda903_2024_Episodes.csv").read_text()
     assert "'=HYPERLINK(1)" in text
+
+
+def test_the_loader_recognises_ssda903_files_and_applies_the_shared_rules(tmp_path):
+    from journey.engine.casedata.load import read_path
+
+    (tmp_path / "header_2024.csv").write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/01/2012,WBRI,,,\n"
+    )
+    (tmp_path / "episodes_2024.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "1,01/05/2023,S,C2,N1,Q9,PR1,,,,,,\n"
+    )
+    extract, report = read_path(tmp_path)
+    assert report.format == "ssda903"
+    assert report.ok
+    [warning] = [p for p in report.problems if p.code == "unknown_code"]
+    assert warning.file == "episodes_2024.csv"
+    assert warning.row == 2
+    assert warning.column == "PLACE"
+    assert extract.tables["cla_episodes"].collect()["_flagged"].to_list() == [True]

@@ -28,7 +28,7 @@ from journey.engine.casedata.schema import (
     Extract,
     empty_case_data,
 )
-from journey.engine.casedata.validation import FILE, ROW, SHEET
+from journey.engine.casedata.validation import FILE, ROW, SHEET, Source
 
 __all__ = [
     "ERROR",
@@ -204,6 +204,13 @@ class FormatResult:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     as_at: date | None = None
+    #: Per table, how the format heads each canonical column (for naming it in warnings).
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def not_used(self, text: str, *, file: str | None = None, sheet: str | None = None) -> None:
+        """Record data that was read but has no canonical home (a note and a warning)."""
+        self.notes.append(f"{file}: {text}" if file else text)
+        self.problems.append(Problem(WARNING, "not_used", text, file=file, sheet=sheet))
 
     @property
     def errors(self) -> list[Problem]:

@@ -69,7 +69,9 @@ from journey.engine.casedata.formats._common import (
     escape_text_columns,
     parse_dates,
 )
-from journey.engine.casedata.validation import FILE, ROW, SHEET
+from journey.engine.casedata.load import ExtractFormat, register_format
+from journey.engine.casedata.safety import Limits, UnsafeInput, decode_text
+from journey.engine.casedata.validation import FILE, ROW, SHEET, Source
 
 FORMAT = "ssda903"
 
@@ -246,25 +248,11 @@ def _normalise_column(name: str) -> str:
     return re.sub(r"\s+", "_", name.replace("\ufeff", "").replace("\u00a0", " ").strip()).upper()
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def _read_csv(path: Path, problems: list[Problem]) -> tuple[str | None, pl.DataFrame | None]:
+def _read_csv(
+    name: str, data: bytes, problems: list[Problem], limits: Limits
+) -> tuple[str | None, pl.DataFrame | None]:
     """One file as text columns with normalised names plus ``_row``; None when unusable."""
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(
-            Problem(ERROR, "unreadable_file", f"cannot read the file: {exc}", file=name)
-        )
-        return None, None
-    text = _decode(raw)
-    if not text.strip():
+    if not data.strip():
         problems.append(
             Problem(
                 WARNING,
@@ -275,14 +263,26 @@ def _read_csv(path: Path, problems: list[Problem]) -> tuple[str | None, pl.DataF
         )
         return None, None
     try:
-        df = pl.read_csv(
-            text.encode("utf-8"),
-            infer_schema=False,
-            truncate_ragged_lines=True,
-        )
+        text = decode_text(data, name, limits)
+    except UnsafeInput as refused:
+        problems.append(refused.problem)
+        return None, None
+    try:
+        df = pl.read_csv(text.encode("utf-8"), infer_schema=False, truncate_ragged_lines=True)
     except pl.exceptions.PolarsError as exc:
         problems.append(
             Problem(ERROR, "unreadable_file", f"not a readable CSV file: {exc}", file=name)
+        )
+        return None, None
+    if df.height > limits.rows or df.width > limits.columns:
+        problems.append(
+            Problem(
+                ERROR,
+                "too_large",
+                f"the file has {df.height:,} rows and {df.width} columns, over the limits of "
+                f"{limits.rows:,} rows and {limits.columns} columns",
+                file=name,
+            )
         )
         return None, None
     df = df.rename({c: _normalise_column(c) for c in df.columns})
@@ -329,6 +329,11 @@ def _read_csv(path: Path, problems: list[Problem]) -> tuple[str | None, pl.DataF
     return table, df
 
 
+def _year_of_name(name: str) -> int | None:
+    path = Path(name)
+    return collection_year_from_name(path.stem) or collection_year_from_name(path.parent.name)
+
+
 def _paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     out: list[Path] = []
@@ -348,45 +353,64 @@ def read_ssda903(
     *,
     years: Mapping[str | Path, int] | None = None,
     collection_year: int | None = None,
+    limits: Limits | None = None,
 ) -> FormatResult:
-    """Read SSDA903 CSV files (one year or several) into canonical tables.
+    """Read SSDA903 CSV files (one year or several) from disk into canonical tables.
 
     ``paths`` are files or folders (every ``.csv`` below a folder is read). A file's
     collection year comes from ``years`` (keyed by path), else its name, else its folder's
     name, else ``collection_year``.
     """
+    explicit = {Path(k).resolve(): v for k, v in (years or {}).items()}
+    files: dict[str, bytes] = {}
+    file_years: dict[str, int] = {}
+    for path in _paths(paths):
+        name = path.name if path.name not in files else f"{path.parent.name}/{path.name}"
+        files[name] = path.read_bytes()
+        year = explicit.get(path.resolve()) or _year_of_name(f"{path.parent.name}/{path.name}")
+        if year is not None:
+            file_years[name] = year
+    return read_ssda903_files(
+        files, years=file_years, collection_year=collection_year, limits=limits
+    )
+
+
+def read_ssda903_files(
+    files: Mapping[str, bytes],
+    *,
+    years: Mapping[str, int] | None = None,
+    collection_year: int | None = None,
+    limits: Limits | None = None,
+) -> FormatResult:
+    """Read SSDA903 CSV files given as ``{name: content}`` into canonical tables.
+
+    A file's collection year comes from ``years`` (keyed by name), else its name (or the
+    folder part of the name), else ``collection_year``.
+    """
+    limits = limits or Limits()
     result = FormatResult(FORMAT)
     problems = result.problems
-    explicit = {Path(k).resolve(): v for k, v in (years or {}).items()}
     parts: dict[str, list[pl.DataFrame]] = {}
     seen_years: dict[str, set[int | None]] = {}
-    for path in _paths(paths):
-        table, df = _read_csv(path, problems)
+    for name in sorted(files):
+        table, df = _read_csv(name, files[name], problems, limits)
         if table is None or df is None:
             continue
-        year = explicit.get(path.resolve())
-        if year is None:
-            year = collection_year_from_name(path.stem) or collection_year_from_name(
-                path.parent.name
-            )
-        if year is None:
-            year = collection_year
-        df, date_problems = parse_dates(
-            df, [c for c in df.columns if c in DATE_COLUMNS], file=path.name, table=None
-        )
+        year = (years or {}).get(name) or _year_of_name(name) or collection_year
+        df, date_problems = parse_dates(df, [c for c in df.columns if c in DATE_COLUMNS], file=name)
         problems += date_problems
         parts.setdefault(table, []).append(
             df.with_columns(
                 pl.lit(year, dtype=pl.Int64).alias("_year"),
-                pl.lit(path.name).alias(FILE),
+                pl.lit(name).alias(FILE),
                 pl.lit(None, dtype=pl.String).alias(SHEET),
             )
         )
         seen_years.setdefault(table, set()).add(year)
         if table in NOT_USED:
-            result.notes.append(
-                f"{table} ({df.height} rows, {path.name}): read and checked, not used: "
-                f"{NOT_USED[table]}."
+            result.not_used(
+                f"{table} ({df.height} rows): read and checked, not used: {NOT_USED[table]}.",
+                file=name,
             )
 
     frames = {table: pl.concat(dfs, how="vertical") for table, dfs in parts.items()}
@@ -408,10 +432,71 @@ def read_ssda903(
         result.tables["children"] = _children(frames["Header"], frames.get("UASC"))
     elif "UASC" in frames:
         result.notes.append("UASC was supplied without a Header table, so it could not be used.")
+    result.sources = {
+        table: Source(columns=labels)
+        for table, labels in COLUMN_LABELS.items()
+        if table in result.tables
+    }
     years_read = sorted(y for ys in seen_years.values() for y in ys if y is not None)
     if years_read:
         result.as_at = date(years_read[-1], 3, 31)
     return result
+
+
+#: How the canonical columns are headed in SSDA903, for naming them in warnings.
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "children": {
+        "child_id": "CHILD",
+        "sex": "SEX",
+        "date_of_birth": "DOB",
+        "ethnicity": "ETHNIC",
+        "upn": "UPN",
+    },
+    "cla_episodes": {
+        "child_id": "CHILD",
+        "episode_start": "DECOM",
+        "reason_new_episode": "RNE",
+        "legal_status": "LS",
+        "category_of_need": "CIN",
+        "placement_type": "PLACE",
+        "placement_provider": "PLACE_PROVIDER",
+        "episode_end": "DEC",
+        "reason_ceased": "REC",
+        "reason_place_change": "REASON_PLACE_CHANGE",
+        "placement_urn": "URN",
+    },
+    "cla_reviews": {"child_id": "CHILD", "review_date": "REVIEW", "participation": "REVIEW_CODE"},
+    "care_leavers": {
+        "child_id": "CHILD",
+        "contact_date": "DOB (birthday in the collection year)",
+        "in_touch": "IN_TOUCH",
+        "activity": "ACTIV",
+        "accommodation": "ACCOM",
+        "accommodation_suitable": "ACCOM",
+    },
+    "allocations": {
+        "child_id": "CHILD",
+        "worker_id": "SW_ID",
+        "start_date": "SW_DECOM",
+        "end_date": "SW_DEC",
+    },
+}
+
+
+def detect(files: Mapping[str, bytes]) -> int:
+    """90 when every CSV's header row is an SSDA903 table's, 50 when some are, else 0."""
+    recognised = total = 0
+    for name, data in files.items():
+        if not name.lower().endswith((".csv", ".txt")) or not data.strip():
+            continue
+        total += 1
+        first = data[:4096].split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+        columns = [_normalise_column(c.strip('"')) for c in first.split(",")]
+        if identify_table(columns, name) is not None:
+            recognised += 1
+    if recognised == 0:
+        return 0
+    return 90 if recognised == total else 50
 
 
 def _latest_year(df: pl.DataFrame, key: Iterable[str]) -> pl.DataFrame:
@@ -740,3 +825,18 @@ def _year_tables(tables: Mapping[str, pl.DataFrame], year: int) -> dict[str, pl.
         "OC3": oc3_out,
         "SWEpisodes": sw_out,
     }
+
+
+register_format(
+    ExtractFormat(
+        name=FORMAT,
+        title="SSDA903 (children looked after) CSV tables",
+        detect=detect,
+        read=lambda files, limits: read_ssda903_files(files, limits=limits),
+        accepts=(
+            "DfE's SSDA903 CSV tables (Header, Episodes, Reviews, UASC, OC3, SWEpisodes; OC2, "
+            "AD1, PlacedAdoption, PrevPerm and Missing are checked but not used), one year or "
+            "several, the year in each file name (e.g. episodes_2024.csv or header_2324.csv)"
+        ),
+    )
+)
