@@ -1,0 +1,344 @@
+"""The snapshot store: every accepted extract, kept so any figure can be traced and recomputed.
+
+Layout under the store directory (default ``$JOURNEY_DATA_DIR/store``)::
+
+    snapshots/<id>/manifest.json       who loaded what, when, as at which date, row counts
+    snapshots/<id>/report.json         the validation report shown when it was accepted
+    snapshots/<id>/source/<sha256>     each original file, byte for byte, read-only
+    snapshots/<id>/tables/<table>.parquet   the normalised tables with ``_flagged``
+    removals.jsonl                     append-only log of removed snapshots
+
+The snapshot id is the SHA-256 of the file for a one-file extract (of the ``sha256  name``
+lines for several files), so loading the same extract twice is recognised and refused.
+A load is atomic: everything is written into a temporary directory inside the store and
+renamed into place in one step; an extract with errors is refused before the store is
+touched, so a rejected load changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from journey.engine.casedata.load import Files, read_files
+from journey.engine.casedata.problems import ExtractRejected, ValidationReport
+from journey.engine.casedata.safety import Limits
+from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, Extract
+
+Progress = Callable[[float, str], None]
+"""Told the fraction done (0 to 1) and what is happening, for a progress bar."""
+
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP
+
+
+def default_store_dir() -> Path:
+    return Path(os.environ.get("JOURNEY_DATA_DIR", "var")) / "store"
+
+
+def extract_sha256(files: Files) -> str:
+    """The extract's identity: the file's SHA-256, or that of ``sha256  name`` lines for several."""
+    if len(files) == 1:
+        return hashlib.sha256(next(iter(files.values()))).hexdigest()
+    lines = sorted(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files.items())
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """The manifest of one stored snapshot."""
+
+    id: str
+    files: tuple[SourceFile, ...]
+    format: str
+    as_at: date | None
+    loaded_by: str
+    loaded_at: str
+    rows: dict[str, int]
+    flagged: dict[str, int]
+    warnings: int
+
+    @property
+    def sha256(self) -> str:
+        return self.id
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.files]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["as_at"] = self.as_at.isoformat() if self.as_at else None
+        data["sha256"] = self.id
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SnapshotInfo:
+        return cls(
+            id=data["id"],
+            files=tuple(SourceFile(**f) for f in data["files"]),
+            format=data["format"],
+            as_at=date.fromisoformat(data["as_at"]) if data["as_at"] else None,
+            loaded_by=data["loaded_by"],
+            loaded_at=data["loaded_at"],
+            rows=dict(data["rows"]),
+            flagged=dict(data["flagged"]),
+            warnings=int(data["warnings"]),
+        )
+
+
+class AlreadyLoaded(Exception):
+    """The same extract is already in the store."""
+
+    def __init__(self, snapshot: SnapshotInfo) -> None:
+        self.snapshot = snapshot
+        super().__init__(
+            f"this extract is already loaded as snapshot {snapshot.id[:12]} "
+            f"(by {snapshot.loaded_by} at {snapshot.loaded_at})"
+        )
+
+
+class SnapshotNotFound(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class Removal:
+    id: str
+    who: str
+    reason: str
+    when: str
+    files: list[str] = field(default_factory=list)
+    as_at: str | None = None
+
+
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """A table as Parquet, written the same way every time (so recomputation can be compared)."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", statistics=True)
+    return buffer.getvalue()
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _write_read_only(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    path.chmod(READ_ONLY)
+
+
+class Store:
+    """Accepted extracts on disk. All methods are safe to call on a store that does not exist yet."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_store_dir()
+
+    @property
+    def _snapshots(self) -> Path:
+        return self.root / "snapshots"
+
+    @property
+    def removals_log(self) -> Path:
+        return self.root / "removals.jsonl"
+
+    # --- loading ------------------------------------------------------------------------
+
+    def load(
+        self,
+        files: Files,
+        *,
+        by: str,
+        as_at: date | None = None,
+        format: str | None = None,
+        limits: Limits | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[SnapshotInfo, ValidationReport]:
+        """Check and store an extract. Raises :class:`ExtractRejected` (errors) or
+        :class:`AlreadyLoaded`; in both cases the store is left exactly as it was."""
+        tell = progress or (lambda fraction, message: None)
+        tell(0.0, "Checking whether the extract is already loaded")
+        snapshot_id = extract_sha256(files)
+        existing = self._find(snapshot_id)
+        if existing is not None:
+            raise AlreadyLoaded(existing)
+        tell(0.1, "Reading and checking the extract")
+        extract, report = read_files(files, as_at=as_at, format=format, limits=limits)
+        if not report.ok:
+            raise ExtractRejected(report)
+        tell(0.5, "Writing the snapshot")
+        tables = {name: frame.collect() for name, frame in extract.tables.items()}
+        info = SnapshotInfo(
+            id=snapshot_id,
+            files=tuple(
+                SourceFile(name, hashlib.sha256(data).hexdigest(), len(data))
+                for name, data in sorted(files.items())
+            ),
+            format=report.format or "",
+            as_at=extract.as_at,
+            loaded_by=by,
+            loaded_at=_now(),
+            rows={name: frame.height for name, frame in tables.items()},
+            flagged={name: int(frame[FLAG_COLUMN].sum()) for name, frame in tables.items()},
+            warnings=len(report.warnings),
+        )
+        self._snapshots.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".loading-", dir=self.root))
+        try:
+            (work / "source").mkdir()
+            for name, data in files.items():
+                target = work / "source" / hashlib.sha256(data).hexdigest()
+                if not target.exists():
+                    _write_read_only(target, data)
+            (work / "tables").mkdir()
+            for i, (name, frame) in enumerate(tables.items()):
+                tell(0.5 + 0.45 * i / len(tables), f"Writing {name}")
+                _write_read_only(work / "tables" / f"{name}.parquet", parquet_bytes(frame))
+            _write_read_only(work / "report.json", report.to_json().encode())
+            _write_read_only(work / "manifest.json", json.dumps(info.to_dict(), indent=2).encode())
+            try:
+                work.rename(self._snapshots / snapshot_id)
+            except OSError:
+                loaded = self._find(snapshot_id)
+                if loaded is None:
+                    raise
+                raise AlreadyLoaded(loaded) from None
+        finally:
+            if work.exists():
+                shutil.rmtree(work)
+        tell(1.0, "Loaded")
+        return info, report
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _find(self, snapshot_id: str) -> SnapshotInfo | None:
+        manifest = self._snapshots / snapshot_id / "manifest.json"
+        if not manifest.is_file():
+            return None
+        return SnapshotInfo.from_dict(json.loads(manifest.read_text()))
+
+    def list(self) -> list[SnapshotInfo]:
+        """Every snapshot, oldest load first."""
+        if not self._snapshots.is_dir():
+            return []
+        found = [
+            SnapshotInfo.from_dict(json.loads(p.read_text()))
+            for p in self._snapshots.glob("*/manifest.json")
+        ]
+        return sorted(found, key=lambda s: (s.loaded_at, s.id))
+
+    def get(self, snapshot_id: str) -> SnapshotInfo:
+        """A snapshot by its id or a unique prefix of it (at least 6 characters)."""
+        exact = self._find(snapshot_id) if len(snapshot_id) == 64 else None
+        if exact is not None:
+            return exact
+        matches = [s for s in self.list() if len(snapshot_id) >= 6 and s.id.startswith(snapshot_id)]
+        if len(matches) != 1:
+            why = "matches several snapshots" if matches else "is not a snapshot in the store"
+            raise SnapshotNotFound(f"{snapshot_id!r} {why} ({self.root})")
+        return matches[0]
+
+    def load_snapshot(self, snapshot_id: str) -> Extract:
+        """The stored tables, scanned lazily; ``snapshot`` is the extract's SHA-256."""
+        info = self.get(snapshot_id)
+        folder = self._snapshots / info.id / "tables"
+        tables = {name: pl.scan_parquet(folder / f"{name}.parquet") for name in SCHEMA}
+        return Extract(tables, as_at=info.as_at, snapshot=info.id)
+
+    def latest_snapshot(self) -> Extract | None:
+        """The snapshot with the latest extract date (the most recently loaded among equals)."""
+        snapshots = self.list()
+        if not snapshots:
+            return None
+        latest = max(snapshots, key=lambda s: (s.as_at or date.min, s.loaded_at, s.id))
+        return self.load_snapshot(latest.id)
+
+    def report(self, snapshot_id: str) -> ValidationReport:
+        from journey.engine.casedata.problems import Problem
+
+        info = self.get(snapshot_id)
+        data = json.loads((self._snapshots / info.id / "report.json").read_text())
+        return ValidationReport(
+            problems=[Problem.from_dict(p) for p in data["problems"]],
+            tables=data["tables"],
+            format=data["format"],
+            files=data["files"],
+        )
+
+    def source_files(self, snapshot_id: str) -> dict[str, bytes]:
+        """The original files, byte for byte, under the names they were loaded with."""
+        info = self.get(snapshot_id)
+        folder = self._snapshots / info.id / "source"
+        return {f.name: (folder / f.sha256).read_bytes() for f in info.files}
+
+    def recompute(self, snapshot_id: str) -> dict[str, bytes]:
+        """Each table's Parquet rebuilt from the stored original files (for comparison)."""
+        info = self.get(snapshot_id)
+        extract, report = read_files(
+            self.source_files(info.id), as_at=info.as_at, format=info.format
+        )
+        if not report.ok:
+            raise ExtractRejected(report)
+        return {name: parquet_bytes(frame.collect()) for name, frame in extract.tables.items()}
+
+    def verify(self, snapshot_id: str) -> list[str]:
+        """Tables whose stored Parquet differs from a recomputation (empty when all agree)."""
+        info = self.get(snapshot_id)
+        folder = self._snapshots / info.id / "tables"
+        rebuilt = self.recompute(info.id)
+        return [
+            name
+            for name, data in rebuilt.items()
+            if (folder / f"{name}.parquet").read_bytes() != data
+        ]
+
+    # --- removal ------------------------------------------------------------------------
+
+    def remove(self, snapshot_id: str, *, who: str, reason: str) -> Removal:
+        """Delete a snapshot (originals included) and log who removed it and why."""
+        if not reason.strip():
+            raise ValueError("a reason is needed to remove a snapshot")
+        info = self.get(snapshot_id)
+        removal = Removal(
+            id=info.id,
+            who=who,
+            reason=reason.strip(),
+            when=_now(),
+            files=info.names,
+            as_at=info.as_at.isoformat() if info.as_at else None,
+        )
+        with self.removals_log.open("a", encoding="utf-8") as log:
+            log.write(json.dumps(asdict(removal)) + "\n")
+            log.flush()
+            os.fsync(log.fileno())
+        doomed = Path(tempfile.mkdtemp(prefix=".removing-", dir=self.root))
+        (self._snapshots / info.id).rename(doomed / info.id)
+        shutil.rmtree(doomed)
+        return removal
+
+    def removals(self) -> list[Removal]:
+        if not self.removals_log.is_file():
+            return []
+        return [
+            Removal(**json.loads(line))
+            for line in self.removals_log.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
