@@ -204,7 +204,7 @@ class Store:
         work = Path(tempfile.mkdtemp(prefix=".loading-", dir=self.root))
         try:
             (work / "source").mkdir()
-            for name, data in files.items():
+            for data in files.values():
                 target = work / "source" / hashlib.sha256(data).hexdigest()
                 if not target.exists():
                     _write_read_only(target, data)
