@@ -5,18 +5,49 @@ Each app adds the objects its URLs point at. Keys are ``namespace:name``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+EXAMPLE_PLAN = Path(__file__).parent / "data" / "plan.yaml"
 
 
 def _web_examples(examples: dict[str, dict[str, Any]]) -> None:
     """Users, measures and load jobs (the web engineer's URLs)."""
     from journey.web.accounts.models import User
+    from journey.web.plans import services as plan_services
 
     person = User.objects.create_user(username="example-person", password="x-unused-9876")
     examples["accounts:user_edit"] = {"pk": person.pk}
+    version, _ = plan_services.save_plan_version(
+        EXAMPLE_PLAN.read_text(), filename="plan.yaml", user=None
+    )
+    examples["plans:plan_version"] = {"pk": version.pk}
+    for name in ("plans:measure", "plans:child_list", "plans:manual_entry"):
+        examples[name] = {"measure_id": "cp_visits"}
+
+
+def _workflow_examples(examples: dict[str, dict[str, Any]]) -> None:
+    """Narrative and actions (the workflow engineer's URLs): a measure, month and action
+    of the active plan, or of the workflow test plan when none is active yet."""
+    from journey.web.actions import services as action_services
+    from journey.web.narrative.planlink import current_plan
+    from tests.web.workflow_plan import activate_plan
+
+    plan = current_plan()
+    if plan is None or not plan.actions:
+        activate_plan()
+        plan = current_plan()
+    measure_id = plan.measures[0].id
+    for name in ("narrative:edit", "narrative:review", "narrative:history"):
+        examples[name] = {"measure_id": measure_id, "month": "2024-06"}
+    action_services.ensure_synced()
+    number = plan.actions[0].number
+    for name in ("actions:detail", "actions:update"):
+        examples[name] = {"number": number}
 
 
 def build_examples() -> dict[str, dict[str, Any]]:
     examples: dict[str, dict[str, Any]] = {}
     _web_examples(examples)
+    _workflow_examples(examples)
     return examples

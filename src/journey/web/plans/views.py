@@ -1,12 +1,217 @@
-"""Dashboard views (filled out by the plans work)."""
+"""Dashboard, measure pages, manual figures and the plan file itself."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from journey.web.accounts import audit
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
+from journey.web.plans import drilldown, pages, services
+from journey.web.plans.models import PlanVersion
+
+MAX_PLAN_UPLOAD_BYTES = 2_000_000
 
 
+# ---------------------------------------------------------------------- dashboard
+
+
+@require_GET
 @requires(Capability.VIEW_AGGREGATES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "plans/dashboard.html", {})
+    filters = pages.DashboardFilters.from_query(request.GET)
+    context = pages.dashboard(request.user, request.GET.get("month"), filters)
+    keep = [
+        (name, "1")
+        for name, on in (("red", filters.red_only), ("worsening", filters.worsening), ("mine", filters.mine))
+        if on
+    ]
+    return render(
+        request,
+        "plans/dashboard.html",
+        {
+            "page": context,
+            "filters": filters,
+            "filter_keep": keep,
+            "can_configure": request.user.can(Capability.CONFIGURE_PLAN),
+        },
+    )
+
+
+@require_GET
+@requires(Capability.VIEW_AGGREGATES)
+def measure(request: HttpRequest, measure_id: str) -> HttpResponse:
+    page = pages.measure_page(request.user, measure_id, request.GET.get("month"))
+    if page is None:
+        raise Http404("No such measure in the active plan.")
+    return render(request, "plans/measure.html", {"page": page})
+
+
+@require_GET
+@requires(Capability.VIEW_CHILD_LEVEL)
+def child_list(request: HttpRequest, measure_id: str) -> HttpResponse:
+    """The children behind a figure: role-checked, and every view is audited."""
+    listing = drilldown.child_list_for(measure_id, request.GET.get("month"))
+    if listing is None:
+        raise Http404("No such measure in the active plan.")
+    export = request.GET.get("format") == "csv"
+    if listing.available:
+        audit.record(
+            request.user,
+            "exported_child_list" if export else "viewed_child_list",
+            f"{measure_id} {listing.month}",
+            measure=measure_id,
+            month=listing.month,
+            rows=len(listing.rows),
+        )
+    if export:
+        if not listing.available:
+            raise Http404("No child-level list for this measure.")
+        return drilldown.csv_response(listing)
+    return render(request, "plans/child_list.html", {"listing": listing})
+
+
+# ---------------------------------------------------------------- manual figures
+
+
+@requires(Capability.ENTER_MANUAL_FIGURES)
+def manual_entry(request: HttpRequest, measure_id: str) -> HttpResponse:
+    plan = services.active_plan()
+    measure = services.find_measure(plan, measure_id) if plan else None
+    if measure is None:
+        raise Http404("No such measure in the active plan.")
+    if measure.source.kind != "manual":
+        raise Http404("This measure is computed from case data, not entered by hand.")
+    from journey.web.plans import manual
+
+    errors: dict[str, str] = {}
+    values = {"month": request.GET.get("month", ""), "value": "", "note": ""}
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "").strip() for key in values}
+        try:
+            outcome = manual.enter_figure(
+                request.user, measure, values["month"], values["value"], values["note"]
+            )
+        except manual.FigureRefused as refused:
+            errors = refused.errors
+        else:
+            messages.success(request, outcome.message)
+            return redirect(f"{request.path}?month={outcome.observation.period}")
+    history = manual.history(measure.id)
+    return render(
+        request,
+        "plans/manual_entry.html",
+        {"measure": measure, "errors": errors, "values": values, "history": history},
+        status=400 if errors else 200,
+    )
+
+
+# -------------------------------------------------------------------- the plan file
+
+
+def _plan_page(request: HttpRequest, problems=None, status: int = 200) -> HttpResponse:
+    version = services.active_plan_version()
+    return render(
+        request,
+        "plans/plan.html",
+        {
+            "version": version,
+            "plan": services.active_plan(),
+            "versions": PlanVersion.objects.select_related("created_by")[:50],
+            "problems": problems or [],
+            "max_mb": settings.JOURNEY_MAX_UPLOAD_MB,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@requires(Capability.CONFIGURE_PLAN)
+def plan(request: HttpRequest) -> HttpResponse:
+    return _plan_page(request)
+
+
+@requires(Capability.CONFIGURE_PLAN)
+def plan_upload(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("plans:plan")
+    upload = request.FILES.get("plan_file")
+    if upload is None:
+        return _plan_page(
+            request, [services.Problem("", None, "", "Choose a plan file to upload")], 400
+        )
+    if upload.size > MAX_PLAN_UPLOAD_BYTES:
+        return _plan_page(
+            request,
+            [services.Problem(upload.name, None, "", "The file is larger than 2 MB; a plan is a few tens of kilobytes")],
+            400,
+        )
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return _plan_page(
+            request,
+            [services.Problem(upload.name, None, "", "The file is not UTF-8 text (save it as UTF-8)")],
+            400,
+        )
+    try:
+        _version, created = services.save_plan_version(
+            text, filename=upload.name, user=request.user, origin=PlanVersion.Origin.UPLOAD
+        )
+    except services.PlanRejected as rejected:
+        return _plan_page(request, rejected.problems, 400)
+    messages.success(
+        request,
+        f"{upload.name} is now the active plan." if created else "That file is the active plan already.",
+    )
+    return redirect("plans:plan")
+
+
+@requires(Capability.CONFIGURE_PLAN)
+def plan_edit(request: HttpRequest) -> HttpResponse:
+    version = services.active_plan_version()
+    current = PlanVersion.objects.get(pk=version.pk).text if version else ""
+    text = current
+    problems: list = []
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        filename = version.filename if version else "plan.yaml"
+        try:
+            _version, created = services.save_plan_version(
+                text, filename=filename, user=request.user, origin=PlanVersion.Origin.EDIT,
+                note=request.POST.get("note", "").strip(),
+            )
+        except services.PlanRejected as rejected:
+            problems = rejected.problems
+        else:
+            messages.success(
+                request, "The plan was saved and is now active." if created else "No changes to save."
+            )
+            return redirect("plans:plan")
+    return render(
+        request,
+        "plans/plan_edit.html",
+        {"text": text, "problems": problems, "version": version},
+        status=400 if problems else 200,
+    )
+
+
+@requires(Capability.CONFIGURE_PLAN)
+def plan_version(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(PlanVersion.objects.select_related("created_by"), pk=pk)
+    if request.method == "POST":
+        try:
+            services.activate_plan_version(version, request.user)
+        except services.PlanRejected as rejected:
+            return _plan_page(request, rejected.problems, 400)
+        messages.success(request, f"Version {version.pk} ({version.filename}) is the active plan again.")
+        return redirect("plans:plan")
+    if request.GET.get("download"):
+        response = HttpResponse(version.text, content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{version.filename}"'
+        return response
+    return render(request, "plans/plan_version.html", {"version": version})

@@ -1,0 +1,14 @@
+"""Web test fixtures: caches of parsed plans and evaluations start empty in every test."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plan_caches():
+    from journey.web.plans import services
+
+    services.clear_caches()
+    yield
+    services.clear_caches()
