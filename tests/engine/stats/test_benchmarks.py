@@ -14,6 +14,7 @@ import statistics
 from pathlib import Path
 
 import polars as pl
+from polars.testing import assert_frame_equal
 import pytest
 
 from journey.engine.stats.benchmarks import BenchmarkStore, import_benchmarks
@@ -254,3 +255,31 @@ def test_history_gives_every_published_year_oldest_first(tmp_path):
     history = BenchmarkStore(tmp_path / "out").history("812", "cla_rate_per_10k")
     assert [h.time_period for h in history] == ["2024", "2025"]
     assert history[0].neighbour_mean == history[1].neighbour_mean
+
+
+def test_the_comparison_table_sets_a_councils_figures_beside_its_comparators(store):
+    from journey.engine.stats.benchmarks import comparison_table
+
+    results = store.for_council("201", "cla_rate_per_10k") + store.for_council(
+        "857", "cla_long_term_stability_pct"
+    )
+    city, rutland = results
+    expected = pl.DataFrame(
+        {
+            "measure_id": ["cla_rate_per_10k", "cla_long_term_stability_pct"],
+            "time_period": ["2025", "2025"],
+            "old_la_code": ["201", "857"],
+            "new_la_code": ["E09000001", "E06000017"],
+            "value": [None, 100.0],
+            "suppression": ["c", None],
+            "england": [city.england, rutland.england],
+            "region_value": [city.region_value, rutland.region_value],
+            "neighbour_mean": [city.neighbour_mean, rutland.neighbour_mean],
+            "neighbour_median": [city.neighbour_median, rutland.neighbour_median],
+            "rank": [None, 1],
+            "ranked_of": [city.ranked_of, rutland.ranked_of],
+            "quartile": [None, "A"],
+        },
+        schema_overrides={"value": pl.Float64, "rank": pl.Int64, "ranked_of": pl.Int64},
+    )
+    assert_frame_equal(comparison_table(results), expected)

@@ -516,6 +516,45 @@ def benchmark_for(
     )
 
 
+def comparison_table(benchmarks: Sequence[CouncilBenchmark]) -> pl.DataFrame:
+    """The council's figures beside England, region and neighbours, one row per measure and year."""
+    return pl.DataFrame(
+        [
+            {
+                "measure_id": b.measure_id,
+                "time_period": b.time_period,
+                "old_la_code": b.old_la_code,
+                "new_la_code": b.new_la_code,
+                "value": b.value,
+                "suppression": b.suppression,
+                "england": b.england,
+                "region_value": b.region_value,
+                "neighbour_mean": b.neighbour_mean,
+                "neighbour_median": b.neighbour_median,
+                "rank": b.rank,
+                "ranked_of": b.ranked_of,
+                "quartile": b.quartile,
+            }
+            for b in benchmarks
+        ],
+        schema={
+            "measure_id": pl.String,
+            "time_period": pl.String,
+            "old_la_code": pl.String,
+            "new_la_code": pl.String,
+            "value": pl.Float64,
+            "suppression": pl.String,
+            "england": pl.Float64,
+            "region_value": pl.Float64,
+            "neighbour_mean": pl.Float64,
+            "neighbour_median": pl.Float64,
+            "rank": pl.Int64,
+            "ranked_of": pl.Int64,
+            "quartile": pl.String,
+        },
+    )
+
+
 def ranked_councils(table: pl.LazyFrame, higher_is_better: bool | None) -> pl.LazyFrame:
     """Council rows with their rank (1 = best; ties share the better rank) and number ranked.
 
