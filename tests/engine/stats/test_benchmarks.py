@@ -14,8 +14,8 @@ import statistics
 from pathlib import Path
 
 import polars as pl
-from polars.testing import assert_frame_equal
 import pytest
+from polars.testing import assert_frame_equal
 
 from journey.engine.stats.benchmarks import BenchmarkStore, import_benchmarks
 from journey.engine.stats.dfe import DfeFileError
