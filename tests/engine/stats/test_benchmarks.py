@@ -283,3 +283,30 @@ def test_the_comparison_table_sets_a_councils_figures_beside_its_comparators(sto
         schema_overrides={"value": pl.Float64, "rank": pl.Int64, "ranked_of": pl.Int64},
     )
     assert_frame_equal(comparison_table(results), expected)
+
+
+def test_six_digit_financial_years_read_as_2024_25_and_use_that_years_population(tmp_path):
+    # A file in EES's financial-year form: the 2025 referral rows relabelled 202425.
+    path = DFE / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    relabelled = tmp_path / "c1.csv"
+    relabelled.write_text(
+        "\n".join(
+            [
+                lines[0],
+                *(
+                    line.replace("2025,Reporting year", "202425,Financial year", 1)
+                    for line in lines[1:]
+                ),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    import_benchmarks(
+        [relabelled, DFE / "ons_mid-year_population_estimates_2012_to_2024.csv"], tmp_path / "out"
+    )
+    store = BenchmarkStore(tmp_path / "out")
+    (result,) = store.for_council("812", "referrals_rate_per_10k", time_period="202425")
+    assert result.time_period == "2024/25"
+    assert result.derivation == "referral_count / ONS mid-2024 population aged 0-17 x 10,000"

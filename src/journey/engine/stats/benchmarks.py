@@ -38,6 +38,8 @@ from journey.engine.stats.dfe import (
     figure,
     header,
     neighbour_rows,
+    period_label,
+    population_year,
     scan_published,
 )
 from journey.engine.stats.intervals import better_direction
@@ -208,7 +210,7 @@ def _derived_rows(
     rows = (
         _selected(indicator, frame)
         .with_columns(*area_columns(), count=count, count_symbol=count_symbol)
-        .with_columns(population_year=(pl.col("time_period").cast(pl.Int64, strict=False) - 1))
+        .with_columns(population_year=population_year(pl.col("time_period")))
         .join(population, on=["geographic_level", "area_code", "population_year"], how="left")
     )
     return rows.with_columns(
@@ -374,7 +376,7 @@ class BenchmarkStore:
         model = neighbour_model or self._latest_model()
         results = []
         for measure in measures:
-            period = time_period or self._latest_period(measure, old)
+            period = period_label(time_period) if time_period else self._latest_period(measure, old)
             if period is None:
                 continue
             results.append(benchmark_for(self, measure, old, period, model, polarity))

@@ -355,7 +355,10 @@ def header(path: Path) -> list[str]:
 
 
 def scan_published(path: Path) -> pl.LazyFrame:
-    """Every column as text (blank cells null), with the file's line number, for :func:`figure`."""
+    """Every column as text (blank cells null), with the file's line number, for :func:`figure`.
+
+    Six-digit years (``202425``) become ``2024/25``.
+    """
     columns = header(path)
     missing = [c for c in GEOGRAPHY_COLUMNS if c not in columns]
     if missing:
@@ -370,7 +373,27 @@ def scan_published(path: Path) -> pl.LazyFrame:
             .then(pl.col(pl.String).str.strip_chars())
             .name.keep()
         )
+        .with_columns(
+            time_period=pl.when(pl.col("time_period").str.contains(r"^\d{6}$"))
+            .then(
+                pl.col("time_period").str.slice(0, 4) + "/" + pl.col("time_period").str.slice(4, 2)
+            )
+            .otherwise(pl.col("time_period"))
+        )
     )
+
+
+def period_label(time_period: str) -> str:
+    """DfE's six-digit financial or academic year ``202425`` as ``2024/25``; others unchanged."""
+    text = time_period.strip()
+    return f"{text[:4]}/{text[4:]}" if len(text) == 6 and text.isdigit() else text
+
+
+def population_year(time_period: pl.Expr) -> pl.Expr:
+    """The ONS mid-year estimate DfE divides by: mid-2024 for 2025 (year to 31 March 2025)
+    and for 2024/25."""
+    start = time_period.str.slice(0, 4).cast(pl.Int64, strict=False)
+    return pl.when(time_period.str.contains("/")).then(start).otherwise(start - 1)
 
 
 def figure(column: str) -> tuple[pl.Expr, pl.Expr]:
