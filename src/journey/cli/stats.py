@@ -259,7 +259,7 @@ def ci_command(
         if method == "wilson":
             if denominator is None:
                 raise click.UsageError("--denominator is needed for a Wilson interval")
-            interval = wilson_interval(numerator, int(denominator), float(level), multiplier or 100)
+            interval = wilson_interval(numerator, denominator, float(level), multiplier or 100)  # type: ignore[arg-type]
         else:
             interval = byars_interval(numerator, float(level), multiplier or 1, denominator)
     except ValueError as error:
