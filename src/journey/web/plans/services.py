@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import tempfile
 import threading
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from journey.engine.evaluation import MeasureResult, evaluate_plan
+from journey.engine.observations import ObservationsError, read_observations
 from journey.engine.periods import add_months, is_month, month_range
 from journey.engine.plan import Measure, Plan, PlanError, Problem, parse_plan
 from journey.web.accounts import audit
@@ -237,22 +239,17 @@ def _read_source(source: Path | str | IO[bytes], file_name: str | None) -> tuple
 
 def read_observation_rows(data: bytes, file_name: str) -> pl.DataFrame:
     """Let the engine read and validate the file; its problems become ``ImportRejected``."""
-    from journey.engine import observations as engine_observations
-
-    suffix = Path(file_name).suffix or ".csv"
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(file_name).name) or "observations.csv"
     with tempfile.TemporaryDirectory(prefix="journey-import-") as folder:
-        path = Path(folder) / f"upload{suffix}"
+        path = Path(folder) / safe_name
         path.write_bytes(data)
         try:
-            frame = engine_observations.read_observations(path)
-        except Exception as error:
-            problems = getattr(error, "problems", None)
-            if problems is None:
-                raise
-            raise ImportRejected(
-                [str(p).replace(path.name, file_name) for p in problems]
-            ) from None
-    return frame
+            return read_observations(path)
+        except ObservationsError as error:
+            problems = [str(p).replace(safe_name, file_name, 1) for p in error.problems]
+            if error.more:
+                problems.append(f"… and {error.more} more problems")
+            raise ImportRejected(problems) from None
 
 
 def _unknown_measures(frame: pl.DataFrame, plan: Plan | None, file_name: str) -> list[str]:
@@ -280,10 +277,12 @@ def import_observations(
     problems = _unknown_measures(frame, active_plan(), name)
     if problems:
         raise ImportRejected(problems)
-    rows = [
-        {key: _clean(row.get(key)) for key in OBSERVATION_COLUMNS}
-        for row in frame.iter_rows(named=True)
-    ]
+    rows = []
+    for raw in frame.iter_rows(named=True):
+        row = {key: _clean(raw.get(key)) for key in OBSERVATION_COLUMNS}
+        row["source"] = raw.get("source") or Observation.Source.IMPORTED
+        row["note"] = raw.get("note") or ""
+        rows.append(row)
     for row in rows:
         row["period_type"] = row["period_type"] or Observation.PeriodType.MONTH
         row["breakdown"] = row["breakdown"] or ""
@@ -307,7 +306,7 @@ def import_observations(
         new: list[Observation] = []
         changed: list[Observation] = []
         changes: list[dict[str, Any]] = []
-        fields = ["value", "numerator", "denominator", "flagged", "snapshot", "as_at"]
+        fields = ["value", "numerator", "denominator", "flagged", "snapshot", "as_at", "note", "source"]
         for row in rows:
             key = (
                 row["measure_id"], row["period"], row["period_type"],
@@ -315,12 +314,7 @@ def import_observations(
             )
             current = existing.get(key)
             if current is None:
-                new.append(
-                    Observation(
-                        **row, source=Observation.Source.IMPORTED, import_record=record,
-                        entered_by=entered_by,
-                    )
-                )
+                new.append(Observation(**row, import_record=record, entered_by=entered_by))
                 continue
             if all(getattr(current, f) == row[f] for f in fields):
                 continue
@@ -334,14 +328,13 @@ def import_observations(
             )
             for f in fields:
                 setattr(current, f, row[f])
-            current.source = Observation.Source.IMPORTED
             current.import_record = record
             current.entered_by = entered_by
             current.updated = now
             changed.append(current)
         Observation.objects.bulk_create(new, batch_size=1000)
         Observation.objects.bulk_update(
-            changed, [*fields, "source", "import_record", "entered_by", "updated"], batch_size=1000
+            changed, [*fields, "import_record", "entered_by", "updated"], batch_size=1000
         )
         record.created = len(new)
         record.changed = len(changed)

@@ -1,0 +1,159 @@
+"""The dashboard and measure pages: figures, RAG, direction, filters, what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from journey.web.accounts.models import AuditEvent
+from journey.web.plans import services
+from journey.web.plans.models import Observation
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def loaded(db):
+    services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
+    services.import_observations(DATA / "observations.csv", user=None)
+
+
+def test_the_dashboard_defaults_to_the_latest_month_with_figures(loaded, board_member):
+    response = board_member.get(reverse("plans:dashboard"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Dashboard: Jun-2023" in body
+    assert "A – Planning and safety (CIN and CP)" in body
+    assert "CP visits in timescale" in body
+
+
+def test_the_dashboard_shows_rag_and_direction_as_words_not_colour_alone(loaded, board_member):
+    page = board_member.get(reverse("plans:dashboard"), {"month": "2023-06"}).context["page"]
+    rows = {row.measure.id: row for block in page.blocks for row in block.rows}
+    # 84.5% against 90% with an Amber floor of 80% → Amber, and down from 86% → worsening.
+    assert rows["cp_visits"].result.rag.value == "amber"
+    assert rows["cp_visits"].direction_word == "Worsening"
+    # 31 audits against 30 → Green, up from 24 → improving.
+    assert rows["audits_completed"].result.rag.value == "green"
+    assert rows["audits_completed"].direction_word == "Improving"
+    body = board_member.get(reverse("plans:dashboard"), {"month": "2023-06"}).content.decode()
+    assert ">Amber</strong>" in body and "Worsening" in body
+
+
+def test_each_row_has_a_sparkline_with_a_text_alternative(loaded, board_member):
+    body = board_member.get(reverse("plans:dashboard")).content.decode()
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="journey-sparkline" role="img"' in body
+    assert "<title>CP visits in timescale, last 12 months: Apr-2023 91.0%, May-2023 86.0%, Jun-2023 84.5%</title>" in body
+
+
+def test_an_earlier_month_can_be_chosen(loaded, board_member):
+    page = board_member.get(reverse("plans:dashboard"), {"month": "2023-05"}).context["page"]
+    assert page.month == "2023-05"
+    rows = {row.measure.id: row for block in page.blocks for row in block.rows}
+    assert rows["cp_visits"].result.value == 86.0
+
+
+def test_a_month_without_figures_falls_back_to_the_latest(loaded, board_member):
+    page = board_member.get(reverse("plans:dashboard"), {"month": "2019-13"}).context["page"]
+    assert page.month == "2023-06"
+
+
+def test_what_changed_lists_rag_changes_and_new_reds(loaded, board_member):
+    services.import_observations(DATA / "observations_june_revised.csv", user=None)
+    page = board_member.get(reverse("plans:dashboard"), {"month": "2023-06"}).context["page"]
+    changes = {c.measure.id: (c.old.value, c.new.value) for c in page.changes}
+    assert changes["cp_visits"] == ("amber", "red")
+    assert [c.measure.id for c in page.new_reds] == ["cp_visits"]
+    body = board_member.get(reverse("plans:dashboard")).content.decode()
+    assert "1 measure newly red: CP visits in timescale." in body
+
+
+def test_the_red_only_filter_works_without_javascript(loaded, board_member):
+    services.import_observations(DATA / "observations_june_revised.csv", user=None)
+    page = board_member.get(reverse("plans:dashboard"), {"red": "1"}).context["page"]
+    shown = [row.measure.id for block in page.blocks for row in block.rows]
+    assert shown == ["cp_visits"]
+
+
+def test_the_worsening_filter_keeps_only_worsening_measures(loaded, board_member):
+    page = board_member.get(reverse("plans:dashboard"), {"worsening": "1"}).context["page"]
+    shown = [row.measure.id for block in page.blocks for row in block.rows]
+    assert shown == ["cp_visits"]
+
+
+def test_my_measures_matches_the_owner_to_the_signed_in_user(loaded, client_for):
+    from journey.web.accounts.roles import Role
+
+    lead = client_for(Role.SERVICE_LEAD, "sam")
+    lead.user.display_name = "Sam Lead"
+    lead.user.save()
+    page = lead.get(reverse("plans:dashboard"), {"mine": "1"}).context["page"]
+    shown = [row.measure.id for block in page.blocks for row in block.rows]
+    assert shown == ["cp_visits"]
+
+
+def test_the_dashboard_without_a_plan_says_so(board_member):
+    response = board_member.get(reverse("plans:dashboard"))
+    assert response.status_code == 200
+    assert "No improvement plan has been loaded yet." in response.content.decode()
+
+
+def test_the_dashboard_uses_a_fixed_number_of_queries_however_many_measures(
+    loaded, board_member, django_assert_max_num_queries
+):
+    board_member.get(reverse("plans:dashboard"))
+    with django_assert_max_num_queries(8):
+        board_member.get(reverse("plans:dashboard"), {"month": "2023-05"})
+
+
+def test_the_measure_page_shows_chart_with_text_alternative_months_and_milestones(
+    loaded, board_member
+):
+    response = board_member.get(reverse("plans:measure", args=["cp_visits"]), {"month": "2023-06"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'role="img"' in body and "<desc id=" in body
+    assert "CP visits in timescale, Jul-2022 to Jun-2023" not in body  # months without figures are not claimed
+    assert "from 91.0% to 84.5%" in body
+    assert "Statistical neighbours (2022-23)" in body
+    assert 'id="months-table"' in body and "Jun-2023" in body
+    assert 'id="milestones-table"' in body and "Mar-2024" in body and "95.0%" in body
+    assert "Weekly visit tracker reviewed in performance meetings" in body
+    assert "Children on a plan visited within 10 working days" in body
+
+
+def test_the_measure_page_answers_in_a_fixed_number_of_queries(
+    loaded, board_member, django_assert_max_num_queries
+):
+    board_member.get(reverse("plans:measure", args=["cp_visits"]))
+    with django_assert_max_num_queries(12):
+        board_member.get(reverse("plans:measure", args=["re_referrals"]))
+
+
+def test_an_unknown_measure_is_not_found(loaded, board_member):
+    assert board_member.get(reverse("plans:measure", args=["no_such"])).status_code == 404
+
+
+def test_a_latest_figure_is_shown_beside_the_last_complete_month(loaded, board_member):
+    Observation.objects.create(
+        measure_id="cp_visits", period="2023-07", period_type="latest", value=88.0
+    )
+    body = board_member.get(
+        reverse("plans:measure", args=["cp_visits"]), {"month": "2023-06"}
+    ).content.decode()
+    assert "Latest (Jul-2023)" in body and "88.0%" in body
+
+
+def test_board_members_are_not_offered_the_child_list(loaded, board_member):
+    body = board_member.get(reverse("plans:measure", args=["cp_visits"])).content.decode()
+    assert "Children behind the figure" not in body
+    assert board_member.get(reverse("plans:child_list", args=["cp_visits"])).status_code == 403
+    assert not AuditEvent.objects.filter(action="viewed_child_list").exists()
+
+
+def test_a_manual_measure_says_it_has_no_child_records(loaded, service_lead):
+    response = service_lead.get(reverse("plans:child_list", args=["cp_visits"]))
+    assert response.status_code == 200
+    assert "entered by hand" in response.content.decode()
