@@ -72,7 +72,7 @@ __all__ = [
 MAX_PLAN_BYTES = 2_000_000
 """A plan file larger than this is refused unread (a real plan is tens of kilobytes)."""
 
-_MAX_NODES = 200_000  # guards against alias ("billion laughs") expansion
+_MAX_NODES = 50_000  # guards against alias ("billion laughs") expansion
 
 
 # ------------------------------------------------------------------------ problems
@@ -669,6 +669,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(_as_text(value))
     return repr(_as_text(value))
 
 
@@ -721,14 +723,17 @@ def _g(x: float) -> str:
     return f"{x:g}"
 
 
-def _check_measure(m: Measure, loc: Loc, library_ids: Collection[str] | None) -> list[tuple[Loc, str]]:
-    """Rules that span several keys of one measure."""
+def _check_measure(
+    m: Measure, loc: Loc, library_ids: Collection[str] | None, dropped: Collection[str] = ()
+) -> list[tuple[Loc, str]]:
+    """Rules that span several keys of one measure (``dropped``: keys already in error)."""
     out: list[tuple[Loc, str]] = []
     pol = m.polarity
     tol = m.tolerance
     if pol is Polarity.WITHIN_RANGE:
         if m.bands is None:
-            out.append((loc + ("polarity",), "within_range needs bands: green and amber, each with lower and upper"))
+            if "bands" not in dropped:
+                out.append((loc + ("polarity",), "within_range needs bands: green and amber, each with lower and upper"))
         else:
             for name in ("green", "amber"):
                 band = getattr(m.bands, name)
@@ -767,6 +772,45 @@ def _as_dict(value: Any) -> dict[Any, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_STAND_INS = {"id": "x", "title": "x", "unit": "number", "source": "manual"}
+
+
+def _salvage_measure(raw: Any) -> tuple[Measure | None, set[str]]:
+    """The measure, or as much of it as parses, for the cross-key checks.
+
+    Its own problems are reported by the whole-plan validation; here unknown keys and
+    optional keys in error are dropped, and a few required keys replaced by stand-ins
+    that cannot trigger a check, so that (say) a misspelt ``ownr`` does not hide a
+    tolerance that excludes the target. A measure whose polarity is wrong is skipped:
+    the checks depend on it. Returns the measure (or None) and the keys dropped.
+    """
+    dropped: set[str] = set()
+    if not isinstance(raw, dict):
+        return None, dropped
+    try:
+        return Measure.model_validate(raw), dropped
+    except ValidationError as exc:
+        errors = exc.errors()
+    cleaned = {k: v for k, v in raw.items() if k in Measure.model_fields}
+    for err in errors:
+        if not err["loc"] or not isinstance(err["loc"][0], str):
+            return None, dropped
+        key = err["loc"][0]
+        if key not in Measure.model_fields:
+            continue
+        dropped.add(key)
+        if key in _STAND_INS:
+            cleaned[key] = _STAND_INS[key]
+        elif not Measure.model_fields[key].is_required():
+            cleaned.pop(key, None)
+        else:
+            return None, dropped
+    try:
+        return Measure.model_validate(cleaned), dropped
+    except ValidationError:
+        return None, dropped
+
+
 def _check_plan(raw: Any, library_ids: Collection[str] | None, lines: dict[Loc, int]) -> list[tuple[Loc, str]]:
     """Rules across the plan, run on every part that parses (so all problems are found)."""
     out: list[tuple[Loc, str]] = []
@@ -793,11 +837,9 @@ def _check_plan(raw: Any, library_ids: Collection[str] | None, lines: dict[Loc, 
         for mi, raw_measure in enumerate(_as_list(pdict.get("measures"))):
             mloc = ploc + ("measures", mi)
             first(seen_measure, _as_dict(raw_measure).get("id"), mloc + ("id",), "measure id")
-            try:
-                measure = Measure.model_validate(raw_measure)
-            except ValidationError:
-                continue  # its own problems are reported by the whole-plan validation
-            out += _check_measure(measure, mloc, library_ids)
+            measure, dropped = _salvage_measure(raw_measure)
+            if measure is not None:
+                out += _check_measure(measure, mloc, library_ids, dropped)
         for ai, action in enumerate(_as_list(pdict.get("actions"))):
             aloc = ploc + ("actions", ai)
             adict = _as_dict(action)
