@@ -1,6 +1,5 @@
 """RAG, targets in force, profiling and direction of travel, on hand-worked cases."""
 
-import polars as pl
 import pytest
 
 from journey.engine.evaluation import (
