@@ -4,5 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("accounts/", include("journey.web.accounts.urls")),
+    path("narrative/", include("journey.web.narrative.urls")),
+    path("actions/", include("journey.web.actions.urls")),
     path("", include("journey.web.plans.urls")),
 ]

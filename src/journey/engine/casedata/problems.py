@@ -192,3 +192,188 @@ class ExtractRejected(Exception):
         errors = report.errors
         first = f": {errors[0]}" if errors else ""
         super().__init__(f"the extract has {len(errors)} error(s) and was not loaded{first}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    severity: Severity
+    meaning: str
+    example: str
+
+
+#: Every rule a reader or the validation can report, for the documentation (a test checks
+#: that each problem raised has an entry here).
+RULES: dict[str, Rule] = {
+    # The file cannot be used: errors.
+    "unreadable_file": Rule(
+        ERROR,
+        "The file cannot be read as its format (for example a CSV row with more values than the header).",
+        "referrals.csv row 7: row 7 has more values than the header's 10 columns",
+    ),
+    "wrong_encoding": Rule(
+        ERROR,
+        "The text is not UTF-8 or Windows-1252 (for example UTF-16 from 'Unicode text').",
+        "children.csv: the file is encoded as UTF-16; save it as 'CSV UTF-8' (or Windows-1252) instead",
+    ),
+    "not_text": Rule(
+        ERROR,
+        "A file named .csv holds binary data (a workbook, PDF, or garbage).",
+        "referrals.csv: the file is an old-style Excel .xls workbook (save it as .xlsx or CSV UTF-8), not a CSV text file",
+    ),
+    "not_a_workbook": Rule(
+        ERROR,
+        "A file named .xlsx is not a readable workbook.",
+        "extract.xlsx: the file is not an .xlsx workbook (it is not a zip archive)",
+    ),
+    "zip_bomb": Rule(
+        ERROR,
+        "The workbook expands to far more than its size, or has too many parts: refused before opening.",
+        "extract.xlsx: the part xl/worksheets/sheet1.xml expands 1,000 times, over the limit of 200 (a compression bomb)",
+    ),
+    "unsafe_xml": Rule(
+        ERROR,
+        "The XML declares a DTD or entities (entity expansion, external references): refused.",
+        "cin.xml: the XML declares a DTD or entities, which are refused for safety ...",
+    ),
+    "unreadable_xml": Rule(
+        ERROR,
+        "The XML is not well-formed.",
+        "cin.xml: the file is not well-formed XML: mismatched tag: line 3, column 4",
+    ),
+    "too_large": Rule(
+        ERROR,
+        "The file is over the configured size, row or column limit.",
+        "referrals.csv: the file is 300,000,000 bytes, over the limit of 209,715,200",
+    ),
+    "too_many_rows": Rule(
+        ERROR,
+        "A sheet has more rows than the configured limit.",
+        "extract.xlsx sheet 'visits': the sheet has more than 2,000,000 rows",
+    ),
+    "too_many_columns": Rule(
+        ERROR,
+        "A sheet has more columns than the configured limit.",
+        "extract.xlsx sheet 'visits': the sheet has more than 500 columns",
+    ),
+    "too_many_files": Rule(
+        ERROR,
+        "The folder holds more files than the configured limit.",
+        "extract: the folder holds 140 files, over the limit of 100",
+    ),
+    "unknown_format": Rule(
+        ERROR,
+        "The files are not in any format the product reads.",
+        "notes.txt is not an extract format this product reads (...)",
+    ),
+    "ambiguous_format": Rule(
+        ERROR,
+        "The files fit two formats equally well: choose one.",
+        "episodes.csv could be ... or ...; choose the format",
+    ),
+    "missing_column": Rule(
+        ERROR,
+        "A required column is not in the file.",
+        "referrals.csv row 1, column referral_date: required column referral_date is missing",
+    ),
+    "duplicate_column": Rule(
+        ERROR,
+        "Two headers name the same column.",
+        "referrals.csv row 1, column Referral Date: column Referral Date repeats column referral_date (both are referral_date)",
+    ),
+    "duplicate_table": Rule(
+        ERROR,
+        "The same table is given twice (two files or sheets).",
+        "extract.xlsx sheet 'Referrals': the referrals table is given twice",
+    ),
+    "unreadable_value": Rule(
+        ERROR,
+        "A value cannot be read as its type: a date, yes/no, number or identifier.",
+        "referrals.csv row 14, column referral_date: '31/02/2023' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
+    ),
+    "required_blank": Rule(
+        ERROR,
+        "A required value is blank.",
+        "referrals.csv row 9, column child_id: child_id is blank but every row needs one",
+    ),
+    # Business rules: warnings; the rows are flagged and the data loads.
+    "unknown_code": Rule(
+        WARNING,
+        "A value is not in the column's code list.",
+        "cla_episodes.csv row 8, column placement_type: 'U9' is not a placement type code (A3, A4, ..., Z1)",
+    ),
+    "end_before_start": Rule(
+        WARNING,
+        "An end date is before its start date.",
+        "cp_plans.csv row 4, column end_date: end_date 2023-01-01 is before start_date 2023-02-01",
+    ),
+    "before_birth": Rule(
+        WARNING,
+        "An event is before the child's date of birth (not checked for unborn children).",
+        "referrals.csv row 5, column referral_date: referral_date 2014-01-01 is before the child's date of birth 2017-01-01",
+    ),
+    "after_extract_date": Rule(
+        WARNING,
+        "An event is after the date the extract was taken (in the future).",
+        "visits.csv row 3, column visit_date: visit_date 2024-05-01 is after the extract date 2024-03-31",
+    ),
+    "unknown_reference": Rule(
+        WARNING,
+        "A record refers to a child (or referral, plan, worker ...) not in the extract.",
+        "referrals.csv row 3, column child_id: 'C9' is not a child_id in the children table",
+    ),
+    "reference_not_checked": Rule(
+        WARNING,
+        "References could not be checked because the table they refer to is absent.",
+        "column worker_id: worker_id values were not checked: the extract has no workers table",
+    ),
+    "duplicate_key": Rule(
+        WARNING,
+        "Two rows have the same key (e.g. the same referral_id).",
+        "referrals.csv row 4, column referral_id: repeats the key (referral_id 'R2') of row 3",
+    ),
+    "overlapping_episodes": Rule(
+        WARNING,
+        "A looked-after episode starts before the same child's previous episode ended.",
+        "cla_episodes.csv row 3, column episode_start: episode starting 2021-02-01 overlaps the child's previous episode (2021-01-01 to 2021-03-01)",
+    ),
+    "unborn_looked_after": Rule(
+        WARNING,
+        "An unborn child has a looked-after episode.",
+        "cla_episodes.csv row 6, column child_id: child 'C7' is recorded as unborn but has a looked-after episode",
+    ),
+    "unborn_overdue": Rule(
+        WARNING,
+        "A child still recorded as unborn has an expected date of birth before the extract date.",
+        "children.csv row 5, column unborn: the child is recorded as unborn but the expected date of birth 2023-01-01 is before the extract date 2024-03-31",
+    ),
+    "unknown_column": Rule(
+        WARNING,
+        "A column is not in the table; it is ignored.",
+        "children.csv row 1, column colour: column colour is not in the children table and is ignored",
+    ),
+    "unknown_file": Rule(
+        WARNING,
+        "A file is not a table of the format; it is ignored.",
+        "notes.txt: the file is not a canonical table and is ignored",
+    ),
+    "unknown_sheet": Rule(
+        WARNING,
+        "A sheet is not a table of the format; it is ignored.",
+        "extract.xlsx: sheet 'Pivot' is not a canonical table and is ignored",
+    ),
+    "unknown_field": Rule(
+        WARNING,
+        "extract.json holds a field other than as_at; it is ignored.",
+        "extract.json: field 'council' is not known and is ignored",
+    ),
+    "empty_file": Rule(
+        WARNING,
+        "A table's file is empty (not even a header): read as an empty table.",
+        "visits.csv: the file is empty and is read as an empty table",
+    ),
+    "formula_cell": Rule(
+        WARNING,
+        "A workbook cell holds a formula: it is never evaluated; its saved value is used.",
+        "extract.xlsx sheet 'children' row 3, column B: cell B3 holds the formula =A3; formulas are never evaluated: its saved value 'M' is used",
+    ),
+}

@@ -235,7 +235,7 @@ class Store:
             return None
         return SnapshotInfo.from_dict(json.loads(manifest.read_text()))
 
-    def list(self) -> list[SnapshotInfo]:
+    def snapshots(self) -> list[SnapshotInfo]:
         """Every snapshot, oldest load first."""
         if not self._snapshots.is_dir():
             return []
@@ -250,7 +250,7 @@ class Store:
         exact = self._find(snapshot_id) if len(snapshot_id) == 64 else None
         if exact is not None:
             return exact
-        matches = [s for s in self.list() if len(snapshot_id) >= 6 and s.id.startswith(snapshot_id)]
+        matches = [s for s in self.snapshots() if len(snapshot_id) >= 6 and s.id.startswith(snapshot_id)]
         if len(matches) != 1:
             why = "matches several snapshots" if matches else "is not a snapshot in the store"
             raise SnapshotNotFound(f"{snapshot_id!r} {why} ({self.root})")
@@ -265,7 +265,7 @@ class Store:
 
     def latest_snapshot(self) -> Extract | None:
         """The snapshot with the latest extract date (the most recently loaded among equals)."""
-        snapshots = self.list()
+        snapshots = self.snapshots()
         if not snapshots:
             return None
         latest = max(snapshots, key=lambda s: (s.as_at or date.min, s.loaded_at, s.id))

@@ -1,0 +1,230 @@
+"""``journey data``: check, load, list, remove and export case-data extracts."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from journey.engine.casedata.problems import ExtractRejected, ValidationReport
+
+
+def _store(store_dir: Path | None):  # -> Store, imported lazily to keep the CLI start fast
+    from journey.engine.casedata.store import Store
+
+    return Store(store_dir)
+
+
+def _as_at(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
+
+
+_STORE = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Snapshot store directory (default: $JOURNEY_DATA_DIR/store).",
+)
+_AS_AT = click.option(
+    "--as-at",
+    callback=_as_at,
+    metavar="DATE",
+    help="The date the extract was taken (YYYY-MM-DD), overriding what the files say.",
+)
+_EXTRACT_FORMAT = click.option(
+    "--extract-format",
+    "extract_format",
+    metavar="NAME",
+    help="Read as this format instead of recognising it (canonical, ssda903, cin_census, annex_a).",
+)
+
+
+@click.group("data")
+def data() -> None:
+    """Case-data extracts: check them, load them into the snapshot store, export them."""
+
+
+def _print_report(report: ValidationReport, output: str) -> None:
+    if output == "json":
+        click.echo(report.to_json())
+    else:
+        click.echo(report.render_text())
+
+
+@data.command("check")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to show the report.",
+)
+@_AS_AT
+@_EXTRACT_FORMAT
+def check(path: Path, output: str, as_at: date | None, extract_format: str | None) -> None:
+    """Check an extract (a file or a folder) without loading it; exit 1 when it has errors."""
+    from journey.engine.casedata.load import read_path
+
+    _, report = read_path(path, as_at=as_at, format=extract_format)
+    _print_report(report, output)
+    sys.exit(0 if report.ok else 1)
+
+
+@data.command("load")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@_AS_AT
+@click.option("--by", default=None, help="Who is loading it (default: your user name).")
+@_STORE
+@_EXTRACT_FORMAT
+def load(
+    path: Path,
+    as_at: date | None,
+    by: str | None,
+    store_dir: Path | None,
+    extract_format: str | None,
+) -> None:
+    """Check an extract and, when it has no errors, keep it as a snapshot in the store."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from journey.engine.casedata.load import files_from_path
+    from journey.engine.casedata.safety import UnsafeInput
+    from journey.engine.casedata.store import AlreadyLoaded
+
+    store = _store(store_dir)
+    try:
+        files = files_from_path(path)
+    except UnsafeInput as refused:
+        click.echo(f"Not loaded: {refused.problem}", err=True)
+        sys.exit(1)
+    with Progress(
+        TextColumn("{task.description:<40}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%")
+    ) as bar:
+        task = bar.add_task("Loading", total=1.0)
+
+        def progress(fraction: float, message: str) -> None:
+            bar.update(task, completed=fraction, description=message)
+
+        try:
+            info, report = store.load(
+                files,
+                by=by or getpass.getuser(),
+                as_at=as_at,
+                format=extract_format,
+                progress=progress,
+            )
+        except ExtractRejected as rejected:
+            bar.stop()
+            click.echo(rejected.report.render_text(), err=True)
+            click.echo(f"Not loaded: {path} has errors; nothing was stored.", err=True)
+            sys.exit(1)
+        except AlreadyLoaded as already:
+            bar.stop()
+            click.echo(f"Not loaded: {already}", err=True)
+            sys.exit(1)
+    rows = sum(info.rows.values())
+    click.echo(
+        f"Loaded {path.name} as snapshot {info.id[:12]} ({info.format}, as at "
+        f"{info.as_at or 'unknown'}): {rows:,} rows, {info.warnings} warnings, "
+        f"{sum(info.flagged.values()):,} rows flagged."
+    )
+    for table, n in info.rows.items():
+        if n:
+            click.echo(f"  {table:<14} {n:>8,} rows  {info.flagged[table]:>6,} flagged")
+
+
+@data.command("list")
+@_STORE
+def list_snapshots(store_dir: Path | None) -> None:
+    """List the snapshots in the store, oldest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    snapshots = _store(store_dir).snapshots()
+    if not snapshots:
+        click.echo("The store holds no snapshots.")
+        return
+    table = Table("id", "as at", "format", "loaded by", "loaded at", "files", "rows", "warnings")
+    for s in snapshots:
+        table.add_row(
+            s.id[:12],
+            str(s.as_at or ""),
+            s.format,
+            s.loaded_by,
+            s.loaded_at,
+            ", ".join(s.names) if len(s.files) <= 2 else f"{len(s.files)} files",
+            f"{sum(s.rows.values()):,}",
+            str(s.warnings),
+        )
+    Console(width=160).print(table)
+
+
+@data.command("remove")
+@click.argument("snapshot_id")
+@click.option(
+    "--reason", required=True, help="Why the snapshot is removed (kept in the removal log)."
+)
+@click.option("--by", default=None, help="Who is removing it (default: your user name).")
+@_STORE
+def remove(snapshot_id: str, reason: str, by: str | None, store_dir: Path | None) -> None:
+    """Remove a snapshot and its original files; the removal is logged."""
+    from journey.engine.casedata.store import SnapshotNotFound
+
+    try:
+        removal = _store(store_dir).remove(snapshot_id, who=by or getpass.getuser(), reason=reason)
+    except (SnapshotNotFound, ValueError) as err:
+        click.echo(f"Not removed: {err.args[0]}", err=True)
+        sys.exit(1)
+    click.echo(f"Removed snapshot {removal.id[:12]} ({', '.join(removal.files)}): {removal.reason}")
+
+
+@data.command("export")
+@click.argument("snapshot_id")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder (csv) or workbook path (xlsx).",
+)
+@click.option(
+    "--format", "output", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
+@_STORE
+def export(snapshot_id: str, out: Path, output: str, store_dir: Path | None) -> None:
+    """Export a snapshot in the canonical format (CSV files in a folder, or one workbook)."""
+    from journey.engine.casedata import canonical
+    from journey.engine.casedata.store import SnapshotNotFound
+
+    try:
+        extract = _store(store_dir).load_snapshot(snapshot_id)
+    except SnapshotNotFound as err:
+        click.echo(f"Not exported: {err.args[0]}", err=True)
+        sys.exit(1)
+    if output == "csv":
+        paths = canonical.write_csv_folder(extract, out)
+        click.echo(f"Wrote {len(paths)} files to {out}")
+    else:
+        target = out / f"extract-{snapshot_id[:12]}.xlsx" if out.is_dir() else out
+        canonical.write_xlsx(extract, target)
+        click.echo(f"Wrote {target}")
+
+
+@data.command("schema-doc")
+def schema_doc() -> None:
+    """Print the canonical tables, columns, code lists and rules as Markdown (for docs/data-format.md)."""
+    from journey.engine.casedata.docs import schema_markdown
+
+    click.echo(schema_markdown(), nl=False)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(data)
