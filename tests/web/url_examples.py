@@ -46,29 +46,8 @@ def _workflow_examples(examples: dict[str, dict[str, Any]]) -> None:
         examples[name] = {"number": number}
 
 
-def _workflow_examples(examples: dict[str, dict[str, Any]]) -> None:
-    """Narrative and actions (the workflow engineer's URLs): a measure, month and action
-    of the active plan, or of the workflow test plan when none is active yet."""
-    from journey.web.actions import services as action_services
-    from journey.web.narrative.planlink import current_plan
-    from tests.web.workflow_plan import activate_plan
-
-    plan = current_plan()
-    if plan is None or not plan.actions:
-        activate_plan()
-        plan = current_plan()
-    measure_id = plan.measures[0].id
-    for name in ("narrative:edit", "narrative:review", "narrative:history"):
-        examples[name] = {"measure_id": measure_id, "month": "2024-06"}
-    action_services.ensure_synced()
-    number = plan.actions[0].number
-    for name in ("actions:detail", "actions:update"):
-        examples[name] = {"number": number}
-
-
 def build_examples() -> dict[str, dict[str, Any]]:
     examples: dict[str, dict[str, Any]] = {}
     _web_examples(examples)
-    _workflow_examples(examples)
     _workflow_examples(examples)
     return examples
