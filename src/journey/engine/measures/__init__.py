@@ -10,7 +10,7 @@ from __future__ import annotations
 from journey.engine.measures.registry import REGISTRY, MeasureDef, Parameter, get, library_ids, render_docs
 
 # The area modules register their measures on import, in documentation order.
-from journey.engine.measures import front_door  # noqa: E402, I001
+from journey.engine.measures import front_door, assessment, protection, looked_after, care_leavers, workforce  # noqa: E402, I001
 from journey.engine.measures.compute import OBSERVATION_SCHEMA, compute  # noqa: E402
 from journey.engine.measures.drilldown import drilldown  # noqa: E402
 
@@ -21,7 +21,6 @@ __all__ = [
     "Parameter",
     "compute",
     "drilldown",
-    "front_door",
     "get",
     "library_ids",
     "render_docs",

@@ -1,0 +1,211 @@
+"""Assessment and section 47: assessment timeliness, S47 enquiries, initial conferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from journey.engine.measures.base import Context, Periods, fmt_date, with_age
+from journey.engine.measures.registry import MeasureDef, Parameter, register
+from journey.engine.periods import working_days_expr
+
+AREA = "assessment"
+DFE_CIN = "DfE Characteristics of children in need statistics (CIN census)"
+WT = "Working Together to Safeguard Children 2023"
+_FLOW = ("month", "fytd", "rolling12", "latest")
+
+
+def _assessments(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    limit = int(params["working_days"])
+    a = ctx.table("assessments").filter(pl.col("authorised_date").is_not_null())
+    a = a.with_columns(
+        pl.col("authorised_date").alias("date"),
+        working_days_expr(pl.col("start_date"), pl.col("authorised_date")).alias("working_days"),
+    )
+    return with_age(a, ctx, "date").with_columns(
+        (pl.col("working_days") <= limit).cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den")
+    )
+
+
+def _assessment_reason(params: dict[str, Any]) -> pl.Expr:
+    limit = int(params["working_days"])
+    return pl.format(
+        "Assessment authorised in {} working days{} (started {}, authorised {})",
+        pl.col("working_days"),
+        pl.when(pl.col("working_days") <= limit).then(pl.lit("")).otherwise(pl.lit(f", over {limit}")),
+        fmt_date("start_date"),
+        fmt_date("authorised_date"),
+    )
+
+
+def _s47(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    s = ctx.table("section47").with_columns(pl.col("start_date").alias("date"))
+    return with_age(s, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+
+
+def _s47_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Section 47 enquiry started {} (strategy discussion {})",
+        fmt_date("start_date"),
+        fmt_date("strategy_discussion_date"),
+    )
+
+
+def icpc_with_strategy(ctx: Context) -> pl.LazyFrame:
+    """Each ICPC with the strategy discussion that started its S47 enquiry: the enquiry
+    named by s47_id, else the child's latest enquiry started on or before the conference.
+    The strategy date is the enquiry's strategy discussion, else its start date."""
+    s = ctx.table("section47").select(
+        "s47_id",
+        pl.col("child_id").alias("s47_child"),
+        pl.coalesce("strategy_discussion_date", "start_date").alias("strategy_date"),
+        "team",
+        "worker_id",
+        pl.col("flagged").alias("s47_flagged"),
+    )
+    i = ctx.table("icpcs")
+    by_id = i.filter(pl.col("s47_id").is_not_null()).join(s.drop("s47_child"), on="s47_id", how="left")
+    by_child = (
+        i.filter(pl.col("s47_id").is_null())
+        .drop("s47_id")
+        .sort("conference_date")
+        .join_asof(
+            s.rename({"s47_child": "child_id"}).with_columns(pl.col("strategy_date").alias("_on")).sort("_on"),
+            left_on="conference_date",
+            right_on="_on",
+            by="child_id",
+            strategy="backward", check_sortedness=False,
+        )
+        .drop("_on")
+    )
+    cols = by_id.collect_schema().names()
+    return pl.concat([by_id, by_child.select(cols)], how="vertical_relaxed").with_columns(
+        (pl.col("flagged") | pl.col("s47_flagged").fill_null(False)).alias("flagged")
+    )
+
+
+def _icpcs(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    limit = int(params["working_days"])
+    i = icpc_with_strategy(ctx).filter(pl.col("strategy_date").is_not_null())
+    i = i.with_columns(
+        pl.col("conference_date").alias("date"),
+        working_days_expr(pl.col("strategy_date"), pl.col("conference_date")).alias("working_days"),
+    )
+    return with_age(i, ctx, "date").with_columns(
+        (pl.col("working_days") <= limit).cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den")
+    )
+
+
+def _icpc_reason(params: dict[str, Any]) -> pl.Expr:
+    limit = int(params["working_days"])
+    return pl.format(
+        "Initial conference {} working days after the strategy discussion{} (strategy {}, conference {})",
+        pl.col("working_days"),
+        pl.when(pl.col("working_days") <= limit).then(pl.lit("")).otherwise(pl.lit(f", over {limit}")),
+        fmt_date("strategy_date"),
+        fmt_date("conference_date"),
+    )
+
+
+register(
+    MeasureDef(
+        id="assessments_45wd_pct",
+        title="Assessments completed within 45 working days (%)",
+        area=AREA,
+        definition=(
+            "Of the child and family assessments authorised in the period, the percentage authorised within "
+            "`working_days` working days of the assessment's start (AssessmentActualStartDate to "
+            "AssessmentAuthorisationDate; the start day is not counted, the authorisation day is). Counted by "
+            "authorisation date, as DfE does; the clock starts at the assessment start, which is normally the "
+            "referral date. Assessments not yet authorised are not counted (see the drill-down of open work)."
+        ),
+        unit="percent",
+        polarity="higher_is_better",
+        numerator="assessments authorised in the period within 45 working days of their start",
+        denominator="assessments authorised in the period",
+        tables=("assessments",),
+        source=f"{DFE_CIN}; {WT}",
+        lait="304",
+        kind="flow",
+        records=_assessments,
+        reason=_assessment_reason,
+        key_dates=("start_date", "authorised_date"),
+        parameters=(Parameter("working_days", 45, "the timescale in working days"),),
+        breakdowns=("team", "worker", "age_band"),
+        period_types=_FLOW,
+        record_id="assessment_id",
+    ),
+    MeasureDef(
+        id="s47_count",
+        title="Section 47 enquiries started",
+        area=AREA,
+        definition="Section 47 enquiries started in the period (S47ActualStartDate). Each enquiry counts.",
+        unit="count",
+        polarity="within_range",
+        numerator="section 47 enquiries started in the period",
+        denominator="none",
+        tables=("section47",),
+        source=DFE_CIN,
+        lait="217",
+        kind="flow",
+        records=_s47,
+        reason=_s47_reason,
+        key_dates=("strategy_discussion_date", "start_date"),
+        breakdowns=("team", "worker", "age_band"),
+        period_types=_FLOW,
+        latest_window="fytd",
+        record_id="s47_id",
+    ),
+    MeasureDef(
+        id="s47_rate_per_10k",
+        title="Section 47 enquiries rate per 10,000 children",
+        area=AREA,
+        definition=(
+            "Section 47 enquiries started per 10,000 children aged 0-17: in the month (not annualised), "
+            "projected for the year from the year to date (`fytd`: count ÷ months elapsed × 12 ÷ population "
+            "× 10,000), or over the last twelve months."
+        ),
+        unit="rate_per_10k",
+        polarity="within_range",
+        numerator="section 47 enquiries started in the period",
+        denominator="0-17 population (× months elapsed ÷ 12 for the projected year-to-date rate)",
+        tables=("section47", "population"),
+        source=DFE_CIN,
+        lait="217",
+        kind="flow",
+        records=_s47,
+        reason=_s47_reason,
+        key_dates=("start_date",),
+        period_types=_FLOW,
+        latest_window="fytd",
+        record_id="s47_id",
+    ),
+    MeasureDef(
+        id="icpc_15wd_pct",
+        title="Initial child protection conferences within 15 working days (%)",
+        area=AREA,
+        definition=(
+            "Of the initial child protection conferences held in the period, the percentage held within "
+            "`working_days` working days of the strategy discussion that started the section 47 enquiry. "
+            "The enquiry is the one the conference names (s47_id), else the child's latest enquiry started on "
+            "or before the conference; when the strategy discussion date is missing the enquiry's start date is "
+            "used. Conferences with no enquiry to time from are left out."
+        ),
+        unit="percent",
+        polarity="higher_is_better",
+        numerator="initial conferences held within 15 working days of the strategy discussion",
+        denominator="initial conferences held in the period",
+        tables=("icpcs", "section47"),
+        source=f"{DFE_CIN}; {WT}",
+        lait="218",
+        kind="flow",
+        records=_icpcs,
+        reason=_icpc_reason,
+        key_dates=("strategy_date", "conference_date"),
+        parameters=(Parameter("working_days", 15, "the timescale in working days"),),
+        breakdowns=("team", "worker", "age_band"),
+        period_types=_FLOW,
+        record_id="icpc_id",
+    ),
+)

@@ -1,0 +1,114 @@
+"""Care leavers: in touch, in suitable accommodation, in education, employment or training."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from journey.engine.casedata.codes import EDUCATION_EMPLOYMENT_TRAINING
+from journey.engine.measures.base import Context, Periods, fmt_date, with_age
+from journey.engine.measures.registry import MeasureDef, Parameter, RecordsFn, register
+
+AREA = "care_leavers"
+DFE_CLA = "DfE Children looked after in England statistics (SSDA903 OC3)"
+
+
+def care_leavers_at(ctx: Context, periods: Periods, youngest: int, oldest: int) -> pl.LazyFrame:
+    """Care leavers aged ``youngest``–``oldest`` at each date, with their latest recorded
+    information on or before it (one row each). Those whose latest record says they have
+    died are left out."""
+    cl = ctx.table("care_leavers")
+    kids = cl.select("child_id").unique()
+    recs = with_age(kids.join(periods.points().drop("idx"), how="cross"), ctx, "at", band=False)
+    recs = recs.filter(pl.col("age").is_between(youngest, oldest))
+    latest = cl.select(
+        "child_id", "contact_date", "in_touch", "activity", "accommodation", "accommodation_suitable", "flagged"
+    ).sort("contact_date")
+    recs = recs.sort("at").join_asof(latest, left_on="at", right_on="contact_date", by="child_id", strategy="backward", check_sortedness=False)
+    recs = recs.filter(pl.col("contact_date").is_not_null() & (pl.col("in_touch").fill_null("") != "DIED"))
+    return recs.with_columns(pl.lit(f"{youngest}-{oldest}").alias("age_band"))
+
+
+def _condition(what: str) -> pl.Expr:
+    if what == "in_touch":
+        return pl.col("in_touch") == "YES"
+    if what == "accommodation":
+        return pl.col("accommodation_suitable") == True  # noqa: E712
+    return pl.col("activity").is_in(list(EDUCATION_EMPLOYMENT_TRAINING))
+
+
+def _records(what: str, youngest: int, oldest: int) -> RecordsFn:
+    def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+        months = int(params["recency_months"])
+        recs = care_leavers_at(ctx, periods, youngest, oldest)
+        recent = pl.col("contact_date") > pl.col("at").dt.offset_by(f"-{months}mo")
+        return recs.with_columns(
+            recent.alias("recent"),
+            (recent & _condition(what)).fill_null(False).cast(pl.Float64).alias("num"),
+            pl.lit(1.0).alias("den"),
+        )
+
+    return records
+
+
+def _reason(what: str) -> Callable[[dict[str, Any]], pl.Expr]:
+    def reason(params: dict[str, Any]) -> pl.Expr:
+        status = {
+            "in_touch": pl.format("in touch: {}", pl.col("in_touch").fill_null("not recorded")),
+            "accommodation": pl.format(
+                "accommodation {} ({})",
+                pl.col("accommodation").fill_null("not recorded"),
+                pl.when(pl.col("accommodation_suitable")).then(pl.lit("suitable")).when(~pl.col("accommodation_suitable")).then(pl.lit("not suitable")).otherwise(pl.lit("suitability not recorded")),
+            ),
+            "eet": pl.format("activity {}", pl.col("activity").fill_null("not recorded")),
+        }[what]
+        return pl.format(
+            "Aged {}; latest information {}{}: {}",
+            pl.col("age"),
+            fmt_date("contact_date"),
+            pl.when(pl.col("recent")).then(pl.lit("")).otherwise(pl.lit(f" (more than {int(params['recency_months'])} months old, so not known)")),
+            status,
+        )
+
+    return reason
+
+
+_WHAT = {
+    "in_touch": ("in touch", "whose latest information says the council is in touch (IN_TOUCH = YES)", "higher_is_better", "317"),
+    "accommodation": ("in suitable accommodation", "whose latest information records their accommodation as suitable", "higher_is_better", "112"),
+    "eet": ("in education, employment or training", "whose latest activity is education, employment or training (ACTIV F1, P1, F2, P2, F4, P4, F5, P5)", "higher_is_better", "113"),
+}
+_IDS = {"in_touch": "in_touch", "accommodation": "suitable_accommodation", "eet": "eet"}
+
+for _ages, _prefix in (((19, 21), "care_leavers"), ((17, 18), "care_leavers_17_18")):
+    for _what, (_words, _rule, _polarity, _lait) in _WHAT.items():
+        _lo, _hi = _ages
+        register(
+            MeasureDef(
+                id=f"{_prefix}_{_IDS[_what]}_pct",
+                title=f"Care leavers aged {_lo}-{_hi} {_words} (%)",
+                area=AREA,
+                definition=(
+                    f"Of the care leavers aged {_lo} to {_hi} at the date (anyone with a care-leaver record, aged by "
+                    f"their date of birth: a young person is {_hi + 1 if _hi == 18 else _lo} from their birthday), "
+                    f"the percentage {_rule}, where that information was recorded in the `recency_months` months to the "
+                    "date. Information is the latest care-leaver record on or before the date; care leavers with "
+                    "older or no information count in the denominator only, and those recorded as having died are "
+                    "left out. DfE's annual figure uses the contact around the birthday (OC3)."
+                ),
+                unit="percent",
+                polarity=_polarity,
+                numerator=f"care leavers aged {_lo}-{_hi} {_words}",
+                denominator=f"care leavers aged {_lo}-{_hi} at the date",
+                tables=("care_leavers", "children"),
+                source=DFE_CLA,
+                lait=_lait if _ages == (19, 21) else None,
+                kind="snapshot",
+                records=_records(_what, _lo, _hi),
+                reason=_reason(_what),
+                key_dates=("at", "contact_date"),
+                parameters=(Parameter("recency_months", 12, "how recent the information must be, in months"),),
+            )
+        )

@@ -1,0 +1,350 @@
+"""Workforce and practice quality: caseloads, agency workers, supervision, audits,
+unallocated cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from journey.engine.casedata.codes import CASE_HOLDING_ROLES, GOOD_OR_BETTER
+from journey.engine.measures.base import Context, Periods, active_at, fmt_date, with_age
+from journey.engine.measures.front_door import open_cases_at
+from journey.engine.measures.registry import MeasureDef, Parameter, RecordsFn, register
+
+AREA = "workforce"
+CSWW = "DfE Children's social work workforce statistics"
+QUALIFIED_ROLES = ("SW", "ASYE", "SSW", "TM", "SM")
+_FLOW = ("month", "fytd", "rolling12", "latest")
+
+
+def workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
+    """Workers in post at each date: one row per worker, FTE summed over their posts."""
+    recs = active_at(ctx.table("workers"), "start_date", "end_date", periods.points(), periods)
+    return (
+        recs.sort("start_date", descending=True)
+        .group_by("worker_id", "period", "period_type", "at")
+        .agg(
+            pl.col("fte").sum(),
+            pl.col("role").first(),
+            pl.col("employment").first(),
+            pl.col("team").first(),
+            pl.col("service").first(),
+            pl.col("start_date").min(),
+            pl.col("flagged").any(),
+        )
+        .with_columns(pl.lit(None, pl.String).alias("child_id"))
+    )
+
+
+def _caseload(roles: tuple[str, ...]) -> RecordsFn:
+    def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+        w = workers_at(ctx, periods).filter(pl.col("role").is_in(list(roles)))
+        alloc = active_at(ctx.table("allocations"), "start_date", "end_date", periods.points(), periods)
+        cases = (
+            alloc.filter(pl.col("worker_id").is_not_null())
+            .group_by("worker_id", "period", "period_type")
+            .agg(pl.col("child_id").n_unique().alias("cases"), pl.col("flagged").any().alias("alloc_flagged"))
+        )
+        out = w.join(cases, on=["worker_id", "period", "period_type"], how="left")
+        return out.with_columns(
+            pl.col("cases").fill_null(0).cast(pl.Float64).alias("num"),
+            pl.col("fte").cast(pl.Float64).alias("den"),
+            (pl.col("flagged") | pl.col("alloc_flagged").fill_null(False)).alias("flagged"),
+        )
+
+    return records
+
+
+def _caseload_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Worker {} ({}, {} FTE, team {}): {} cases",
+        pl.col("worker_id"),
+        pl.col("role"),
+        pl.col("fte"),
+        pl.col("team").fill_null("not recorded"),
+        pl.col("num").cast(pl.Int64),
+    )
+
+
+def _employment(kind: str) -> RecordsFn:
+    def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+        w = workers_at(ctx, periods).filter(pl.col("role").is_in(list(QUALIFIED_ROLES)))
+        return w.with_columns(
+            pl.when(pl.col("employment") == kind).then(pl.col("fte")).otherwise(0.0).cast(pl.Float64).alias("num"),
+            pl.col("fte").cast(pl.Float64).alias("den"),
+        )
+
+    return records
+
+
+def _employment_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Worker {} ({}, {}, {} FTE, team {})",
+        pl.col("worker_id"),
+        pl.col("role"),
+        pl.col("employment").fill_null("employment not recorded"),
+        pl.col("fte"),
+        pl.col("team").fill_null("not recorded"),
+    )
+
+
+def _supervisions(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    days = int(params["days"])
+    w = workers_at(ctx, periods).filter(pl.col("role").is_in(sorted(CASE_HOLDING_ROLES)))
+    sup = (
+        ctx.table("supervisions")
+        .group_by("worker_id", "supervision_date")
+        .agg(pl.col("flagged").any().alias("sup_flagged"))
+        .sort("supervision_date")
+    )
+    w = w.sort("at").join_asof(sup, left_on="at", right_on="supervision_date", by="worker_id", strategy="backward", check_sortedness=False)
+    since = pl.max_horizontal(pl.col("supervision_date"), pl.col("start_date"))
+    due = since + pl.duration(days=days)
+    return w.with_columns(
+        due.alias("due"),
+        (due >= pl.col("at")).cast(pl.Float64).alias("num"),
+        pl.lit(1.0).alias("den"),
+        (pl.col("flagged") | pl.col("sup_flagged").fill_null(False)).alias("flagged"),
+    )
+
+
+def _supervision_reason(params: dict[str, Any]) -> pl.Expr:
+    last = pl.when(pl.col("supervision_date").is_null()).then(
+        pl.format("no supervision since starting {}", fmt_date("start_date"))
+    ).otherwise(pl.format("last supervised {}", fmt_date("supervision_date")))
+    return pl.format(
+        "Worker {} (team {}): {}, {} by {}",
+        pl.col("worker_id"),
+        pl.col("team").fill_null("not recorded"),
+        last,
+        pl.when(pl.col("num") > 0).then(pl.lit("next due")).otherwise(pl.lit("overdue: was due")),
+        fmt_date("due"),
+    )
+
+
+def _audits(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    a = ctx.table("audits").with_columns(pl.col("audit_date").alias("date"))
+    return with_age(a, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+
+
+def _audits_good(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    return _audits(ctx, periods, params).with_columns(
+        pl.col("grade").is_in(sorted(GOOD_OR_BETTER)).fill_null(False).cast(pl.Float64).alias("num"),
+        pl.lit(1.0).alias("den"),
+    )
+
+
+def _audit_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Audit {} on {}: graded {}", pl.col("audit_id"), fmt_date("audit_date"), pl.col("grade").fill_null("not recorded")
+    )
+
+
+def _unallocated(share: bool) -> RecordsFn:
+    def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+        open_cases = open_cases_at(ctx, periods)
+        alloc = (
+            active_at(
+                ctx.table("allocations").filter(pl.col("worker_id").is_not_null()),
+                "start_date",
+                "end_date",
+                periods.points(),
+                periods,
+            )
+            .group_by("child_id", "period", "period_type")
+            .agg(pl.col("worker_id").first(), pl.col("team").first())
+        )
+        recs = open_cases.join(alloc, on=["child_id", "period", "period_type"], how="left")
+        recs = with_age(recs, ctx, "at")
+        unallocated = pl.col("worker_id").is_null().cast(pl.Float64)
+        return recs.with_columns(unallocated.alias("num"), pl.lit(1.0 if share else 0.0).alias("den"))
+
+    return records
+
+
+def _unallocated_reason(params: dict[str, Any]) -> pl.Expr:
+    return (
+        pl.when(pl.col("worker_id").is_null())
+        .then(pl.format("Unallocated: open since {} ({}), no worker allocated at {}", fmt_date("open_since"), pl.col("why"), fmt_date("at")))
+        .otherwise(pl.format("Allocated to {} (open since {})", pl.col("worker_id"), fmt_date("open_since")))
+    )
+
+
+_W_DIMS = ("team", "service", "worker")
+
+register(
+    MeasureDef(
+        id="caseload_sw_avg",
+        title="Average caseload per social worker",
+        area=AREA,
+        definition=(
+            "Cases held by case-holding social workers (roles SW, ASYE and senior practitioners SSW, agency "
+            "included) at the date ÷ their full-time equivalent. A case is a child with an allocation to the "
+            "worker open at the date; a worker in two posts has their FTE added up."
+        ),
+        unit="number",
+        polarity="lower_is_better",
+        numerator="children allocated to case-holding social workers at the date",
+        denominator="FTE of case-holding social workers in post at the date",
+        tables=("workers", "allocations"),
+        source=CSWW,
+        lait="287",
+        kind="snapshot",
+        records=_caseload(tuple(sorted(CASE_HOLDING_ROLES))),
+        reason=_caseload_reason,
+        key_dates=("at", "start_date"),
+        breakdowns=_W_DIMS,
+    ),
+    MeasureDef(
+        id="caseload_asye_avg",
+        title="Average caseload per newly qualified (ASYE) social worker",
+        area=AREA,
+        definition="Cases held by social workers in their Assessed and Supported Year in Employment (role ASYE) at the date ÷ their FTE.",
+        unit="number",
+        polarity="lower_is_better",
+        numerator="children allocated to ASYE workers at the date",
+        denominator="FTE of ASYE workers in post at the date",
+        tables=("workers", "allocations"),
+        source="local (ASYE protected caseload)",
+        kind="snapshot",
+        records=_caseload(("ASYE",)),
+        reason=_caseload_reason,
+        key_dates=("at", "start_date"),
+        breakdowns=_W_DIMS,
+    ),
+    MeasureDef(
+        id="agency_workforce_pct",
+        title="Agency social workers (% of FTE)",
+        area=AREA,
+        definition="Agency social workers' FTE as a percentage of the FTE of all qualified social workers in post at the date (roles SW, ASYE, SSW, TM, SM).",
+        unit="percent",
+        polarity="lower_is_better",
+        numerator="FTE of agency qualified social workers",
+        denominator="FTE of qualified social workers in post",
+        tables=("workers",),
+        source=CSWW,
+        lait="287",
+        kind="snapshot",
+        records=_employment("agency"),
+        reason=_employment_reason,
+        key_dates=("at", "start_date"),
+        breakdowns=("team", "service"),
+    ),
+    MeasureDef(
+        id="permanent_workforce_pct",
+        title="Permanent social workers (% of FTE)",
+        area=AREA,
+        definition="Permanent social workers' FTE as a percentage of the FTE of all qualified social workers in post at the date (fixed-term contracts are neither permanent nor agency).",
+        unit="percent",
+        polarity="higher_is_better",
+        numerator="FTE of permanent qualified social workers",
+        denominator="FTE of qualified social workers in post",
+        tables=("workers",),
+        source=CSWW,
+        kind="snapshot",
+        records=_employment("permanent"),
+        reason=_employment_reason,
+        key_dates=("at", "start_date"),
+        breakdowns=("team", "service"),
+    ),
+    MeasureDef(
+        id="supervisions_in_timescale_pct",
+        title="Supervisions in timescale (%)",
+        area=AREA,
+        definition=(
+            "Of the case-holding social workers (SW, ASYE, SSW) in post at the date, the percentage supervised "
+            "within the last `days` days (the last supervision on or before the date, or for a new starter the "
+            "start in post, is at most `days` days before the date). Broken down by team and service."
+        ),
+        unit="percent",
+        polarity="higher_is_better",
+        numerator="case-holding workers supervised within the timescale",
+        denominator="case-holding workers in post at the date",
+        tables=("workers", "supervisions"),
+        source="local (supervision policy; 4 weeks is common)",
+        kind="snapshot",
+        records=_supervisions,
+        reason=_supervision_reason,
+        key_dates=("at", "start_date", "supervision_date", "due"),
+        parameters=(Parameter("days", 30, "days allowed between supervisions"),),
+        breakdowns=_W_DIMS,
+    ),
+    MeasureDef(
+        id="audits_completed_count",
+        title="Case-file audits completed",
+        area=AREA,
+        definition=(
+            "Case-file audits completed in the period. With the parameter `monthly_target`, the denominator is "
+            "the target for the period (monthly target × months), so audits completed can be read against it."
+        ),
+        unit="count",
+        polarity="higher_is_better",
+        numerator="audits completed in the period",
+        denominator="the audit target for the period (when `monthly_target` is set)",
+        tables=("audits",),
+        source="local",
+        kind="flow",
+        records=_audits,
+        reason=_audit_reason,
+        key_dates=("audit_date",),
+        parameters=(Parameter("monthly_target", None, "audits planned per month"),),
+        breakdowns=("team", "worker", "grade"),
+        period_types=_FLOW,
+        latest_window="month",
+        record_id="audit_id",
+    ),
+    MeasureDef(
+        id="audits_good_or_better_pct",
+        title="Case-file audits graded good or better (%)",
+        area=AREA,
+        definition="Of the case-file audits completed in the period, the percentage graded good or outstanding.",
+        unit="percent",
+        polarity="higher_is_better",
+        numerator="audits completed in the period graded good or outstanding",
+        denominator="audits completed in the period",
+        tables=("audits",),
+        source="local",
+        kind="flow",
+        records=_audits_good,
+        reason=_audit_reason,
+        key_dates=("audit_date",),
+        breakdowns=("team", "worker"),
+        period_types=_FLOW,
+        record_id="audit_id",
+    ),
+    MeasureDef(
+        id="unallocated_cases_count",
+        title="Unallocated cases",
+        area=AREA,
+        definition="Children with an open case at the date (as `open_cases_count`) and no allocation to a worker open at the date.",
+        unit="count",
+        polarity="lower_is_better",
+        numerator="open cases with no allocated worker",
+        denominator="none",
+        tables=("referrals", "cin_plans", "cp_plans", "cla_episodes", "allocations"),
+        source="local",
+        kind="snapshot",
+        records=_unallocated(False),
+        reason=_unallocated_reason,
+        key_dates=("at", "open_since"),
+        breakdowns=("age_band",),
+    ),
+    MeasureDef(
+        id="unallocated_cases_pct",
+        title="Unallocated cases (% of open cases)",
+        area=AREA,
+        definition="Of the children with an open case at the date, the percentage with no allocation to a worker open at the date.",
+        unit="percent",
+        polarity="lower_is_better",
+        numerator="open cases with no allocated worker",
+        denominator="open cases at the date",
+        tables=("referrals", "cin_plans", "cp_plans", "cla_episodes", "allocations"),
+        source="local",
+        kind="snapshot",
+        records=_unallocated(True),
+        reason=_unallocated_reason,
+        key_dates=("at", "open_since"),
+        breakdowns=("age_band",),
+    ),
+)
