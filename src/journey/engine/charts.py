@@ -138,7 +138,7 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
     if band:
         layers.append(
             alt.Chart(alt.Data(values=band))
-            .mark_area(color=BAND_COLOUR, opacity=0.7, interpolate="step-after")
+            .mark_area(color=BAND_COLOUR, opacity=0.7)
             .encode(x=x, y=alt.Y("low:Q", title=y_title), y2="high:Q")
         )
     lines = alt.Chart(alt.Data(values=rows)).encode(
@@ -147,7 +147,9 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
         color=alt.Color(
             "series:N",
             scale=alt.Scale(domain=series_names, range=colours),
-            legend=alt.Legend(title=None, orient="bottom", symbolType="stroke"),
+            legend=alt.Legend(
+                title=None, orient="bottom", symbolType="stroke", labelLimit=0, columns=2
+            ),
         ),
         strokeDash=alt.StrokeDash(
             "series:N", scale=alt.Scale(domain=series_names, range=dashes), legend=None

@@ -259,6 +259,19 @@ def _benchmarks(measure: Measure) -> dict[str, float]:
     return found
 
 
+def _band(evaluation: MeasureResult | None) -> dict[str, float | None]:
+    """The Amber zone to shade: a one-sided tolerance (floor or ceiling) runs to the target."""
+    if evaluation is None or evaluation.target is None:
+        return {"tolerance_low": None, "tolerance_high": None}
+    low, high = evaluation.tolerance_lower, evaluation.tolerance_upper
+    if low is None and high is None:
+        return {"tolerance_low": None, "tolerance_high": None}
+    return {
+        "tolerance_low": low if low is not None else evaluation.target,
+        "tolerance_high": high if high is not None else evaluation.target,
+    }
+
+
 def approved_narrative(measure_id: str, month: str) -> Any:
     """Integration point: the narrative app's signed-off text for this measure and month."""
     try:
@@ -290,7 +303,12 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
     result = None
     fmt = lambda v: format_value(v, measure.unit, measure.display_decimals)  # noqa: E731
     if month is not None:
-        for m in services.recent_months(month, 12):
+        window = services.recent_months(month, 12)
+        series = services.values_for_evaluation(plan, version).get(measure.id, {})
+        with_values = [m for m in window if series.get(m) is not None]
+        # Months before the first figure in the window are left out rather than shown empty.
+        window = window[window.index(with_values[0]):] if with_values else window[-1:]
+        for m in window:
             evaluation = services.evaluations_for(m, plan, version).get(measure.id)
             rows.append(
                 MonthRow(
@@ -305,8 +323,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
                     label=month_label(m),
                     value=evaluation.value if evaluation else None,
                     target=evaluation.target if evaluation else None,
-                    tolerance_low=evaluation.tolerance_lower if evaluation else None,
-                    tolerance_high=evaluation.tolerance_upper if evaluation else None,
+                    **_band(evaluation),
                 )
             )
             if m == month:
