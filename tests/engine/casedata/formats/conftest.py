@@ -130,7 +130,7 @@ def council() -> dict[str, pl.DataFrame]:
             "icpcs",
             [
                 {
-                    "icpc_id": "C2-S20230605-C",
+                    "icpc_id": "C2-I20230623",
                     "child_id": "C2",
                     "s47_id": "C2-S20230605",
                     "conference_date": d("2023-06-23"),
