@@ -318,30 +318,35 @@ def _view(action: TrackedAction, today: date, evidence: list[ActionEvidence]) ->
     )
 
 
-def _views(queryset, today: date | None) -> list[ActionView]:
-    today = today or timezone.localdate()
+def today() -> date:
+    """Today in the service's time zone (Europe/London): the date actions are rated on."""
+    return timezone.localdate()
+
+
+def _views(queryset, on: date | None) -> list[ActionView]:
+    on = on or today()
     actions = list(queryset.prefetch_related("evidence"))
-    views = [_view(a, today, list(a.evidence.all())) for a in actions]
+    views = [_view(a, on, list(a.evidence.all())) for a in actions]
     return sorted(views, key=lambda v: v.sort_key)
 
 
-def all_actions(*, today: date | None = None, include_removed: bool = False) -> list[ActionView]:
+def all_actions(*, on: date | None = None, include_removed: bool = False) -> list[ActionView]:
     """Every action of the active plan, overdue first, then red, amber and green."""
     ensure_synced()
     queryset = TrackedAction.objects.all()
     if not include_removed:
         queryset = queryset.filter(in_plan=True)
-    return _views(queryset, today)
+    return _views(queryset, on)
 
 
-def actions_for_measure(measure_id: str, *, today: date | None = None) -> list[ActionView]:
+def actions_for_measure(measure_id: str, *, on: date | None = None) -> list[ActionView]:
     """The plan's actions meant to move ``measure_id``, overdue and red first."""
-    return [a for a in all_actions(today=today) if measure_id in a.measures]
+    return [a for a in all_actions(on=on) if measure_id in a.measures]
 
 
-def get_action(number: str, *, today: date | None = None) -> ActionView | None:
+def get_action(number: str, *, on: date | None = None) -> ActionView | None:
     ensure_synced()
-    return next(iter(_views(TrackedAction.objects.filter(number=number), today)), None)
+    return next(iter(_views(TrackedAction.objects.filter(number=number), on)), None)
 
 
 @dataclass(frozen=True)
@@ -358,6 +363,10 @@ class HistoryRow:
     changes: list[tuple[str, Any, Any]]
 
 
+def _shown(value: Any) -> Any:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
 def _status_label(value: str) -> str:
     return Status(value).label if value in Status.values else value
 
@@ -367,7 +376,8 @@ def history(number: str) -> list[HistoryRow]:
     rows = []
     for u in ActionUpdate.objects.filter(action__number=number).order_by("-at", "-id"):
         changes = [] if u.kind == UpdateKind.EVIDENCE else [
-            (name.replace("_", " "), *pair) for name, pair in sorted(u.changes.items())
+            (name.replace("_", " "), _shown(pair[0]), _shown(pair[1]))
+            for name, pair in sorted(u.changes.items())
         ]
         rows.append(
             HistoryRow(
