@@ -250,7 +250,9 @@ class Store:
         exact = self._find(snapshot_id) if len(snapshot_id) == 64 else None
         if exact is not None:
             return exact
-        matches = [s for s in self.snapshots() if len(snapshot_id) >= 6 and s.id.startswith(snapshot_id)]
+        matches = [
+            s for s in self.snapshots() if len(snapshot_id) >= 6 and s.id.startswith(snapshot_id)
+        ]
         if len(matches) != 1:
             why = "matches several snapshots" if matches else "is not a snapshot in the store"
             raise SnapshotNotFound(f"{snapshot_id!r} {why} ({self.root})")

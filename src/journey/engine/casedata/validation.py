@@ -620,7 +620,7 @@ def validate(
             found.append(_cla_overlaps(frame))
         found += unborn_found.get(name, [])
         problems += unchecked
-        everything = pl.concat(found).collect() if found else pl.DataFrame()
+        everything = pl.concat(found).sort(_INDEX, maintain_order=True).collect()
         source = sources.get(name, Source())
         for row in everything.iter_rows(named=True):
             problems.append(
