@@ -59,7 +59,7 @@ def test_evaluate_json():
     a = by_id["assessments_45wd_pct"]
     assert (a["value"], a["target"], a["rag"], a["direction"]) == (81.2, 80.0, "green", "improving")
     assert a["reason"] == "Green: 81.2% is above the target of 80.0%"
-    u = by_id["unallocated_cases"]  # target 10, ceiling 15: 16 is red, and worse than 12
+    u = by_id["unallocated_cases_count"]  # target 10, ceiling 15: 16 is red, and worse than 12
     assert (u["rag"], u["direction"]) == ("red", "worsening")
     assert u["reason"] == "Red: 16 is above the target of 10 and outside the tolerance (15 or below)"
     assert u["direction_reason"] == "Worsening: 12 last month → 16, smaller is better"
@@ -93,3 +93,19 @@ def test_evaluate_usage_and_input_errors():
     assert "14 problems in broken.yaml" in bad_plan.stderr
     missing = run("evaluate", "--plan", EXAMPLE, "--period", "2023-06")
     assert missing.exit_code == 2
+
+
+def test_plan_check_against_the_measure_library(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        (ROOT / "examples" / "plan.yaml").read_text().replace(
+            "source: {computed: rereferrals_12m_pct}", "source: {computed: rereferals_12m_pct}"
+        )
+    )
+    assert run("plan", "check", "--no-library", str(plan)).exit_code == 0
+    result = run("plan", "check", str(plan))
+    assert result.exit_code == 1
+    assert (
+        "source.computed: 'rereferals_12m_pct' is not in the measure library (did you mean 'rereferrals_12m_pct'?)"
+        in result.stderr
+    )

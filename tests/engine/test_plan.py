@@ -270,3 +270,21 @@ def test_load_plan_file_errors(tmp_path):
         load_plan(latin)
     with pytest.raises(PlanError, match="is a folder"):
         load_plan(tmp_path)
+
+
+def test_every_key_of_the_models_is_documented():
+    from journey.engine.plan import Action, Authority, Band, Bands, Benchmarks, Measure, Priority, Tolerance
+
+    doc = (ROOT / "docs" / "plan-format.md").read_text()
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in (Plan, Authority, Tolerance, Band, Bands, Benchmarks, Priority, Measure, Action)
+        for name in model.model_fields
+        if f"`{name}`" not in doc
+    ]
+    assert missing == []
+    from journey.engine.plan import ActionStatus, Frequency, NeighbourMethod
+
+    for enum in (Polarity, Unit, Frequency, ActionStatus, NeighbourMethod):
+        for member in enum:
+            assert f"`{member.value}`" in doc, member

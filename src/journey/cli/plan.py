@@ -19,11 +19,17 @@ from journey.engine.periods import is_month, month_label
 PLAN_PATH = click.Path(dir_okay=False, path_type=Path)
 
 
-def _load_plan_or_exit(path: Path):  # type: ignore[no-untyped-def]
+def _library_ids() -> list[str]:
+    from journey.engine.measures import library_ids
+
+    return library_ids()
+
+
+def _load_plan_or_exit(path: Path, *, check_library: bool = False):  # type: ignore[no-untyped-def]
     from journey.engine.plan import PlanError, load_plan
 
     try:
-        return load_plan(path)
+        return load_plan(path, library_ids=_library_ids() if check_library else None)
     except PlanError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -39,9 +45,16 @@ def plan_group() -> None:
 
 @plan_group.command("check")
 @click.argument("plan_file", metavar="PLAN", type=PLAN_PATH)
-def check(plan_file: Path) -> None:
+@click.option(
+    "--library/--no-library",
+    "check_library",
+    default=True,
+    show_default=True,
+    help="Also check that every computed source names a measure of the measure library.",
+)
+def check(plan_file: Path, check_library: bool) -> None:
     """Validate PLAN; print a summary, or every problem with its line (exit 1)."""
-    plan = _load_plan_or_exit(plan_file)
+    plan = _load_plan_or_exit(plan_file, check_library=check_library)
     measures = plan.measures
     computed = sum(1 for m in measures if m.source.kind == "computed")
     no_target = sum(1 for m in measures if not m.targets and m.bands is None)
