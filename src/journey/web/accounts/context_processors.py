@@ -13,6 +13,8 @@ from journey.web.accounts.roles import Capability
 NAVIGATION: list[tuple[str, str, Capability]] = [
     ("Dashboard", "plans:dashboard", Capability.VIEW_AGGREGATES),
     ("Actions", "actions:list", Capability.VIEW_AGGREGATES),
+    ("Narrative", "narrative:index", Capability.WRITE_NARRATIVE),
+    ("Sign-off", "narrative:queue", Capability.APPROVE_NARRATIVE),
     ("Reports", "reports:index", Capability.BUILD_REPORTS),
     ("Data loads", "casedata:loads", Capability.LOAD_DATA),
     ("Plan", "plans:plan", Capability.CONFIGURE_PLAN),
