@@ -5,10 +5,20 @@ from pathlib import Path
 import pytest
 
 from journey.engine.plan import (
+    Action,
     ActionStatus,
+    Authority,
+    Band,
+    Bands,
+    Benchmarks,
+    Frequency,
+    Measure,
+    NeighbourMethod,
     Plan,
     PlanError,
     Polarity,
+    Priority,
+    Tolerance,
     Unit,
     load_plan,
     parse_plan,
@@ -273,8 +283,6 @@ def test_load_plan_file_errors(tmp_path):
 
 
 def test_every_key_of_the_models_is_documented():
-    from journey.engine.plan import Action, Authority, Band, Bands, Benchmarks, Measure, Priority, Tolerance
-
     doc = (ROOT / "docs" / "plan-format.md").read_text()
     missing = [
         f"{model.__name__}.{name}"
@@ -283,8 +291,6 @@ def test_every_key_of_the_models_is_documented():
         if f"`{name}`" not in doc
     ]
     assert missing == []
-    from journey.engine.plan import ActionStatus, Frequency, NeighbourMethod
-
     for enum in (Polarity, Unit, Frequency, ActionStatus, NeighbourMethod):
         for member in enum:
             assert f"`{member.value}`" in doc, member
