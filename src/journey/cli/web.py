@@ -1,0 +1,164 @@
+"""Commands for the web application: serve it, manage its users, import figures into it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+from journey.cli._django import setup_django
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--no-migrate", is_flag=True, help="Do not bring the database up to date first.")
+def serve(host: str, port: int, threads: int, no_migrate: bool) -> None:
+    """Run the web application with waitress (static files are served by whitenoise)."""
+    setup_django()
+    if not no_migrate:
+        _migrate()
+    from waitress import serve as waitress_serve
+
+    from journey.web.wsgi import application
+
+    click.echo(f"Improvement Journey on http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="journey")
+
+
+@click.group("users")
+def users() -> None:
+    """Create users of the web application."""
+
+
+def _role_choice() -> click.Choice:
+    from journey.web.accounts.roles import Role
+
+    return click.Choice([role.value for role in Role])
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=_role_choice(), help="The user's one role.")
+@click.option(
+    "--password-env",
+    required=True,
+    metavar="VAR",
+    help="Name of the environment variable holding the password (never on the command line).",
+)
+@click.option("--name", "display_name", default="", help="Full name shown in the application.")
+def users_create(username: str, role: str, password_env: str, display_name: str) -> None:
+    """Create a user with ROLE, taking the password from an environment variable."""
+    password = os.environ.get(password_env, "")
+    if not password:
+        raise click.UsageError(f"The environment variable {password_env} is empty or not set.")
+    setup_django()
+    _migrate()
+    from journey.web.accounts import services
+
+    try:
+        user = services.create_user(
+            None, username=username, role=role, password=password, display_name=display_name
+        )
+    except services.UserChangeRefused as refused:
+        for message in refused.problems.errors.values():
+            click.echo(f"error: {message}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {user.username} ({user.role_label}).")
+
+
+@users.command("demo")
+def users_demo() -> None:
+    """Create one demo user per role with random passwords, printed once (demo only)."""
+    setup_django()
+    _migrate()
+    from journey.web.accounts import audit
+    from journey.web.accounts.models import User
+    from journey.web.accounts.roles import Role
+
+    click.echo("Demo sign-ins (passwords are random, shown once):")
+    for role in Role:
+        username = f"demo-{role.value.replace('_', '-')}"
+        password = secrets.token_urlsafe(12)
+        user, created = User.objects.get_or_create(username=username, defaults={"role": role})
+        user.role = role.value
+        user.is_active = True
+        user.display_name = user.display_name or f"Demo {role.label.split(' /')[0].lower()}"
+        user.set_password(password)
+        user.save()
+        audit.record(None, "created_user" if created else "reset_demo_user", username, role=role.value)
+        click.echo(f"  {username:<24} {password:<20} {role.label}")
+
+
+@click.group("observations")
+def observations() -> None:
+    """Figures for the measures: import them into the web application."""
+
+
+@observations.command("import")
+@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Load this plan file as the active plan first.",
+)
+def observations_import(csv_path: Path, plan_path: Path | None) -> None:
+    """Import an observations CSV (all or nothing), optionally with the plan it belongs to."""
+    setup_django()
+    _migrate()
+    from journey.web.plans import services
+
+    if plan_path is not None:
+        try:
+            version, created = services.save_plan_version(
+                plan_path.read_text(encoding="utf-8"),
+                filename=plan_path.name,
+                user=None,
+                origin="command",
+            )
+        except services.PlanRejected as rejected:
+            click.echo(f"The plan {plan_path} was not loaded:", err=True)
+            for problem in rejected.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        plan = services.active_plan()
+        verb = "Loaded" if created else "Already active:"
+        click.echo(
+            f"{verb} plan {plan_path.name} ({version.sha256[:12]}): "
+            f"{len(plan.priorities)} priorities, {len(plan.measures)} measures."
+        )
+    try:
+        result = services.import_observations(csv_path, user=None)
+    except services.ImportRejected as rejected:
+        click.echo(f"Nothing imported from {csv_path}:", err=True)
+        for problem in rejected.problems[:50]:
+            click.echo(f"  {problem}", err=True)
+        if len(rejected.problems) > 50:
+            click.echo(f"  … and {len(rejected.problems) - 50} more", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Imported {result.rows} rows from {csv_path.name}: {result.created} new, "
+        f"{result.changed} changed, {result.unchanged} unchanged."
+    )
+    months = services.months_available()
+    if months:
+        click.echo(f"Months with figures: {months[0]} to {months[-1]} ({len(months)}).")
+    for change in result.changes[:20]:
+        click.echo(f"  changed {change['key']}: {change['old']} → {change['new']}")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(serve)
+    main.add_command(users)
+    main.add_command(observations)
