@@ -7,21 +7,50 @@
 
 from __future__ import annotations
 
-from journey.engine.measures.registry import REGISTRY, MeasureDef, Parameter, get, library_ids, render_docs
-
 # The area modules register their measures on import, in documentation order.
-from journey.engine.measures import front_door, assessment, protection, looked_after, care_leavers, workforce  # noqa: E402, I001
-from journey.engine.measures.compute import OBSERVATION_SCHEMA, compute  # noqa: E402
-from journey.engine.measures.drilldown import drilldown  # noqa: E402
+from journey.engine.measures import (
+    assessment,
+    care_leavers,
+    front_door,
+    looked_after,
+    protection,
+    workforce,
+)
+from journey.engine.measures.compute import (
+    OBSERVATION_SCHEMA,
+    Request,
+    compute,
+    compute_requests,
+    plan_population,
+    plan_requests,
+)
+from journey.engine.measures.drilldown import drilldown
+from journey.engine.measures.registry import (
+    REGISTRY,
+    MeasureDef,
+    Parameter,
+    explain,
+    get,
+    library_ids,
+    render_docs,
+)
+
+AREA_MODULES = (front_door, assessment, protection, looked_after, care_leavers, workforce)
 
 __all__ = [
+    "AREA_MODULES",
     "OBSERVATION_SCHEMA",
     "REGISTRY",
     "MeasureDef",
     "Parameter",
+    "Request",
     "compute",
+    "compute_requests",
     "drilldown",
+    "explain",
     "get",
     "library_ids",
+    "plan_population",
+    "plan_requests",
     "render_docs",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -84,27 +85,55 @@ def compute(
     breakdown_value, value, numerator, denominator, flagged, snapshot, as_at. Overall
     figures have an empty breakdown. ``breakdowns=None`` gives every breakdown each
     measure supports; ``[]`` gives overall figures only. ``population`` (by financial-year
-    start year, or one number) is used where the extract has no population table.
+    start year, or one number) is used for years the extract's population table lacks.
     ``progress(done, total, measure_id)`` is called after each measure.
     """
     ids = list(REGISTRY) if measure_ids is None else list(measure_ids)
-    defs = [get(i) for i in ids]
     params_by = parameters_by_measure or {}
-    unknown = set(params_by) - set(ids)
-    resolved = {m.id: m.resolve(params_by.get(m.id)) for m in defs}
-    del unknown  # parameters for measures not asked for are ignored
-    ctx = Context(extract, population)
+    requests = [Request(i, i, params_by.get(i)) for i in ids]
+    return compute_requests(
+        extract, first_month, last_month, requests, progress,
+        breakdowns=breakdowns, period_types=period_types, population=population,
+    )
+
+
+@dataclass(frozen=True)
+class Request:
+    """One measure to compute: the id to write (a plan's measure id), the library measure
+    and its parameters."""
+
+    output_id: str
+    library_id: str
+    parameters: Mapping[str, Any] | None = None
+
+
+def compute_requests(
+    extract: Extract | CaseData,
+    first_month: str | date,
+    last_month: str | date,
+    requests: Sequence[Request],
+    progress: Progress | None = None,
+    *,
+    breakdowns: Sequence[str] | None = None,
+    period_types: Sequence[str] = PERIOD_TYPES,
+    population: dict[int, int] | int | None = None,
+) -> pl.DataFrame:
+    """:func:`compute` for a list of requests (tables derived once and shared)."""
+    defs = [(r, get(r.library_id)) for r in requests]
+    resolved = [m.resolve(r.parameters) for r, m in defs]
     for p in period_types:
         if p not in PERIOD_TYPES:
             raise ValueError(f"{p!r} is not a period type ({', '.join(PERIOD_TYPES)})")
+    ctx = Context(extract, population)
     periods = Periods(month_key(first_month), month_key(last_month), ctx.as_at, tuple(period_types))
     if periods.first_idx > periods.last_idx:
         raise ValueError(f"{periods.first} is after {periods.last}")
     frames: list[pl.DataFrame] = []
-    for i, m in enumerate(defs, start=1):
-        frames.append(measure_frame(ctx, m, periods, resolved[m.id], breakdowns).collect())
+    for i, ((r, m), params) in enumerate(zip(defs, resolved, strict=True), start=1):
+        frame = measure_frame(ctx, m, periods, params, breakdowns).collect()
+        frames.append(frame.with_columns(pl.lit(r.output_id).alias("measure_id")))
         if progress is not None:
-            progress(i, len(defs), m.id)
+            progress(i, len(defs), r.output_id)
     if not frames:
         return pl.DataFrame(schema=OBSERVATION_SCHEMA)
     out = pl.concat(frames, how="vertical_relaxed")
@@ -115,3 +144,17 @@ def compute(
         .drop("_o")
         .select(list(OBSERVATION_SCHEMA.names()))
     )
+
+
+def plan_requests(plan: Any) -> list[Request]:
+    """A request for every computed measure of a plan (``journey.engine.plan.Plan``)."""
+    out = []
+    for priority in plan.priorities:
+        for measure in priority.measures:
+            if measure.source.kind == "computed" and measure.source.library_id:
+                out.append(Request(measure.id, measure.source.library_id, dict(measure.parameters)))
+    return out
+
+
+def plan_population(plan: Any) -> dict[int, int]:
+    return {int(k): int(v) for k, v in plan.authority.population_0_17.items()}

@@ -244,7 +244,7 @@ def render_docs() -> str:
     out.append("")
     out.append("| id | title | unit | periods |")
     out.append("|---|---|---|---|")
-    for m in REGISTRY.values():
+    for m in sorted(REGISTRY.values(), key=lambda m: list(AREAS).index(m.area)):
         out.append(f"| `{m.id}` | {m.title} | {UNIT_WORDS[m.unit]} | {', '.join(m.period_types)} |")
     out.append("")
     for area, title in AREAS.items():

@@ -120,7 +120,7 @@ def seen_visits(visits: pl.LazyFrame, visit_type: str) -> pl.LazyFrame:
 def attach_last_visit(records: pl.LazyFrame, visits: pl.LazyFrame, since: str) -> pl.LazyFrame:
     """Add ``last_visit`` (the last seen visit on or after ``since`` and on or before at)."""
     out = records.sort("at").join_asof(
-        visits.sort("last_visit"), left_on="at", right_on="last_visit", by="child_id", strategy="backward"
+        visits.sort("last_visit"), left_on="at", right_on="last_visit", by="child_id", strategy="backward", check_sortedness=False
     )
     too_early = pl.col("last_visit") < pl.col(since)
     return out.with_columns(
