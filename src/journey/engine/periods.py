@@ -38,6 +38,7 @@ Conventions used everywhere in the product:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -332,10 +333,16 @@ def working_days_between(start: date, end: date) -> int:
         d += timedelta(days=1)
         if d.weekday() < 5:
             count += 1
-    holidays_in_range = sum(
-        1 for h in bank_holidays(range(start.year, end.year + 1)) if start < h <= end and h.weekday() < 5
-    )
-    return count - holidays_in_range
+    return count - _weekday_holidays_in(start, end)
+
+
+def _weekday_holidays_in(start: date, end: date) -> int:
+    """Bank holidays on weekdays ``h`` with ``start < h <= end``."""
+    if HOLIDAY_YEARS.start <= start.year and end.year < HOLIDAY_YEARS.stop:
+        hols = _weekday_holidays()
+        return bisect_right(hols, end) - bisect_right(hols, start)
+    years = range(start.year, end.year + 1)
+    return sum(1 for h in bank_holidays(years) if start < h <= end and h.weekday() < 5)
 
 
 def add_working_days(day: date, n: int) -> date:
