@@ -60,7 +60,6 @@ __all__ = [
     "financial_year",
     "financial_year_label",
     "financial_year_start_year",
-    "format_month",
     "is_month",
     "is_working_day",
     "last_complete_month",
@@ -164,8 +163,6 @@ def month_label(month: MonthLike) -> str:
     d = parse_month(month)
     return f"{_MONTH_NAMES[d.month - 1]}-{d.year}"
 
-
-format_month = month_label
 
 
 # ------------------------------------------------------------------ financial years
