@@ -75,6 +75,7 @@ __all__ = [
     "rate",
     "round_half_up",
     "target_for",
+    "tolerance_text",
 ]
 
 
