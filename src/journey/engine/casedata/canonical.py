@@ -79,7 +79,7 @@ def detect(files: Files) -> int:
         try:
             sheets = xlsx_sheet_names(files[workbooks[0]], workbooks[0])
         except UnsafeInput:
-            return 0
+            return 1  # no format can claim it: reading it as canonical says what is wrong
         if any(_table_for(s) for s in sheets):
             return 60
     return 0
