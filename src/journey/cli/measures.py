@@ -165,7 +165,13 @@ def compute_command(
     import polars as pl
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from journey.engine.measures import Request, compute_requests, get, plan_population, plan_requests
+    from journey.engine.measures import (
+        Request,
+        compute_requests,
+        get,
+        plan_population,
+        plan_requests,
+    )
 
     plan = _plan(plan_file)
     extract = load_extract(data, snapshot, store_dir, as_at)
