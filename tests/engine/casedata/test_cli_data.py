@@ -1,0 +1,128 @@
+"""``journey data``: check, load, list, export, remove and schema-doc from the command line."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from journey.cli import main
+from journey.engine.casedata import canonical
+from journey.engine.casedata.docs import schema_markdown
+
+from .conftest import make_extract
+
+
+def _folder(tmp_path, files=None):
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    for name, data in (files or canonical.to_csv_files(make_extract())).items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_check_lists_what_it_found_and_exits_0_when_there_are_only_warnings(tmp_path):
+    folder = _folder(tmp_path, {"children.csv": b"child_id,sex\nC1,X\n"})
+    result = CliRunner().invoke(main, ["data", "check", str(folder)])
+    assert result.exit_code == 0
+    assert "Format: canonical" in result.output
+    assert "  children         1 rows" in result.output
+    assert (
+        "WARNING [unknown_code] children.csv row 2, column sex: 'X' is not a sex code (M, F, U)"
+        in result.output
+    )
+    assert "Result: usable" in result.output
+
+
+def test_check_exits_1_on_errors_and_reports_json_on_request(tmp_path):
+    folder = _folder(tmp_path, {"children.csv": b"child_id,date_of_birth\nC1,2020-13-01\n"})
+    result = CliRunner().invoke(main, ["data", "check", str(folder), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["ok"] is False
+    assert report["tables"] == {"children": 1}
+    assert report["counts"]["severity"] == {"error": 1, "warning": 0}
+    assert [p["text"] for p in report["problems"]] == [
+        "children.csv row 2, column date_of_birth: '2020-13-01' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"
+    ]
+
+
+def test_load_list_export_and_remove_work_together(tmp_path):
+    folder = _folder(tmp_path)
+    store = tmp_path / "store"
+    runner = CliRunner()
+    loaded = runner.invoke(
+        main, ["data", "load", str(folder), "--by", "ana", "--store", str(store)]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    assert "as at 2024-03-31" in loaded.output
+    snapshot_id = loaded.output.split("as snapshot ")[1].split()[0]
+
+    again = runner.invoke(main, ["data", "load", str(folder), "--by", "ana", "--store", str(store)])
+    assert again.exit_code == 1
+    assert "already loaded as snapshot" in again.output
+
+    listed = runner.invoke(main, ["data", "list", "--store", str(store)])
+    assert snapshot_id in listed.output and "ana" in listed.output
+
+    out = tmp_path / "out"
+    exported = runner.invoke(
+        main, ["data", "export", snapshot_id, "--out", str(out), "--store", str(store)]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == {
+        p.name: p.read_bytes() for p in folder.iterdir()
+    }
+
+    removed = runner.invoke(
+        main,
+        ["data", "remove", snapshot_id, "--reason", "test", "--by", "admin", "--store", str(store)],
+    )
+    assert removed.exit_code == 0, removed.output
+    assert (
+        "The store holds no snapshots."
+        in runner.invoke(main, ["data", "list", "--store", str(store)]).output
+    )
+
+
+def test_a_rejected_load_says_nothing_was_stored(tmp_path):
+    folder = _folder(tmp_path, {"children.csv": b"sex\nM\n"})
+    result = CliRunner().invoke(
+        main, ["data", "load", str(folder), "--store", str(tmp_path / "store")]
+    )
+    assert result.exit_code == 1
+    assert "required column child_id is missing" in result.output
+    assert "nothing was stored" in result.output
+    assert not (tmp_path / "store").exists()
+
+
+def test_export_as_xlsx_writes_one_workbook(tmp_path):
+    from journey.engine.casedata.store import Store
+
+    store = tmp_path / "store"
+    runner = CliRunner()
+    runner.invoke(main, ["data", "load", str(_folder(tmp_path)), "--store", str(store)])
+    info = Store(store).snapshots()[0]
+    target = tmp_path / "extract.xlsx"
+    result = runner.invoke(
+        main,
+        [
+            "data",
+            "export",
+            info.id,
+            "--out",
+            str(target),
+            "--format",
+            "xlsx",
+            "--store",
+            str(store),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == canonical.to_xlsx_bytes(Store(store).load_snapshot(info.id))
+
+
+def test_schema_doc_prints_the_generated_reference():
+    result = CliRunner().invoke(main, ["data", "schema-doc"])
+    assert result.exit_code == 0
+    assert result.output == schema_markdown()
