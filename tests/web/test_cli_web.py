@@ -25,7 +25,7 @@ def test_observations_import_loads_the_plan_and_the_figures(runner):
         ["observations", "import", str(DATA / "observations.csv"), "--plan", str(DATA / "plan.yaml")],
     )
     assert result.exit_code == 0, result.output
-    assert "2 priorities, 3 measures" in result.output
+    assert "3 priorities, 4 measures" in result.output
     assert "Imported 9 rows from observations.csv: 9 new, 0 changed, 0 unchanged." in result.output
     assert PlanVersion.objects.filter(active=True).count() == 1
     assert Observation.objects.count() == 9

@@ -79,7 +79,7 @@ def test_board_members_cannot_enter_figures(plan_loaded, board_member):
 def test_the_plan_page_shows_the_active_plan(plan_loaded, data_team):
     body = data_team.get(reverse("plans:plan")).content.decode()
     assert "Synthetic Borough Council" in body
-    assert "2 priorities, 3 measures, 1 actions" in body
+    assert "3 priorities, 4 measures, 1 actions" in body
 
 
 def test_uploading_a_valid_plan_makes_a_new_active_version_and_audits_it(plan_loaded, data_team):

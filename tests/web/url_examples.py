@@ -25,6 +25,14 @@ def _web_examples(examples: dict[str, dict[str, Any]]) -> None:
     for name in ("plans:measure", "plans:child_list", "plans:manual_entry"):
         examples[name] = {"measure_id": "cp_visits"}
 
+    from journey.web.casedata.models import LoadJob
+
+    job = LoadJob.objects.create(
+        original_name="example.csv", stored_path="/nonexistent", sha256="0" * 64, status="done"
+    )
+    for name in ("casedata:job", "casedata:job_status", "casedata:accept", "casedata:cancel"):
+        examples[name] = {"pk": job.pk}
+
 
 def _workflow_examples(examples: dict[str, dict[str, Any]]) -> None:
     """Narrative and actions (the workflow engineer's URLs): a measure, month and action

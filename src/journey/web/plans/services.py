@@ -277,10 +277,22 @@ def import_observations(
     problems = _unknown_measures(frame, active_plan(), name)
     if problems:
         raise ImportRejected(problems)
+    return store_observations(frame, user, name=name, sha256=_sha256(data))
+
+
+def store_observations(
+    frame: pl.DataFrame,
+    user: Any,
+    *,
+    name: str,
+    sha256: str,
+    default_source: str = Observation.Source.IMPORTED,
+) -> ImportResult:
+    """Store validated figures (the engine's observations frame) in one transaction."""
     rows = []
     for raw in frame.iter_rows(named=True):
         row = {key: _clean(raw.get(key)) for key in OBSERVATION_COLUMNS}
-        row["source"] = raw.get("source") or Observation.Source.IMPORTED
+        row["source"] = raw.get("source") or default_source
         row["note"] = raw.get("note") or ""
         rows.append(row)
     for row in rows:
@@ -288,12 +300,12 @@ def import_observations(
         row["breakdown"] = row["breakdown"] or ""
         row["breakdown_value"] = row["breakdown_value"] or ""
         row["snapshot"] = row["snapshot"] or ""
-        row["flagged"] = bool(row["flagged"])
+        row["flagged"] = bool(row["flagged"])  # a count of flagged records counts as flagged
     entered_by = user if getattr(user, "is_authenticated", False) else None
     now = timezone.now()
     with transaction.atomic():
         record = ObservationImport.objects.create(
-            file_name=name[:255], sha256=_sha256(data), rows=len(rows), imported_by=entered_by
+            file_name=name[:255], sha256=sha256, rows=len(rows), imported_by=entered_by
         )
         measure_ids = {r["measure_id"] for r in rows}
         periods = {r["period"] for r in rows}

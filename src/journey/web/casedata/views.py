@@ -1,0 +1,122 @@
+"""Loading extracts and figures from the browser (the performance and data team)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from journey.web.accounts.access import requires
+from journey.web.accounts.roles import Capability
+from journey.web.casedata import services
+from journey.web.casedata.models import LoadJob
+from journey.web.plans import services as plan_services
+from journey.web.plans.models import ObservationImport
+
+
+def _loads_page(request: HttpRequest, errors: dict[str, str] | None = None,
+                import_problems: list[str] | None = None, status: int = 200) -> HttpResponse:
+    services.mark_stale_jobs()
+    return render(
+        request,
+        "casedata/loads.html",
+        {
+            "jobs": LoadJob.objects.select_related("created_by")[:25],
+            "imports": ObservationImport.objects.select_related("imported_by")[:10],
+            "snapshots": list(reversed(services.store().snapshots()))[:10],
+            "errors": errors or {},
+            "import_problems": import_problems or [],
+            "max_mb": settings.JOURNEY_MAX_UPLOAD_MB,
+            "plan_loaded": plan_services.active_plan_version() is not None,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@requires(Capability.LOAD_DATA)
+def loads(request: HttpRequest) -> HttpResponse:
+    return _loads_page(request)
+
+
+@requires(Capability.LOAD_DATA)
+def upload(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("casedata:loads")
+    files = request.FILES.getlist("extract")
+    uploads = [services.Upload(f.name, f.size, f.chunks) for f in files]
+    try:
+        job = services.create_job(uploads, request.user)
+    except services.UploadRefused as refused:
+        return _loads_page(request, {"extract": refused.message}, status=400)
+    return redirect("casedata:job", pk=job.pk)
+
+
+@requires(Capability.LOAD_DATA)
+def import_observations(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("casedata:loads")
+    upload = request.FILES.get("observations")
+    if upload is None:
+        return _loads_page(request, {"observations": "Choose an observations CSV file"}, status=400)
+    if upload.size > services.max_upload_bytes():
+        return _loads_page(
+            request,
+            {"observations": f"The file is larger than {settings.JOURNEY_MAX_UPLOAD_MB} MB"},
+            status=400,
+        )
+    try:
+        result = plan_services.import_observations(upload, request.user, file_name=upload.name)
+    except plan_services.ImportRejected as rejected:
+        return _loads_page(
+            request,
+            {"observations": f"Nothing was imported from {upload.name}: {len(rejected.problems)} problem(s)"},
+            rejected.problems,
+            status=400,
+        )
+    messages.success(
+        request,
+        f"Imported {result.rows} figures from {upload.name}: {result.created} new, "
+        f"{result.changed} changed, {result.unchanged} unchanged.",
+    )
+    return redirect("casedata:loads")
+
+
+@require_GET
+@requires(Capability.LOAD_DATA)
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    services.mark_stale_jobs()
+    load_job = get_object_or_404(LoadJob.objects.select_related("created_by", "accepted_by"), pk=pk)
+    return render(request, "casedata/job.html", {"job": load_job})
+
+
+@require_GET
+@requires(Capability.LOAD_DATA)
+def job_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress panel alone, polled by htmx while the job runs."""
+    load_job = get_object_or_404(LoadJob, pk=pk)
+    response = render(request, "casedata/_job_status.html", {"job": load_job})
+    if request.headers.get("HX-Request") and not load_job.running:
+        response["HX-Refresh"] = "true"  # show the report or the result in full
+    return response
+
+
+@requires(Capability.LOAD_DATA)
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    load_job = get_object_or_404(LoadJob, pk=pk)
+    if request.method == "POST":
+        if services.accept_job(load_job, request.user):
+            messages.success(request, "Accepted: the extract is being loaded.")
+        else:
+            messages.error(request, "This extract cannot be accepted now.")
+    return redirect("casedata:job", pk=pk)
+
+
+@requires(Capability.LOAD_DATA)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    load_job = get_object_or_404(LoadJob, pk=pk)
+    if request.method == "POST" and services.cancel_job(load_job, request.user):
+        messages.success(request, "Cancelled: nothing was loaded.")
+    return redirect("casedata:job", pk=pk)

@@ -1,0 +1,153 @@
+"""Loading an extract from the browser: upload, validation report, accept, progress, figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from journey.web.accounts.models import AuditEvent
+from journey.web.casedata.models import LoadJob
+from journey.web.plans import services as plan_services
+from journey.web.plans.models import Observation
+
+DATA = Path(__file__).parent / "data"
+
+CHILDREN = b"child_id,sex,date_of_birth\nC1,F,2015-03-02\nC2,M,2012-07-19\nC3,F,2019-01-05\n"
+REFERRALS = (
+    b"referral_id,child_id,referral_date\n"
+    b"R1,C1,2023-04-03\nR2,C2,2023-05-10\nR3,C3,2023-06-12\nR4,C1,2023-06-20\nR5,C2,2023-06-28\n"
+)
+EXTRACT_JSON = b'{"as_at": "2023-07-03"}'
+
+
+@pytest.fixture
+def inline_jobs(settings, tmp_path):
+    settings.JOURNEY_RUN_JOBS_INLINE = True
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def plan_loaded(db):
+    plan_services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
+
+
+def _files(**extra):
+    files = {"children.csv": CHILDREN, "referrals.csv": REFERRALS, "extract.json": EXTRACT_JSON}
+    files.update(extra)
+    return [SimpleUploadedFile(name, data) for name, data in files.items()]
+
+
+def test_an_uploaded_extract_is_checked_and_its_report_shown(inline_jobs, plan_loaded, data_team):
+    response = data_team.post(reverse("casedata:upload"), {"extract": _files()})
+    assert response.status_code == 302
+    job = LoadJob.objects.get()
+    assert job.status == "checked", job.message
+    assert job.kind == "canonical"
+    page = data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
+    assert "Accept and load" in page
+    assert "referrals" in page and "Tables found" in page
+    assert AuditEvent.objects.filter(action="uploaded_extract").exists()
+
+
+def test_an_extract_with_errors_is_rejected_with_file_row_and_column(inline_jobs, plan_loaded, data_team):
+    bad = REFERRALS + b"R6,C1,31/02/2023\n"
+    data_team.post(reverse("casedata:upload"), {"extract": _files(**{"referrals.csv": bad})})
+    job = LoadJob.objects.get()
+    assert job.status == "rejected"
+    error = job.errors[0]
+    assert error["file"] == "referrals.csv" and error["row"] == 7 and error["column"] == "referral_date"
+    page = data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
+    assert "Accept and load" not in page
+    assert 'id="validation-report"' in page and "referrals.csv" in page
+    assert not Observation.objects.exists()
+
+
+def test_accepting_loads_the_snapshot_and_the_figures_change(inline_jobs, plan_loaded, data_team):
+    data_team.post(reverse("casedata:upload"), {"extract": _files()})
+    job = LoadJob.objects.get()
+    response = data_team.post(reverse("casedata:accept", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "done", job.message
+    assert job.progress == 100 and len(job.snapshot) == 64
+    june = Observation.objects.get(measure_id="referrals", period="2023-06", period_type="month", breakdown="")
+    assert june.value == 3 and june.source == "computed" and june.snapshot == job.snapshot
+    page = data_team.get(reverse("plans:dashboard"), {"month": "2023-06"}).context["page"]
+    rows = {row.measure.id: row for block in page.blocks for row in block.rows}
+    assert rows["referrals"].result.value == 3
+    assert AuditEvent.objects.filter(action="loaded_extract").exists()
+    assert (inline_jobs / "store" / "snapshots" / job.snapshot / "manifest.json").is_file()
+
+
+def test_the_status_panel_polls_while_running_and_asks_for_a_refresh_when_done(
+    inline_jobs, plan_loaded, data_team
+):
+    job = LoadJob.objects.create(original_name="x.csv", stored_path=str(inline_jobs), sha256="0" * 64,
+                                 status="loading", progress=40, message="Computing")
+    running = data_team.get(reverse("casedata:job_status", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 1s"' in running.content.decode()
+    assert "HX-Refresh" not in running
+    job.status, job.progress = "done", 100
+    job.save()
+    finished = data_team.get(reverse("casedata:job_status", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert "hx-trigger" not in finished.content.decode()
+    assert finished["HX-Refresh"] == "true"
+
+
+def test_a_running_job_page_refreshes_itself_without_javascript(inline_jobs, data_team):
+    job = LoadJob.objects.create(original_name="x.csv", stored_path=str(inline_jobs), sha256="0" * 64,
+                                 status="checking")
+    page = data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
+
+
+def test_uploads_over_the_size_cap_are_refused(inline_jobs, settings, data_team):
+    settings.JOURNEY_MAX_UPLOAD_MB = 0
+    response = data_team.post(reverse("casedata:upload"), {"extract": _files()})
+    assert response.status_code == 400
+    assert "the limit is 0 MB" in response.content.decode()
+    assert not LoadJob.objects.exists()
+
+
+def test_an_upload_with_no_files_is_refused_with_an_error_summary(inline_jobs, data_team):
+    response = data_team.post(reverse("casedata:upload"), {})
+    assert response.status_code == 400
+    assert 'href="#extract"' in response.content.decode()
+
+
+def test_observations_can_be_imported_in_the_browser(inline_jobs, plan_loaded, data_team):
+    upload = SimpleUploadedFile("obs.csv", (DATA / "observations.csv").read_bytes())
+    response = data_team.post(reverse("casedata:observations_import"), {"observations": upload})
+    assert response.status_code == 302
+    assert Observation.objects.count() == 9
+
+
+def test_a_bad_observations_file_lists_its_problems_and_imports_nothing(inline_jobs, plan_loaded, data_team):
+    upload = SimpleUploadedFile("obs.csv", b"measure_id,period,value\ncp_visits,June,80\n")
+    response = data_team.post(reverse("casedata:observations_import"), {"observations": upload})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Nothing was imported from obs.csv" in body and "row 2" in body
+    assert not Observation.objects.exists()
+
+
+def test_cancelling_a_checked_upload_loads_nothing(inline_jobs, plan_loaded, data_team):
+    data_team.post(reverse("casedata:upload"), {"extract": _files()})
+    job = LoadJob.objects.get()
+    data_team.post(reverse("casedata:cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert data_team.post(reverse("casedata:accept", args=[job.pk])).status_code == 302
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert not Observation.objects.exists()
+
+
+def test_only_the_data_team_may_load_data(inline_jobs, service_lead):
+    response = service_lead.post(reverse("casedata:upload"), {"extract": _files()})
+    assert response.status_code == 403
+    assert not LoadJob.objects.exists()
