@@ -320,6 +320,7 @@ def _column_rules(table: Table, frame: pl.LazyFrame, as_at: date) -> list[pl.Laz
         value = pl.col(name)
         if column.codes is not None:
             label = name.replace("_", " ")
+            article = "an" if label[0] in "aeiou" else "a"
             found.append(
                 _found(
                     frame,
@@ -330,7 +331,9 @@ def _column_rules(table: Table, frame: pl.LazyFrame, as_at: date) -> list[pl.Laz
                     pl.concat_str(
                         [
                             _quoted(value),
-                            pl.lit(f" is not a {label} code ({code_list_text(column.codes)})"),
+                            pl.lit(
+                                f" is not {article} {label} code ({code_list_text(column.codes)})"
+                            ),
                         ]
                     ),
                 )
@@ -412,7 +415,7 @@ def _reference_rules(
             continue
         target_table, target_column = column.references.split(".")
         if counts[target_table] == 0:
-            if counts[table.name]:
+            if frame.select(pl.col(column.name).is_not_null().any()).collect().item():
                 unchecked.append(
                     Problem(
                         WARNING,
