@@ -1,11 +1,10 @@
 """The children behind a figure (drill-down), for roles with ``VIEW_CHILD_LEVEL`` only.
 
-Integration point with the measures engine: a computed measure has a child list when
-the engine's measure library says so for its library id. The engine functions looked
-for are ``journey.engine.measures.has_drilldown(library_id) -> bool`` and
-``journey.engine.measures.drilldown(library_id, month, parameters=...) -> polars.DataFrame``
-(one row per child). Until the engine provides them, or for a measure it has no list
-for, the page says so plainly: nothing is invented.
+A computed figure records the snapshot (the stored extract) it was computed from; the
+list is the measures engine's ``drilldown`` run on that same snapshot, so the children
+listed are exactly those counted. Manual figures, figures imported from a CSV without a
+stored snapshot, and library measures the engine cannot list say so plainly: nothing is
+invented.
 
 Views record every view and export of a list in the audit log; exports escape cells
 that a spreadsheet would run as a formula.
@@ -20,9 +19,10 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from journey.engine.periods import is_month, month_label
+from journey.engine.periods import month_label
 from journey.engine.plan import Measure
 from journey.web.plans import services
+from journey.web.plans.models import Observation
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,48 +49,84 @@ class ChildList:
         return month_label(self.month) if self.month else ""
 
 
-def _engine() -> Any | None:
-    try:
-        from journey.engine import measures as engine_measures  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    if not (hasattr(engine_measures, "has_drilldown") and hasattr(engine_measures, "drilldown")):
-        return None
-    return engine_measures
+def _library_has(library_id: str) -> bool:
+    from journey.engine.measures import library_ids
+
+    return library_id in set(library_ids())
 
 
-def available(measure: Measure) -> bool:
-    """Whether the engine can list the children behind this measure's figure."""
-    if measure.source.kind != "computed" or not measure.source.library_id:
+def _figure_snapshot(measure_id: str, month: str) -> str:
+    row = (
+        Observation.objects.filter(
+            measure_id=measure_id, period=month, period_type=Observation.PeriodType.MONTH,
+            breakdown="",
+        )
+        .values_list("snapshot", flat=True)
+        .first()
+    )
+    return row or ""
+
+
+def available(measure: Measure, month: str | None) -> bool:
+    """Whether the children behind this measure's figure for ``month`` can be listed."""
+    if measure.source.kind != "computed" or not measure.source.library_id or not month:
         return False
-    engine = _engine()
-    return bool(engine and engine.has_drilldown(measure.source.library_id))
+    return _library_has(measure.source.library_id) and bool(_figure_snapshot(measure.id, month))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def child_list_for(measure_id: str, month_text: str | None) -> ChildList | None:
     """The list for a measure and month, or ``None`` when the measure is not in the plan."""
     plan = services.active_plan()
     measure = services.find_measure(plan, measure_id) if plan else None
-    if measure is None:
+    if plan is None or measure is None:
         return None
     months = services.months_available()
-    month = month_text if month_text and is_month(month_text) else (months[-1] if months else None)
-    if measure.source.kind != "computed":
+    month = services.parse_month_choice(month_text, months)
+    if measure.source.kind != "computed" or not measure.source.library_id:
         return ChildList(
             measure, month, False,
             "This measure's figures are entered by hand, so there are no child-level records behind them.",
         )
     if month is None:
         return ChildList(measure, None, False, "There are no figures yet, so there is no list to show.")
-    if not available(measure):
+    if not _library_has(measure.source.library_id):
         return ChildList(
-            measure, month, False, "A list of the children behind this figure is not yet available for this measure."
+            measure, month, False,
+            "A list of the children behind this figure is not yet available for this measure.",
         )
-    engine = _engine()
-    assert engine is not None and measure.source.library_id
-    frame = engine.drilldown(measure.source.library_id, month, parameters=measure.parameters)
-    columns = list(frame.columns)
-    rows = [["" if v is None else str(v) for v in row] for row in frame.iter_rows()]
+    snapshot = _figure_snapshot(measure.id, month)
+    if not snapshot:
+        return ChildList(
+            measure, month, False,
+            "This month's figure was not computed from a stored extract, so there is no list behind it.",
+        )
+    from journey.engine.casedata.store import SnapshotNotFound
+    from journey.engine.measures import drilldown, plan_population
+    from journey.web.casedata.services import store
+
+    try:
+        extract = store().load_snapshot(snapshot)
+    except SnapshotNotFound:
+        return ChildList(
+            measure, month, False,
+            f"The extract this figure came from (snapshot {snapshot[:12]}) is no longer in the store.",
+        )
+    frame = drilldown(
+        extract, measure.source.library_id, month, parameters=dict(measure.parameters),
+        population=plan_population(plan),
+    )
+    columns = [c.replace("_", " ").capitalize() for c in frame.columns]
+    rows = [[_cell(v) for v in row] for row in frame.iter_rows()]
     return ChildList(measure, month, True, "", columns, rows)
 
 

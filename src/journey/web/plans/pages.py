@@ -372,5 +372,5 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         can_enter_figures=measure.source.kind == "manual"
         and user.can(Capability.ENTER_MANUAL_FIGURES),
         can_see_children=can_see_children,
-        drilldown_available=can_see_children and drilldown.available(measure),
+        drilldown_available=can_see_children and drilldown.available(measure, month),
     )
