@@ -33,7 +33,7 @@ import polars as pl
 from journey.engine import periods
 from journey.engine.casedata import schema
 from journey.engine.casedata.schema import FLAG_COLUMN, Extract
-from journey.engine.casedata.synth.council import generate_chunk
+from journey.engine.casedata.synth.council import STAGES, generate_chunk
 from journey.engine.casedata.synth.problems import KINDS as PROBLEM_KINDS
 from journey.engine.casedata.synth.problems import PlantedProblem, plant_problems
 from journey.engine.casedata.synth.profile import DEFAULT_PROFILE, PROFILES, SynthProfile
@@ -95,9 +95,25 @@ def population_table(population: int, first: date, as_at: date, growth: float = 
 
 
 def _generate(
-    profile: SynthProfile, sizes: list[int], first: date, as_at: date, seed: int, chunk: int
+    profile: SynthProfile,
+    sizes: list[int],
+    first: date,
+    as_at: date,
+    seed: int,
+    chunk: int,
+    progress: Progress | None,
 ) -> dict[str, pl.DataFrame]:
-    return generate_chunk(profile, sizes[chunk], first, as_at, seed, chunk, len(sizes))
+    total = len(sizes) * len(STAGES)
+    done = chunk * len(STAGES)
+
+    def on_stage(name: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            where = f"chunk {chunk + 1} of {len(sizes)}: " if len(sizes) > 1 else ""
+            progress(f"{where}{name}", done, total)
+
+    return generate_chunk(profile, sizes[chunk], first, as_at, seed, chunk, len(sizes), on_stage)
 
 
 def synth_extract(
@@ -143,11 +159,7 @@ def synth_extract_with_problems(
     sizes = chunk_populations(population, chunk_children)
     parts: list[dict[str, pl.DataFrame]] = []
     for i in range(len(sizes)):
-        if progress:
-            progress(f"chunk {i + 1} of {len(sizes)}", i, len(sizes))
-        parts.append(_generate(profile, sizes, first, last, seed, i))
-    if progress:
-        progress("done", len(sizes), len(sizes))
+        parts.append(_generate(profile, sizes, first, last, seed, i, progress))
     tables = {
         name: (
             population_table(population, first, last, profile.population_growth)
@@ -216,9 +228,7 @@ def synth_to_parquet(
         (out / name).mkdir(parents=True, exist_ok=True)
     run = SynthRun(out_dir=out, as_at=last, chunks=len(sizes), rows={name: 0 for name in schema.SCHEMA})
     for i in range(len(sizes)):
-        if progress:
-            progress(f"chunk {i + 1} of {len(sizes)}", i, len(sizes))
-        tables = _generate(profile, sizes, first, last, seed, i)
+        tables = _generate(profile, sizes, first, last, seed, i, progress)
         if i == 0 and plant:
             tables["population"] = schema.table("population").empty()
             tables, run.planted = plant_problems(tables, plant, seed)
@@ -241,8 +251,6 @@ def synth_to_parquet(
         "planted": [p.__dict__ for p in run.planted],
     }
     (out / "extract.json").write_text(json.dumps(meta, indent=2) + "\n")
-    if progress:
-        progress("done", len(sizes), len(sizes))
     return run
 
 

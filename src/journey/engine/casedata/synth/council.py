@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -32,6 +33,16 @@ _EH_ORG_W = [45, 25, 15, 8, 7]
 _UPN_LETTERS = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"), dtype=object)
 
 CHUNK_STRIDE = 10_000_000
+
+#: What a chunk's generation reports as it goes.
+STAGES = (
+    "children's journeys",
+    "teams and allocations",
+    "plans and care episodes",
+    "visits",
+    "front door and workforce",
+    "tables",
+)
 
 
 def _ids(prefix: str, chunk: int, n: int) -> pl.Series:
@@ -80,12 +91,20 @@ def generate_chunk(
     seed: int,
     chunk: int = 0,
     chunks: int = 1,
+    on_stage: Callable[[str], None] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The canonical tables (all but ``population``) for one chunk of ``population``
-    children. Deterministic from (``seed``, ``chunk``)."""
+    children. Deterministic from (``seed``, ``chunk``). ``on_stage`` is called with the
+    name of each of :data:`STAGES` as it completes."""
+
+    def stage(name: str) -> None:
+        if on_stage is not None:
+            on_stage(name)
+
     rng = np.random.default_rng(np.random.SeedSequence([seed, chunk]))
     ctx = Ctx(rng, profile, population, first, as_at)
     sk = simulate(ctx)
+    stage(STAGES[0])
     kids = sk.children
     dob = kids.dob
     n_ep = len(sk.episodes["episode"])
@@ -186,6 +205,8 @@ def generate_chunk(
 
     out: dict[str, pl.DataFrame] = {}
 
+    stage(STAGES[1])
+
     # --- referrals --------------------------------------------------------------------
     refs = kept_eps.with_columns(_censor("closure", ctx))
     refs = worker_of(team_of(refs, "referral"), "referral").sort("referral_id")
@@ -274,6 +295,8 @@ def generate_chunk(
     out["cla_reviews"] = care_mod.cla_reviews(ctx, care_kept, dob).sort("child", "review_date")
     out["care_leavers"] = leaver_contacts.sort("child", "contact_date")
 
+    stage(STAGES[2])
+
     # --- visits -----------------------------------------------------------------------
     vis = []
     o, d = care_mod.regular_events(
@@ -314,6 +337,8 @@ def generate_chunk(
     visits = worker_of(visits, "day").sort("visit_id")
     out["visits"] = visits.rename({"day": "visit_date", "worker": "worker_id"})
 
+    stage(STAGES[3])
+
     # --- front door: contacts, early help ----------------------------------------------
     contacts, eh, extra_kids = _front_door(ctx, kids, kept_eps, sk.early_help, chunk, chunks)
     out["contacts"] = contacts
@@ -330,6 +355,8 @@ def generate_chunk(
     aud = wf.audits(ctx, alloc.with_columns(pl.when(pl.col("end") > ctx.as_at_day).then(ctx.as_at_day + 1).otherwise(pl.col("end")).alias("end")))
     aud = aud.with_columns(audit_id=_ids("QA", chunk, aud.height))
     out["audits"] = aud.rename({"day": "audit_date", "worker": "worker_id"})
+
+    stage(STAGES[4])
 
     # --- children ---------------------------------------------------------------------
     used = np.unique(
@@ -382,6 +409,7 @@ def generate_chunk(
             if c.name not in df.columns:
                 df = df.with_columns(pl.lit(None, dtype=c.dtype).alias(c.name))
         tables[name] = _frame(name, df)
+    stage(STAGES[5])
     return tables
 
 
