@@ -479,7 +479,7 @@ def aggregate(records: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Co
         out = out.join(wf_rates, on=["period", "period_type"], how="left").with_columns(
             pl.col("_pop").alias("denominator")
         ).drop("_pop")
-        value = pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator") * 10_000)
+        value: pl.Expr = pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator") * 10_000)
     elif agg.unit == "percent":
         value = pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator") * 100)
     elif agg.unit == "number":

@@ -8,7 +8,7 @@ import polars as pl
 
 from journey.engine.casedata.codes import SHORT_BREAK_LEGAL_STATUS
 from journey.engine.measures.base import Context, Periods, active_at, fmt_date, with_age
-from journey.engine.measures.registry import MeasureDef, Parameter, register
+from journey.engine.measures.registry import MeasureDef, Parameter, RecordsFn, register
 from journey.engine.periods import working_days_expr
 
 AREA = "front_door"
@@ -38,7 +38,7 @@ def _contact_reason(params: dict[str, Any]) -> pl.Expr:
     )
 
 
-def _contacts_outcome(outcome: str):  # type: ignore[no-untyped-def]
+def _contacts_outcome(outcome: str) -> RecordsFn:
     def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
         return _contacts(ctx, periods, params).with_columns(
             (pl.col("outcome") == outcome).fill_null(False).cast(pl.Float64).alias("num"),

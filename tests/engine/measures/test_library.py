@@ -1,0 +1,91 @@
+"""The library as a whole: documentation, coverage by tests, output contract, CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from journey.cli import main
+from journey.engine.measures import OBSERVATION_SCHEMA, REGISTRY, compute, drilldown, render_docs
+
+from .helpers import extract
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_docs_measures_md_is_generated_from_the_registry_and_up_to_date():
+    assert (ROOT / "docs" / "measures.md").read_text() == render_docs(), (
+        "docs/measures.md is stale: run `journey measures docs > docs/measures.md`"
+    )
+
+
+def test_every_measure_is_exercised_by_a_hand_worked_test():
+    text = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py") if p.name != "test_library.py")
+    missing = [m for m in REGISTRY if f'"{m}"' not in text]
+    assert missing == []
+
+
+def test_every_measure_documents_its_parameters_and_sources():
+    for m in REGISTRY.values():
+        assert m.definition and m.numerator and m.denominator and m.source, m.id
+        for p in m.parameters:
+            assert f"`{p.name}`" in m.definition or f"`{p.name}`" in m.numerator or f"`{p.name}`" in m.denominator, (m.id, p.name)
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", m.id)
+
+
+def test_unknown_parameters_are_refused_with_the_measure_s_parameters_named():
+    with pytest.raises(ValueError, match="cp_visits_in_timescale_pct has no parameter 'days'.*working_days"):
+        compute(extract(), "2023-06", "2023-06", ["cp_visits_in_timescale_pct"], {"cp_visits_in_timescale_pct": {"days": 5}})
+
+
+def test_compute_on_an_empty_extract_gives_every_measure_in_the_observations_contract():
+    out = compute(extract(as_at="2023-07-12"), "2023-05", "2023-06")
+    assert out.schema == OBSERVATION_SCHEMA
+    assert set(out["measure_id"]) == set(REGISTRY)
+    counts = out.filter(pl.col("measure_id") == "cla_count")
+    assert counts["value"].to_list() == [0.0, 0.0, 0.0]  # May, June and latest (July)
+    assert counts["period_type"].to_list() == ["month", "month", "latest"]
+
+
+def test_drilldown_refuses_a_breakdown_the_measure_does_not_support():
+    with pytest.raises(ValueError, match="supports: team, cp_category, age_band"):
+        drilldown(extract(), "cp_plans_count", "2023-06", breakdown="placement_type")
+
+
+def _write_parquet(folder: Path) -> None:
+    ex = extract(
+        cla_episodes=[{"child_id": "A", "episode_start": "2023-01-10", "reason_new_episode": "S", "legal_status": "C2", "placement_type": "U4"}],
+        referrals=[{"referral_id": "r1", "child_id": "A", "referral_date": "2023-06-01"}],
+    )
+    for name in ("cla_episodes", "referrals"):
+        ex.tables[name].collect().write_parquet(folder / f"{name}.parquet")
+
+
+def test_journey_compute_writes_an_observations_csv_from_a_parquet_folder(tmp_path):
+    _write_parquet(tmp_path)
+    out = tmp_path / "obs.csv"
+    result = CliRunner().invoke(main, ["compute", "--data", str(tmp_path), "--from", "2023-05", "--to", "2023-06", "--measures", "cla_count,referrals_count", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    obs = pl.read_csv(out)
+    june = obs.filter((pl.col("measure_id") == "cla_count") & (pl.col("period") == "2023-06") & pl.col("breakdown").is_null())
+    assert june["value"].to_list() == [1.0]
+    assert set(obs["source"]) == {"computed"}
+
+
+def test_journey_drilldown_prints_csv_with_reasons(tmp_path):
+    _write_parquet(tmp_path)
+    result = CliRunner().invoke(main, ["drilldown", "--data", str(tmp_path), "--measure", "cla_count", "--month", "2023-06", "--breakdown", "placement_type", "--cell", "U4", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    frame = pl.read_csv(result.output.encode())
+    assert frame["child_id"].to_list() == ["A"]
+    assert frame["reason"][0].startswith("Looked after at 2023-06-30: in care since 2023-01-10")
+
+
+def test_journey_measures_explain_names_a_close_id_when_mistyped():
+    result = CliRunner().invoke(main, ["measures", "explain", "cla_cont"])
+    assert result.exit_code == 1
+    assert "did you mean 'cla_count'" in result.output
