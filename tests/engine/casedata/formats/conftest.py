@@ -29,6 +29,10 @@ def d(text: str) -> date:
 
 @pytest.fixture
 def council() -> dict[str, pl.DataFrame]:
+    return make_council()
+
+
+def make_council() -> dict[str, pl.DataFrame]:
     return {
         "children": frame(
             "children",
@@ -171,7 +175,33 @@ def council() -> dict[str, pl.DataFrame]:
                 }
             ],
         ),
-        "visits": frame("visits", []),
+        "visits": frame(
+            "visits",
+            [
+                {
+                    "visit_id": "C2-VCP20231201",
+                    "child_id": "C2",
+                    "visit_date": d("2023-12-01"),
+                    "visit_type": "CP",
+                    "seen": True,
+                    "seen_alone": True,
+                },
+                {
+                    "visit_id": "C2-VCIN20240301",
+                    "child_id": "C2",
+                    "visit_date": d("2024-03-01"),
+                    "visit_type": "CIN",
+                    "seen": True,
+                },
+                {
+                    "visit_id": "C1-VCLA20240220",
+                    "child_id": "C1",
+                    "visit_date": d("2024-02-20"),
+                    "visit_type": "CLA",
+                    "seen": True,
+                },
+            ],
+        ),
         "cla_episodes": frame(
             "cla_episodes",
             [
