@@ -141,6 +141,7 @@ REVIEW_EPISODES = [
     {"child_id": "N", "episode_start": "2023-04-03", "reason_new_episode": "S", "legal_status": "C1", "placement_type": "U6"},
     {"child_id": "O", "episode_start": "2023-04-03", "reason_new_episode": "S", "legal_status": "C1", "placement_type": "U6"},
     {"child_id": "P", "episode_start": "2022-01-10", "reason_new_episode": "S", "legal_status": "C2", "placement_type": "U6"},
+    {"child_id": "P2", "episode_start": "2022-01-10", "reason_new_episode": "S", "legal_status": "C2", "placement_type": "U6"},
 ]
 CLA_REVIEWS = [
     # Care from Mon 3 April 2023: 20 working days = April 4-6 (3), 11-14 (4), 17-21 (5),
@@ -153,19 +154,29 @@ CLA_REVIEWS = [
     {"child_id": "P", "review_date": "2022-05-01"},
     {"child_id": "P", "review_date": "2022-11-01"},
     {"child_id": "P", "review_date": "2023-05-02"},
+    # P2: first review late (10 Feb 2022, due 7 Feb), every one since on time (9 May 2022 due
+    # 10 May; 9 Nov 2022; 9 May 2023; next due 9 November 2023): back in timescale.
+    {"child_id": "P2", "review_date": "2022-02-10"},
+    {"child_id": "P2", "review_date": "2022-05-09"},
+    {"child_id": "P2", "review_date": "2022-11-09"},
+    {"child_id": "P2", "review_date": "2023-05-09"},
 ]
 
 
 def test_cla_reviews_twenty_working_days_then_three_months_then_six_monthly():
     ex = extract(cla_episodes=REVIEW_EPISODES, cla_reviews=CLA_REVIEWS)
     june = figure(ex, "cla_reviews_in_timescale_pct", "2023-06")
-    assert (june["numerator"], june["denominator"]) == (1, 3)  # N only
-    # 30 April: N and O not yet due (4 May), P's fourth review not yet due (1 May): all on time.
+    assert (june["numerator"], june["denominator"]) == (2, 4)  # N and P2; O and P's latest reviews were late
+    # 30 April: N and O not yet due (4 May), P's and P2's next reviews not yet due: all in timescale.
     assert figure(ex, "cla_reviews_in_timescale_pct", "2023-04")["value"] == 100.0
     reasons = dict(zip(*drilldown(ex, "cla_reviews_in_timescale_pct", "2023-06").select("child_id", "reason"), strict=True))
     assert reasons["N"] == "Reviews on time: last review 2023-05-04, next due by 2023-08-04"
-    assert reasons["O"] == "Review due by 2023-05-04, held late on 2023-05-05"
-    assert reasons["P"] == "Review due by 2023-05-01, held late on 2023-05-02"
+    assert reasons["O"] == "Last review held late on 2023-05-05 (due by 2023-05-04)"
+    assert reasons["P"] == "Last review held late on 2023-05-02 (due by 2023-05-01)"
+    assert reasons["P2"] == "Reviews on time: last review 2023-05-09, next due by 2023-11-09"
+    # Overdue: at 31 August N's second review (due 4 August) has not been held.
+    august = drilldown(ex, "cla_reviews_in_timescale_pct", "2023-08")
+    assert august.filter(pl.col("child_id") == "N")["reason"][0] == "Review overdue: due by 2023-08-04, not held by 2023-08-31"
 
 
 VISIT_EPISODES = [

@@ -12,8 +12,8 @@ from journey.engine.measures.registry import MeasureDef, Parameter, register
 from journey.engine.measures.timeliness import (
     attach_last_visit,
     attach_reviews,
+    current_review_reason,
     review_links,
-    review_reason,
     review_status,
     seen_visits,
     visit_reason,
@@ -254,7 +254,7 @@ def _reviews(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyF
     links = review_links(starts, reviews, "poc_key", due)
     status = review_status(links, "poc_key")
     recs = cla_at(ctx, periods).with_columns(pl.col("poc_start").alias("start"))
-    recs = attach_reviews(recs, links, status, "poc_key")
+    recs = attach_reviews(recs, links, status, "poc_key", mode="current")
     return recs.with_columns(pl.col("in_time").cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den"))
 
 
@@ -468,11 +468,14 @@ register(
         title="Looked-after reviews in timescale (%)",
         area=AREA,
         definition=(
-            "Of the children looked after at the date, the percentage whose reviews in this period of care have "
-            "all been on time (regulation 33): the first within `first_review_working_days` working days of "
-            "starting to be looked after, the second within `second_review_months` months of the first, then each "
-            "within `review_interval_months` months of the one before, and none overdue at the date. A review on "
-            "its due date is on time; once one is late the child stays out of timescale for this period of care."
+            "Of the children looked after at the date, the percentage whose reviews are in timescale (regulation "
+            "33): the latest review in this period of care was held by its due date and the next is not overdue. "
+            "The first review is due within `first_review_working_days` working days of starting to be looked "
+            "after, the second within `second_review_months` months of the first, then each within "
+            "`review_interval_months` months of the one before. A review on its due date is on time. Unlike the "
+            "DfE child protection measure, a late review stops counting against the child once the next review "
+            "is held on time (for children in care for years, 'every review ever on time' says little about "
+            "current practice)."
         ),
         unit="percent",
         polarity="higher_is_better",
@@ -482,8 +485,8 @@ register(
         source=f"{REGS}, regulation 33",
         kind="snapshot",
         records=_reviews,
-        reason=lambda params: review_reason("Review"),
-        key_dates=("at", "poc_start", "last_anchor", "next_due", "missed_due", "late_review"),
+        reason=lambda params: current_review_reason("Review"),
+        key_dates=("at", "poc_start", "last_anchor", "last_due", "next_due"),
         parameters=(
             Parameter("first_review_working_days", 20, "working days from the start of care to the first review"),
             Parameter("second_review_months", 3, "months from the first review to the second"),

@@ -51,8 +51,13 @@ def review_links(starts: pl.LazyFrame, reviews: pl.LazyFrame, key: str, due: Due
         due(pl.col("seq"), pl.col("anchor")).alias("due"),
         pl.col("anchor").shift(-1).over(key).alias("next_review"),
     )
+    links = links.with_columns(
+        (pl.col("next_review").is_null() | (pl.col("next_review") > pl.col("due"))).alias("missed"),
+        pl.col("due").shift(1).over(key).alias("anchor_due"),
+    )
+    # Whether the review that is this link's anchor was itself held late.
     return links.with_columns(
-        (pl.col("next_review").is_null() | (pl.col("next_review") > pl.col("due"))).alias("missed")
+        ((pl.col("seq") > 0) & (pl.col("anchor") > pl.col("anchor_due"))).fill_null(False).alias("anchor_late")
     )
 
 
@@ -71,18 +76,51 @@ def review_status(links: pl.LazyFrame, key: str) -> pl.LazyFrame:
     return counts.join(missed, on=key, how="left")
 
 
-def attach_reviews(records: pl.LazyFrame, links: pl.LazyFrame, status: pl.LazyFrame, key: str) -> pl.LazyFrame:
+def attach_reviews(
+    records: pl.LazyFrame, links: pl.LazyFrame, status: pl.LazyFrame, key: str, mode: str = "all"
+) -> pl.LazyFrame:
     """Add to records (key, at): in_time, the current link (last anchor on or before at and
-    its due date) and the missed link."""
-    current = links.select(key, pl.col("anchor").alias("last_anchor"), pl.col("due").alias("next_due"))
+    its due date, and whether that review was late) and the earliest missed link.
+
+    ``mode="all"``: in time when every review so far was on time (DfE, CP plans).
+    ``mode="current"``: in time when the latest review was held on time and the next is
+    not overdue (a late review long ago no longer counts)."""
+    current = links.select(
+        key,
+        pl.col("anchor").alias("last_anchor"),
+        pl.col("due").alias("next_due"),
+        pl.col("anchor_due").alias("last_due"),
+        pl.col("anchor_late").alias("last_late"),
+    )
     out = (
         records.sort("at")
         .join_asof(current.sort("last_anchor"), left_on="at", right_on="last_anchor", by=key, strategy="backward", check_sortedness=False)
         .join(status, on=key, how="left")
     )
+    if mode == "all":
+        in_time = pl.col("missed_due").is_null() | (pl.col("at") <= pl.col("missed_due"))
+    else:
+        in_time = (pl.col("at") <= pl.col("next_due")) & ~pl.col("last_late").fill_null(False)
     return out.with_columns(
-        (pl.col("missed_due").is_null() | (pl.col("at") <= pl.col("missed_due"))).alias("in_time"),
+        in_time.alias("in_time"),
         (pl.col("flagged") | pl.col("reviews_flagged").fill_null(False)).alias("flagged"),
+    )
+
+
+def current_review_reason(what: str) -> pl.Expr:
+    on_time = pl.format(
+        "{}s on time: last {} {}, next due by {}",
+        pl.lit(what),
+        pl.when(pl.col("last_anchor") == pl.col("start")).then(pl.lit("start")).otherwise(pl.lit("review")),
+        fmt_date("last_anchor"),
+        fmt_date("next_due"),
+    )
+    return (
+        pl.when(pl.col("at") > pl.col("next_due"))
+        .then(pl.format("{} overdue: due by {}, not held by {}", pl.lit(what), fmt_date("next_due"), fmt_date("at")))
+        .when(pl.col("last_late").fill_null(False))
+        .then(pl.format("Last {} held late on {} (due by {})", pl.lit(what.lower()), fmt_date("last_anchor"), fmt_date("last_due")))
+        .otherwise(on_time)
     )
 
 
