@@ -292,3 +292,32 @@ def test_posting_without_the_csrf_token_is_refused(make_user):
     response = client.post(edit_url(), {**ANSWERS, "version": 0, "intent": "save"})
     assert response.status_code == 403
     assert not Narrative.objects.exists()
+
+
+def test_owner_names_split_on_separators_and_ignore_case_spacing_and_full_stops(make_user):
+    from journey.web.narrative.ownership import is_owner, owner_names
+
+    assert owner_names("Sam Lead; HR business partner") == {
+        "sam lead; hr business partner", "sam lead", "hr business partner"
+    }
+    assert owner_names("A. Smith and B. Jones") >= {"a smith", "b jones"}
+    sam = make_user(Role.SERVICE_LEAD, "slead", display_name="Sam Lead")
+    assert is_owner(sam, "  sam   LEAD ")
+    assert is_owner(sam, "Head of Service / Sam Lead")
+    assert is_owner(sam, "slead")
+    assert not is_owner(sam, "Sam Leader")
+    assert not is_owner(sam, "")
+
+
+def test_the_word_diff_marks_added_and_removed_words_and_keeps_the_rest():
+    from journey.web.narrative.diff import Segment, has_changes, word_diff
+
+    segments = word_diff("Visits rose to 88% this month.", "Visits rose to 91% this month.")
+    assert segments == [
+        Segment("same", "Visits rose to "),
+        Segment("removed", "88%"),
+        Segment("added", "91%"),
+        Segment("same", " this month."),
+    ]
+    assert not has_changes(word_diff("Same text.", "Same text."))
+    assert word_diff("", "New") == [Segment("added", "New")]
