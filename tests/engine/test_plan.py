@@ -68,7 +68,7 @@ def test_the_example_plan_is_valid_and_shaped_like_a_council_plan():
     ids = {m.id for m in plan.measures}
     assert all(set(a.measures) <= ids for a in plan.actions)
     m = plan.measure("cp_visits_in_timescale_pct")
-    assert m.parameters == {"visit_interval_working_days": 10}
+    assert m.parameters == {"working_days": 10}
     assert plan.priority_of("cla_starts_in_year").id == "C"
     assert plan.statistical_neighbour_method.value == "median"
     assert plan.default_tolerance.percent == 10

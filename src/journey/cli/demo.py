@@ -75,7 +75,7 @@ def _manual_figures(plan: Any, first: str, last: str, seed: int) -> Any:
             rows.append({"measure_id": measure.id, "period": month, "value": value,
                          "period_type": "month", "source": "manual"})
     frame = pl.DataFrame(rows) if rows else pl.DataFrame(schema={"measure_id": pl.String})
-    missing = [name for name in SCHEMA.names() if name not in frame.columns]
+    missing = [name for name in SCHEMA if name not in frame.columns]
     return frame.with_columns([pl.lit(None, SCHEMA[name]).alias(name) for name in missing])
 
 
