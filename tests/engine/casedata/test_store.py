@@ -93,7 +93,9 @@ def test_a_rejected_first_load_does_not_even_create_the_store(tmp_path):
 
 def test_loading_the_same_extract_twice_is_refused_and_changes_nothing(tmp_path, files):
     store = Store(tmp_path)
+    assert store.already_loaded(files) is None
     info, _ = store.load(files, by="first")
+    assert store.already_loaded(files) == info
     before = _tree(tmp_path)
     with pytest.raises(AlreadyLoaded) as already:
         store.load(dict(files), by="second")

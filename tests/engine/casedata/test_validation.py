@@ -344,3 +344,25 @@ def test_a_composite_key_repeat_names_every_key_column():
     assert [p.message for p in problems] == [
         "repeats the key (child_id 'C1', review_date 2023-05-01) of row 2"
     ]
+
+
+def test_beyond_the_listing_limit_one_line_says_how_many_more_and_every_row_is_still_flagged(
+    monkeypatch,
+):
+    from journey.engine.casedata import validation
+
+    monkeypatch.setattr(validation, "PROBLEMS_LISTED", 2)
+    children = _typed("children", {"child_id": ["A", "B", "C", "D", "E"], "sex": ["X"] * 5})
+    tables, problems = validate({"children": children}, as_at=AS_AT)
+    assert _texts(problems) == [
+        "children.csv, column sex: ... and 3 more rows with this problem (the first 2 are listed)",
+        "children.csv row 2, column sex: 'X' is not a sex code (M, F, U)",
+        "children.csv row 3, column sex: 'X' is not a sex code (M, F, U)",
+    ]
+    assert tables["children"].collect()[FLAG_COLUMN].to_list() == [True] * 5
+    _, errors = _parse("children", {"child_id": ["A", "B", "C"], "date_of_birth": ["x", "y", "z"]})
+    assert _texts(errors) == [
+        "children.csv, column date_of_birth: ... and 1 more rows with this problem (the first 2 are listed)",
+        "children.csv row 2, column date_of_birth: 'x' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
+        "children.csv row 3, column date_of_birth: 'y' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
+    ]

@@ -177,7 +177,7 @@ class Store:
         tell = progress or (lambda fraction, message: None)
         tell(0.0, "Checking whether the extract is already loaded")
         snapshot_id = extract_sha256(files)
-        existing = self._find(snapshot_id)
+        existing = self.already_loaded(files)
         if existing is not None:
             raise AlreadyLoaded(existing)
         tell(0.1, "Reading and checking the extract")
@@ -228,6 +228,10 @@ class Store:
         return info, report
 
     # --- reading ------------------------------------------------------------------------
+
+    def already_loaded(self, files: Files) -> SnapshotInfo | None:
+        """The snapshot these files were loaded as, if any (to say so before checking them)."""
+        return self._find(extract_sha256(files))
 
     def _find(self, snapshot_id: str) -> SnapshotInfo | None:
         manifest = self._snapshots / snapshot_id / "manifest.json"

@@ -28,7 +28,7 @@ from datetime import date
 
 import polars as pl
 
-from journey.engine.casedata.problems import ERROR, WARNING, Problem
+from journey.engine.casedata.problems import ERROR, WARNING, Problem, Severity
 from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, CaseData, Column, Table
 
 FILE = "_file"
@@ -228,7 +228,8 @@ def parse_table(
     )
     for column in table.columns:
         if column.required:
-            blank = parsed.filter(pl.col(f"_text_{column.name}").is_null())[ROW]
+            blank_rows = parsed.filter(pl.col(f"_text_{column.name}").is_null())
+            blank = blank_rows[ROW].head(PROBLEMS_LISTED)
             problems += [
                 Problem(
                     ERROR,
@@ -242,11 +243,15 @@ def parse_table(
                 )
                 for row in blank
             ]
+            problems += _more(
+                blank_rows.height, ERROR, "required_blank", source, column, table_name
+            )
         flag = f"_bad_{column.name}"
         if flag not in parsed.columns:
             continue
         bad = parsed.filter(pl.col(flag)).select(ROW, f"_text_{column.name}")
-        for row, value in bad.iter_rows():
+        problems += _more(bad.height, ERROR, "unreadable_value", source, column, table_name)
+        for row, value in bad.head(PROBLEMS_LISTED).iter_rows():
             problems.append(
                 Problem(
                     ERROR,
@@ -262,6 +267,31 @@ def parse_table(
             )
     result = parsed.select(table.column_names + [ROW])
     return _with_location(result, source), problems
+
+
+#: Problems listed one by one per rule and column; beyond this one line says how many more.
+#: Every affected row is still flagged (or still blocks the load).
+PROBLEMS_LISTED = 1000
+
+
+def _more(
+    count: int, severity: Severity, code: str, source: Source, column: Column | str, table: str
+) -> list[Problem]:
+    if count <= PROBLEMS_LISTED:
+        return []
+    name = column if isinstance(column, str) else column.name
+    return [
+        Problem(
+            severity,
+            code,
+            f"... and {count - PROBLEMS_LISTED:,} more rows with this problem "
+            f"(the first {PROBLEMS_LISTED:,} are listed)",
+            file=source.file,
+            sheet=source.sheet,
+            column=source.label(name),
+            table=table,
+        )
+    ]
 
 
 def _with_location(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
@@ -623,9 +653,21 @@ def validate(
             found.append(_cla_overlaps(frame))
         found += unborn_found.get(name, [])
         problems += unchecked
-        everything = pl.concat(found).sort(_INDEX, maintain_order=True).collect()
+        everything = (
+            pl.concat(found)
+            .sort(_INDEX, maintain_order=True)
+            .with_columns(pl.int_range(pl.len()).over("code", "column").alias("_nth"))
+            .collect()
+        )
         source = sources.get(name, Source())
-        for row in everything.iter_rows(named=True):
+        overflow = everything.filter(pl.col("_nth") == PROBLEMS_LISTED)
+        for code, column, file, sheet in overflow.select("code", "column", FILE, SHEET).iter_rows():
+            count = everything.filter(
+                (pl.col("code") == code) & (pl.col("column") == column)
+            ).height
+            located = Source(file or source.file, sheet or source.sheet, source.columns)
+            problems += _more(count, WARNING, code, located, column, name)
+        for row in everything.filter(pl.col("_nth") < PROBLEMS_LISTED).iter_rows(named=True):
             problems.append(
                 Problem(
                     row["severity"],
