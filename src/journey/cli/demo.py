@@ -97,7 +97,7 @@ def _seed_narrative(plan: Any, month: str, director: Any) -> tuple[int, int]:
                 f"{result.reason}"
             ),
             "worried_about": (
-                f"{result.direction_reason} We are checking whether the change is more than "
+                f"{result.direction_reason.rstrip('.')}. We are checking whether the change is more than "
                 "month-to-month variation before drawing conclusions."
             ),
             "doing_about": (
