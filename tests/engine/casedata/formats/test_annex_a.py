@@ -278,3 +278,46 @@ def test_the_loader_detects_an_annex_a_workbook(council, tmp_path):
     extract, report = read_path(out, as_at=AS_AT)
     assert (report.format, report.ok) == ("annex_a", True)
     assert extract.tables["cp_plans"].collect().height == 1
+
+
+def test_a_list_without_a_child_id_header_and_a_repeated_list_are_reported(tmp_path):
+    book = Workbook()
+    book.active.title = "List 1 - Contacts"
+    book.active.append(
+        [
+            "Child Unique ID",
+            "Gender",
+            "Ethnicity",
+            "Date of Birth",
+            "Date of Contact",
+            "Contact Source",
+        ]
+    )
+    book.active.append(["A", "Male", "WBRI", "01/01/2010", "01/02/2024", "Police"])
+    book.create_sheet("List 1 (copy)").append(["Child Unique ID", "Date of Contact"])
+    referrals = book.create_sheet("List 3 - Referrals")
+    referrals.append(["Reference", "Date of referral"])
+    referrals.append(["A", "01/02/2024"])
+    book.save(tmp_path / "a.xlsx")
+    result = read_annex_a(tmp_path / "a.xlsx", as_at=AS_AT)
+    found = [
+        (p.severity, p.code, p.sheet, p.message)
+        for p in result.problems
+        if p.code != "list_missing"
+    ]
+    assert found == [
+        (
+            "warning",
+            "duplicate_list",
+            "List 1 (copy)",
+            "a second sheet for List 1 was ignored (the first was 'List 1 - Contacts')",
+        ),
+        (
+            "error",
+            "missing_column",
+            "List 3 - Referrals",
+            "List 3 - Referrals: no header row with a 'Child Unique ID' column in the first 20 rows "
+            "(first row found: Reference, Date of referral)",
+        ),
+    ]
+    assert result.tables["contacts"].select("child_id", "source").rows() == [("A", "6")]

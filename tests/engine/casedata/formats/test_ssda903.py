@@ -271,3 +271,34 @@ def test_the_loader_recognises_ssda903_files_and_applies_the_shared_rules(tmp_pa
     assert warning.row == 2
     assert warning.column == "PLACE"
     assert extract.tables["cla_episodes"].collect()["_flagged"].to_list() == [True]
+
+
+def test_a_folder_named_for_the_year_dates_the_files_inside_it(tmp_path):
+    (tmp_path / "2324").mkdir()
+    (tmp_path / "2324" / "oc3.csv").write_text(
+        "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n4,10/10/2004,NO,G6,r\n"
+    )
+    leavers = read_ssda903(tmp_path).tables["care_leavers"]
+    assert leavers.select(
+        "contact_date", "in_touch", "accommodation", "accommodation_suitable"
+    ).rows() == [(D(2023, 10, 10), "NO", "R", None)]
+
+
+def test_a_utf16_file_is_refused_by_name_and_the_others_are_still_read(tmp_path):
+    (tmp_path / "header_2024.csv").write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,2,01/01/2012,WBRI,,,\n"
+    )
+    (tmp_path / "episodes_2024.csv").write_bytes("CHILD,DECOM\n1,01/05/2023\n".encode("utf-16"))
+    result = read_ssda903(tmp_path)
+    assert [(p.code, p.file) for p in result.errors] == [("wrong_encoding", "episodes_2024.csv")]
+    assert result.tables["children"]["child_id"].to_list() == ["1"]
+
+
+def test_from_2025_the_writer_uses_sex_codes_m_f_u(council, tmp_path):
+    write_ssda903(council, tmp_path, collection_years=[2025])
+    assert (
+        (tmp_path / "ssda903_2025_Header.csv")
+        .read_text()
+        .splitlines()[1]
+        .startswith("C1,M,04/05/2010")
+    )
