@@ -80,9 +80,9 @@ def test_iso_and_uk_dates_are_read_and_impossible_or_ambiguous_dates_are_errors(
     assert {p.severity for p in problems} == {ERROR}
 
 
-def test_identifiers_lose_spaces_and_a_spreadsheets_decimal_point_but_scientific_notation_is_an_error():
+def test_identifiers_lose_spaces_and_a_spreadsheets_decimal_point_child_ids_are_upper_cased_and_scientific_notation_is_an_error():
     frame, problems = _parse("children", {"child_id": [" 123.0 ", "ab12", "1.23457E+11", "12.5"]})
-    assert frame["child_id"].to_list() == ["123", "ab12", "1.23457E+11", "12.5"]
+    assert frame["child_id"].to_list() == ["123", "AB12", "1.23457E+11", "12.5"]
     assert [p.code for p in problems] == ["unreadable_value"]
     assert problems[0].row == 4
     assert problems[0].value == "1.23457E+11"
@@ -366,3 +366,16 @@ def test_beyond_the_listing_limit_one_line_says_how_many_more_and_every_row_is_s
         "children.csv row 2, column date_of_birth: 'x' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
         "children.csv row 3, column date_of_birth: 'y' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
     ]
+
+
+def test_other_identifiers_keep_their_case():
+    frame, _ = _parse(
+        "referrals",
+        {
+            "referral_id": ["ref-1"],
+            "child_id": ["c1"],
+            "referral_date": ["2023-01-01"],
+            "worker_id": ["w7"],
+        },
+    )
+    assert frame.select("referral_id", "child_id", "worker_id").row(0) == ("ref-1", "C1", "w7")

@@ -100,12 +100,15 @@ def _code(name: str, codes: Mapping[str, str]) -> pl.Expr:
 
 
 def _identifier(name: str) -> pl.Expr:
+    """A child's ID is also upper-cased, as every statutory-format reader does, because the
+    same child arrives as ``ab12`` in one file and ``AB12`` in another."""
     value = _text(name)
-    return (
+    whole = (
         pl.when(value.str.contains(_WHOLE_NUMBER_ID))
         .then(value.str.extract(_WHOLE_NUMBER_ID, 1))
         .otherwise(value)
     )
+    return whole.str.to_uppercase() if name == "child_id" else whole
 
 
 def _date(name: str) -> pl.Expr:
