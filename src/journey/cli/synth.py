@@ -35,7 +35,9 @@ def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) ->
     from journey.engine.casedata.schema import FLAG_COLUMN, Extract
 
     extract = Extract(
-        tables={n: df.with_columns(pl.lit(False).alias(FLAG_COLUMN)).lazy() for n, df in tables.items()},
+        tables={
+            n: df.with_columns(pl.lit(False).alias(FLAG_COLUMN)).lazy() for n, df in tables.items()
+        },
         as_at=as_at,
     )
     out.mkdir(parents=True, exist_ok=True)
@@ -49,7 +51,6 @@ def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) ->
         return [write_xlsx(extract, out / "extract.xlsx")]
     if fmt == "ssda903":
         from journey.engine.casedata.formats.ssda903 import write_ssda903
-
         from journey.engine.periods import financial_year_start_year
 
         years = range(financial_year_start_year(first) + 1, financial_year_start_year(as_at) + 2)
@@ -75,26 +76,75 @@ def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) ->
 
 
 @click.command("synth")
-@click.option("--population", default=33_000, show_default=True, type=click.IntRange(min=1000),
-              help="Children aged 0-17 in the council (12000000 for all of England).")
-@click.option("--from", "first_month", default="2020-04", show_default=True, callback=_month,
-              help="First month of the window (YYYY-MM).")
-@click.option("--to", "last_month", default="2023-07", show_default=True, callback=_month,
-              help="Last month of the window (YYYY-MM).")
-@click.option("--as-at", callback=_date, metavar="DATE",
-              help="Extract date (YYYY-MM-DD); default the last month's end. A mid-month date gives a 'latest' extract.")
-@click.option("--seed", default=7, show_default=True, type=int, help="Random seed: same seed, same council.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to write into.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="canonical", show_default=True,
-              help="canonical CSVs, canonical workbook, SSDA903 CSVs, CIN census XML, Annex A workbook, or Parquet per table (big runs).")
-@click.option("--profile", "profile_name", default="deprived", show_default=True,
-              type=click.Choice(["deprived", "england", "steady"]),
-              help="Volumes and timeliness: a mid-sized deprived council improving over a plan year, England-like rates, or no improvement.")
-@click.option("--plant-problems", "plant", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Plant this many data-quality problems (episode ending before it starts, unknown placement code, review for an unknown child, ...).")
-@click.option("--chunk-children", default=None, type=click.IntRange(min=1000),
-              help="Children per chunk (each chunk a locality with its own teams); default 250000.")
+@click.option(
+    "--population",
+    default=33_000,
+    show_default=True,
+    type=click.IntRange(min=1000),
+    help="Children aged 0-17 in the council (12000000 for all of England).",
+)
+@click.option(
+    "--from",
+    "first_month",
+    default="2020-04",
+    show_default=True,
+    callback=_month,
+    help="First month of the window (YYYY-MM).",
+)
+@click.option(
+    "--to",
+    "last_month",
+    default="2023-07",
+    show_default=True,
+    callback=_month,
+    help="Last month of the window (YYYY-MM).",
+)
+@click.option(
+    "--as-at",
+    callback=_date,
+    metavar="DATE",
+    help="Extract date (YYYY-MM-DD); default the last month's end. A mid-month date gives a 'latest' extract.",
+)
+@click.option(
+    "--seed", default=7, show_default=True, type=int, help="Random seed: same seed, same council."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write into.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="canonical",
+    show_default=True,
+    help="canonical CSVs, canonical workbook, SSDA903 CSVs, CIN census XML, Annex A workbook, or Parquet per table (big runs).",
+)
+@click.option(
+    "--profile",
+    "profile_name",
+    default="deprived",
+    show_default=True,
+    type=click.Choice(["deprived", "england", "steady"]),
+    help="Volumes and timeliness: a mid-sized deprived council improving over a plan year, England-like rates, or no improvement.",
+)
+@click.option(
+    "--plant-problems",
+    "plant",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Plant this many data-quality problems (episode ending before it starts, unknown placement code, review for an unknown child, ...).",
+)
+@click.option(
+    "--chunk-children",
+    default=None,
+    type=click.IntRange(min=1000),
+    help="Children per chunk (each chunk a locality with its own teams); default 250000.",
+)
 def synth(
     population: int,
     first_month: str,
@@ -123,8 +173,12 @@ def synth(
     console = Console(stderr=True)
     started = time.perf_counter()
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as bar:
         task = bar.add_task("synthetic council", total=None)
 
@@ -133,15 +187,30 @@ def synth(
 
         if fmt == "parquet":
             run = s.synth_to_parquet(
-                profile, population, first_month, last_month, seed, out_dir,
-                chunk_children=chunk, as_at=as_at, plant=plant, progress=progress,
+                profile,
+                population,
+                first_month,
+                last_month,
+                seed,
+                out_dir,
+                chunk_children=chunk,
+                as_at=as_at,
+                plant=plant,
+                progress=progress,
             )
             rows, planted = run.rows, run.planted
             files = sorted(out_dir.rglob("*.parquet"))
         else:
             tables, planted = s.synth_extract_with_problems(
-                profile, population, first_month, last_month, seed,
-                as_at=as_at, plant=plant, chunk_children=chunk, progress=progress,
+                profile,
+                population,
+                first_month,
+                last_month,
+                seed,
+                as_at=as_at,
+                plant=plant,
+                chunk_children=chunk,
+                progress=progress,
             )
             bar.update(task, description=f"writing {fmt}")
             files = write_format(fmt, tables, last, first, out_dir)
@@ -151,12 +220,12 @@ def synth(
         f"Synthetic council: {population:,} children aged 0-17, {first_month} to {last_month}, "
         f"extract date {last.isoformat()}, seed {seed}, profile {profile_name}."
     )
-    console.print(
-        "Rows: " + ", ".join(f"{name} {n:,}" for name, n in rows.items() if n)
-    )
+    console.print("Rows: " + ", ".join(f"{name} {n:,}" for name, n in rows.items() if n))
     console.print(f"Wrote {len(files)} file(s) to {out_dir} in {elapsed:.1f}s.")
     for p in planted:
-        console.print(f"Planted: {p.kind.replace('_', ' ')} in {p.table} (child {p.child_id}): {p.description}")
+        console.print(
+            f"Planted: {p.kind.replace('_', ' ')} in {p.table} (child {p.child_id}): {p.description}"
+        )
 
 
 def register(main: click.Group) -> None:

@@ -84,14 +84,18 @@ def chunk_populations(population: int, chunk_children: int = DEFAULT_CHUNK_CHILD
     return [base + (1 if i < extra else 0) for i in range(chunks)]
 
 
-def population_table(population: int, first: date, as_at: date, growth: float = 0.004) -> pl.DataFrame:
+def population_table(
+    population: int, first: date, as_at: date, growth: float = 0.004
+) -> pl.DataFrame:
     """Mid-year estimates of children aged 0-17 for each year the extract touches (the
     year before the window too, for look-backs); the estimate for ``first``'s financial
     year is ``population``."""
     base_year = periods.financial_year_start_year(first)
     years = list(range(periods.financial_year_start_year(first) - 1, as_at.year + 1))
     values = [round(population * (1 + growth) ** (y - base_year)) for y in years]
-    return pl.DataFrame({"year": years, "population_0_17": values}, schema=schema.table("population").polars_schema)
+    return pl.DataFrame(
+        {"year": years, "population_0_17": values}, schema=schema.table("population").polars_schema
+    )
 
 
 def _generate(
@@ -134,8 +138,15 @@ def synth_extract(
     gives a "latest" extract). ``plant`` plants that many data-quality problems
     (:data:`PROBLEM_KINDS` in turn). Same arguments, same frames."""
     tables, _ = synth_extract_with_problems(
-        profile, population, first_month, last_month, seed,
-        as_at=as_at, plant=plant, chunk_children=chunk_children, progress=progress,
+        profile,
+        population,
+        first_month,
+        last_month,
+        seed,
+        as_at=as_at,
+        plant=plant,
+        chunk_children=chunk_children,
+        progress=progress,
     )
     return tables
 
@@ -164,7 +175,9 @@ def synth_extract_with_problems(
         name: (
             population_table(population, first, last, profile.population_growth)
             if name == "population"
-            else pl.concat([p[name] for p in parts]) if len(parts) > 1 else parts[0][name]
+            else pl.concat([p[name] for p in parts])
+            if len(parts) > 1
+            else parts[0][name]
         )
         for name in schema.SCHEMA
     }
@@ -183,9 +196,13 @@ def synth_case_data(
 ) -> Extract:
     """A synthetic council as an :class:`Extract` (lazy frames with the flag column)."""
     first, last = window(first_month, last_month, as_at)
-    tables = synth_extract(profile, population, first_month, last_month, seed, as_at=as_at, plant=plant)
+    tables = synth_extract(
+        profile, population, first_month, last_month, seed, as_at=as_at, plant=plant
+    )
     return Extract(
-        tables={n: df.with_columns(pl.lit(False).alias(FLAG_COLUMN)).lazy() for n, df in tables.items()},
+        tables={
+            n: df.with_columns(pl.lit(False).alias(FLAG_COLUMN)).lazy() for n, df in tables.items()
+        },
         as_at=last,
         snapshot=None,
     )
@@ -226,7 +243,9 @@ def synth_to_parquet(
     out = Path(out_dir)
     for name in schema.SCHEMA:
         (out / name).mkdir(parents=True, exist_ok=True)
-    run = SynthRun(out_dir=out, as_at=last, chunks=len(sizes), rows={name: 0 for name in schema.SCHEMA})
+    run = SynthRun(
+        out_dir=out, as_at=last, chunks=len(sizes), rows={name: 0 for name in schema.SCHEMA}
+    )
     for i in range(len(sizes)):
         tables = _generate(profile, sizes, first, last, seed, i, progress)
         if i == 0 and plant:
@@ -262,6 +281,7 @@ def read_parquet_extract(out_dir: str | Path) -> Extract:
     for name, table in schema.SCHEMA.items():
         files = sorted((out / name).glob("*.parquet")) if (out / name).is_dir() else []
         frame = pl.scan_parquet(files) if files else table.empty().lazy()
-        tables[name] = frame.select(table.column_names).with_columns(pl.lit(False).alias(FLAG_COLUMN))
+        tables[name] = frame.select(table.column_names).with_columns(
+            pl.lit(False).alias(FLAG_COLUMN)
+        )
     return Extract(tables=tables, as_at=date.fromisoformat(meta["as_at"]), snapshot=None)
-

@@ -97,14 +97,18 @@ def segment_cumsum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return total - np.repeat(before, counts)
 
 
-def choose(rng: np.random.Generator, codes: Sequence[str], weights: Sequence[float], size: int) -> np.ndarray:
+def choose(
+    rng: np.random.Generator, codes: Sequence[str], weights: Sequence[float], size: int
+) -> np.ndarray:
     """Codes drawn with the given weights, as an array of Python strings."""
     p = np.asarray(weights, dtype=float)
     idx = rng.choice(len(codes), size=size, p=p / p.sum())
     return np.asarray(codes, dtype=object)[idx]
 
 
-def choose_rows(rng: np.random.Generator, codes: Sequence[str], table: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def choose_rows(
+    rng: np.random.Generator, codes: Sequence[str], table: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
     """For each element, a code drawn with the weights in ``table[rows[i]]`` (rows = bands)."""
     p = np.asarray(table, dtype=float)
     p = p / p.sum(axis=1, keepdims=True)
@@ -118,7 +122,9 @@ def lognormal_days(rng: np.random.Generator, median: float, sigma: float, size: 
     return np.maximum(1, np.round(rng.lognormal(np.log(median), sigma, size))).astype(I64)
 
 
-def uniform_int(rng: np.random.Generator, low: np.ndarray | int, high: np.ndarray | int, size: int) -> np.ndarray:
+def uniform_int(
+    rng: np.random.Generator, low: np.ndarray | int, high: np.ndarray | int, size: int
+) -> np.ndarray:
     """Integers from ``low`` to ``high`` inclusive (arrays broadcast)."""
     low_a = np.asarray(low, dtype=I64)
     high_a = np.asarray(high, dtype=I64)
@@ -139,11 +145,15 @@ def dates(name: str, days: np.ndarray, valid: np.ndarray | None = None) -> pl.Se
 
 def ids(prefix: str, numbers: np.ndarray, width: int = 9) -> pl.Series:
     s = pl.Series("n", np.asarray(numbers, dtype=I64))
-    return pl.select(pl.concat_str([pl.lit(prefix), s.cast(pl.String).str.zfill(width)])).to_series()
+    return pl.select(
+        pl.concat_str([pl.lit(prefix), s.cast(pl.String).str.zfill(width)])
+    ).to_series()
 
 
 def strings(name: str, values: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
     s = pl.Series(name, np.asarray(values, dtype=object).tolist(), dtype=pl.String)
     if valid is not None and not np.asarray(valid, dtype=bool).all():
-        s = pl.select(pl.when(pl.Series(np.asarray(valid, dtype=bool))).then(s).alias(name)).to_series()
+        s = pl.select(
+            pl.when(pl.Series(np.asarray(valid, dtype=bool))).then(s).alias(name)
+        ).to_series()
     return s

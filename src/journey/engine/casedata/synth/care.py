@@ -52,7 +52,18 @@ _PROVIDER_WEIGHTS: dict[str, list[float]] = {
 _HOMES = frozenset({"K2", "K1", "R1", "R3", "S1", "H5", "K3"})
 _OFSTED_REGISTERED = frozenset({"K2", "K1", "R1", "R3", "K3"})
 _FOSTER = frozenset({"U1", "U3", "U4", "U5", "U6"})
-_PLACE_CHANGE = ["CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "OTHER"]
+_PLACE_CHANGE = [
+    "CARPL",
+    "CLOSE",
+    "ALLEG",
+    "STAND",
+    "APPRR",
+    "CREQB",
+    "CREQO",
+    "CHILD",
+    "LAREQ",
+    "OTHER",
+]
 _PLACE_CHANGE_W = [0.38, 0.04, 0.02, 0.03, 0.01, 0.16, 0.08, 0.08, 0.12, 0.08]
 #: From April 2024 the SSDA903 placement type for supported accommodation is K3, not H5.
 K3_FROM = date(2024, 4, 1)
@@ -123,28 +134,66 @@ def care_episodes(
     owner, _ = u.segments(moves)
     span = np.maximum(horizon - S - 1, 1)
     when = S[owner] + 1 + np.floor(span[owner] * rng.random(len(owner)) ** 1.2).astype(I64)
-    pts.append((2, owner, when, np.full(len(owner), None, dtype=object), np.full(len(owner), None, dtype=object)))
+    pts.append(
+        (
+            2,
+            owner,
+            when,
+            np.full(len(owner), None, dtype=object),
+            np.full(len(owner), None, dtype=object),
+        )
+    )
     # Early instability: more moves in the first year.
     extra = np.minimum(rng.poisson(0.42, n), 6)
     owner, _ = u.segments(extra)
     first_year = np.maximum(np.minimum(horizon - S - 1, 365), 1)
     when = S[owner] + 1 + np.floor(first_year[owner] * rng.random(len(owner))).astype(I64)
-    pts.append((2, owner, when, np.full(len(owner), None, dtype=object), np.full(len(owner), None, dtype=object)))
+    pts.append(
+        (
+            2,
+            owner,
+            when,
+            np.full(len(owner), None, dtype=object),
+            np.full(len(owner), None, dtype=object),
+        )
+    )
     # Placed for adoption.
-    a_code = np.where(consent, np.where(rng.random(n) < 0.3, "A3", "A4"), np.where(rng.random(n) < 0.2, "A5", "A6"))
+    a_code = np.where(
+        consent,
+        np.where(rng.random(n) < 0.3, "A3", "A4"),
+        np.where(rng.random(n) < 0.2, "A5", "A6"),
+    )
     idx = np.flatnonzero(adopt & (placed > S) & (placed < E))
-    pts.append((2, idx, placed[idx], np.full(len(idx), None, dtype=object), a_code[idx].astype(object)))
+    pts.append(
+        (2, idx, placed[idx], np.full(len(idx), None, dtype=object), a_code[idx].astype(object))
+    )
     # Home on trial: placed with parents before returning home.
     p1 = (route == RETURN) & (rng.random(n) < 0.25)
     t_p1 = np.maximum(S + 7, E - u.uniform_int(rng, 30, 150, n))
     idx = np.flatnonzero(p1 & (t_p1 > S) & (t_p1 < E))
-    pts.append((2, idx, t_p1[idx], np.full(len(idx), None, dtype=object), np.full(len(idx), "P1", dtype=object)))
+    pts.append(
+        (
+            2,
+            idx,
+            t_p1[idx],
+            np.full(len(idx), None, dtype=object),
+            np.full(len(idx), "P1", dtype=object),
+        )
+    )
     # Semi-independent living from 16.
     sixteen = u.add_years(dob[child], 16)
     move16 = (route == LONG_STAY) & (rng.random(n) < 0.45)
     t16 = np.maximum(sixteen, S + 30) + u.uniform_int(rng, 0, 300, n)
     idx = np.flatnonzero(move16 & (t16 > S) & (t16 < E))
-    pts.append((2, idx, t16[idx], np.full(len(idx), None, dtype=object), np.full(len(idx), "H5", dtype=object)))
+    pts.append(
+        (
+            2,
+            idx,
+            t16[idx],
+            np.full(len(idx), None, dtype=object),
+            np.full(len(idx), "H5", dtype=object),
+        )
+    )
 
     start_pts = (0, np.arange(n, dtype=I64), S, ls0.astype(object), np.full(n, None, dtype=object))
     frames = [
@@ -212,14 +261,20 @@ def care_episodes(
     is_adopt = np.isin(place, ["A3", "A4", "A5", "A6"])
     urn = np.where(
         np.isin(place, list(_OFSTED_REGISTERED)),
-        np.char.add("SC", np.char.zfill((100000 + chunk * 1000 + home_no).astype(str), 6)).astype(object), u.NULL)
+        np.char.add("SC", np.char.zfill((100000 + chunk * 1000 + home_no).astype(str), 6)).astype(
+            object
+        ),
+        u.NULL,
+    )
     carer = np.select(
         [is_home, is_foster, is_adopt],
         [
             np.char.add("H", ((chunk * 100000) + home_no).astype(str)).astype(object),
             np.char.add("FC", ((chunk * 100000) + carer_no).astype(str)).astype(object),
             np.char.add("AD", ((chunk * 100000) + carer_no).astype(str)).astype(object),
-        ], u.NULL)
+        ],
+        u.NULL,
+    )
     # The same carer keeps their identifier through a change of placement type.
     carer_seq = np.cumsum(new_place & ~same_carer) - 1
     carer_first = np.flatnonzero(new_place & ~same_carer)
@@ -253,7 +308,9 @@ def care_episodes(
             "episode_start": day_,
             "reason_new_episode": pl.Series(rne.tolist(), dtype=pl.String),
             "legal_status": ep["ls"],
-            "category_of_need": pl.Series(care["need"].to_numpy()[period].tolist(), dtype=pl.String),
+            "category_of_need": pl.Series(
+                care["need"].to_numpy()[period].tolist(), dtype=pl.String
+            ),
             "placement_type": pl.Series(place.tolist(), dtype=pl.String),
             "placement_provider": pl.Series(provider.tolist(), dtype=pl.String),
             "episode_end": np.where(ended, end, u.NO_DAY),
@@ -266,7 +323,11 @@ def care_episodes(
 
 
 def pd_notnull(values: np.ndarray) -> np.ndarray:
-    return np.array([v is not None for v in values.tolist()], dtype=bool) if values.dtype == object else ~np.isnan(values)
+    return (
+        np.array([v is not None for v in values.tolist()], dtype=bool)
+        if values.dtype == object
+        else ~np.isnan(values)
+    )
 
 
 def cla_reviews(ctx: Ctx, care: pl.DataFrame, dob: np.ndarray) -> pl.DataFrame:
@@ -303,10 +364,16 @@ def cla_reviews(ctx: Ctx, care: pl.DataFrame, dob: np.ndarray) -> pl.DataFrame:
     keep = day_ >= ctx.out_start
     owner, day_ = owner[keep], day_[keep]
     age = day_ - dob[child[owner]]
-    code = u.choose(rng, [f"PN{i}" for i in range(1, 8)], [0.5, 0.12, 0.04, 0.06, 0.08, 0.08, 0.12], len(owner))
+    code = u.choose(
+        rng, [f"PN{i}" for i in range(1, 8)], [0.5, 0.12, 0.04, 0.06, 0.08, 0.08, 0.12], len(owner)
+    )
     code = np.where(age < 4 * 365, "PN0", code)
     return pl.DataFrame(
-        {"child": child[owner], "review_date": day_, "participation": pl.Series(code.tolist(), dtype=pl.String)}
+        {
+            "child": child[owner],
+            "review_date": day_,
+            "participation": pl.Series(code.tolist(), dtype=pl.String),
+        }
     ).unique(["child", "review_date"], keep="first", maintain_order=True)
 
 
@@ -343,7 +410,11 @@ def regular_events(
         days.append(cur_live)
         m = len(live)
         ok = ctx.chance(np.clip(ctx.p(p_name, cur_live) + offset[live], 0, 1), m)
-        gap = np.where(ok, u.uniform_int(rng, on_time[0], on_time[1], m), u.uniform_int(rng, late[0], late[1], m))
+        gap = np.where(
+            ok,
+            u.uniform_int(rng, on_time[0], on_time[1], m),
+            u.uniform_int(rng, late[0], late[1], m),
+        )
         cur_live = u.add_working_days(cur_live, gap) if working_days else cur_live + gap
         keep = cur_live < ends[live]
         live, cur_live = live[keep], cur_live[keep]
@@ -363,21 +434,35 @@ def short_break_episodes(ctx: Ctx, plans: pl.DataFrame, chunk: int) -> pl.DataFr
     n = len(S)
     v4 = rng.random(n) < 0.55
     place = u.choose(rng, ["K2", "U6", "R1"], [0.5, 0.35, 0.15], n)
-    provider = np.where(place == "U6", "PR1", u.choose(rng, ["PR1", "PR4", "PR5"], [0.5, 0.35, 0.15], n))
+    provider = np.where(
+        place == "U6", "PR1", u.choose(rng, ["PR1", "PR4", "PR5"], [0.5, 0.35, 0.15], n)
+    )
     home = rng.integers(0, max(2, ctx.population // 20000), n)
     starts, ends, owner_all = [], [], []
     # V4: one episode for each year of the arrangement.
     o, d = regular_events(
-        ctx, np.where(v4, S, E), E, first=(20, 60), on_time=(365, 365), late=(365, 365),
-        p_name="cla_visit_on_time", working_days=False,
+        ctx,
+        np.where(v4, S, E),
+        E,
+        first=(20, 60),
+        on_time=(365, 365),
+        late=(365, 365),
+        p_name="cla_visit_on_time",
+        working_days=False,
     )
     starts.append(d)
     ends.append(np.minimum(d + 364, E[o]))
     owner_all.append(o)
     # V3: stays of one to three nights every few weeks.
     o, d = regular_events(
-        ctx, np.where(~v4, S, E), E, first=(14, 40), on_time=(21, 45), late=(46, 70),
-        p_name="cla_visit_on_time", working_days=False,
+        ctx,
+        np.where(~v4, S, E),
+        E,
+        first=(14, 40),
+        on_time=(21, 45),
+        late=(46, 70),
+        p_name="cla_visit_on_time",
+        working_days=False,
     )
     starts.append(d)
     ends.append(d + u.uniform_int(rng, 1, 3, len(d)))
@@ -391,8 +476,11 @@ def short_break_episodes(ctx: Ctx, plans: pl.DataFrame, chunk: int) -> pl.DataFr
     ended = en <= ctx.as_at_day
     ls = np.where(v4[o], "V4", "V3")
     urn = np.where(
-        place[o] == "U6", u.NULL,
-        np.char.add("SC", np.char.zfill((100000 + chunk * 1000 + 900 + home[o]).astype(str), 6)).astype(object),
+        place[o] == "U6",
+        u.NULL,
+        np.char.add(
+            "SC", np.char.zfill((100000 + chunk * 1000 + 900 + home[o]).astype(str), 6)
+        ).astype(object),
     )
     return pl.DataFrame(
         {
@@ -409,15 +497,22 @@ def short_break_episodes(ctx: Ctx, plans: pl.DataFrame, chunk: int) -> pl.DataFr
             "reason_place_change": pl.Series([None] * len(o), dtype=pl.String),
             "placement_urn": pl.Series(urn.tolist(), dtype=pl.String),
             "carer_id": pl.Series(
-                np.where(place[o] == "U6", u.NULL, np.char.add("H", (chunk * 100000 + 900 + home[o]).astype(str)))
-                .astype(object).tolist(),
+                np.where(
+                    place[o] == "U6",
+                    u.NULL,
+                    np.char.add("H", (chunk * 100000 + 900 + home[o]).astype(str)),
+                )
+                .astype(object)
+                .tolist(),
                 dtype=pl.String,
             ),
         }
     )
 
 
-def care_leavers(ctx: Ctx, care: pl.DataFrame, dob: np.ndarray) -> tuple[pl.DataFrame, pl.DataFrame]:
+def care_leavers(
+    ctx: Ctx, care: pl.DataFrame, dob: np.ndarray
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Contacts with young people who left care at 16 or over after at least 13 weeks
     looked after since 14, until their 21st birthday. Returns (contacts, leaving-care
     periods ``child, start, end`` for allocation to the care leavers service)."""
@@ -441,7 +536,11 @@ def care_leavers(ctx: Ctx, care: pl.DataFrame, dob: np.ndarray) -> tuple[pl.Data
     # One leaving-care period per young person (their last period of care).
     order = np.lexsort((E[idx], child[idx]))
     idx = idx[order]
-    lastof = np.concatenate([child[idx][1:] != child[idx][:-1], [True]]) if len(idx) else np.zeros(0, bool)
+    lastof = (
+        np.concatenate([child[idx][1:] != child[idx][:-1], [True]])
+        if len(idx)
+        else np.zeros(0, bool)
+    )
     idx = idx[lastof]
     leave = E[idx]
     until = twenty_one[idx]
@@ -449,8 +548,15 @@ def care_leavers(ctx: Ctx, care: pl.DataFrame, dob: np.ndarray) -> tuple[pl.Data
     staying_put = care["reason"].to_numpy()[idx] == "E17"
     n = len(idx)
     owner, day_ = regular_events(
-        ctx, leave, until, first=(5, 40), on_time=(30, 62), late=(63, 150),
-        p_name="cla_visit_on_time", working_days=False, p_offset=-0.05,
+        ctx,
+        leave,
+        until,
+        first=(5, 40),
+        on_time=(30, 62),
+        late=(63, 150),
+        p_name="cla_visit_on_time",
+        working_days=False,
+        p_offset=-0.05,
     )
     m = len(owner)
     engaged = rng.beta(8, 1.2, n)[owner]
@@ -459,7 +565,8 @@ def care_leavers(ctx: Ctx, care: pl.DataFrame, dob: np.ndarray) -> tuple[pl.Data
     age = day_ - dob[kid[owner]]
     r = rng.random(m)
     in_touch = np.where(
-        r < engaged, "YES",
+        r < engaged,
+        "YES",
         u.choose(rng, ["NO", "REFU", "NREQ", "RHOM"], [0.5, 0.2, 0.2, 0.1], m),
     )
     in_touch = np.where((in_touch == "NREQ") & (age < 18 * 365), "NO", in_touch)
@@ -467,7 +574,9 @@ def care_leavers(ctx: Ctx, care: pl.DataFrame, dob: np.ndarray) -> tuple[pl.Data
     eet = rng.random(m) < eet_p
     activity = np.where(
         eet,
-        u.choose(rng, ["F2", "F4", "P4", "F1", "F5", "P2", "P1", "P5"], [35, 25, 15, 8, 7, 5, 2, 3], m),
+        u.choose(
+            rng, ["F2", "F4", "P4", "F1", "F5", "P2", "P1", "P5"], [35, 25, 15, 8, 7, 5, 2, 3], m
+        ),
         u.choose(rng, ["G5", "G4", "G6"], [60, 20, 20], m),
     )
     accom = u.choose(
@@ -487,7 +596,9 @@ def care_leavers(ctx: Ctx, care: pl.DataFrame, dob: np.ndarray) -> tuple[pl.Data
             "in_touch": pl.Series(in_touch.tolist(), dtype=pl.String),
             "activity": pl.Series(np.where(known, activity, u.NULL).tolist(), dtype=pl.String),
             "accommodation": pl.Series(np.where(known, accom, u.NULL).tolist(), dtype=pl.String),
-            "accommodation_suitable": pl.Series(np.where(known, suitable, u.NULL).tolist(), dtype=pl.Boolean),
+            "accommodation_suitable": pl.Series(
+                np.where(known, suitable, u.NULL).tolist(), dtype=pl.Boolean
+            ),
         }
     ).unique(["child", "contact_date"], keep="first", maintain_order=True)
     periods_ = pl.DataFrame({"child": kid, "start": leave, "end": until})

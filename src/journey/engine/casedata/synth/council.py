@@ -17,13 +17,52 @@ from journey.engine.casedata.synth.profile import SynthProfile
 
 I64 = np.int64
 
-_SOURCES = ["6", "2A", "3A", "3B", "3E", "3F", "5A", "5B", "5C", "5D", "1A", "1C", "1D", "4", "7", "8", "9", "10", "2B", "3D"]
+_SOURCES = [
+    "6",
+    "2A",
+    "3A",
+    "3B",
+    "3E",
+    "3F",
+    "5A",
+    "5B",
+    "5C",
+    "5D",
+    "1A",
+    "1C",
+    "1D",
+    "4",
+    "7",
+    "8",
+    "9",
+    "10",
+    "2B",
+    "3D",
+]
 _SOURCE_W = [28, 17, 2, 4, 3, 5, 5, 3, 2, 3, 6, 1.5, 1, 3, 2, 7, 1, 2, 2, 3.5]
 _NEEDS = ["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9", "N0"]
 _NEED_W = [55, 4, 3, 15, 12, 2, 0.5, 3, 4, 1.5]
 _ETHNIC = [
-    "WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH",
-    "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
+    "WBRI",
+    "WIRI",
+    "WIRT",
+    "WOTH",
+    "WROM",
+    "MWBC",
+    "MWBA",
+    "MWAS",
+    "MOTH",
+    "AIND",
+    "APKN",
+    "ABAN",
+    "AOTH",
+    "BCRB",
+    "BAFR",
+    "BOTH",
+    "CHNE",
+    "OOTH",
+    "REFU",
+    "NOBT",
 ]
 _ETHNIC_W = [74, 0.4, 0.2, 4, 0.5, 3, 1, 1, 2, 1, 3, 1, 1, 1, 2, 0.5, 0.3, 1.5, 0.5, 1.6]
 _UASC_ETHNIC = ["BAFR", "AOTH", "OOTH", "BOTH", "WOTH"]
@@ -55,13 +94,20 @@ def _overlaps(df: pl.DataFrame, start: str, end: str, ctx: Ctx) -> pl.DataFrame:
 
 def _censor(col: str, ctx: Ctx) -> pl.Expr:
     """A day after the extract date is not known yet."""
-    return pl.when(pl.col(col) <= ctx.as_at_day).then(pl.col(col)).otherwise(int(u.NO_DAY)).alias(col)
+    return (
+        pl.when(pl.col(col) <= ctx.as_at_day).then(pl.col(col)).otherwise(int(u.NO_DAY)).alias(col)
+    )
 
 
 def _to_dates(df: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
     return df.with_columns(
         [
-            pl.when(pl.col(c) == u.NO_DAY).then(None).otherwise(pl.col(c)).cast(pl.Int32).cast(pl.Date).alias(c)
+            pl.when(pl.col(c) == u.NO_DAY)
+            .then(None)
+            .otherwise(pl.col(c))
+            .cast(pl.Int32)
+            .cast(pl.Date)
+            .alias(c)
             for c in cols
         ]
     )
@@ -79,8 +125,16 @@ def _upns(rng: np.random.Generator, n: int) -> np.ndarray:
     digits = rng.integers(0, 10, size=(n, 12))
     digits[:, 0:3] = [9, 9, 9]
     check = (digits * np.arange(2, 14)).sum(axis=1) % 23
-    body = np.apply_along_axis(lambda r: "".join(map(str, r)), 1, digits) if n else np.zeros(0, dtype=object)
-    return np.char.add(_UPN_LETTERS[check].astype(str), body.astype(str)) if n else np.zeros(0, dtype=object)
+    body = (
+        np.apply_along_axis(lambda r: "".join(map(str, r)), 1, digits)
+        if n
+        else np.zeros(0, dtype=object)
+    )
+    return (
+        np.char.add(_UPN_LETTERS[check].astype(str), body.astype(str))
+        if n
+        else np.zeros(0, dtype=object)
+    )
 
 
 def generate_chunk(
@@ -151,31 +205,50 @@ def generate_chunk(
     )
     ph = ph.sort("episode", "start")
     ph = ph.with_columns(
-        new=(pl.col("service") != pl.col("service").shift(1)) | (pl.col("episode") != pl.col("episode").shift(1))
+        new=(pl.col("service") != pl.col("service").shift(1))
+        | (pl.col("episode") != pl.col("episode").shift(1))
     ).with_columns(group=pl.col("new").fill_null(True).cum_sum())
     cases = (
         ph.group_by("group", maintain_order=True)
-        .agg(pl.col("episode").first(), pl.col("child").first(), pl.col("service").first(), pl.col("start").min(), pl.col("end").max())
+        .agg(
+            pl.col("episode").first(),
+            pl.col("child").first(),
+            pl.col("service").first(),
+            pl.col("start").min(),
+            pl.col("end").max(),
+        )
         .join(episodes.select("episode", "closure"), on="episode", how="left")
         .with_columns(last=pl.col("episode") != pl.col("episode").shift(-1).fill_null(-1))
-        .with_columns(end=pl.when(pl.col("last")).then(pl.max_horizontal("end", "closure")).otherwise(pl.col("end")))
+        .with_columns(
+            end=pl.when(pl.col("last"))
+            .then(pl.max_horizontal("end", "closure"))
+            .otherwise(pl.col("end"))
+        )
         .drop("closure", "last", "group")
     )
     cases = _overlaps(cases, "start", "end", ctx)
-    care_all = pl.DataFrame(
-        {
-            "episode": sk.care["episode"],
-            "child": sk.care["child"],
-            "start": sk.care["start"],
-            "end": sk.care["end"],
-            "route": sk.care["route"],
-            "reason": pl.Series(sk.care["reason"].tolist(), dtype=pl.String),
-        }
-    ).join(need_of_episode, on="episode", how="left").with_columns(
-        need=pl.when(pl.col("need").is_in(["N0", "N9"])).then(pl.lit("N1")).otherwise(pl.col("need"))
+    care_all = (
+        pl.DataFrame(
+            {
+                "episode": sk.care["episode"],
+                "child": sk.care["child"],
+                "start": sk.care["start"],
+                "end": sk.care["end"],
+                "route": sk.care["route"],
+                "reason": pl.Series(sk.care["reason"].tolist(), dtype=pl.String),
+            }
+        )
+        .join(need_of_episode, on="episode", how="left")
+        .with_columns(
+            need=pl.when(pl.col("need").is_in(["N0", "N9"]))
+            .then(pl.lit("N1"))
+            .otherwise(pl.col("need"))
+        )
     )
     leaver_contacts, leaving = care_mod.care_leavers(ctx, care_all, dob)
-    leaving = leaving.with_columns(episode=pl.lit(-1, dtype=pl.Int64), service=pl.lit("care_leavers"))
+    leaving = leaving.with_columns(
+        episode=pl.lit(-1, dtype=pl.Int64), service=pl.lit("care_leavers")
+    )
     cases = pl.concat([cases, _overlaps(leaving, "start", "end", ctx).select(cases.columns)])
     cases = cases.with_row_index("case").with_columns(pl.col("case").cast(pl.Int64))
     loads = _average_open(cases, ctx)
@@ -184,21 +257,41 @@ def generate_chunk(
 
     def team_of(df: pl.DataFrame, day_col: str) -> pl.DataFrame:
         """Join the team of the case (same episode) in which each row's day falls."""
-        c = cases.filter(pl.col("episode") >= 0).select("episode", pl.col("start").alias("_cs"), "team").sort("_cs")
+        c = (
+            cases.filter(pl.col("episode") >= 0)
+            .select("episode", pl.col("start").alias("_cs"), "team")
+            .sort("_cs")
+        )
         return (
             df.with_columns(pl.col(day_col).alias("_d"))
             .sort("_d")
-            .join_asof(c, left_on="_d", right_on="_cs", by="episode", strategy="backward", check_sortedness=False)
+            .join_asof(
+                c,
+                left_on="_d",
+                right_on="_cs",
+                by="episode",
+                strategy="backward",
+                check_sortedness=False,
+            )
             .drop("_d", "_cs")
         )
 
-    alloc_sorted = alloc.select("child", pl.col("start").alias("_as"), pl.col("end").alias("_ae"), "worker").sort("_as")
+    alloc_sorted = alloc.select(
+        "child", pl.col("start").alias("_as"), pl.col("end").alias("_ae"), "worker"
+    ).sort("_as")
 
     def worker_of(df: pl.DataFrame, day_col: str) -> pl.DataFrame:
         return (
             df.with_columns(pl.col(day_col).alias("_d"))
             .sort("_d")
-            .join_asof(alloc_sorted, left_on="_d", right_on="_as", by="child", strategy="backward", check_sortedness=False)
+            .join_asof(
+                alloc_sorted,
+                left_on="_d",
+                right_on="_as",
+                by="child",
+                strategy="backward",
+                check_sortedness=False,
+            )
             .with_columns(worker=pl.when(pl.col("_ae") >= pl.col("_d")).then(pl.col("worker")))
             .drop("_d", "_as", "_ae")
         )
@@ -222,24 +315,45 @@ def generate_chunk(
     )
 
     # --- assessments, section 47s, conferences ---------------------------------------
-    a = pl.DataFrame(sk.assessments).with_columns(outcome=pl.Series(sk.assessments["outcome"].tolist(), dtype=pl.String))
-    a = _overlaps(a, "start", "authorised", ctx).join(ref_ids, on="episode", how="inner").sort("start", "episode")
+    a = pl.DataFrame(sk.assessments).with_columns(
+        outcome=pl.Series(sk.assessments["outcome"].tolist(), dtype=pl.String)
+    )
+    a = (
+        _overlaps(a, "start", "authorised", ctx)
+        .join(ref_ids, on="episode", how="inner")
+        .sort("start", "episode")
+    )
     a = a.with_columns(assessment_id=_ids("A", chunk, a.height))
     a = a.with_columns(_censor("authorised", ctx))
     a = a.with_columns(outcome=pl.when(pl.col("authorised") != u.NO_DAY).then(pl.col("outcome")))
     a = worker_of(team_of(a, "start"), "start").sort("assessment_id")
     out["assessments"] = a.rename(
-        {"start": "start_date", "authorised": "authorised_date", "seen": "child_seen", "worker": "worker_id"}
+        {
+            "start": "start_date",
+            "authorised": "authorised_date",
+            "seen": "child_seen",
+            "worker": "worker_id",
+        }
     )
 
     s = pl.DataFrame(sk.section47)
     s = s.with_columns(last=pl.max_horizontal("end", "conference"))
-    s = _overlaps(s, "strategy", "last", ctx).join(ref_ids, on="episode", how="inner").sort("strategy", "episode")
+    s = (
+        _overlaps(s, "start", "last", ctx)
+        .join(ref_ids, on="episode", how="inner")
+        .sort("strategy", "episode")
+    )
     s = s.with_columns(s47_id=_ids("S", chunk, s.height))
-    icpc = s.filter(pl.col("icpc") & (pl.col("conference") <= ctx.as_at_day) & (pl.col("conference") >= ctx.out_start))
+    icpc = s.filter(
+        pl.col("icpc")
+        & (pl.col("conference") <= ctx.as_at_day)
+        & (pl.col("conference") >= ctx.out_start)
+    )
     icpc = icpc.with_columns(icpc_id=_ids("I", chunk, icpc.height))
     s = s.with_columns(
-        icpc=pl.when((pl.col("end") <= ctx.as_at_day) | (pl.col("conference") <= ctx.as_at_day)).then(pl.col("icpc"))
+        icpc=pl.when(
+            (pl.col("end") <= ctx.as_at_day) | (pl.col("conference") <= ctx.as_at_day)
+        ).then(pl.col("icpc"))
     ).with_columns(_censor("end", ctx))
     s = worker_of(team_of(s, "strategy"), "strategy").sort("s47_id")
     out["section47"] = s.rename(
@@ -258,20 +372,42 @@ def generate_chunk(
         initial=pl.Series(sk.cp_plans["initial"].tolist(), dtype=pl.String),
         latest=pl.Series(sk.cp_plans["latest"].tolist(), dtype=pl.String),
     )
-    cp = cp.sort("child", "start").with_columns(previous_plans=pl.int_range(pl.len()).over("child").cast(pl.Int64))
+    cp = cp.sort("child", "start").with_columns(
+        previous_plans=pl.int_range(pl.len()).over("child").cast(pl.Int64)
+    )
     cp = _overlaps(cp, "start", "end", ctx).sort("start", "plan")
     cp = cp.with_columns(cp_plan_id=_ids("CP", chunk, cp.height)).with_columns(_censor("end", ctx))
     cp = team_of(cp, "start").sort("cp_plan_id")
     out["cp_plans"] = cp.rename(
-        {"start": "start_date", "end": "end_date", "initial": "initial_category", "latest": "latest_category"}
+        {
+            "start": "start_date",
+            "end": "end_date",
+            "initial": "initial_category",
+            "latest": "latest_category",
+        }
     )
-    rv = pl.DataFrame(sk.cp_reviews).join(cp.select("plan", "child", "cp_plan_id"), on="plan", how="inner")
-    rv = rv.filter((pl.col("review") >= ctx.out_start) & (pl.col("review") <= ctx.as_at_day)).sort("cp_plan_id", "review")
-    out["cp_reviews"] = rv.rename({"review": "review_date"}).unique(["cp_plan_id", "review_date"], maintain_order=True)
+    rv = pl.DataFrame(sk.cp_reviews).join(
+        cp.select("plan", "child", "cp_plan_id"), on="plan", how="inner"
+    )
+    rv = rv.join(
+        pl.DataFrame({"plan": sk.cp_plans["plan"], "_end": sk.cp_plans["end"]}),
+        on="plan",
+        how="left",
+    )
+    rv = rv.filter(
+        (pl.col("review") >= ctx.out_start)
+        & (pl.col("review") <= ctx.as_at_day)
+        & (pl.col("review") <= pl.col("_end"))
+    ).sort("cp_plan_id", "review")
+    out["cp_reviews"] = rv.rename({"review": "review_date"}).unique(
+        ["cp_plan_id", "review_date"], maintain_order=True
+    )
 
     cin = pl.DataFrame(sk.cin_plans)
     cin = _overlaps(cin, "start", "end", ctx).sort("start", "episode")
-    cin = cin.with_columns(cin_plan_id=_ids("CIN", chunk, cin.height), _end_raw=pl.col("end")).with_columns(_censor("end", ctx))
+    cin = cin.with_columns(
+        cin_plan_id=_ids("CIN", chunk, cin.height), _end_raw=pl.col("end")
+    ).with_columns(_censor("end", ctx))
     cin = team_of(cin, "start").sort("cin_plan_id")
     out["cin_plans"] = cin.rename({"start": "start_date", "end": "end_date"})
 
@@ -300,33 +436,81 @@ def generate_chunk(
     # --- visits -----------------------------------------------------------------------
     vis = []
     o, d = care_mod.regular_events(
-        ctx, cp["start"].to_numpy(), np.where(cp["end"].to_numpy() == u.NO_DAY, ctx.as_at_day + 1, cp["end"].to_numpy()),
-        first=(1, 10), on_time=(6, 10), late=(11, 22), p_name="cp_visit_on_time", working_days=True,
+        ctx,
+        cp["start"].to_numpy(),
+        np.where(cp["end"].to_numpy() == u.NO_DAY, ctx.as_at_day + 1, cp["end"].to_numpy()),
+        first=(1, 10),
+        on_time=(6, 10),
+        late=(11, 22),
+        p_name="cp_visit_on_time",
+        working_days=True,
     )
-    vis.append(pl.DataFrame({"child": cp["child"].to_numpy()[o], "day": d, "visit_type": ["CP"] * len(o)}, schema={"child": pl.Int64, "day": pl.Int64, "visit_type": pl.String}))
+    vis.append(
+        pl.DataFrame(
+            {"child": cp["child"].to_numpy()[o], "day": d, "visit_type": ["CP"] * len(o)},
+            schema={"child": pl.Int64, "day": pl.Int64, "visit_type": pl.String},
+        )
+    )
     cin_end = cin["_end_raw"].to_numpy()
     o, d = care_mod.regular_events(
-        ctx, cin["start"].to_numpy(), cin_end,
-        first=(3, 20), on_time=(12, 20), late=(21, 40), p_name="cin_visit_on_time", working_days=True,
+        ctx,
+        cin["start"].to_numpy(),
+        cin_end,
+        first=(3, 20),
+        on_time=(12, 20),
+        late=(21, 40),
+        p_name="cin_visit_on_time",
+        working_days=True,
     )
-    vis.append(pl.DataFrame({"child": cin["child"].to_numpy()[o], "day": d, "visit_type": ["CIN"] * len(o)}, schema={"child": pl.Int64, "day": pl.Int64, "visit_type": pl.String}))
+    vis.append(
+        pl.DataFrame(
+            {"child": cin["child"].to_numpy()[o], "day": d, "visit_type": ["CIN"] * len(o)},
+            schema={"child": pl.Int64, "day": pl.Int64, "visit_type": pl.String},
+        )
+    )
     o, d = care_mod.regular_events(
-        ctx, care_kept["start"].to_numpy(), care_kept["end"].to_numpy(),
-        first=(1, 7), on_time=(21, 42), late=(43, 80), p_name="cla_visit_on_time", working_days=False,
+        ctx,
+        care_kept["start"].to_numpy(),
+        care_kept["end"].to_numpy(),
+        first=(1, 7),
+        on_time=(21, 42),
+        late=(43, 80),
+        p_name="cla_visit_on_time",
+        working_days=False,
     )
-    vis.append(pl.DataFrame({"child": care_kept["child"].to_numpy()[o], "day": d, "visit_type": ["CLA"] * len(o)}, schema={"child": pl.Int64, "day": pl.Int64, "visit_type": pl.String}))
+    vis.append(
+        pl.DataFrame(
+            {"child": care_kept["child"].to_numpy()[o], "day": d, "visit_type": ["CLA"] * len(o)},
+            schema={"child": pl.Int64, "day": pl.Int64, "visit_type": pl.String},
+        )
+    )
     moved = out["cla_episodes"].filter(
         pl.col("reason_new_episode").is_in(["P", "T", "U"]) & (pl.col("period") >= 0)
     )
-    on_time = ctx.chance(ctx.p("cla_visit_on_time", moved["episode_start"].to_numpy()), moved.height)
+    on_time = ctx.chance(
+        ctx.p("cla_visit_on_time", moved["episode_start"].to_numpy()), moved.height
+    )
     mv_day = moved["episode_start"].to_numpy() + np.where(
         on_time, u.uniform_int(rng, 0, 6, moved.height), u.uniform_int(rng, 7, 20, moved.height)
     )
     vis.append(
-        pl.DataFrame({"child": moved["child"].to_numpy(), "day": mv_day, "visit_type": ["CLA"] * moved.height}, schema={"child": pl.Int64, "day": pl.Int64, "visit_type": pl.String})
-        .filter((pl.col("day") <= ctx.as_at_day) & (pl.col("day") >= ctx.out_start))
+        pl.DataFrame(
+            {
+                "child": moved["child"].to_numpy(),
+                "day": mv_day,
+                "visit_type": ["CLA"] * moved.height,
+            },
+            schema={"child": pl.Int64, "day": pl.Int64, "visit_type": pl.String},
+        ).filter((pl.col("day") <= ctx.as_at_day) & (pl.col("day") >= ctx.out_start))
     )
-    visits = pl.concat(vis).unique(["child", "day", "visit_type"], keep="first", maintain_order=True).sort("day", "child")
+    visits = (
+        pl.concat(vis)
+        .unique(["child", "day", "visit_type"], keep="first", maintain_order=True)
+        .sort("day", "child")
+    )
+    visits = visits.filter(
+        pl.Series(visits["day"].to_numpy() <= kids.bday18[visits["child"].to_numpy()])
+    )
     nv = visits.height
     v_age = visits["day"].to_numpy() - dob[visits["child"].to_numpy()]
     seen = ctx.chance(0.96, nv)
@@ -346,13 +530,27 @@ def generate_chunk(
 
     # --- workforce --------------------------------------------------------------------
     staff_out = staff.filter(pl.col("start") <= ctx.as_at_day).with_columns(_censor("end", ctx))
-    out["workers"] = staff_out.rename({"worker": "worker_id", "start": "start_date", "end": "end_date"})
-    out["allocations"] = alloc.with_columns(_censor("end", ctx)).sort("child", "start").rename(
+    out["workers"] = staff_out.rename(
         {"worker": "worker_id", "start": "start_date", "end": "end_date"}
     )
+    out["allocations"] = (
+        alloc.with_columns(_censor("end", ctx))
+        .sort("child", "start")
+        .rename({"worker": "worker_id", "start": "start_date", "end": "end_date"})
+    )
     sup = wf.supervisions(ctx, staff)
-    out["supervisions"] = sup.rename({"worker": "worker_id", "day": "supervision_date"}).sort("worker_id", "supervision_date")
-    aud = wf.audits(ctx, alloc.with_columns(pl.when(pl.col("end") > ctx.as_at_day).then(ctx.as_at_day + 1).otherwise(pl.col("end")).alias("end")))
+    out["supervisions"] = sup.rename({"worker": "worker_id", "day": "supervision_date"}).sort(
+        "worker_id", "supervision_date"
+    )
+    aud = wf.audits(
+        ctx,
+        alloc.with_columns(
+            pl.when(pl.col("end") > ctx.as_at_day)
+            .then(ctx.as_at_day + 1)
+            .otherwise(pl.col("end"))
+            .alias("end")
+        ),
+    )
     aud = aud.with_columns(audit_id=_ids("QA", chunk, aud.height))
     out["audits"] = aud.rename({"day": "audit_date", "worker": "worker_id"})
 
@@ -366,7 +564,10 @@ def generate_chunk(
                 for t in out
                 if "child" in out[t].columns and t != "contacts" and t != "early_help"
             ]
-            + [out["contacts"]["child"].to_numpy().astype(I64), out["early_help"]["child"].to_numpy().astype(I64)]
+            + [
+                out["contacts"]["child"].to_numpy().astype(I64),
+                out["early_help"]["child"].to_numpy().astype(I64),
+            ]
         )
     )
     all_dob = np.concatenate([dob, extra_kids["dob"]])
@@ -429,7 +630,12 @@ def _average_open(cases: pl.DataFrame, ctx: Ctx) -> dict[str, float]:
 
 
 def _front_door(
-    ctx: Ctx, kids: object, kept_eps: pl.DataFrame, eh_from_assessment: dict[str, np.ndarray], chunk: int, chunks: int
+    ctx: Ctx,
+    kids: object,
+    kept_eps: pl.DataFrame,
+    eh_from_assessment: dict[str, np.ndarray],
+    chunk: int,
+    chunks: int,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, np.ndarray]]:
     """Contacts (those that became referrals and the many that did not) and early help."""
     from journey.engine.casedata.synth.journeys import Children
@@ -441,7 +647,9 @@ def _front_door(
     nr = len(r_day)
     on_time = ctx.chance(ctx.p("contact_decided_next_day", r_day), nr)
     lag = np.where(on_time, rng.choice(2, size=nr, p=[0.7, 0.3]), u.uniform_int(rng, 2, 6, nr))
-    c_day = r_day - lag
+    # Not before birth (a baby referred at birth), unless referred before being born.
+    r_child = kept_eps["child"].to_numpy()
+    c_day = np.maximum(r_day - lag, np.minimum(kids.dob[r_child], r_day))
     ref_contacts = pl.DataFrame(
         {
             "child": kept_eps["child"].to_numpy(),
@@ -476,7 +684,13 @@ def _front_door(
     m = len(child)
     outcome = u.choose(rng, ["early_help", "advice", "nfa"], [0.22, 0.33, 0.45], m)
     on_time = ctx.chance(ctx.p("contact_decided_next_day", day_), m)
-    decision = u.add_working_days(day_, np.where(on_time, rng.choice(2, size=m, p=[0.55, 0.45]), u.uniform_int(rng, 2, 6, m)))
+    decision = u.add_working_days(
+        day_, np.where(on_time, rng.choice(2, size=m, p=[0.55, 0.45]), u.uniform_int(rng, 2, 6, m))
+    )
+    # A decision is about a child: by the 18th birthday.
+    decision = np.minimum(
+        decision, u.add_years(np.concatenate([kids.dob, extra["dob"]])[child], 18)
+    )
     decision = np.where(decision > ctx.as_at_day, u.NO_DAY, decision)
     others = pl.DataFrame(
         {
@@ -484,25 +698,46 @@ def _front_door(
             "contact_date": day_,
             "source": pl.Series(u.choose(rng, _SOURCES, _SOURCE_W, m).tolist(), dtype=pl.String),
             "decision_date": decision,
-            "outcome": pl.Series(np.where(decision == u.NO_DAY, u.NULL, outcome).tolist(), dtype=pl.String),
+            "outcome": pl.Series(
+                np.where(decision == u.NO_DAY, u.NULL, outcome).tolist(), dtype=pl.String
+            ),
         }
     )
-    contacts = pl.concat([ref_contacts, others]).filter(pl.col("contact_date") >= ctx.out_start).sort("contact_date", "child")
+    contacts = (
+        pl.concat([ref_contacts, others])
+        .filter(pl.col("contact_date") >= ctx.out_start)
+        .sort("contact_date", "child")
+    )
     contacts = contacts.with_columns(contact_id=_ids("K", chunk, contacts.height))
     # Early help: from contacts passed to early help and assessments stepping down.
-    to_eh = contacts.filter((pl.col("outcome") == "early_help") & pl.Series(ctx.chance(0.75, contacts.height)))
+    to_eh = contacts.filter(
+        (pl.col("outcome") == "early_help") & pl.Series(ctx.chance(0.75, contacts.height))
+    )
     eh_child = np.concatenate([to_eh["child"].to_numpy(), eh_from_assessment["child"]])
     eh_start = np.concatenate(
-        [to_eh["decision_date"].to_numpy() + u.uniform_int(rng, 0, 10, to_eh.height), eh_from_assessment["start"]]
+        [
+            to_eh["decision_date"].to_numpy() + u.uniform_int(rng, 0, 10, to_eh.height),
+            eh_from_assessment["start"],
+        ]
     )
     k = len(eh_child)
     done = ctx.chance(0.9, k)
     completed = np.where(done, eh_start + u.uniform_int(rng, 10, 45, k), u.NO_DAY)
     end = eh_start + u.lognormal_days(rng, 170, 0.5, k)
+    # Early help is for children: it ends by the 18th birthday.
+    eighteen = u.add_years(np.concatenate([kids.dob, extra["dob"]])[eh_child], 18)
+    completed = np.minimum(completed, eighteen)
+    end = np.minimum(end, eighteen)
+    adult = eh_start >= eighteen
     teams = max(1, round(ctx.population / 15000))
     locality = wf.locality_name(chunk, chunks)
     names = np.array(
-        [f"{locality + ' ' if locality else ''}Early Help {i + 1}" if teams > 1 else f"{locality + ' ' if locality else ''}Early Help" for i in range(teams)],
+        [
+            f"{locality + ' ' if locality else ''}Early Help {i + 1}"
+            if teams > 1
+            else f"{locality + ' ' if locality else ''}Early Help"
+            for i in range(teams)
+        ],
         dtype=object,
     )
     eh = pl.DataFrame(
@@ -511,13 +746,19 @@ def _front_door(
             "start_date": eh_start,
             "assessment_completed_date": completed,
             "end_date": end,
-            "organisation": pl.Series(u.choose(rng, _EH_ORGS, _EH_ORG_W, k).tolist(), dtype=pl.String),
+            "organisation": pl.Series(
+                u.choose(rng, _EH_ORGS, _EH_ORG_W, k).tolist(), dtype=pl.String
+            ),
             "team": pl.Series(names[rng.integers(0, teams, k)].tolist(), dtype=pl.String),
         }
     )
-    eh = eh.filter((pl.col("start_date") <= ctx.as_at_day) & (pl.col("end_date") >= ctx.out_start))
-    eh = eh.with_columns(
-        [_censor(c, ctx) for c in ("assessment_completed_date", "end_date")]
-    ).sort("start_date", "child")
+    eh = eh.filter(
+        pl.Series(~adult)
+        & (pl.col("start_date") <= ctx.as_at_day)
+        & (pl.col("end_date") >= ctx.out_start)
+    )
+    eh = eh.with_columns([_censor(c, ctx) for c in ("assessment_completed_date", "end_date")]).sort(
+        "start_date", "child"
+    )
     eh = eh.with_columns(episode_id=_ids("EH", chunk, eh.height))
     return contacts, eh, extra

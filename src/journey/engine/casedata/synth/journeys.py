@@ -31,10 +31,18 @@ ASSESS, S47, CP, CIN, CLA, CLOSE, DONE = range(7)
 RETURN, ADOPTION, SGO, CAO, LONG_STAY = range(5)
 
 # Allocation services for each phase.
-PHASE_SERVICE = {ASSESS: "assessment", S47: "assessment", CP: "cin_cp", CIN: "cin_cp", CLA: "children_in_care"}
+PHASE_SERVICE = {
+    ASSESS: "assessment",
+    S47: "assessment",
+    CP: "cin_cp",
+    CIN: "cin_cp",
+    CLA: "children_in_care",
+}
 
 # Age at first referral (years 0..17), as relative weights: babies and young teenagers most.
-_FIRST_AGE = np.array([13, 6.5, 6, 6, 5.5, 5.5, 5.5, 5.5, 5.5, 5.5, 5.5, 6, 6.5, 7, 7.5, 7, 5.5, 3.5])
+_FIRST_AGE = np.array(
+    [13, 6.5, 6, 6, 5.5, 5.5, 5.5, 5.5, 5.5, 5.5, 5.5, 6, 6.5, 7, 7.5, 7, 5.5, 3.5]
+)
 
 # Referral-phase probabilities at the default profile.
 P_REFERRAL_NFA = 0.06
@@ -135,13 +143,42 @@ class Ctx:
 _O = object
 #: The columns (and NumPy dtypes) of each kind of skeleton record.
 RECORD_COLUMNS: dict[str, dict[str, type]] = {
-    "episodes": {"episode": I64, "child": I64, "referral": I64, "closure": I64, "reason": _O, "nfa": bool, "first": bool},
-    "assessments": {"episode": I64, "child": I64, "start": I64, "authorised": I64, "outcome": _O, "seen": bool},
+    "episodes": {
+        "episode": I64,
+        "child": I64,
+        "referral": I64,
+        "closure": I64,
+        "reason": _O,
+        "nfa": bool,
+        "first": bool,
+    },
+    "assessments": {
+        "episode": I64,
+        "child": I64,
+        "start": I64,
+        "authorised": I64,
+        "outcome": _O,
+        "seen": bool,
+    },
     "section47": {
-        "episode": I64, "child": I64, "strategy": I64, "start": I64, "end": I64, "icpc": bool, "conference": I64,
+        "episode": I64,
+        "child": I64,
+        "strategy": I64,
+        "start": I64,
+        "end": I64,
+        "icpc": bool,
+        "conference": I64,
         "plan": bool,
     },
-    "cp_plans": {"episode": I64, "child": I64, "plan": I64, "start": I64, "end": I64, "initial": _O, "latest": _O},
+    "cp_plans": {
+        "episode": I64,
+        "child": I64,
+        "plan": I64,
+        "start": I64,
+        "end": I64,
+        "initial": _O,
+        "latest": _O,
+    },
     "cp_reviews": {"episode": I64, "plan": I64, "review": I64},
     "cin_plans": {"episode": I64, "child": I64, "start": I64, "end": I64},
     "care": {"episode": I64, "child": I64, "start": I64, "end": I64, "route": I64, "reason": _O},
@@ -232,7 +269,9 @@ class _Journey:
         self.bday18_all = children.bday18
         self._cp_base = 0
 
-    def run(self, child: np.ndarray, ref: np.ndarray, first_episode: np.ndarray, episode_ids: np.ndarray) -> np.ndarray:
+    def run(
+        self, child: np.ndarray, ref: np.ndarray, first_episode: np.ndarray, episode_ids: np.ndarray
+    ) -> np.ndarray:
         """Simulate one episode for each child; return each episode's closure day."""
         _ctx, _rng = self.ctx, self.ctx.rng
         n = len(child)
@@ -271,8 +310,11 @@ class _Journey:
                 if code != CLOSE:
                     svc = PHASE_SERVICE[code]
                     self.out["phases"].add(
-                        episode=self.ep[ix], child=child[ix], service=np.full(len(ix), svc, dtype=object),
-                        start=start[ix], end=t,
+                        episode=self.ep[ix],
+                        child=child[ix],
+                        service=np.full(len(ix), svc, dtype=object),
+                        start=start[ix],
+                        end=t,
                     )
                 nxt[ix] = p
                 nxt_t[ix] = t
@@ -282,10 +324,17 @@ class _Journey:
         # Anything still open after the last step closes where it stands.
         still = phase != DONE
         if still.any():
-            self.closure[still] = np.minimum(np.maximum(start[still], self.floor[still]), self.bday18[still])
+            self.closure[still] = np.minimum(
+                np.maximum(start[still], self.floor[still]), self.bday18[still]
+            )
         self.out["episodes"].add(
-            episode=self.ep, child=child, referral=ref, closure=self.closure, reason=self.close_reason,
-            nfa=self.nfa, first=first_episode,
+            episode=self.ep,
+            child=child,
+            referral=ref,
+            closure=self.closure,
+            reason=self.close_reason,
+            nfa=self.nfa,
+            first=first_episode,
         )
         return self.closure
 
@@ -312,7 +361,10 @@ class _Journey:
             np.round(rng.triangular(4, 33, 45, m)),
             46 + np.minimum(np.round(rng.exponential(14, m)), 90),
         ).astype(I64)
-        authorised = u.add_working_days(a_start, wd)
+        # Nothing continues past the 18th birthday: an assessment under way is concluded.
+        eighteen = self.bday18[ix[a]]
+        a_start = np.minimum(a_start, eighteen)
+        authorised = np.minimum(u.add_working_days(a_start, wd), eighteen)
         r = rng.random(m)
         k_cin = 1.0
         cuts = np.cumsum([P_S47, P_CIN_AFTER_ASSESSMENT * k_cin, P_EH_AFTER_ASSESSMENT])
@@ -321,14 +373,17 @@ class _Journey:
         outcome = np.array(["s47", "cin_plan", "early_help", "nfa"], dtype=object)[outcome_idx]
         seen = ctx.chance(0.96, m)
         self.out["assessments"].add(
-            episode=self.ep[ix[a]], child=child[a], start=a_start, authorised=authorised, outcome=outcome, seen=seen
+            episode=self.ep[ix[a]],
+            child=child[a],
+            start=a_start,
+            authorised=authorised,
+            outcome=outcome,
+            seen=seen,
         )
         self.floor[ix[a]] = np.maximum(self.floor[ix[a]], authorised)
         strategy = np.minimum(u.add_working_days(a_start, u.uniform_int(rng, 0, 6, m)), authorised)
         close_t = authorised + u.uniform_int(rng, 0, 10, m)
-        sub_next = np.select(
-            [outcome_idx == 0, outcome_idx == 1], [S47, CIN], CLOSE
-        )
+        sub_next = np.select([outcome_idx == 0, outcome_idx == 1], [S47, CIN], CLOSE)
         sub_t = np.select([outcome_idx == 0, outcome_idx == 1], [strategy, authorised], close_t)
         # Unaccompanied children are accommodated within days of the referral.
         sub_next = np.where(uasc[a], CLA, sub_next)
@@ -338,7 +393,8 @@ class _Journey:
         self.close_reason[ix[a][closing]] = reason[closing]
         eh = outcome_idx == 2
         self.out["early_help"].add(
-            child=child[a][eh], start=close_t[eh] + u.uniform_int(rng, 0, 10, int(eh.sum())),
+            child=child[a][eh],
+            start=close_t[eh] + u.uniform_int(rng, 0, 10, int(eh.sum())),
             source=np.full(int(eh.sum()), "assessment", dtype=object),
         )
         nxt[a] = sub_next
@@ -349,26 +405,41 @@ class _Journey:
         ctx, rng, prof = self.ctx, self.ctx.rng, self.ctx.profile
         n = len(ix)
         child = self.child[ix]
-        s_start = np.where(ctx.chance(0.8, n), t, u.add_working_days(t, 1))
-        s_end = u.add_working_days(s_start, u.uniform_int(rng, 5, 15, n))
+        eighteen = self.bday18[ix]
+        s_start = np.minimum(np.where(ctx.chance(0.8, n), t, u.add_working_days(t, 1)), eighteen)
+        s_end = np.minimum(u.add_working_days(s_start, u.uniform_int(rng, 5, 15, n)), eighteen)
         p_icpc = min(0.95, P_ICPC * _k(prof.cp_per_10k, 95.0))
         icpc = ctx.chance(p_icpc, n)
         on_time = ctx.chance(ctx.p("icpc_on_time", t), n)
-        wd = np.where(on_time, u.uniform_int(rng, 7, 15, n), 16 + np.minimum(rng.geometric(0.12, n), 40))
-        conf = np.where(icpc, u.add_working_days(t, wd), u.NO_DAY)
+        wd = np.where(
+            on_time, u.uniform_int(rng, 7, 15, n), 16 + np.minimum(rng.geometric(0.12, n), 40)
+        )
+        conf = u.add_working_days(t, wd)
+        icpc &= conf < eighteen
+        conf = np.where(icpc, conf, u.NO_DAY)
         plan = icpc & ctx.chance(P_PLAN, n)
         k_cla = _k(prof.cla_per_10k, 160.0)
-        emergency = ~plan & ctx.chance(min(0.9, P_EMERGENCY_CARE * k_cla / (1 - p_icpc * P_PLAN)), n)
+        emergency = ~plan & ctx.chance(
+            min(0.9, P_EMERGENCY_CARE * k_cla / (1 - p_icpc * P_PLAN)), n
+        )
         cin = ~plan & ~emergency & ctx.chance(P_CIN_AFTER_S47, n)
         self.out["section47"].add(
-            episode=self.ep[ix], child=child, strategy=t, start=s_start, end=s_end, icpc=icpc, conference=conf,
+            episode=self.ep[ix],
+            child=child,
+            strategy=t,
+            start=s_start,
+            end=s_end,
+            icpc=icpc,
+            conference=conf,
             plan=plan,
         )
         last = np.maximum(np.maximum(s_end, np.where(icpc, conf, s_end)), self.floor[ix])
         self.floor[ix] = np.maximum(self.floor[ix], np.maximum(s_end, np.where(icpc, conf, s_end)))
         care_t = s_start + u.uniform_int(rng, 0, 7, n)
         nxt = np.select([plan, emergency, cin], [CP, CLA, CIN], CLOSE)
-        nxt_t = np.select([plan, emergency, cin], [conf, care_t, last], last + u.uniform_int(rng, 0, 10, n))
+        nxt_t = np.select(
+            [plan, emergency, cin], [conf, care_t, last], last + u.uniform_int(rng, 0, 10, n)
+        )
         self.close_reason[ix[nxt == CLOSE]] = "RC7"
         return nxt, nxt_t
 
@@ -377,8 +448,9 @@ class _Journey:
         n = len(ix)
         child = self.child[ix]
         target = t + u.lognormal_days(rng, 235, 0.55, n)
-        care = ctx.chance(P_CP_TO_CARE, n)
-        step_down = ~care & ctx.chance(P_CP_STEP_DOWN / (1 - P_CP_TO_CARE), n)
+        p_care = min(0.6, P_CP_TO_CARE * _k(self.ctx.profile.cla_per_10k, 160.0))
+        care = ctx.chance(p_care, n)
+        step_down = ~care & ctx.chance(min(1.0, P_CP_STEP_DOWN / (1 - p_care)), n)
         care_t = t + np.maximum(14, np.round((target - t) * rng.uniform(0.15, 0.9, n))).astype(I64)
         # Review conferences: the first within 3 months, then at most 6-monthly; the plan
         # ends at the first review on or after its intended length (or when care starts).
@@ -397,7 +469,11 @@ class _Journey:
             review = np.where(on_time, np.maximum(due - early, prev[live] + 14), due + late)
             stop_care = care[live] & (review >= care_t[live])
             keep = ~stop_care
-            self.out["cp_reviews"].add(episode=self.ep[ix[live[keep]]], plan=plan_of[live[keep]] + self._cp_base, review=review[keep])
+            self.out["cp_reviews"].add(
+                episode=self.ep[ix[live[keep]]],
+                plan=plan_of[live[keep]] + self._cp_base,
+                review=review[keep],
+            )
             ends_here = keep & (review >= target[live])
             end[live[ends_here]] = review[ends_here]
             end[live[stop_care]] = care_t[live[stop_care]]
@@ -405,12 +481,23 @@ class _Journey:
             prev[live] = review
         end = np.where(open_, prev, end)
         end = np.minimum(end, self.bday18[ix])
-        cat = u.choose(rng, ["NEG", "EMO", "PHY", "SAB", "MUL"], [0.50, 0.34, 0.07, 0.045, 0.045], n)
+        cat = u.choose(
+            rng, ["NEG", "EMO", "PHY", "SAB", "MUL"], [0.50, 0.34, 0.07, 0.045, 0.045], n
+        )
         changed = ctx.chance(0.1, n)
-        latest = np.where(changed, u.choose(rng, ["NEG", "EMO", "PHY", "SAB", "MUL"], [0.4, 0.3, 0.1, 0.05, 0.15], n), cat)
+        latest = np.where(
+            changed,
+            u.choose(rng, ["NEG", "EMO", "PHY", "SAB", "MUL"], [0.4, 0.3, 0.1, 0.05, 0.15], n),
+            cat,
+        )
         self.out["cp_plans"].add(
-            episode=self.ep[ix], child=child, plan=np.arange(n) + self._cp_base, start=t, end=end,
-            initial=cat, latest=latest,
+            episode=self.ep[ix],
+            child=child,
+            plan=np.arange(n) + self._cp_base,
+            start=t,
+            end=end,
+            initial=cat,
+            latest=latest,
         )
         self._cp_base += n
         self.floor[ix] = np.maximum(self.floor[ix], end)
@@ -425,7 +512,9 @@ class _Journey:
         child = self.child[ix]
         sb = self.kids.short_breaks[child]
         median = 165 * _k(prof.cin_per_10k, 245.0)
-        dur = np.where(sb, u.lognormal_days(rng, 900, 0.5, n), u.lognormal_days(rng, median, 0.6, n))
+        dur = np.where(
+            sb, u.lognormal_days(rng, 900, 0.5, n), u.lognormal_days(rng, median, 0.6, n)
+        )
         end = np.minimum(t + dur, self.bday18[ix])
         k_cla = _k(prof.cla_per_10k, 160.0)
         care = ~sb & ctx.chance(min(0.5, P_CIN_TO_CARE * k_cla), n)
@@ -474,16 +563,27 @@ class _Journey:
             ],
             u.choose(rng, ["E5", "E6", "E13", "E8", "E9"], [0.55, 0.12, 0.2, 0.1, 0.03], n),
         )
-        reason = np.where(at18, u.choose(rng, ["E17", "E5", "E6", "E13", "E8"], [0.25, 0.42, 0.1, 0.15, 0.08], n), reason)
+        reason = np.where(
+            at18,
+            u.choose(rng, ["E17", "E5", "E6", "E13", "E8"], [0.25, 0.42, 0.1, 0.15, 0.08], n),
+            reason,
+        )
         self.out["care"].add(
-            episode=self.ep[ix], child=child, start=t, end=end, route=route, reason=reason,
+            episode=self.ep[ix],
+            child=child,
+            start=t,
+            end=end,
+            route=route,
+            reason=reason,
         )
         self.floor[ix] = np.maximum(self.floor[ix], end)
         back_home = (route == RETURN) & ~at18 & ctx.chance(P_CIN_AFTER_CARE, n)
         nxt = np.where(back_home, CIN, CLOSE)
         nxt_t = np.where(back_home, end, end + u.uniform_int(rng, 0, 10, n))
         close = np.select(
-            [route == ADOPTION, route == SGO, route == CAO, at18], ["RC1", "RC4", "RC3", "RC7"], "RC7"
+            [route == ADOPTION, route == SGO, route == CAO, at18],
+            ["RC1", "RC4", "RC3", "RC7"],
+            "RC7",
         )
         self.close_reason[ix] = close
         return nxt, nxt_t
@@ -514,7 +614,9 @@ def simulate(ctx: Ctx) -> Skeleton:
         m = len(child)
         again = ctx.chance(prof.rereferral_chance, m) & ~kids.short_breaks[child]
         soon = ctx.chance(0.75, m)
-        gap = np.where(soon, u.uniform_int(rng, 7, 200, m), 240 + u.lognormal_days(rng, 420, 0.7, m))
+        gap = np.where(
+            soon, u.uniform_int(rng, 7, 200, m), 240 + u.lognormal_days(rng, 420, 0.7, m)
+        )
         nxt = closure + gap
         ok = again & (nxt < kids.bday18[child]) & (nxt <= ctx.as_at_day) & (closure != u.NO_DAY)
         child, ref = child[ok], nxt[ok]

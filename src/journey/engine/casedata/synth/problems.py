@@ -56,7 +56,10 @@ def _pick(rng: np.random.Generator, df: pl.DataFrame, used: set[str]) -> int | N
 def _set(df: pl.DataFrame, row: int, column: str, value: object) -> pl.DataFrame:
     dtype = df.schema[column]
     return df.with_columns(
-        pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value, dtype=dtype)).otherwise(pl.col(column)).alias(column)
+        pl.when(pl.int_range(pl.len()) == row)
+        .then(pl.lit(value, dtype=dtype))
+        .otherwise(pl.col(column))
+        .alias(column)
     )
 
 
@@ -74,7 +77,9 @@ def plant_problems(
         kind = KINDS[i % len(KINDS)]
         made = _plant_one(kind, out, rng, used, i)
         if made is None:
-            raise ValueError(f"no row to plant a {kind.replace('_', ' ')} problem on: generate more children")
+            raise ValueError(
+                f"no row to plant a {kind.replace('_', ' ')} problem on: generate more children"
+            )
         used.add(made.child_id)
         planted.append(made)
     return out, planted
@@ -85,9 +90,14 @@ def _plant_one(
 ) -> PlantedProblem | None:
     eps = t["cla_episodes"]
     if kind == "episode_ends_before_start":
-        cand = eps.filter(pl.col("episode_end").is_not_null() & (pl.col("legal_status").is_in(["V3", "V4"]).not_()))
+        cand = eps.filter(
+            pl.col("episode_end").is_not_null()
+            & (pl.col("legal_status").is_in(["V3", "V4"]).not_())
+        )
         # Only an episode that is its child's last one, so nothing else moves with it.
-        cand = cand.filter(pl.col("episode_start") == pl.col("episode_start").max().over("child_id"))
+        cand = cand.filter(
+            pl.col("episode_start") == pl.col("episode_start").max().over("child_id")
+        )
         row = _pick(rng, cand, used)
         if row is None:
             return None
@@ -98,7 +108,9 @@ def _plant_one(
         new_end = r["episode_start"] - timedelta(days=int(rng.integers(2, 30)))
         t["cla_episodes"] = _set(eps, idx, "episode_end", new_end)
         return PlantedProblem(
-            kind, "cla_episodes", r["child_id"],
+            kind,
+            "cla_episodes",
+            r["child_id"],
             f"episode starting {r['episode_start']} ends {new_end}, before it starts",
         )
     if kind == "unknown_placement_code":
@@ -112,7 +124,9 @@ def _plant_one(
         )[_KEY][0]
         t["cla_episodes"] = _set(eps, idx, "placement_type", UNKNOWN_PLACEMENT)
         return PlantedProblem(
-            kind, "cla_episodes", r["child_id"],
+            kind,
+            "cla_episodes",
+            r["child_id"],
             f"episode starting {r['episode_start']} has placement type {UNKNOWN_PLACEMENT!r}, not an SSDA903 code",
         )
     if kind == "review_for_unknown_child":
@@ -126,7 +140,12 @@ def _plant_one(
             schema=reviews.schema,
         )
         t["cla_reviews"] = pl.concat([reviews, extra])
-        return PlantedProblem(kind, "cla_reviews", child_id, f"review on {day} for child {child_id}, who is not in children")
+        return PlantedProblem(
+            kind,
+            "cla_reviews",
+            child_id,
+            f"review on {day} for child {child_id}, who is not in children",
+        )
     if kind == "assessment_authorised_before_start":
         a = t["assessments"]
         cand = a.with_row_index(_KEY).filter(pl.col("authorised_date").is_not_null())
@@ -137,14 +156,20 @@ def _plant_one(
         new = r["start_date"] - timedelta(days=int(rng.integers(3, 20)))
         t["assessments"] = _set(a, r[_KEY], "authorised_date", new)
         return PlantedProblem(
-            kind, "assessments", r["child_id"],
+            kind,
+            "assessments",
+            r["child_id"],
             f"assessment {r['assessment_id']} started {r['start_date']} but authorised {new}",
         )
     if kind == "overlapping_episodes":
         eps = t["cla_episodes"]
-        e = eps.with_row_index(_KEY).sort("child_id", "episode_start").with_columns(
-            prev_start=pl.col("episode_start").shift(1).over("child_id"),
-            prev_end=pl.col("episode_end").shift(1).over("child_id"),
+        e = (
+            eps.with_row_index(_KEY)
+            .sort("child_id", "episode_start")
+            .with_columns(
+                prev_start=pl.col("episode_start").shift(1).over("child_id"),
+                prev_end=pl.col("episode_end").shift(1).over("child_id"),
+            )
         )
         cand = e.filter(
             pl.col("prev_start").is_not_null()
@@ -159,7 +184,9 @@ def _plant_one(
         new = r["episode_start"] - timedelta(days=10)
         t["cla_episodes"] = _set(eps, r[_KEY], "episode_start", new)
         return PlantedProblem(
-            kind, "cla_episodes", r["child_id"],
+            kind,
+            "cla_episodes",
+            r["child_id"],
             f"episode moved to start {new}, ten days before the previous episode ends ({r['prev_end']})",
         )
     if kind == "unknown_ethnicity_code":
@@ -169,5 +196,7 @@ def _plant_one(
             return None
         r = ch.row(row, named=True)
         t["children"] = _set(ch, row, "ethnicity", UNKNOWN_ETHNICITY)
-        return PlantedProblem(kind, "children", r["child_id"], f"ethnicity {UNKNOWN_ETHNICITY!r} is not a DfE code")
+        return PlantedProblem(
+            kind, "children", r["child_id"], f"ethnicity {UNKNOWN_ETHNICITY!r} is not a DfE code"
+        )
     raise ValueError(f"unknown kind of problem {kind!r}")

@@ -63,7 +63,7 @@ class SynthProfile:
     cla_visit_on_time: Pair = (0.80, 0.92)
     #: Supervisions within a month of the last.
     supervision_on_time: Pair = (0.60, 0.85)
-    #: Share of newly started social workers who are agency workers.
+    #: Share of case-holding social workers in post who are agency workers.
     agency_share: Pair = (0.24, 0.16)
     #: Case-file audits completed a month per 10,000 children.
     audits_per_10k_month: Pair = (5.5, 8.5)
@@ -181,4 +181,3 @@ PROFILES: dict[str, SynthProfile] = {
         }  # type: ignore[arg-type]
     ),
 }
-

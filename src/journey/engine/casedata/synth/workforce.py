@@ -21,7 +21,21 @@ _TEAM_TITLE = {
     "disability": "Disabled Children",
     "care_leavers": "Leaving Care",
 }
-LOCALITIES = ("North", "South", "East", "West", "Central", "Coast", "Valley", "Riverside", "Forest", "Vale")
+#: Average stays in post, in days (lognormal with sigma 0.8: the median is the mean / 1.37).
+AGENCY_STAY = 330
+PERMANENT_STAY = 1800
+LOCALITIES = (
+    "North",
+    "South",
+    "East",
+    "West",
+    "Central",
+    "Coast",
+    "Valley",
+    "Riverside",
+    "Forest",
+    "Vale",
+)
 
 
 def locality_name(chunk: int, chunks: int) -> str | None:
@@ -68,24 +82,36 @@ def workers(ctx: Ctx, loads: dict[str, float], locality: str | None, chunk: int)
     # Chains of incumbents: the first started well before the output window.
     start = ctx.out_start - 730 - u.uniform_int(rng, 0, 6 * 365, posts)
     cur_post = np.arange(posts, dtype=I64)
-    rows: dict[str, list[np.ndarray]] = {k: [] for k in ("post", "start", "end", "employment", "asye")}
+    rows: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("post", "start", "end", "employment", "asye")
+    }
     first = np.ones(posts, dtype=bool)
     for _k in range(60):
         if len(cur_post) == 0:
             break
         m = len(cur_post)
-        agency = ctx.chance(ctx.p("agency_share", start), m) & (role_a[cur_post] != "TM")
+        # Agency workers stay months, permanent ones years: the share of starters who are
+        # agency is what gives the profile's share of workers in post.
+        stock = ctx.p("agency_share", start)
+        starters = stock * PERMANENT_STAY / (stock * PERMANENT_STAY + (1 - stock) * AGENCY_STAY)
+        agency = ctx.chance(starters, m) & (role_a[cur_post] != "TM")
         tenure = np.where(
-            agency, u.lognormal_days(rng, 240, 0.8, m), u.lognormal_days(rng, 1300, 0.8, m)
+            agency,
+            u.lognormal_days(rng, AGENCY_STAY / 1.37, 0.8, m),
+            u.lognormal_days(rng, PERMANENT_STAY / 1.37, 0.8, m),
         )
         end = start + tenure
         asye = ~agency & ~first & (role_a[cur_post] == "SW") & (rng.random(m) < 0.3)
         rows["post"].append(cur_post)
         rows["start"].append(start)
         rows["end"].append(end)
-        rows["employment"].append(np.where(agency, "agency", np.where(rng.random(m) < 0.04, "fixed_term", "permanent")))
+        rows["employment"].append(
+            np.where(agency, "agency", np.where(rng.random(m) < 0.04, "fixed_term", "permanent"))
+        )
         rows["asye"].append(asye)
-        vacancy = np.where(rng.random(m) < 0.5, u.uniform_int(rng, 0, 20, m), u.uniform_int(rng, 21, 150, m))
+        vacancy = np.where(
+            rng.random(m) < 0.5, u.uniform_int(rng, 0, 20, m), u.uniform_int(rng, 21, 150, m)
+        )
         nxt = end + vacancy
         go = nxt <= ctx.as_at_day
         cur_post, start = cur_post[go], nxt[go]
@@ -98,7 +124,9 @@ def workers(ctx: Ctx, loads: dict[str, float], locality: str | None, chunk: int)
     keep = (en >= ctx.out_start - 400) & (st <= ctx.as_at_day)
     post, st, en, emp, asye = post[keep], st[keep], en[keep], emp[keep], asye[keep]
     person = np.arange(len(post), dtype=I64)
-    fte = u.choose(rng, ["1.0", "0.8", "0.6", "0.5"], [0.8, 0.1, 0.06, 0.04], len(post)).astype(float)
+    fte = u.choose(rng, ["1.0", "0.8", "0.6", "0.5"], [0.8, 0.1, 0.06, 0.04], len(post)).astype(
+        float
+    )
     fte = np.where(emp == "agency", 1.0, fte)
     # Newly qualified workers: a year as ASYE, then a social worker (second row).
     year_on = u.add_years(st, 1)
@@ -135,7 +163,9 @@ def workers(ctx: Ctx, loads: dict[str, float], locality: str | None, chunk: int)
     )
 
 
-def allocate(ctx: Ctx, cases: pl.DataFrame, staff: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def allocate(
+    ctx: Ctx, cases: pl.DataFrame, staff: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Allocate case periods (``case, child, service, start, end``) to teams and workers.
 
     Each case goes to a team of its service and to a case-holding worker in post there;
@@ -147,7 +177,8 @@ def allocate(ctx: Ctx, cases: pl.DataFrame, staff: pl.DataFrame) -> tuple[pl.Dat
     service = cases["service"].to_numpy()
     team = np.empty(n, dtype=object)
     teams_by_service = {
-        s: staff.filter(pl.col("service") == s)["team"].unique(maintain_order=True).to_list() for s in SERVICES
+        s: staff.filter(pl.col("service") == s)["team"].unique(maintain_order=True).to_list()
+        for s in SERVICES
     }
     for s, names in teams_by_service.items():
         sel = np.flatnonzero(service == s)
@@ -189,7 +220,11 @@ def allocate(ctx: Ctx, cases: pl.DataFrame, staff: pl.DataFrame) -> tuple[pl.Dat
             out["start"].append(t[got])
             out["end"].append(a_end[got])
             # A worker who leaves mid-case: reallocated after a gap; nobody in post: retry later.
-            nxt = np.where(got, a_end + u.uniform_int(rng, 0, 21, len(live)), t + u.uniform_int(rng, 7, 30, len(live)))
+            nxt = np.where(
+                got,
+                a_end + u.uniform_int(rng, 0, 21, len(live)),
+                t + u.uniform_int(rng, 7, 30, len(live)),
+            )
             go = nxt < c_end[live]
             live, t = live[go], nxt[go]
     case = np.concatenate(out["case"]) if out["case"] else np.zeros(0, I64)
@@ -197,7 +232,9 @@ def allocate(ctx: Ctx, cases: pl.DataFrame, staff: pl.DataFrame) -> tuple[pl.Dat
         {
             "case": case,
             "child": cases["child"].to_numpy()[case],
-            "worker": pl.Series(np.concatenate(out["worker"]).tolist() if out["worker"] else [], dtype=pl.String),
+            "worker": pl.Series(
+                np.concatenate(out["worker"]).tolist() if out["worker"] else [], dtype=pl.String
+            ),
             "team": pl.Series(team[case].tolist(), dtype=pl.String),
             "start": np.concatenate(out["start"]) if out["start"] else np.zeros(0, I64),
             "end": np.concatenate(out["end"]) if out["end"] else np.zeros(0, I64),
@@ -211,8 +248,11 @@ def supervisions(ctx: Ctx, staff: pl.DataFrame) -> pl.DataFrame:
     from journey.engine.casedata.synth.care import regular_events
 
     people = staff.group_by("person", maintain_order=True).agg(
-        pl.col("worker").first(), pl.col("team").first(), pl.col("service").first(),
-        pl.col("start").min(), pl.col("end").max(),
+        pl.col("worker").first(),
+        pl.col("team").first(),
+        pl.col("service").first(),
+        pl.col("start").min(),
+        pl.col("end").max(),
     )
     offset = np.array([ctx.profile.supervision_offset(s) for s in people["service"].to_list()])
     owner, day_ = regular_events(
@@ -262,7 +302,8 @@ def audits(ctx: Ctx, alloc: pl.DataFrame) -> pl.DataFrame:
     bad = ctx.p("audit_inadequate", day_)
     r = rng.random(len(day_))
     grade = np.where(
-        r < good * 0.12, "outstanding",
+        r < good * 0.12,
+        "outstanding",
         np.where(r < good, "good", np.where(r < 1 - bad, "requires_improvement", "inadequate")),
     )
     return pl.DataFrame(
@@ -273,5 +314,11 @@ def audits(ctx: Ctx, alloc: pl.DataFrame) -> pl.DataFrame:
             "worker": alloc["worker"].to_numpy()[pick].tolist(),
             "grade": grade.tolist(),
         },
-        schema={"child": pl.Int64, "day": pl.Int64, "team": pl.String, "worker": pl.String, "grade": pl.String},
+        schema={
+            "child": pl.Int64,
+            "day": pl.Int64,
+            "team": pl.String,
+            "worker": pl.String,
+            "grade": pl.String,
+        },
     ).sort("day")
