@@ -226,3 +226,34 @@ def test_the_loader_detects_a_census_and_refuses_an_unsafe_one(tmp_path):
     assert (report.format, report.ok) == ("cin_census", True)
     _, report = read_path(FIXTURES / "billion_laughs.xml", format="cin_census")
     assert [p.code for p in report.errors] == ["unsafe_xml"]
+
+
+def test_a_number_of_previous_plans_that_is_not_a_number_is_an_error(tmp_path):
+    path = tmp_path / "census.xml"
+    path.write_text(
+        "<Message><Header/><Children><Child>\n"
+        "<ChildIdentifiers><LAchildID>9</LAchildID></ChildIdentifiers>\n"
+        "<CINdetails><CINreferralDate>2023-04-01</CINreferralDate>\n"
+        "<ChildProtectionPlans><CPPstartDate>2023-05-01</CPPstartDate>\n"
+        "<NumberOfPreviousCPP>two</NumberOfPreviousCPP>\n"
+        "</ChildProtectionPlans></CINdetails></Child></Children></Message>\n"
+    )
+    assert [str(p) for p in read_cin_census(path).problems] == [
+        "census.xml row 5, column NumberOfPreviousCPP: 'two' is not a whole number"
+    ]
+
+
+def test_disability_is_written_as_dda_or_none_and_read_back(council, tmp_path):
+    council["children"] = council["children"].with_columns(
+        pl.when(pl.col("child_id") == "C2")
+        .then(None)
+        .otherwise(pl.col("disability"))
+        .alias("disability")
+    )
+    out = tmp_path / "c.xml"
+    write_cin_census(council, out, reference_date=AS_AT)
+    assert "<Disabilities>" not in out.read_text()
+    council["children"] = council["children"].with_columns(pl.lit(True).alias("disability"))
+    write_cin_census(council, out, reference_date=AS_AT)
+    assert "<Disability>DDA</Disability>" in out.read_text()
+    assert read_cin_census(out).tables["children"]["disability"].to_list() == [True]

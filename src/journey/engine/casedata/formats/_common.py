@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -268,7 +267,3 @@ def escape_text_columns(df: pl.DataFrame) -> pl.DataFrame:
         for c, dtype in df.schema.items()
         if dtype == pl.String
     )
-
-
-def display_path(path: str | Path) -> str:
-    return Path(path).name

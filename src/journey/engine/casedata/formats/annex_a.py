@@ -801,13 +801,11 @@ def _read_list(
     data_rows = [
         (n, cells) for n, cells in sheet.rows[index + 1 :] if sum(1 for c in cells if c) >= 2
     ]
-    width = len(headers)
     raw: dict[str, list[Any]] = {ROW: [n for n, _ in data_rows]}
     for field in spec.fields:
         i = columns.get(field.key)
         raw[field.key] = [
-            (cells[i] if i is not None and i < len(cells) and i < width + 50 else None)
-            for _, cells in data_rows
+            (cells[i] if i is not None and i < len(cells) else None) for _, cells in data_rows
         ]
     frame = pl.DataFrame(raw, schema={ROW: pl.Int64, **{f.key: pl.String for f in spec.fields}})
     frame = frame.with_columns(

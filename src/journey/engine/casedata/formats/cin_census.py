@@ -138,6 +138,7 @@ DATE_FIELDS = frozenset(
     }
 )
 BOOL_FIELDS = frozenset({"ReferralNFA", "ICPCnotRequired"})
+INT_FIELDS = frozenset({"NumberOfPreviousCPP"})
 
 #: GenderCurrent (before 2024-25) → canonical sex.
 GENDER_CURRENT = {"1": "M", "2": "F", "0": "U", "9": "U"}
@@ -343,6 +344,21 @@ def _typed(
                 .otherwise(pl.lit(None, dtype=pl.Boolean))
                 .alias(name)
             )
+        elif name in INT_FIELDS:
+            text = clean_text(pl.col(name)).str.replace(r"^(\d+)\.0+$", "${1}")
+            bad = df.filter(text.is_not_null() & text.cast(pl.Int64, strict=False).is_null())
+            problems += [
+                Problem(
+                    ERROR,
+                    "unreadable_value",
+                    f"{value!r} is not a whole number",
+                    file=file,
+                    row=line,
+                    column=name,
+                    value=value,
+                )
+                for value, line in bad.select(name, f"_line_{name}").iter_rows()
+            ]
     return df
 
 
