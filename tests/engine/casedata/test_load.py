@@ -101,3 +101,14 @@ def test_a_folder_with_too_many_files_or_a_file_too_large_is_refused_before_read
     ]
     _, report = read_path(tmp_path / "f0.csv", limits=Limits(file_bytes=5))
     assert [str(p) for p in report.errors] == ["f0.csv: the file is 12 bytes, over the limit of 5"]
+
+
+def test_reading_reports_progress_from_start_to_finish():
+    steps = []
+    read_files({"children.csv": b"child_id\nC1\n"}, progress=lambda f, m: steps.append((f, m)))
+    assert steps == [
+        (0.0, "Recognising the format"),
+        (0.1, "Reading the Canonical extract"),
+        (0.6, "Checking the business rules"),
+        (1.0, "Checked"),
+    ]

@@ -29,6 +29,14 @@ from journey.engine.casedata.safety import Limits, UnsafeInput
 from journey.engine.casedata.schema import Extract
 from journey.engine.casedata.validation import Source, validate
 
+Progress = Callable[[float, str], None]
+"""Told the fraction done (0 to 1) and what is happening, for a progress bar."""
+
+
+def no_progress(fraction: float, message: str) -> None:
+    """The progress callback when nobody is watching."""
+
+
 Files = Mapping[str, bytes]
 """An extract's files: name as the analyst knows it (relative to the folder) → content."""
 
@@ -163,14 +171,18 @@ def read_files(
     as_at: date | None = None,
     format: str | None = None,
     limits: Limits | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Extract, ValidationReport]:
     """Read, type and check an extract. Errors in the report mean it must not be loaded.
 
     ``as_at`` overrides the date the extract gives itself. The tables come back lazy, every
-    one present, with ``_flagged`` set on rows with warnings.
+    one present, with ``_flagged`` set on rows with warnings. ``progress`` is told the
+    fraction done and what is happening.
     """
+    tell = progress or no_progress
     limits = limits or Limits()
     report = ValidationReport(files=sorted(files))
+    tell(0.0, "Recognising the format")
     if format is None:
         chosen, problems = detect_format(files)
         report.extend(problems)
@@ -182,6 +194,7 @@ def read_files(
     if chosen is None:
         return Extract(validate({}, as_at=as_at)[0], as_at=as_at), report
     report.format = chosen.name
+    tell(0.1, f"Reading the {chosen.title}")
     try:
         result = chosen.read(files, limits)
     except UnsafeInput as refused:
@@ -190,9 +203,11 @@ def read_files(
     report.extend(result.problems)
     as_at = as_at or result.as_at
     sources: dict[str, Source] = getattr(result, "sources", {}) or {}
+    tell(0.6, "Checking the business rules")
     tables, problems = validate(result.tables, as_at=as_at, sources=sources)
     report.extend(problems)
     report.tables = {name: frame.height for name, frame in result.tables.items()}
+    tell(1.0, "Checked")
     return Extract(tables, as_at=as_at), report
 
 

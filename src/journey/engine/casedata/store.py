@@ -24,7 +24,6 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,13 +31,10 @@ from typing import Any
 
 import polars as pl
 
-from journey.engine.casedata.load import Files, read_files
+from journey.engine.casedata.load import Files, Progress, no_progress, read_files
 from journey.engine.casedata.problems import ExtractRejected, ValidationReport
 from journey.engine.casedata.safety import Limits
 from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, Extract
-
-Progress = Callable[[float, str], None]
-"""Told the fraction done (0 to 1) and what is happening, for a progress bar."""
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP
 
@@ -174,14 +170,19 @@ class Store:
     ) -> tuple[SnapshotInfo, ValidationReport]:
         """Check and store an extract. Raises :class:`ExtractRejected` (errors) or
         :class:`AlreadyLoaded`; in both cases the store is left exactly as it was."""
-        tell = progress or (lambda fraction, message: None)
+        tell = progress or no_progress
         tell(0.0, "Checking whether the extract is already loaded")
         snapshot_id = extract_sha256(files)
         existing = self.already_loaded(files)
         if existing is not None:
             raise AlreadyLoaded(existing)
-        tell(0.1, "Reading and checking the extract")
-        extract, report = read_files(files, as_at=as_at, format=format, limits=limits)
+        extract, report = read_files(
+            files,
+            as_at=as_at,
+            format=format,
+            limits=limits,
+            progress=lambda fraction, message: tell(0.05 + 0.45 * fraction, message),
+        )
         if not report.ok:
             raise ExtractRejected(report)
         tell(0.5, "Writing the snapshot")
