@@ -16,10 +16,10 @@ from journey.web.plans import services as plan_services
 from journey.web.plans.drilldown import safe_cell
 
 DATA = Path(__file__).parent / "data"
-CHILDREN = b"child_id,sex,date_of_birth\nC1,F,2015-03-02\n=cmd|C2,M,2012-07-19\nC3,F,2019-01-05\n"
+CHILDREN = b"child_id,sex,date_of_birth\nC1,F,2015-03-02\n=CMD|C2,M,2012-07-19\nC3,F,2019-01-05\n"
 REFERRALS = (
     b"referral_id,child_id,referral_date\n"
-    b"R1,C1,2023-04-03\nR2,=cmd|C2,2023-06-10\nR3,C3,2023-06-12\n"
+    b"R1,C1,2023-04-03\nR2,=CMD|C2,2023-06-10\nR3,C3,2023-06-12\n"
 )
 
 
@@ -65,7 +65,7 @@ def test_a_team_manager_sees_the_children_behind_a_figure_and_the_view_is_logged
     listing = response.context["listing"]
     assert listing.available
     ids = {row[0] for row in listing.rows}
-    assert ids == {"=cmd|C2", "C3"}
+    assert ids == {"=CMD|C2", "C3"}
     event = AuditEvent.objects.get(action="viewed_child_list")
     assert event.username == "tm" and event.detail["measure"] == "referrals" and event.detail["rows"] == 2
 
@@ -81,7 +81,7 @@ def test_the_csv_export_escapes_formulas_and_is_logged(loaded, client_for):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][0] == "Child id"
-    assert "'=cmd|C2" in [r[0] for r in rows[1:]]
+    assert "'=CMD|C2" in [r[0] for r in rows[1:]]
     assert AuditEvent.objects.filter(action="exported_child_list", username="tm").exists()
 
 
@@ -90,7 +90,7 @@ def test_roles_without_child_level_access_are_refused_the_list_and_its_export(lo
     reader = client_for(role, f"reader-{role}")
     page = reader.get(reverse("plans:measure", args=["referrals"]), {"month": "2023-06"}).content.decode()
     assert "children behind" not in page.lower()
-    assert "=cmd|C2" not in page
+    assert "=CMD|C2" not in page
     for params in ({"month": "2023-06"}, {"month": "2023-06", "format": "csv"}):
         response = reader.get(reverse("plans:child_list", args=["referrals"]), params)
         assert response.status_code == 403
