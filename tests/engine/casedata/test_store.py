@@ -173,3 +173,14 @@ def test_the_report_shown_at_loading_is_kept(tmp_path):
         == ["children.csv row 2, column sex: 'X' is not a sex code (M, F, U)"]
     )
     assert info.warnings == 1 and info.flagged["children"] == 1
+
+
+def test_the_default_store_is_under_the_data_directory(tmp_path, files, monkeypatch):
+    from journey.engine.casedata.store import default_store_dir, latest_snapshot, load_snapshot
+
+    monkeypatch.setenv("JOURNEY_DATA_DIR", str(tmp_path))
+    assert default_store_dir() == tmp_path / "store"
+    assert latest_snapshot() is None
+    info, _ = Store().load(files, by="analyst")
+    assert load_snapshot(info.id).snapshot == info.id
+    assert latest_snapshot().snapshot == info.id

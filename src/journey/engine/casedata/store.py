@@ -349,3 +349,13 @@ class Store:
             for line in self.removals_log.read_text(encoding="utf-8").splitlines()
             if line.strip()
         ]
+
+
+def load_snapshot(snapshot_id: str, store_dir: Path | None = None) -> Extract:
+    """A stored snapshot's tables (lazy), from the default store unless one is named."""
+    return Store(store_dir).load_snapshot(snapshot_id)
+
+
+def latest_snapshot(store_dir: Path | None = None) -> Extract | None:
+    """The snapshot with the latest extract date, or None when the store is empty."""
+    return Store(store_dir).latest_snapshot()
