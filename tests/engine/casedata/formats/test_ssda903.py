@@ -10,6 +10,7 @@ from journey.engine.casedata.formats.ssda903 import (
     collection_year_from_name,
     identify_table,
     read_ssda903,
+    read_ssda903_files,
     write_ssda903,
 )
 from journey.engine.casedata.schema import Extract
@@ -302,3 +303,25 @@ def test_from_2025_the_writer_uses_sex_codes_m_f_u(council, tmp_path):
         .splitlines()[1]
         .startswith("C1,M,04/05/2010")
     )
+
+
+def test_files_that_are_not_csv_are_ignored_with_a_warning_and_undated_files_are_flagged(tmp_path):
+    (tmp_path / "README.md").write_text("# 903 extract\n")
+    (tmp_path / "reviews.csv").write_text(
+        "CHILD,DOB,REVIEW,REVIEW_CODE\n1,01/01/2012,01/02/2024,PN1\n"
+    )
+    (tmp_path / "reviews_2024.csv").write_text(
+        "CHILD,DOB,REVIEW,REVIEW_CODE\n1,01/01/2012,01/02/2024,PN3\n"
+    )
+    result = read_ssda903_files({p.name: p.read_bytes() for p in tmp_path.iterdir()})
+    assert [(p.code, str(p)) for p in result.problems] == [
+        ("file_ignored", "README.md: not a .csv file, so not an SSDA903 table; ignored"),
+        (
+            "year_unknown",
+            "some Reviews files have no collection year in their names; where the same record "
+            "appears in a dated and an undated file, the dated file wins",
+        ),
+    ]
+    assert result.tables["cla_reviews"].select("participation", "_file").rows() == [
+        ("PN3", "reviews_2024.csv")
+    ]

@@ -206,10 +206,16 @@ class FormatResult:
     #: Per table, how the format heads each canonical column (for naming it in warnings).
     sources: dict[str, Source] = field(default_factory=dict)
 
-    def not_used(self, text: str, *, file: str | None = None, sheet: str | None = None) -> None:
-        """Record data that was read but has no canonical home (a note and a warning)."""
+    def warn(
+        self, code: str, text: str, *, file: str | None = None, sheet: str | None = None
+    ) -> None:
+        """Record something the analyst should know (a note and a warning)."""
         self.notes.append(f"{file}: {text}" if file else text)
-        self.problems.append(Problem(WARNING, "not_used", text, file=file, sheet=sheet))
+        self.problems.append(Problem(WARNING, code, text, file=file, sheet=sheet))
+
+    def not_used(self, text: str, *, file: str | None = None, sheet: str | None = None) -> None:
+        """Record data that was read but has no canonical home."""
+        self.warn("not_used", text, file=file, sheet=sheet)
 
     @property
     def errors(self) -> list[Problem]:

@@ -934,8 +934,11 @@ def read_annex_a_bytes(
     for sheet in sheets:
         number = list_number(sheet.name)
         if number is None:
-            result.notes.append(
-                f"{file}: sheet {sheet.name!r} is not an Annex A list and was ignored."
+            result.warn(
+                "sheet_ignored",
+                "the sheet's name has no list number (e.g. 'List 3'), so it was ignored",
+                file=file,
+                sheet=sheet.name,
             )
             continue
         if number in lists:
@@ -989,8 +992,11 @@ def read_annex_a_bytes(
         dated = [v for v in latest if isinstance(v, date)]
         if dated:
             as_at = max(dated)
-            result.notes.append(
-                f"{file}: the extract date was taken as the latest date in the workbook, {as_at.isoformat()}."
+            result.warn(
+                "as_at_assumed",
+                f"the extract date was taken as the latest date in the workbook, {as_at.isoformat()}; "
+                "give the date the lists were produced if it differs",
+                file=file,
             )
     result.as_at = as_at
     result.tables = _map(lists, as_at, result.problems, file)

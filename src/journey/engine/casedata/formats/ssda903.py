@@ -340,9 +340,7 @@ def _paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     for item in items:
         path = Path(item)
         if path.is_dir():
-            out += sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".csv", ".txt"}
-            )
+            out += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".csv")
         else:
             out.append(path)
     return out
@@ -393,6 +391,11 @@ def read_ssda903_files(
     parts: dict[str, list[pl.DataFrame]] = {}
     seen_years: dict[str, set[int | None]] = {}
     for name in sorted(files):
+        if not name.lower().endswith(".csv"):
+            result.warn(
+                "file_ignored", "not a .csv file, so not an SSDA903 table; ignored", file=name
+            )
+            continue
         table, df = _read_csv(name, files[name], problems, limits)
         if table is None or df is None:
             continue
@@ -416,9 +419,10 @@ def read_ssda903_files(
     frames = {table: pl.concat(dfs, how="vertical") for table, dfs in parts.items()}
     for table, found in seen_years.items():
         if len(found) > 1 and None in found:
-            result.notes.append(
-                f"{table}: some files have no collection year in their names; where the same "
-                "record appears in a dated and an undated file, the dated file wins."
+            result.warn(
+                "year_unknown",
+                f"some {table} files have no collection year in their names; where the same "
+                "record appears in a dated and an undated file, the dated file wins",
             )
     if "Episodes" in frames:
         result.tables["cla_episodes"] = _episodes(frames["Episodes"])
@@ -431,7 +435,7 @@ def read_ssda903_files(
     if "Header" in frames:
         result.tables["children"] = _children(frames["Header"], frames.get("UASC"))
     elif "UASC" in frames:
-        result.notes.append("UASC was supplied without a Header table, so it could not be used.")
+        result.not_used("UASC was supplied without a Header table, so it could not be used.")
     result.sources = {
         table: Source(columns=labels)
         for table, labels in COLUMN_LABELS.items()
@@ -487,7 +491,7 @@ def detect(files: Mapping[str, bytes]) -> int:
     """90 when every CSV's header row is an SSDA903 table's, 50 when some are, else 0."""
     recognised = total = 0
     for name, data in files.items():
-        if not name.lower().endswith((".csv", ".txt")) or not data.strip():
+        if not name.lower().endswith(".csv") or not data.strip():
             continue
         total += 1
         first = data[:4096].split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
