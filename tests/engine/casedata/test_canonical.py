@@ -208,3 +208,26 @@ def test_a_formula_with_no_saved_value_reads_as_blank():
         'cell B2 holds the formula =LOWER("M"); formulas are never evaluated: it has no saved value, so the cell is read as blank'
     ]
     assert extract.tables["children"].collect()["sex"].to_list() == [None]
+
+
+def test_a_workbook_ignores_other_sheets_and_reads_the_extract_date_sheet():
+    book = openpyxl.Workbook()
+    book.active.title = "Pivot"
+    book.create_sheet("Children").append(["child_id"])
+    book["Children"].append(["C1"])
+    book.create_sheet("_extract").append(["As at", "2024-13-01"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    extract, report = read_files({"council.xlsx": buffer.getvalue()})
+    assert [f"{p.severity} {p}" for p in report.sorted()] == [
+        "error council.xlsx sheet '_extract', column as_at: '2024-13-01' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
+        "warning council.xlsx: sheet 'Pivot' is not a canonical table and is ignored",
+    ]
+    assert extract.tables["children"].collect()["child_id"].to_list() == ["C1"]
+
+
+def test_two_headers_naming_the_same_column_are_an_error():
+    _, report = read_files({"children.csv": b"child_id,Child ID\nC1,C1\n"})
+    assert _texts(report) == [
+        "children.csv row 1, column Child ID: column Child ID repeats column child_id (both are child_id)"
+    ]
