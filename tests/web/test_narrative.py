@@ -321,3 +321,45 @@ def test_the_word_diff_marks_added_and_removed_words_and_keeps_the_rest():
     ]
     assert not has_changes(word_diff("Same text.", "Same text."))
     assert word_diff("", "New") == [Segment("added", "New")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_saves_from_the_same_version_leave_one_winner_and_keep_both_texts(
+    make_user,
+):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database that allows concurrent writers (PostgreSQL)")
+    writers = [
+        make_user(Role.SERVICE_LEAD, "sam", display_name="Sam Lead"),
+        make_user(Role.DATA_TEAM, "dee"),
+    ]
+    barrier = threading.Barrier(len(writers))
+    outcomes = []
+
+    def write(user):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            services.save(user, MEASURE, MONTH, {**ANSWERS, "working_well": f"By {user.username}."},
+                          base_version=0)
+            outcomes.append("saved")
+        except services.NarrativeConflict:
+            outcomes.append("refused")
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=write, args=(user,)) for user in writers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "saved"]
+    narrative = current()
+    assert narrative.version == 1
+    texts = set(narrative.revisions.values_list("working_well", flat=True))
+    assert texts == {"By sam.", "By dee."}
