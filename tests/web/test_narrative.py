@@ -363,3 +363,12 @@ def test_two_simultaneous_saves_from_the_same_version_leave_one_winner_and_keep_
     assert narrative.version == 1
     texts = set(narrative.revisions.values_list("working_well", flat=True))
     assert texts == {"By sam.", "By dee."}
+
+
+def test_a_director_can_go_from_the_month_overview_to_review_a_submitted_narrative(sam, dana):
+    save(sam, intent="submit")
+    page = dana.get(reverse("narrative:index"), {"month": MONTH}).content.decode()
+    assert f'href="{review_url()}"' in page
+    assert f'href="{review_url()}"' not in sam.get(
+        reverse("narrative:index"), {"month": MONTH}
+    ).content.decode()

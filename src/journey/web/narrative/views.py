@@ -57,6 +57,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "month_label": month_label(month),
             "months": _month_choices(month),
             "mine_only": mine_only,
+            "can_approve": services.can_approve(request.user),
             "plan_loaded": services.current_plan() is not None,
         },
     )
