@@ -293,3 +293,18 @@ def test_plan_evidence_is_imported_once():
     activate_plan(with_evidence.replace("Weekly", "Weekly (revised)"))
     action = services.get_action("1.1")
     assert [(e.text, e.from_plan) for e in action.evidence] == [("Terms of reference", True)]
+
+
+def test_saving_a_new_plan_version_synchronises_the_actions_in_the_name_of_who_saved_it(
+    data_team, django_capture_on_commit_callbacks
+):
+    from journey.web.plans import services as plan_services
+
+    services.all_actions()
+    changed = PLAN_YAML.replace("Recruit permanent team managers", "Recruit permanent managers")
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.save_plan_version(changed, filename="plan.yaml", user=data_team.user)
+    update = ActionUpdate.objects.get(action__number="4.10", kind="plan_changed")
+    assert update.by_name == "data_team"
+    assert update.changes["text"] == ["Recruit permanent team managers", "Recruit permanent managers"]
+    assert TrackedAction.objects.get(number="4.10").text == "Recruit permanent managers"

@@ -206,8 +206,12 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def ensure_synced() -> None:
-    """Synchronise with the active plan when its actions changed since the last time."""
+def ensure_synced(user: Any = None) -> None:
+    """Synchronise with the active plan when its actions changed since the last time.
+
+    ``user`` is the person the change is attributed to (the one who saved the plan), if
+    known; otherwise the history says "Plan synchronisation".
+    """
     plan = current_plan()
     if plan is None:
         return
@@ -216,7 +220,7 @@ def ensure_synced() -> None:
     if last == wanted:
         return
     try:
-        sync(plan)
+        sync(plan, user)
     except IntegrityError:
         # Another request synchronised the same plan at the same moment.
         return
