@@ -89,30 +89,25 @@ def _text(name: str) -> pl.Expr:
     return pl.when(value == "").then(None).otherwise(value)
 
 
-def _code(name: str, codes: Mapping[str, str]) -> pl.Expr:
+def _code(value: pl.Expr, codes: Mapping[str, str]) -> pl.Expr:
     """A code matched without regard to case is written as the list writes it (``u1`` → ``U1``)."""
     by_upper = {code.upper(): code for code in codes}
-    value = _text(name)
     return pl.coalesce(
         value.str.to_uppercase().replace_strict(by_upper, default=None, return_dtype=pl.String),
         value,
     )
 
 
-def _identifier(name: str) -> pl.Expr:
-    """A child's ID is also upper-cased, as every statutory-format reader does, because the
-    same child arrives as ``ab12`` in one file and ``AB12`` in another."""
-    value = _text(name)
-    whole = (
+def _whole(value: pl.Expr) -> pl.Expr:
+    """``"123.0"`` → ``"123"``: spreadsheets write whole numbers with a decimal point."""
+    return (
         pl.when(value.str.contains(_WHOLE_NUMBER_ID))
         .then(value.str.extract(_WHOLE_NUMBER_ID, 1))
         .otherwise(value)
     )
-    return whole.str.to_uppercase() if name == "child_id" else whole
 
 
-def _date(name: str) -> pl.Expr:
-    value = _text(name)
+def _date(value: pl.Expr) -> pl.Expr:
     iso = pl.when(value.str.contains(_ISO)).then(
         value.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     )
@@ -122,45 +117,37 @@ def _date(name: str) -> pl.Expr:
     return pl.coalesce(iso, uk)
 
 
-def _boolean(name: str) -> pl.Expr:
-    value = _text(name).str.to_lowercase()
+def _boolean(value: pl.Expr) -> pl.Expr:
+    lowered = value.str.to_lowercase()
     return (
-        pl.when(value.is_in(TRUE_WORDS))
+        pl.when(lowered.is_in(TRUE_WORDS))
         .then(pl.lit(True))
-        .when(value.is_in(FALSE_WORDS))
+        .when(lowered.is_in(FALSE_WORDS))
         .then(pl.lit(False))
         .otherwise(pl.lit(None, dtype=pl.Boolean))
     )
 
 
-def _integer(name: str) -> pl.Expr:
-    value = _text(name)
-    whole = (
-        pl.when(value.str.contains(_WHOLE_NUMBER_ID))
-        .then(value.str.extract(_WHOLE_NUMBER_ID, 1))
-        .otherwise(value)
-    )
-    return whole.cast(pl.Int64, strict=False)
-
-
 def _parsed(column: Column) -> tuple[pl.Expr, pl.Expr | None]:
-    """The typed value, and the condition (on the text) under which it is unreadable."""
-    name = column.name
-    text = _text(name)
+    """The typed value from the cleaned text, and when the text is unreadable as that type
+    (None when any text will do)."""
+    text = pl.col(column.name)
     if column.dtype == pl.Date():
-        return _date(name), text.is_not_null() & _date(name).is_null()
+        return _date(text), None
     if column.dtype == pl.Boolean():
-        return _boolean(name), text.is_not_null() & _boolean(name).is_null()
+        return _boolean(text), None
     if column.dtype == pl.Int64():
-        return _integer(name), text.is_not_null() & _integer(name).is_null()
+        return _whole(text).cast(pl.Int64, strict=False), None
     if column.dtype == pl.Float64():
-        number = text.cast(pl.Float64, strict=False)
-        return number, text.is_not_null() & number.is_null()
+        return text.cast(pl.Float64, strict=False), None
     if column.codes is not None:
-        return _code(name, column.codes), None
+        return _code(text, column.codes), None
     if is_identifier(column):
-        mangled = text.str.contains(_SCIENTIFIC) | text.str.contains(r"\s")
-        return _identifier(name), text.is_not_null() & mangled
+        # A child's ID is also upper-cased, as every statutory-format reader does, because
+        # the same child arrives as ``ab12`` in one file and ``AB12`` in another.
+        whole = _whole(text)
+        value = whole.str.to_uppercase() if column.name == "child_id" else whole
+        return value, text.str.contains(_SCIENTIFIC) | text.str.contains(r"\s")
     return text, None
 
 
@@ -214,20 +201,30 @@ def parse_table(
     )
     if ROW not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(ROW))
+    texts = frame.lazy().select(
+        [_text(c).alias(c) for c in table.column_names] + [pl.col(ROW).cast(pl.Int64)]
+    )
     typed: list[pl.Expr] = []
     checks: list[pl.Expr] = []
     for column in table.columns:
         value, unreadable = _parsed(column)
-        typed.append(value.cast(column.dtype).alias(column.name))
+        typed.append(value.cast(column.dtype).alias(f"_typed_{column.name}"))
         if unreadable is not None:
-            checks.append(unreadable.alias(f"_bad_{column.name}"))
-    parsed = frame.select(
-        [
-            *typed,
-            pl.col(ROW).cast(pl.Int64),
-            *checks,
-            *[_text(c).alias(f"_text_{c}") for c in table.column_names],
-        ]
+            checks.append(
+                (pl.col(column.name).is_not_null() & unreadable).alias(f"_bad_{column.name}")
+            )
+        elif column.dtype != pl.String():
+            checks.append(
+                (
+                    pl.col(column.name).is_not_null() & pl.col(f"_typed_{column.name}").is_null()
+                ).alias(f"_bad_{column.name}")
+            )
+    parsed = (
+        texts.with_columns(typed)
+        .with_columns(checks)
+        .rename({c: f"_text_{c}" for c in table.column_names})
+        .rename({f"_typed_{c}": c for c in table.column_names})
+        .collect()
     )
     for column in table.columns:
         if column.required:
