@@ -45,7 +45,13 @@ def load_extract(path: Path | None, snapshot: str | None, store_dir: Path | None
         return extract
     if path is None:
         raise click.UsageError("give --data PATH or --snapshot ID")
-    parquet = {p.stem: p for p in path.glob("*.parquet")} if path.is_dir() else {}
+    parquet: dict[str, Any] = {}
+    if path.is_dir():
+        parquet = {p.stem: p for p in path.glob("*.parquet")}
+        for sub in path.iterdir():
+            parts = sorted(sub.glob("*.parquet")) if sub.is_dir() else []
+            if parts:
+                parquet[sub.name] = parts
     if parquet and set(parquet) <= set(SCHEMA):
         tables = {}
         for name, spec in SCHEMA.items():
@@ -71,7 +77,12 @@ def load_extract(path: Path | None, snapshot: str | None, store_dir: Path | None
     return extract
 
 
-_DATA = click.option("--data", "data", type=click.Path(exists=True, path_type=Path), help="Extract: a folder of <table>.parquet files, or any extract `journey data check` reads.")
+_DATA = click.option(
+    "--data",
+    "data",
+    type=click.Path(exists=True, path_type=Path),
+    help="Extract: a folder of <table>.parquet files (or <table>/ folders of parts, as `journey synth` writes), or any extract `journey data check` reads.",
+)
 _SNAPSHOT = click.option("--snapshot", default=None, metavar="ID", help="A snapshot in the store instead of --data.")
 _STORE = click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Snapshot store directory.")
 _AS_AT = click.option("--as-at", callback=_as_at, metavar="DATE", help="The extract date (YYYY-MM-DD), overriding what the data says.")

@@ -40,8 +40,10 @@ def _assessment_reason(params: dict[str, Any]) -> pl.Expr:
 
 
 def _s47(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    s = ctx.table("section47").with_columns(pl.col("start_date").alias("date"))
-    return with_age(s, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+    base = ctx.cached(
+        "s47_base", lambda: with_age(ctx.table("section47").with_columns(pl.col("start_date").alias("date")), ctx, "date")
+    )
+    return base.with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
 
 
 def _s47_reason(params: dict[str, Any]) -> pl.Expr:

@@ -58,7 +58,8 @@ def measure_frame(
     snap_periods = Periods(
         periods.first, periods.last, periods.as_at, tuple(p for p in periods.period_types if p in m.period_types)
     )
-    records = m.records(ctx, snap_periods, dict(params))
+    # Records are computed once; every period type and breakdown is summed from them.
+    records = m.records(ctx, snap_periods, dict(params)).collect().lazy()
     out = aggregate(records, aggregation_for(m, params), snap_periods, ctx, wanted)
     return out.with_columns(
         pl.lit(m.id).alias("measure_id"),

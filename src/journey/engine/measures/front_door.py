@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from journey.engine.casedata.codes import SHORT_BREAK_LEGAL_STATUS
-from journey.engine.measures.base import Context, Periods, active_at, fmt_date, with_age
+from journey.engine.measures.base import Context, Periods, active_at, fmt_date, keep_first, with_age
 from journey.engine.measures.registry import MeasureDef, Parameter, RecordsFn, register
 from journey.engine.periods import working_days_expr
 
@@ -20,9 +20,12 @@ DFE_CIN = "DfE Characteristics of children in need statistics (CIN census)"
 
 
 def _contacts(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    c = ctx.table("contacts").rename({"contact_date": "date"})
-    wd = working_days_expr(pl.col("date"), pl.col("decision_date"))
-    return with_age(c, ctx, "date").with_columns(wd.alias("working_days"))
+    def build() -> pl.LazyFrame:
+        c = ctx.table("contacts").rename({"contact_date": "date"})
+        wd = working_days_expr(pl.col("date"), pl.col("decision_date"))
+        return with_age(c, ctx, "date").with_columns(wd.alias("working_days"))
+
+    return ctx.cached("contacts_base", build)
 
 
 def _contacts_count(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
@@ -87,8 +90,10 @@ def referral_history(ctx: Context) -> pl.LazyFrame:
 
 
 def _referrals(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    r = referral_history(ctx).rename({"referral_date": "date"})
-    return with_age(r, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+    base = ctx.cached(
+        "referrals_base", lambda: with_age(referral_history(ctx).rename({"referral_date": "date"}), ctx, "date")
+    )
+    return base.with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
 
 
 def _referral_reason(params: dict[str, Any]) -> pl.Expr:
@@ -139,7 +144,7 @@ def _rereferral_reason(params: dict[str, Any]) -> pl.Expr:
 def _open_early_help(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
     eh = ctx.table("early_help")
     recs = active_at(eh, "start_date", "end_date", periods.points(), periods)
-    recs = recs.sort("start_date", descending=True).unique(["child_id", "period", "period_type"], keep="first")
+    recs = keep_first(recs, ["child_id", "period", "period_type"], ["start_date"], descending=True)
     return with_age(recs, ctx, "at").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
 
 
@@ -162,14 +167,14 @@ def open_case_intervals(ctx: Context) -> pl.LazyFrame:
             pl.col("referral_date").alias("start_date"),
             pl.col("closure_date").alias("end_date"),
             "flagged",
-            pl.lit("open CIN episode (referral)").alias("why"),
+            pl.lit(1, pl.Int32).alias("why"),
         )
     )
     cin = ctx.table("cin_plans").select(
-        "child_id", "start_date", "end_date", "flagged", pl.lit("CIN plan").alias("why")
+        "child_id", "start_date", "end_date", "flagged", pl.lit(2, pl.Int32).alias("why")
     )
     cp = ctx.table("cp_plans").select(
-        "child_id", "start_date", "end_date", "flagged", pl.lit("CP plan").alias("why")
+        "child_id", "start_date", "end_date", "flagged", pl.lit(4, pl.Int32).alias("why")
     )
     cla = (
         ctx.table("cla_episodes")
@@ -179,7 +184,7 @@ def open_case_intervals(ctx: Context) -> pl.LazyFrame:
             pl.col("episode_start").alias("start_date"),
             pl.col("episode_end").alias("end_date"),
             "flagged",
-            pl.lit("looked after").alias("why"),
+            pl.lit(8, pl.Int32).alias("why"),
         )
     )
     return pl.concat([ref.select(cols), cin.select(cols), cp.select(cols), cla.select(cols)], how="vertical_relaxed")
@@ -187,12 +192,16 @@ def open_case_intervals(ctx: Context) -> pl.LazyFrame:
 
 def open_cases_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     """One row per child with an open case at each evaluation date (why: the reasons)."""
-    recs = active_at(open_case_intervals(ctx), "start_date", "end_date", periods.points(), periods)
-    return recs.group_by("child_id", "period", "period_type", "at").agg(
-        pl.col("flagged").any(),
-        pl.col("why").unique().sort().str.join(", ").alias("why"),
-        pl.col("start_date").min().alias("open_since"),
-    )
+
+    def build() -> pl.LazyFrame:
+        recs = active_at(open_case_intervals(ctx), "start_date", "end_date", periods.points(), periods)
+        return recs.group_by("child_id", "period", "period_type", "at").agg(
+            pl.col("flagged").any(),
+            pl.col("why").bitwise_or().alias("why"),
+            pl.col("start_date").min().alias("open_since"),
+        )
+
+    return ctx.cached_at("open_cases", periods, build)
 
 
 def _open_cases(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
@@ -201,8 +210,21 @@ def _open_cases(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.La
     )
 
 
+#: Why a case is open: bits of the ``why`` column.
+OPEN_CASE_WHY = {1: "open CIN episode (referral)", 2: "CIN plan", 4: "CP plan", 8: "looked after"}
+
+
+def why_words() -> pl.Expr:
+    """The ``why`` bits in words ("CP plan, open CIN episode (referral)")."""
+    parts = [
+        pl.when((pl.col("why") & bit) != 0).then(pl.lit(words))
+        for bit, words in sorted(OPEN_CASE_WHY.items(), key=lambda kv: kv[1])
+    ]
+    return pl.concat_str(parts, separator=", ", ignore_nulls=True)
+
+
 def _open_case_reason(params: dict[str, Any]) -> pl.Expr:
-    return pl.format("Open case since {}: {}", fmt_date("open_since"), pl.col("why"))
+    return pl.format("Open case since {}: {}", fmt_date("open_since"), why_words())
 
 
 _FLOW = ("month", "fytd", "rolling12", "latest")

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from journey.engine.casedata.codes import ADOPTION_PLACEMENT_TYPES, SHORT_BREAK_LEGAL_STATUS
-from journey.engine.measures.base import FAR_FUTURE, Context, Periods, active_at, fmt_date, with_age
+from journey.engine.measures.base import FAR_FUTURE, Context, Periods, active_at, fmt_date, keep_first, with_age
 from journey.engine.measures.registry import MeasureDef, Parameter, register
 from journey.engine.measures.timeliness import (
     attach_last_visit,
@@ -134,9 +134,13 @@ def time_in_placement_expr() -> pl.Expr:
 def cla_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     """Children looked after at each evaluation date (one row each: the latest-starting
     open episode), with placement and period-of-care dates."""
-    recs = active_at(episodes(ctx), "episode_start", "episode_end", periods.points(), periods)
-    recs = recs.sort("episode_start", descending=True).unique(["child_id", "period", "period_type"], keep="first")
-    return with_age(recs, ctx, "at").with_columns(time_in_placement_expr().alias("time_in_placement"))
+
+    def build() -> pl.LazyFrame:
+        recs = active_at(episodes(ctx), "episode_start", "episode_end", periods.points(), periods)
+        recs = keep_first(recs, ["child_id", "period", "period_type"], ["episode_start"], descending=True)
+        return with_age(recs, ctx, "at").with_columns(time_in_placement_expr().alias("time_in_placement"))
+
+    return ctx.cached_at("cla_at", periods, build)
 
 
 def _cla(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
@@ -262,7 +266,7 @@ def _visits(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFr
     first_days, interval = int(params["first_visit_days"]), int(params["interval_days"])
     lt_months = int(params["long_term_interval_months"])
     long_term_types = list(params["long_term_placement_types"])
-    recs = attach_last_visit(cla_at(ctx, periods), seen_visits(ctx.table("visits"), "CLA"), "placement_start")
+    recs = attach_last_visit(cla_at(ctx, periods), seen_visits(ctx, "CLA"), "placement_start")
     first_year = pl.col("last_visit") < pl.col("placement_start").dt.offset_by("1y")
     long_term = pl.col("placement_type").is_in(long_term_types).fill_null(False)
     due = (

@@ -6,7 +6,7 @@ from typing import Any
 
 import polars as pl
 
-from journey.engine.measures.base import Context, Periods, active_at, fmt_date, with_age
+from journey.engine.measures.base import Context, Periods, active_at, fmt_date, keep_first, with_age
 from journey.engine.measures.registry import MeasureDef, Parameter, register
 from journey.engine.measures.timeliness import (
     attach_last_visit,
@@ -27,12 +27,14 @@ _FLOW = ("month", "fytd", "rolling12", "latest")
 
 def _plans_at(ctx: Context, periods: Periods, table: str) -> pl.LazyFrame:
     """Plans open at each evaluation date, one per child (the latest started)."""
-    recs = active_at(ctx.table(table), "start_date", "end_date", periods.points(), periods)
-    id_col = "cp_plan_id" if table == "cp_plans" else "cin_plan_id"
-    recs = recs.sort("start_date", id_col, descending=True).unique(
-        ["child_id", "period", "period_type"], keep="first"
-    )
-    return with_age(recs, ctx, "at")
+
+    def build() -> pl.LazyFrame:
+        recs = active_at(ctx.table(table), "start_date", "end_date", periods.points(), periods)
+        id_col = "cp_plan_id" if table == "cp_plans" else "cin_plan_id"
+        recs = keep_first(recs, ["child_id", "period", "period_type"], ["start_date", id_col], descending=True)
+        return with_age(recs, ctx, "at")
+
+    return ctx.cached_at(table, periods, build)
 
 
 def _cp_at(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
@@ -48,18 +50,24 @@ def _plan_reason(params: dict[str, Any]) -> pl.Expr:
 
 
 def _cp_starts(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    p = cp_history(ctx).with_columns(pl.col("start_date").alias("date"), pl.col("initial_category").alias("cp_category"))
-    return with_age(p, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+    def build() -> pl.LazyFrame:
+        p = cp_history(ctx).with_columns(pl.col("start_date").alias("date"), pl.col("initial_category").alias("cp_category"))
+        return with_age(p, ctx, "date")
+
+    return ctx.cached("cp_starts", build).with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
 
 
 def _cp_ends(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    p = ctx.table("cp_plans").filter(pl.col("end_date").is_not_null())
-    p = p.with_columns(
-        pl.col("end_date").alias("date"),
-        pl.coalesce("latest_category", "initial_category").alias("cp_category"),
-        (pl.col("end_date") - pl.col("start_date")).dt.total_days().alias("days_on_plan"),
-    )
-    return with_age(p, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+    def build() -> pl.LazyFrame:
+        p = ctx.table("cp_plans").filter(pl.col("end_date").is_not_null())
+        p = p.with_columns(
+            pl.col("end_date").alias("date"),
+            pl.coalesce("latest_category", "initial_category").alias("cp_category"),
+            (pl.col("end_date") - pl.col("start_date")).dt.total_days().alias("days_on_plan"),
+        )
+        return with_age(p, ctx, "date")
+
+    return ctx.cached("cp_ends", build).with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
 
 
 def _start_reason(params: dict[str, Any]) -> pl.Expr:
@@ -138,7 +146,7 @@ def _cp_reviews(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.La
 def _visits(ctx: Context, periods: Periods, params: dict[str, Any], table: str, visit_type: str) -> pl.LazyFrame:
     limit = int(params["working_days"])
     recs = _plans_at(ctx, periods, table)
-    recs = attach_last_visit(recs, seen_visits(ctx.table("visits"), visit_type), "start_date")
+    recs = attach_last_visit(recs, seen_visits(ctx, visit_type), "start_date")
     due = add_working_days_expr(pl.coalesce("last_visit", "start_date"), limit)
     recs = recs.with_columns(due.alias("due")).with_columns((pl.col("due") >= pl.col("at")).alias("in_time"))
     if table == "cp_plans":

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from journey.engine.measures.base import fmt_date
+from journey.engine.measures.base import Context, fmt_date
 
 DueFn = Callable[[pl.Expr, pl.Expr], pl.Expr]
 """(sequence number of the anchor: 0 = start, 1 = first review, ...; anchor date) → due date."""
@@ -145,13 +145,17 @@ def review_reason(what: str) -> pl.Expr:
     )
 
 
-def seen_visits(visits: pl.LazyFrame, visit_type: str) -> pl.LazyFrame:
-    """Visits of the type at which the child was seen (seen not recorded counts as seen)."""
-    return (
-        visits.filter((pl.col("visit_type") == visit_type) & pl.col("seen").fill_null(True))
+def seen_visits(ctx: Context, visit_type: str) -> pl.LazyFrame:
+    """Visits of the type at which the child was seen (seen not recorded counts as seen),
+    one per child and day, sorted by date."""
+    return ctx.cached(
+        f"seen_visits:{visit_type}",
+        lambda: ctx.table("visits")
+        .filter((pl.col("visit_type") == visit_type) & pl.col("seen").fill_null(True))
         .group_by("child_id", "visit_date")
         .agg(pl.col("flagged").any().alias("visit_flagged"))
         .select("child_id", pl.col("visit_date").alias("last_visit"), "visit_flagged")
+        .sort("last_visit"),
     )
 
 

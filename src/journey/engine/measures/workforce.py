@@ -9,7 +9,7 @@ import polars as pl
 
 from journey.engine.casedata.codes import CASE_HOLDING_ROLES, GOOD_OR_BETTER
 from journey.engine.measures.base import Context, Periods, active_at, fmt_date, with_age
-from journey.engine.measures.front_door import open_cases_at
+from journey.engine.measures.front_door import open_cases_at, why_words
 from journey.engine.measures.registry import MeasureDef, Parameter, RecordsFn, register
 
 AREA = "workforce"
@@ -20,6 +20,25 @@ _FLOW = ("month", "fytd", "rolling12", "latest")
 
 def workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     """Workers in post at each date: one row per worker, FTE summed over their posts."""
+    return ctx.cached_at("workers_at", periods, lambda: _workers_at(ctx, periods))
+
+
+def allocations_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
+    """Allocations to a worker open at each date: child, worker, team, flagged."""
+    return ctx.cached_at(
+        "allocations_at",
+        periods,
+        lambda: active_at(
+            ctx.table("allocations").filter(pl.col("worker_id").is_not_null()),
+            "start_date",
+            "end_date",
+            periods.points(),
+            periods,
+        ).select("child_id", "worker_id", "team", "flagged", "period", "period_type", "at"),
+    )
+
+
+def _workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     recs = active_at(ctx.table("workers"), "start_date", "end_date", periods.points(), periods)
     return (
         recs.sort("start_date", descending=True)
@@ -40,9 +59,8 @@ def workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
 def _caseload(roles: tuple[str, ...]) -> RecordsFn:
     def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
         w = workers_at(ctx, periods).filter(pl.col("role").is_in(list(roles)))
-        alloc = active_at(ctx.table("allocations"), "start_date", "end_date", periods.points(), periods)
         cases = (
-            alloc.filter(pl.col("worker_id").is_not_null())
+            allocations_at(ctx, periods)
             .group_by("worker_id", "period", "period_type")
             .agg(pl.col("child_id").n_unique().alias("cases"), pl.col("flagged").any().alias("alloc_flagged"))
         )
@@ -145,13 +163,7 @@ def _unallocated(share: bool) -> RecordsFn:
     def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
         open_cases = open_cases_at(ctx, periods)
         alloc = (
-            active_at(
-                ctx.table("allocations").filter(pl.col("worker_id").is_not_null()),
-                "start_date",
-                "end_date",
-                periods.points(),
-                periods,
-            )
+            allocations_at(ctx, periods)
             .group_by("child_id", "period", "period_type")
             .agg(pl.col("worker_id").first(), pl.col("team").first())
         )
@@ -166,7 +178,7 @@ def _unallocated(share: bool) -> RecordsFn:
 def _unallocated_reason(params: dict[str, Any]) -> pl.Expr:
     return (
         pl.when(pl.col("worker_id").is_null())
-        .then(pl.format("Unallocated: open since {} ({}), no worker allocated at {}", fmt_date("open_since"), pl.col("why"), fmt_date("at")))
+        .then(pl.format("Unallocated: open since {} ({}), no worker allocated at {}", fmt_date("open_since"), why_words(), fmt_date("at")))
         .otherwise(pl.format("Allocated to {} (open since {})", pl.col("worker_id"), fmt_date("open_since")))
     )
 
