@@ -324,3 +324,15 @@ def test_a_list_without_a_child_id_header_and_a_repeated_list_are_reported(tmp_p
         ),
     ]
     assert result.tables["contacts"].select("child_id", "source").rows() == [("A", "6")]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Date of referral", "DATE OF REFERRAL (dd/mm/yyyy)", "Referral\u00a0date", "date_of_referral",
+     "Referral Date:", "  Date of  Referral  "],
+)  # fmt: skip
+def test_council_variations_of_a_header_match_the_same_column(header):
+    from journey.engine.casedata.formats.annex_a import LISTS, _match_columns
+
+    headers = ["Child Unique ID", "Gender", header, "Referral Source"]
+    assert _match_columns(LISTS[3], headers) == {"child_id": 0, "gender": 1, "date": 2, "source": 3}
