@@ -325,3 +325,16 @@ def test_files_that_are_not_csv_are_ignored_with_a_warning_and_undated_files_are
     assert result.tables["cla_reviews"].select("participation", "_file").rows() == [
         ("PN3", "reviews_2024.csv")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("1/5/2019", D(2019, 5, 1)), ("01/05/2019 00:00", D(2019, 5, 1)), ("2019-05-01", D(2019, 5, 1)),
+     ("01/05/19", None), ("2019/05/01", None), ("31/02/2019", None)],
+)  # fmt: skip
+def test_dates_need_a_four_digit_year_and_a_real_day(tmp_path, text, parsed):
+    path = tmp_path / "reviews_2019.csv"
+    path.write_text(f"CHILD,DOB,REVIEW,REVIEW_CODE\n1,01/01/2012,{text},PN1\n")
+    result = read_ssda903(path)
+    assert result.tables["cla_reviews"]["review_date"].to_list() == [parsed]
+    assert [p.code for p in result.problems] == ([] if parsed else ["unreadable_value"])

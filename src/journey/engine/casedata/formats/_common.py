@@ -81,11 +81,25 @@ def clean_code(expr: pl.Expr) -> pl.Expr:
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
+#: Each accepted format's shape: a four-digit year is required, so "01/05/19" is refused
+#: rather than read as the year 19.
+_DATE_SHAPES = {
+    "%d/%m/%Y": r"^\d{1,2}/\d{1,2}/\d{4}$",
+    "%Y-%m-%d": r"^\d{4}-\d{1,2}-\d{1,2}$",
+    "%d-%m-%Y": r"^\d{1,2}-\d{1,2}-\d{4}$",
+    "%d.%m.%Y": r"^\d{1,2}\.\d{1,2}\.\d{4}$",
+}
+
 
 def _parse_date(expr: pl.Expr, formats: Iterable[str]) -> pl.Expr:
     # A date with a time part ("01/02/2020 00:00:00", "2020-02-01T00:00:00") keeps the date.
     text = clean_text(expr).str.replace(r"[T ].*$", "")
-    return pl.coalesce([text.str.to_date(f, strict=False) for f in formats])
+    return pl.coalesce(
+        [
+            pl.when(text.str.contains(_DATE_SHAPES[f])).then(text.str.to_date(f, strict=False))
+            for f in formats
+        ]
+    )
 
 
 def parse_dates(

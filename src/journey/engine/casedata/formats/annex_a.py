@@ -5,7 +5,7 @@ Reading
 -------
 One workbook, a sheet per list. Sheets are matched to lists by the number in their name
 ("List 3 - Referrals", "list3", "L3 referrals", "List 03"); other sheets (a cover, notes)
-are ignored with a note. On each list sheet the **header row** is the first row (within
+are ignored with a warning. On each list sheet the **header row** is the first row (within
 the first 20) with a "Child Unique ID" column (List 11: "Individual adopter identifier"),
 so title rows above the headers are fine. Headers are matched tolerantly: case, spaces,
 non-breaking spaces and punctuation are ignored and each column has regular-expression
@@ -56,7 +56,7 @@ before the inspection, with only the *latest* review, visit and placement):
 
 Generated identifiers follow the shared scheme (``<child>-R<YYYYMMDD>`` and so on; visits
 ``<child>-V<CIN|CP|CLA><YYYYMMDD>``). The extract date is the one given, else the latest
-date in the workbook (noted).
+date in the workbook (with a warning).
 
 Writing
 -------
