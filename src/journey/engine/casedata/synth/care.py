@@ -581,13 +581,13 @@ def care_leavers(
     )
     accom = u.choose(
         rng,
-        ["D", "E", "U", "B", "T", "K", "C", "S", "V", "W", "X", "R", "Y"],
-        [25, 12, 25, 15, 8, 5, 3, 1.5, 1.5, 1, 1, 1, 2],
+        ["D", "E", "U", "B", "T", "K", "C", "S", "V", "W", "X", "Y"],
+        [25, 12, 25, 15, 8, 5, 3, 1.5, 1.5, 1, 1, 2],
         m,
     )
     accom = np.where(staying_put[owner] & (rng.random(m) < 0.75) & (age < 21 * 365), "Z", accom)
     accom = np.where(in_touch == "RHOM", "B", accom)
-    always_unsuitable = np.isin(accom, ["S", "V", "W", "X", "R"])
+    always_unsuitable = np.isin(accom, ["S", "V", "W", "X"])
     suitable = ~always_unsuitable & (rng.random(m) < suitable_p)
     contacts = pl.DataFrame(
         {

@@ -1,0 +1,82 @@
+"""Time and peak memory of the synthetic council at scale (Parquet, chunk by chunk).
+
+    python benchmarks/bench_synth.py 33000 300000 12000000 [--out DIR] [--chunk N]
+
+Each population runs in a fresh process so its peak resident memory is its own; results
+go to ``benchmarks/results/synth_<population>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def one(population: int, out: Path, chunk: int) -> dict[str, object]:
+    from journey.engine.casedata.synth import synth_to_parquet
+
+    started = time.perf_counter()
+    run = synth_to_parquet(None, population, "2020-04", "2023-07", 7, out, chunk_children=chunk)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    size = sum(p.stat().st_size for p in out.rglob("*.parquet"))
+    return {
+        "population": population,
+        "window": "2020-04 to 2023-07",
+        "chunk_children": chunk,
+        "chunks": run.chunks,
+        "seconds": round(seconds, 1),
+        "peak_rss_mib": round(peak_kib / 1024),
+        "parquet_mib": round(size / 2**20, 1),
+        "rows": run.rows,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("populations", nargs="+", type=int)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="Where to write the Parquet (default: a temporary directory, removed after).",
+    )
+    parser.add_argument("--chunk", type=int, default=250_000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        out = args.out or Path(tempfile.mkdtemp(prefix="synth-bench-"))
+        try:
+            print(json.dumps(one(args.populations[0], out, args.chunk)))
+        finally:
+            if args.out is None:
+                shutil.rmtree(out, ignore_errors=True)
+        return
+    RESULTS.mkdir(exist_ok=True)
+    for population in args.populations:
+        cmd = [sys.executable, __file__, str(population), "--child", "--chunk", str(args.chunk)]
+        if args.out:
+            cmd += ["--out", str(args.out / str(population))]
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        (RESULTS / f"synth_{population}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(
+            f"{population:>10,} children: {result['seconds']}s, peak {result['peak_rss_mib']} MiB, "
+            f"{result['parquet_mib']} MiB Parquet, {result['rows']['children']:,} child records"
+        )
+
+
+if __name__ == "__main__":
+    main()
