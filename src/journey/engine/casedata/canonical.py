@@ -457,15 +457,16 @@ def to_xlsx_bytes(extract: Extract) -> bytes:
                 if c.dtype == pl.String()
             ]
         )
+        # Text never starts with "=" once escaped, so plain values cannot become formulas;
+        # only dates need a cell object, for their format.
+        dates = [i for i, c in enumerate(table.columns) if c.dtype == pl.Date()]
         for values in escaped.iter_rows():
-            row = []
-            for column, value in zip(table.columns, values, strict=True):
-                cell = WriteOnlyCell(sheet, value=value)
-                if column.dtype == pl.Date():
+            row: list[object] = list(values)
+            for i in dates:
+                if row[i] is not None:
+                    cell = WriteOnlyCell(sheet, value=row[i])
                     cell.number_format = "yyyy-mm-dd"
-                elif column.dtype == pl.String() and value is not None:
-                    cell.data_type = "s"
-                row.append(cell)
+                    row[i] = cell
             sheet.append(row)
     if extract.as_at is not None:
         sheet = book.create_sheet(EXTRACT_SHEET)
