@@ -137,3 +137,21 @@ def test_cells_read_as_the_text_a_csv_would_hold():
     assert cell_text(datetime(2023, 1, 5, 10, 30)) == "2023-01-05 10:30:00"
     assert cell_text(date(2023, 1, 5)) == "2023-01-05"
     assert cell_text(None) is None
+
+
+def test_a_workbook_part_declaring_entities_is_refused_naming_the_part():
+    workbook = _workbook([["child_id"], ["C1"]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            content = source.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(
+                    b"<worksheet", b'<!DOCTYPE x [<!ENTITY lol "lol">]><worksheet', 1
+                )
+            target.writestr(entry, content)
+    _, report = read_files({"bomb.xlsx": out.getvalue()})
+    assert [str(p) for p in report.errors] == [
+        "bomb.xlsx: the part xl/worksheets/sheet1.xml declares a DTD or entities, which are "
+        "refused for safety (entity expansion and external references)"
+    ]

@@ -8,7 +8,8 @@ Uploads come from a browser, so every file is treated as hostile until checked:
   reference is refused, so entity expansion ("billion laughs") and external entities
   cannot happen. :func:`parse_xml` is the one entry every XML reader uses.
 * **XLSX** is a zip: before openpyxl opens it, the entry count, total uncompressed size and
-  compression ratio are checked against :class:`Limits` (zip bombs). While reading, rows and
+  compression ratio are checked against :class:`Limits` (zip bombs), and any part that
+  declares a DTD or entities is refused (openpyxl also parses through defusedxml). While reading, rows and
   columns per sheet are capped. Cells are read as values and never evaluated: a formula
   cell gives a warning naming the cell and its *saved* value is used (blank when the file
   was never recalculated), so a workbook reads the same wherever it is opened.
@@ -184,6 +185,16 @@ def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
                     "zip_bomb",
                     f"the part {entry.filename} expands {ratio:,.0f} times, over the limit of "
                     f"{limits.zip_ratio} (a compression bomb)",
+                )
+        for entry in entries:
+            with archive.open(entry) as part:
+                head = part.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise _refuse(
+                    file,
+                    "unsafe_xml",
+                    f"the part {entry.filename} declares a DTD or entities, which are refused "
+                    "for safety (entity expansion and external references)",
                 )
         if "xl/workbook.xml" not in archive.namelist():
             raise _refuse(
