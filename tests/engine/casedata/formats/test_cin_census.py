@@ -257,3 +257,14 @@ def test_disability_is_written_as_dda_or_none_and_read_back(council, tmp_path):
     write_cin_census(council, out, reference_date=AS_AT)
     assert "<Disability>DDA</Disability>" in out.read_text()
     assert read_cin_census(out).tables["children"]["disability"].to_list() == [True]
+
+
+def test_without_a_reference_date_the_year_gives_the_extract_date(tmp_path):
+    path = tmp_path / "census.xml"
+    path.write_text(
+        "<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>2024</Year>"
+        "</CollectionDetails></Header><Children/></Message>"
+    )
+    result = read_cin_census(path)
+    assert result.as_at == D(2024, 3, 31)
+    assert [p.code for p in result.problems] == ["as_at_assumed"]

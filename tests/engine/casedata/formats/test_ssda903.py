@@ -161,7 +161,7 @@ def test_an_unreadable_date_is_an_error_naming_the_file_row_column_and_value(tmp
     path = tmp_path / "episodes_2024.csv"
     path.write_text(
         "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
-        "7,01/05/2023,S,C2,N1,U4,PR1,31/02/2024,E13,,,,\n"
+        "7,15/03/2024,S,C2,N1,U4,PR1,31/02/2024,E13,,,,\n"
     )
     result = read_ssda903(path)
     assert [(p.severity, p.code, str(p)) for p in result.problems] == [
@@ -187,13 +187,13 @@ def test_a_file_matching_no_table_is_an_error_listing_the_columns_found(tmp_path
 
 def test_a_table_missing_an_optional_column_is_read_with_a_warning(tmp_path):
     path = tmp_path / "reviews_2024.csv"
-    path.write_text("CHILD,REVIEW,REVIEW_CODE\n5,02/02/2024,PN0\n")
+    path.write_text("CHILD,REVIEW,REVIEW_CODE\n5,02/03/2024,PN0\n")
     result = read_ssda903(path)
     assert [str(p) for p in result.problems] == [
         "reviews_2024.csv row 1, column DOB: the Reviews table has no DOB column; it is treated as blank"
     ]
     assert result.tables["cla_reviews"].select("child_id", "review_date").rows() == [
-        ("5", D(2024, 2, 2))
+        ("5", D(2024, 3, 2))
     ]
 
 
@@ -308,10 +308,10 @@ def test_from_2025_the_writer_uses_sex_codes_m_f_u(council, tmp_path):
 def test_files_that_are_not_csv_are_ignored_with_a_warning_and_undated_files_are_flagged(tmp_path):
     (tmp_path / "README.md").write_text("# 903 extract\n")
     (tmp_path / "reviews.csv").write_text(
-        "CHILD,DOB,REVIEW,REVIEW_CODE\n1,01/01/2012,01/02/2024,PN1\n"
+        "CHILD,DOB,REVIEW,REVIEW_CODE\n1,01/01/2012,01/03/2024,PN1\n"
     )
     (tmp_path / "reviews_2024.csv").write_text(
-        "CHILD,DOB,REVIEW,REVIEW_CODE\n1,01/01/2012,01/02/2024,PN3\n"
+        "CHILD,DOB,REVIEW,REVIEW_CODE\n1,01/01/2012,01/03/2024,PN3\n"
     )
     result = read_ssda903_files({p.name: p.read_bytes() for p in tmp_path.iterdir()})
     assert [(p.code, str(p)) for p in result.problems] == [
@@ -338,3 +338,16 @@ def test_dates_need_a_four_digit_year_and_a_real_day(tmp_path, text, parsed):
     result = read_ssda903(path)
     assert result.tables["cla_reviews"]["review_date"].to_list() == [parsed]
     assert [p.code for p in result.problems] == ([] if parsed else ["unreadable_value"])
+
+
+def test_a_part_year_extract_is_flagged_so_its_date_can_be_given(tmp_path):
+    (tmp_path / "episodes_2025.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "1,01/05/2024,S,C2,N1,U4,PR1,,,,,,\n"
+    )
+    result = read_ssda903(tmp_path)
+    assert result.as_at == D(2025, 3, 31)
+    assert [str(p) for p in result.problems] == [
+        "the extract date is taken as the end of the 2025 collection year, 2025-03-31, but the "
+        "latest date in that year's files is 2024-05-01: if this is a part-year extract, give its date"
+    ]

@@ -412,6 +412,14 @@ def read_cin_census_bytes(data: bytes, file: str, *, limits: Limits | None = Non
                     value=reference,
                 )
             )
+    elif (year := values.get("Year") or "").isdigit():
+        result.as_at = date(int(year), 3, 31)
+        result.warn(
+            "as_at_assumed",
+            f"the header has no ReferenceDate; the extract date is taken as 31 March {year} "
+            "from its Year",
+            file=file,
+        )
     described = ", ".join(
         f"{k} {values[k]}" for k in ("Collection", "Year", "ReferenceDate", "LEA") if values.get(k)
     )

@@ -444,7 +444,37 @@ def read_ssda903_files(
     years_read = sorted(y for ys in seen_years.values() for y in ys if y is not None)
     if years_read:
         result.as_at = date(years_read[-1], 3, 31)
+        latest = _latest_event(frames, years_read[-1])
+        if latest is not None and latest < date(years_read[-1], 3, 1):
+            result.warn(
+                "as_at_check",
+                f"the extract date is taken as the end of the {years_read[-1]} collection year, "
+                f"{result.as_at.isoformat()}, but the latest date in that year's files is "
+                f"{latest.isoformat()}: if this is a part-year extract, give its date",
+            )
     return result
+
+
+_EVENT_DATES = {
+    "Episodes": ("DECOM", "DEC"),
+    "Reviews": ("REVIEW",),
+    "Missing": ("MIS_START", "MIS_END"),
+    "SWEpisodes": ("SW_DECOM", "SW_DEC"),
+}
+
+
+def _latest_event(frames: Mapping[str, pl.DataFrame], year: int) -> date | None:
+    """The latest event date in the files of a collection year (None when there is none)."""
+    found: list[date] = []
+    for table, columns in _EVENT_DATES.items():
+        if table not in frames:
+            continue
+        frame = frames[table].filter(pl.col("_year") == year)
+        for column in columns:
+            value = frame[column].max()
+            if isinstance(value, date):
+                found.append(value)
+    return max(found) if found else None
 
 
 #: How the canonical columns are headed in SSDA903, for naming them in warnings.
