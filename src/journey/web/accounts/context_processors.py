@@ -35,5 +35,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             href = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "href": href, "active": request.path.startswith(href)})
+        items.append({"label": label, "href": href, "active": False})
+    # The one entry whose address is the longest prefix of this page is the current one,
+    # so "/" (the dashboard) is current only for dashboard and measure pages.
+    matching = [item for item in items if request.path.startswith(item["href"])]
+    if matching:
+        max(matching, key=lambda item: len(item["href"]))["active"] = True
     return {"navigation": items}
