@@ -7,9 +7,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
 
-from journey.engine.casedata.schema import Extract
+if TYPE_CHECKING:  # polars is imported only when a command runs, to keep the CLI quick
+    from journey.engine.casedata.schema import Extract
 
 TARGETS = ("ssda903", "cin-census", "annex-a", "canonical")
 

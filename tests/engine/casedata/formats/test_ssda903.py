@@ -351,3 +351,12 @@ def test_a_part_year_extract_is_flagged_so_its_date_can_be_given(tmp_path):
         "the extract date is taken as the end of the 2025 collection year, 2025-03-31, but the "
         "latest date in that year's files is 2024-05-01: if this is a part-year extract, give its date"
     ]
+
+
+def test_a_result_gives_a_whole_extract_with_every_table_and_no_location_columns():
+    extract = read_ssda903(MESSY).extract(snapshot="abc")
+    assert (extract.as_at, extract.snapshot) == (D(2021, 3, 31), "abc")
+    episodes = extract.tables["cla_episodes"].collect()
+    assert episodes.columns[-1] == "_flagged" and "_file" not in episodes.columns
+    assert episodes.height == 3
+    assert extract.tables["contacts"].collect().height == 0
