@@ -230,7 +230,8 @@ def care_episodes(
     band = np.where(uasc[c] & (age >= 11 * 365), 4, _band(age))
     drawn = u.choose_rows(rng, _PLACE_CODES, _PLACE_WEIGHTS, band)
     forced = ep["forced"].to_numpy()
-    place = np.where(pd_notnull(forced), forced, drawn).astype(object)
+    is_forced = ep["forced"].is_not_null().to_numpy()
+    place = np.where(is_forced, forced, drawn).astype(object)
     # Kinship for special guardianship routes, from the start.
     sgo_kin = (route[period] == SGO) & np.isin(place, ["U4", "U6"]) & (rng.random(m) < 0.7)
     place = np.where(sgo_kin, np.where(rng.random(m) < 0.5, "U3", "U1"), place)
@@ -243,7 +244,7 @@ def care_episodes(
     prev_place = np.concatenate([[None], carried[:-1]]).astype(object)
     same_period = np.concatenate([[False], period[1:] == period[:-1]])
     same_carer = new_place & same_period & (prev_place == "U6") & (rng.random(m) < 0.3)
-    same_carer &= ~pd_notnull(forced)
+    same_carer &= ~is_forced
     place = np.where(same_carer, "U4", place)
     place = place[first_of_place][seq]
     provider = np.empty(m, dtype=object)
@@ -293,7 +294,7 @@ def care_episodes(
         np.where(
             same_carer,
             "PLACE",
-            np.where(pd_notnull(forced), "CARPL", u.choose(rng, _PLACE_CHANGE, _PLACE_CHANGE_W, m)),
+            np.where(is_forced, "CARPL", u.choose(rng, _PLACE_CHANGE, _PLACE_CHANGE_W, m)),
         ),
     )
     last = np.concatenate([period[1:] != period[:-1], [True]])
@@ -319,14 +320,6 @@ def care_episodes(
             "placement_urn": pl.Series(urn.tolist(), dtype=pl.String),
             "carer_id": pl.Series(carer.tolist(), dtype=pl.String),
         }
-    )
-
-
-def pd_notnull(values: np.ndarray) -> np.ndarray:
-    return (
-        np.array([v is not None for v in values.tolist()], dtype=bool)
-        if values.dtype == object
-        else ~np.isnan(values)
     )
 
 

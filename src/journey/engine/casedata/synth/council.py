@@ -123,18 +123,12 @@ def _upns(rng: np.random.Generator, n: int) -> np.ndarray:
     """Syntactically valid, invented unique pupil numbers (check letter + 12 digits,
     LA code 999 which no council uses)."""
     digits = rng.integers(0, 10, size=(n, 12))
-    digits[:, 0:3] = [9, 9, 9]
+    digits[:, 0:3] = 9
     check = (digits * np.arange(2, 14)).sum(axis=1) % 23
-    body = (
-        np.apply_along_axis(lambda r: "".join(map(str, r)), 1, digits)
-        if n
-        else np.zeros(0, dtype=object)
-    )
-    return (
-        np.char.add(_UPN_LETTERS[check].astype(str), body.astype(str))
-        if n
-        else np.zeros(0, dtype=object)
-    )
+    number = (digits * 10 ** np.arange(11, -1, -1, dtype=I64)).sum(axis=1)
+    text = pl.Series(number).cast(pl.String).str.zfill(12)
+    letters = pl.Series(_UPN_LETTERS[check].tolist(), dtype=pl.String)
+    return (letters + text).to_numpy()
 
 
 def generate_chunk(
@@ -557,19 +551,12 @@ def generate_chunk(
     stage(STAGES[4])
 
     # --- children ---------------------------------------------------------------------
-    used = np.unique(
-        np.concatenate(
-            [
-                out[t]["child"].to_numpy().astype(I64)
-                for t in out
-                if "child" in out[t].columns and t != "contacts" and t != "early_help"
-            ]
-            + [
-                out["contacts"]["child"].to_numpy().astype(I64),
-                out["early_help"]["child"].to_numpy().astype(I64),
-            ]
-        )
-    )
+    n_all = len(kids) + len(extra_kids["dob"])
+    seen_child = np.zeros(n_all, dtype=bool)
+    for t in out.values():
+        if "child" in t.columns:
+            seen_child[t["child"].to_numpy().astype(I64)] = True
+    used = np.flatnonzero(seen_child)
     all_dob = np.concatenate([dob, extra_kids["dob"]])
     all_sex = np.concatenate([kids.sex, extra_kids["sex"]])
     all_dis = np.concatenate([kids.disabled, extra_kids["disabled"]])

@@ -86,10 +86,12 @@ class Children:
     disabled: np.ndarray
     uasc: np.ndarray
     short_breaks: np.ndarray
+    #: The 18th birthday of each child (computed once: calendar arithmetic is not free).
+    bday18: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=I64))
 
-    @property
-    def bday18(self) -> np.ndarray:
-        return u.add_years(self.dob, 18)
+    def __post_init__(self) -> None:
+        if len(self.bday18) != len(self.dob):
+            self.bday18 = u.add_years(self.dob, 18)
 
     def __len__(self) -> int:
         return len(self.dob)
@@ -97,7 +99,7 @@ class Children:
     def extend(self, other: Children) -> np.ndarray:
         """Append ``other``; return the new children's indices."""
         first = len(self)
-        for name in ("dob", "sex", "disabled", "uasc", "short_breaks"):
+        for name in ("dob", "sex", "disabled", "uasc", "short_breaks", "bday18"):
             setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
         return np.arange(first, len(self), dtype=I64)
 

@@ -175,25 +175,37 @@ def allocate(
     rng = ctx.rng
     n = cases.height
     service = cases["service"].to_numpy()
-    team = np.empty(n, dtype=object)
-    teams_by_service = {
-        s: staff.filter(pl.col("service") == s)["team"].unique(maintain_order=True).to_list()
-        for s in SERVICES
-    }
-    for s, names in teams_by_service.items():
+    names = staff["team"].unique(maintain_order=True).to_list()
+    code_of = {name: i for i, name in enumerate(names)}
+    team_idx = np.full(n, -1, dtype=I64)
+    for s in SERVICES:
+        codes_ = np.array(
+            [
+                code_of[t]
+                for t in staff.filter(pl.col("service") == s)["team"].unique(maintain_order=True)
+            ],
+            dtype=I64,
+        )
         sel = np.flatnonzero(service == s)
-        if len(sel) and names:
-            team[sel] = np.asarray(names, dtype=object)[rng.integers(0, len(names), len(sel))]
+        if len(sel) and len(codes_):
+            team_idx[sel] = codes_[rng.integers(0, len(codes_), len(sel))]
+    team = np.asarray(names + [None], dtype=object)[team_idx]
     c_start = np.maximum(cases["start"].to_numpy().astype(I64), ctx.out_start - 200)
     c_end = cases["end"].to_numpy().astype(I64)
-    holders = staff.filter(pl.col("role") != "TM")
+    holders = staff.filter(pl.col("role") != "TM").with_columns(
+        code=pl.col("team").replace_strict(code_of, return_dtype=pl.Int64)
+    )
+    by_team = {int(k[0]): v for k, v in holders.partition_by("code", as_dict=True).items()}  # type: ignore[call-overload]
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("case", "worker", "start", "end")}
     delayed = ctx.chance(ctx.p("unallocated_delay", c_start), n)
     begin = np.where(delayed, c_start + u.uniform_int(rng, 4, 35, n), c_start)
-    for name in np.unique(team[team != None]).tolist():  # noqa: E711
-        sel = np.flatnonzero(team == name)
-        h = holders.filter(pl.col("team") == name)
-        if h.height == 0:
+    order = np.argsort(team_idx, kind="stable")
+    sorted_idx = team_idx[order]
+    for code in range(len(names)):
+        lo, hi = np.searchsorted(sorted_idx, [code, code + 1])
+        sel = order[lo:hi]
+        h = by_team.get(code)
+        if h is None or len(sel) == 0:
             continue
         w_start = h["start"].to_numpy().astype(I64)
         w_end = h["end"].to_numpy().astype(I64)
