@@ -294,3 +294,29 @@ def test_every_key_of_the_models_is_documented():
     for enum in (Polarity, Unit, Frequency, ActionStatus, NeighbourMethod):
         for member in enum:
             assert f"`{member.value}`" in doc, member
+
+
+def test_it_names_a_misspelt_measure_parameter_with_its_line_when_checked_against_the_library():
+    text = """
+authority: {name: Testshire, la_code: "998", population_0_17: {2023: 10000}}
+priorities:
+  - id: A
+    title: Safety
+    measures:
+      - id: cp_visits
+        title: CP visits in timescale
+        unit: percent
+        polarity: higher_is_better
+        targets: {2024-03: 90}
+        source: {computed: cp_visits_in_timescale_pct}
+        parameters:
+          working_dayz: 10
+"""
+    library = {"cp_visits_in_timescale_pct": frozenset({"working_days"})}
+    with pytest.raises(PlanError) as caught:
+        parse_plan(text, "plan.yaml", library_ids=library)
+    assert [str(p) for p in caught.value.problems] == [
+        "plan.yaml:14 priorities[0].measures[0].parameters.working_dayz: 'working_dayz' is not a "
+        "parameter of cp_visits_in_timescale_pct (did you mean 'working_days'?) "
+        "(its parameters: working_days)"
+    ]

@@ -24,7 +24,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -761,6 +761,14 @@ def _check_measure(
                 out.append((loc + ("tolerance", "ceiling"), f"the tolerance ceiling {_g(tol.ceiling)} is below the target {_g(target)} for {month}"))
     if m.source.kind == "computed" and library_ids is not None and m.source.library_id not in library_ids:
         out.append((loc + ("source", "computed"), f"'{m.source.library_id}' is not in the measure library{did_you_mean(m.source.library_id, library_ids)}"))
+    elif m.source.kind == "computed" and isinstance(library_ids, Mapping):
+        known = library_ids[m.source.library_id]
+        for key in m.parameters:
+            if key not in known:
+                allowed = f" (its parameters: {', '.join(sorted(known))})" if known else " (it takes no parameters)"
+                out.append((loc + ("parameters", key), f"'{key}' is not a parameter of {m.source.library_id}{did_you_mean(key, known)}{allowed}"))
+    elif m.parameters and m.source.kind != "computed":
+        out.append((loc + ("parameters",), "parameters are for computed measures; a manual measure takes none"))
     return out
 
 

@@ -127,8 +127,12 @@ def get(measure_id: str) -> MeasureDef:
         raise KeyError(f"{measure_id!r} is not in the measure library{hint}") from None
 
 
-def library_ids() -> list[str]:
-    return list(REGISTRY)
+def library_ids() -> dict[str, frozenset[str]]:
+    """Every measure id in the library, with the parameters a plan may set for it.
+
+    Passed to the plan reader, so a plan naming an unknown measure or misspelling a
+    parameter is refused with the line and key."""
+    return {m.id: frozenset(p.name for p in m.parameters) for m in REGISTRY.values()}
 
 
 AREAS = {
