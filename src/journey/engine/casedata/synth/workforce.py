@@ -195,7 +195,7 @@ def allocate(
     holders = staff.filter(pl.col("role") != "TM").with_columns(
         code=pl.col("team").replace_strict(code_of, return_dtype=pl.Int64)
     )
-    by_team = {int(k[0]): v for k, v in holders.partition_by("code", as_dict=True).items()}  # type: ignore[call-overload]
+    by_team = {int(k[0]): v for k, v in holders.partition_by("code", as_dict=True).items()}
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("case", "worker", "start", "end")}
     delayed = ctx.chance(ctx.p("unallocated_delay", c_start), n)
     begin = np.where(delayed, c_start + u.uniform_int(rng, 4, 35, n), c_start)
