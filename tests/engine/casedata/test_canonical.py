@@ -15,6 +15,7 @@ from journey.engine.casedata.schema import FLAG_COLUMN
 
 from .conftest import make_extract, with_formula
 
+AS_AT = date(2024, 3, 31)
 CHILDREN = b"child_id,Date Of Birth,SEX\nC1,2015-03-01,m\nC2,01/02/2016,F\n"
 
 
@@ -78,7 +79,8 @@ def test_utf8_with_a_byte_order_mark_and_windows_1252_are_both_read():
 def test_utf16_and_binary_files_named_csv_are_refused_naming_the_problem():
     utf16 = "child_id\nC1\n".encode("utf-16")
     _, report = read_files(
-        {"children.csv": utf16, "referrals.csv": b"PK\x03\x04garbage", "visits.csv": b"a\x00b"}
+        {"children.csv": utf16, "referrals.csv": b"PK\x03\x04garbage", "visits.csv": b"a\x00b"},
+        as_at=AS_AT,
     )
     assert not report.ok
     assert _texts(report) == [
@@ -89,7 +91,7 @@ def test_utf16_and_binary_files_named_csv_are_refused_naming_the_problem():
 
 
 def test_a_row_with_more_values_than_the_header_is_an_error_naming_the_row():
-    _, report = read_files({"children.csv": b"child_id,sex\nC1,M\nC2,F,extra\n"})
+    _, report = read_files({"children.csv": b"child_id,sex\nC1,M\nC2,F,extra\n"}, as_at=AS_AT)
     assert _texts(report) == [
         "children.csv row 3: row 3 has more values than the header's 2 columns"
     ]
@@ -97,7 +99,7 @@ def test_a_row_with_more_values_than_the_header_is_an_error_naming_the_row():
 
 def test_an_empty_file_is_an_empty_table_with_a_warning_and_blank_lines_are_skipped_but_counted():
     extract, report = read_files(
-        {"children.csv": b"child_id,sex\nC1,M\n\n,\nC2,X\n", "visits.csv": b""}
+        {"children.csv": b"child_id,sex\nC1,M\n\n,\nC2,X\n", "visits.csv": b""}, as_at=AS_AT
     )
     assert _texts(report) == [
         "children.csv row 5, column sex: 'X' is not a sex code (M, F, U)",
@@ -107,7 +109,7 @@ def test_an_empty_file_is_an_empty_table_with_a_warning_and_blank_lines_are_skip
 
 
 def test_the_same_table_twice_is_an_error():
-    _, report = read_files({"a/children.csv": CHILDREN, "b/children.csv": CHILDREN})
+    _, report = read_files({"a/children.csv": CHILDREN, "b/children.csv": CHILDREN}, as_at=AS_AT)
     assert _texts(report) == ["b/children.csv: the children table is given twice"]
 
 
@@ -203,7 +205,7 @@ def test_a_formula_with_no_saved_value_reads_as_blank():
     sheet.append(["C1", '=LOWER("M")'])
     buffer = io.BytesIO()
     book.save(buffer)
-    extract, report = read_files({"x.xlsx": buffer.getvalue()})
+    extract, report = read_files({"x.xlsx": buffer.getvalue()}, as_at=AS_AT)
     assert [p.message for p in report.problems] == [
         'cell B2 holds the formula =LOWER("M"); formulas are never evaluated: it has no saved value, so the cell is read as blank'
     ]
@@ -218,7 +220,7 @@ def test_a_workbook_ignores_other_sheets_and_reads_the_extract_date_sheet():
     book.create_sheet("_extract").append(["As at", "2024-13-01"])
     buffer = io.BytesIO()
     book.save(buffer)
-    extract, report = read_files({"council.xlsx": buffer.getvalue()})
+    extract, report = read_files({"council.xlsx": buffer.getvalue()}, as_at=AS_AT)
     assert [f"{p.severity} {p}" for p in report.sorted()] == [
         "error council.xlsx sheet '_extract', column as_at: '2024-13-01' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
         "warning council.xlsx: sheet 'Pivot' is not a canonical table and is ignored",
@@ -227,7 +229,7 @@ def test_a_workbook_ignores_other_sheets_and_reads_the_extract_date_sheet():
 
 
 def test_two_headers_naming_the_same_column_are_an_error():
-    _, report = read_files({"children.csv": b"child_id,Child ID\nC1,C1\n"})
+    _, report = read_files({"children.csv": b"child_id,Child ID\nC1,C1\n"}, as_at=AS_AT)
     assert _texts(report) == [
         "children.csv row 1, column Child ID: column Child ID repeats column child_id (both are child_id)"
     ]

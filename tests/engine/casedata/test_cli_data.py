@@ -36,7 +36,9 @@ def test_check_lists_what_it_found_and_exits_0_when_there_are_only_warnings(tmp_
 
 def test_check_exits_1_on_errors_and_reports_json_on_request(tmp_path):
     folder = _folder(tmp_path, {"children.csv": b"child_id,date_of_birth\nC1,2020-13-01\n"})
-    result = CliRunner().invoke(main, ["data", "check", str(folder), "--format", "json"])
+    result = CliRunner().invoke(
+        main, ["data", "check", str(folder), "--format", "json", "--as-at", "2024-03-31"]
+    )
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["ok"] is False

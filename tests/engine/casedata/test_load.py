@@ -112,3 +112,13 @@ def test_reading_reports_progress_from_start_to_finish():
         (0.6, "Checking the business rules"),
         (1.0, "Checked"),
     ]
+
+
+def test_an_extract_that_does_not_say_its_date_is_taken_as_at_today_with_a_warning():
+    extract, report = read_files({"children.csv": b"child_id\nC1\n"})
+    today = date.today().isoformat()
+    assert extract.as_at == date.today()
+    assert [str(p) for p in report.problems] == [
+        f"the extract does not say when it was taken, so it is taken as at today, {today} "
+        "(give the date in extract.json, an _extract sheet or --as-at)"
+    ]

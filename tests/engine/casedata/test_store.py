@@ -165,7 +165,9 @@ def test_removal_needs_a_reason_and_an_existing_snapshot(tmp_path, files):
 
 def test_the_report_shown_at_loading_is_kept(tmp_path):
     store = Store(tmp_path)
-    info, report = store.load({"children.csv": b"child_id,sex\nC1,X\n"}, by="analyst")
+    info, report = store.load(
+        {"children.csv": b"child_id,sex\nC1,X\n"}, by="analyst", as_at=date(2024, 3, 31)
+    )
     kept = store.report(info.id)
     assert (
         [str(p) for p in kept.problems]

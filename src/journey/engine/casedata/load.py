@@ -24,7 +24,7 @@ from typing import Protocol
 
 import polars as pl
 
-from journey.engine.casedata.problems import ERROR, Problem, ValidationReport
+from journey.engine.casedata.problems import ERROR, WARNING, Problem, ValidationReport
 from journey.engine.casedata.safety import Limits, UnsafeInput
 from journey.engine.casedata.schema import Extract
 from journey.engine.casedata.validation import Source, validate
@@ -175,7 +175,9 @@ def read_files(
 ) -> tuple[Extract, ValidationReport]:
     """Read, type and check an extract. Errors in the report mean it must not be loaded.
 
-    ``as_at`` overrides the date the extract gives itself. The tables come back lazy, every
+    ``as_at`` overrides the date the extract gives itself; when neither says, today's date is
+    used and a warning says so (so a stored snapshot always has a date and recomputes the
+    same). The tables come back lazy, every
     one present, with ``_flagged`` set on rows with warnings. ``progress`` is told the
     fraction done and what is happening.
     """
@@ -202,6 +204,16 @@ def read_files(
         return Extract(validate({}, as_at=as_at)[0], as_at=as_at), report
     report.extend(result.problems)
     as_at = as_at or result.as_at
+    if as_at is None:
+        as_at = date.today()
+        report.add(
+            Problem(
+                WARNING,
+                "extract_date_assumed",
+                f"the extract does not say when it was taken, so it is taken as at today, "
+                f"{as_at.isoformat()} (give the date in extract.json, an _extract sheet or --as-at)",
+            )
+        )
     sources: dict[str, Source] = getattr(result, "sources", {}) or {}
     tell(0.6, "Checking the business rules")
     tables, problems = validate(result.tables, as_at=as_at, sources=sources)

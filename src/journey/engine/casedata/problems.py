@@ -371,6 +371,11 @@ RULES: dict[str, Rule] = {
         "A table's file is empty (not even a header): read as an empty table.",
         "visits.csv: the file is empty and is read as an empty table",
     ),
+    "extract_date_assumed": Rule(
+        WARNING,
+        "The extract does not say when it was taken: today's date is used for it.",
+        "the extract does not say when it was taken, so it is taken as at today, 2024-04-02 (give the date in extract.json, an _extract sheet or --as-at)",
+    ),
     "formula_cell": Rule(
         WARNING,
         "A workbook cell holds a formula: it is never evaluated; its saved value is used.",
