@@ -11,7 +11,7 @@ from polars.testing import assert_frame_equal
 
 from journey.engine.casedata import canonical
 from journey.engine.casedata.load import read_files
-from journey.engine.casedata.schema import FLAG_COLUMN
+from journey.engine.casedata.schema import FLAG_COLUMN, Extract
 
 from .conftest import make_extract, with_formula
 
@@ -233,3 +233,29 @@ def test_two_headers_naming_the_same_column_are_an_error():
     assert _texts(report) == [
         "children.csv row 1, column Child ID: column Child ID repeats column child_id (both are child_id)"
     ]
+
+
+def test_text_starting_with_an_apostrophe_or_a_formula_character_round_trips():
+    from journey.engine.casedata.schema import empty_case_data
+
+    tables = empty_case_data()
+    values = ["'quoted", "'=A1", "=A1", "-1", "plain", "''"]
+    tables["workers"] = pl.LazyFrame(
+        {
+            "worker_id": [f"W{i}" for i in range(len(values))],
+            "team": values,
+            "role": ["SW"] * len(values),
+            "employment": ["agency"] * len(values),
+            "fte": [1.0] * len(values),
+            "start_date": [date(2020, 1, 1)] * len(values),
+            FLAG_COLUMN: [False] * len(values),
+        }
+    ).with_columns(
+        pl.lit(None, dtype=pl.String).alias("service"),
+        pl.lit(None, dtype=pl.Date).alias("end_date"),
+    )
+    extract = Extract(tables, as_at=AS_AT)
+    files = canonical.to_csv_files(extract)
+    again, _ = read_files(files)
+    assert again.tables["workers"].collect()["team"].to_list() == values
+    assert canonical.to_csv_files(again) == files

@@ -41,8 +41,8 @@ DATE_FORMATS = "YYYY-MM-DD or DD/MM/YYYY"
 TRUE_WORDS = ("y", "yes", "true", "1")
 FALSE_WORDS = ("n", "no", "false", "0")
 
-#: A text cell starting with one of these is escaped with a leading apostrophe on export
-#: (spreadsheet formula injection) and unescaped on reading.
+#: A text cell starting with one of these (or an apostrophe) is escaped with a leading
+#: apostrophe on export (spreadsheet formula injection); reading removes that apostrophe.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
@@ -84,7 +84,7 @@ def is_identifier(column: Column) -> bool:
 def _text(name: str) -> pl.Expr:
     """Trimmed text, blank as null, with the export's formula escape removed."""
     value = pl.col(name).cast(pl.String).str.strip_chars()
-    escaped = value.str.starts_with("'") & value.str.slice(1, 1).is_in(list(FORMULA_TRIGGERS))
+    escaped = value.str.starts_with("'") & value.str.slice(1, 1).is_in([*FORMULA_TRIGGERS, "'"])
     value = pl.when(escaped).then(value.str.slice(1)).otherwise(value)
     return pl.when(value == "").then(None).otherwise(value)
 
