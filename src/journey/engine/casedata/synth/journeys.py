@@ -51,13 +51,14 @@ P_CIN_AFTER_ASSESSMENT = 0.30
 P_EH_AFTER_ASSESSMENT = 0.17
 P_ICPC = 0.55  # of section 47s, an initial conference (scaled by the CP target)
 P_PLAN = 0.87
-P_EMERGENCY_CARE = 0.078  # of section 47s without a plan, straight into care
+P_EMERGENCY_CARE = 0.068  # of section 47s without a plan, straight into care
 P_CIN_AFTER_S47 = 0.45
-P_CP_TO_CARE = 0.155
+P_CP_TO_CARE = 0.135
 P_CP_STEP_DOWN = 0.57
-P_CIN_TO_CARE = 0.055
+P_CIN_TO_CARE = 0.05
 P_CIN_ESCALATE = 0.06
 P_CIN_AFTER_CARE = 0.35  # of children returning home
+BABY_CARE = 2.5  # how much likelier a baby's enquiry or plan leads to care
 P_UASC = 0.065  # of first referrals aged 14+ (scaled by the CLA target)
 
 # Care routes by age band at entry: <1, 1-4, 5-9, 10-15, 16-17.
@@ -421,8 +422,11 @@ class _Journey:
         conf = np.where(icpc, conf, u.NO_DAY)
         plan = icpc & ctx.chance(P_PLAN, n)
         k_cla = _k(prof.cla_per_10k, 160.0)
+        # Babies are far more often removed at or soon after birth.
+        baby = (t - self.dob[ix]) < 365
+        p_emergency = min(0.9, P_EMERGENCY_CARE * k_cla / (1 - p_icpc * P_PLAN))
         emergency = ~plan & ctx.chance(
-            min(0.9, P_EMERGENCY_CARE * k_cla / (1 - p_icpc * P_PLAN)), n
+            np.where(baby, min(0.9, BABY_CARE * p_emergency), p_emergency), n
         )
         cin = ~plan & ~emergency & ctx.chance(P_CIN_AFTER_S47, n)
         self.out["section47"].add(
@@ -451,8 +455,10 @@ class _Journey:
         child = self.child[ix]
         target = t + u.lognormal_days(rng, 235, 0.55, n)
         p_care = min(0.6, P_CP_TO_CARE * _k(self.ctx.profile.cla_per_10k, 160.0))
-        care = ctx.chance(p_care, n)
-        step_down = ~care & ctx.chance(min(1.0, P_CP_STEP_DOWN / (1 - p_care)), n)
+        under_two = (t - self.dob[ix]) < 730
+        p_care_a = np.where(under_two, min(0.9, BABY_CARE * p_care), p_care)
+        care = ctx.chance(p_care_a, n)
+        step_down = ~care & ctx.chance(np.minimum(1.0, P_CP_STEP_DOWN / (1 - p_care_a)), n)
         care_t = t + np.maximum(14, np.round((target - t) * rng.uniform(0.15, 0.9, n))).astype(I64)
         # Review conferences: the first within 3 months, then at most 6-monthly; the plan
         # ends at the first review on or after its intended length (or when care starts).

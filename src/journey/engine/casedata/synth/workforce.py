@@ -210,7 +210,7 @@ def allocate(
         w_start = h["start"].to_numpy().astype(I64)
         w_end = h["end"].to_numpy().astype(I64)
         w_id = h["worker"].to_numpy()
-        weight = np.where(h["role"].to_numpy() == "ASYE", 0.6, 1.0) * h["fte"].to_numpy()
+        weight = np.where(h["role"].to_numpy() == "ASYE", 0.9, 1.0) * h["fte"].to_numpy()
         cdf = np.cumsum(weight) / weight.sum()
         live = sel[begin[sel] < c_end[sel]]
         t = begin[live]
