@@ -21,7 +21,7 @@ def test_the_warnings_fixture_loads_with_exactly_the_planted_warnings():
         "WARNING README.txt: the file is not a canonical table and is ignored",
         "WARNING children.csv row 3, column Ethnicity: 'XXXX' is not an ethnicity code (WBRI, WIRI, ..., NOBT)",
         "WARNING children.csv row 5, column Unborn: the child is recorded as unborn but the expected date of birth 2024-01-10 is before the extract date 2024-03-31",
-        "WARNING children.csv row 6, column Child ID: repeats the key (child_id 'C001') of row 2",
+        "WARNING children.csv row 6, column Child ID: repeats the key (Child ID 'C001') of row 2",
         "WARNING cla_episodes.csv row 3, column placement_type: 'U9' is not a placement type code (A3, A4, ..., Z1)",
         "WARNING cla_episodes.csv row 4, column episode_start: episode starting 2023-01-01 overlaps the child's previous episode (started 2022-06-01, still open)",
         "WARNING cla_episodes.csv row 5, column child_id: child 'C005' is recorded as unborn but has a looked-after episode",

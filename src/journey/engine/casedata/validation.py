@@ -343,7 +343,9 @@ def _found(
     )
 
 
-def _column_rules(table: Table, frame: pl.LazyFrame, as_at: date) -> list[pl.LazyFrame]:
+def _column_rules(
+    table: Table, frame: pl.LazyFrame, as_at: date, source: Source
+) -> list[pl.LazyFrame]:
     found = []
     for column in table.columns:
         name = column.name
@@ -378,7 +380,7 @@ def _column_rules(table: Table, frame: pl.LazyFrame, as_at: date) -> list[pl.Laz
                     value,
                     pl.concat_str(
                         [
-                            pl.lit(f"{name} "),
+                            pl.lit(f"{source.label(name)} "),
                             _as_text(value),
                             pl.lit(f" is after the extract date {as_at.isoformat()}"),
                         ]
@@ -395,9 +397,9 @@ def _column_rules(table: Table, frame: pl.LazyFrame, as_at: date) -> list[pl.Laz
                 pl.col(end),
                 pl.concat_str(
                     [
-                        pl.lit(f"{end} "),
+                        pl.lit(f"{source.label(end)} "),
                         _as_text(pl.col(end)),
-                        pl.lit(f" is before {start} "),
+                        pl.lit(f" is before {source.label(start)} "),
                         _as_text(pl.col(start)),
                     ]
                 ),
@@ -406,7 +408,9 @@ def _column_rules(table: Table, frame: pl.LazyFrame, as_at: date) -> list[pl.Laz
     return found
 
 
-def _birth_rules(table: Table, frame: pl.LazyFrame, children: pl.LazyFrame) -> list[pl.LazyFrame]:
+def _birth_rules(
+    table: Table, frame: pl.LazyFrame, children: pl.LazyFrame, source: Source
+) -> list[pl.LazyFrame]:
     """Events before the child's birth, except for unborn children (pre-birth work is normal)."""
     events = [c.name for c in table.columns if c.event_date]
     if table.name == "children" or "child_id" not in table.column_names or not events:
@@ -425,7 +429,7 @@ def _birth_rules(table: Table, frame: pl.LazyFrame, children: pl.LazyFrame) -> l
             pl.col(name),
             pl.concat_str(
                 [
-                    pl.lit(f"{name} "),
+                    pl.lit(f"{source.label(name)} "),
                     _as_text(pl.col(name)),
                     pl.lit(" is before the child's date of birth "),
                     _as_text(pl.col("date_of_birth")),
@@ -483,7 +487,7 @@ def _reference_rules(
     return found, unchecked
 
 
-def _duplicate_keys(table: Table, frame: pl.LazyFrame) -> list[pl.LazyFrame]:
+def _duplicate_keys(table: Table, frame: pl.LazyFrame, source: Source) -> list[pl.LazyFrame]:
     key = list(table.key)
     first = (
         frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
@@ -495,7 +499,7 @@ def _duplicate_keys(table: Table, frame: pl.LazyFrame) -> list[pl.LazyFrame]:
         [
             pl.concat_str(
                 [
-                    pl.lit(f"{k} "),
+                    pl.lit(f"{source.label(k)} "),
                     _quoted(pl.col(k))
                     if table.column(k).dtype == pl.String()
                     else _as_text(pl.col(k)),
@@ -644,11 +648,12 @@ def validate(
                 pl.lit(False).alias(FLAG_COLUMN)
             )
             continue
-        found = _column_rules(table, frame, as_at)
-        found += _birth_rules(table, frame, frames["children"])
+        source = sources.get(name, Source())
+        found = _column_rules(table, frame, as_at, source)
+        found += _birth_rules(table, frame, frames["children"], source)
         references, unchecked = _reference_rules(table, frame, frames, counts)
         found += references
-        found += _duplicate_keys(table, frame)
+        found += _duplicate_keys(table, frame, source)
         if name == "cla_episodes":
             found.append(_cla_overlaps(frame))
         found += unborn_found.get(name, [])
@@ -659,7 +664,6 @@ def validate(
             .with_columns(pl.int_range(pl.len()).over("code", "column").alias("_nth"))
             .collect()
         )
-        source = sources.get(name, Source())
         overflow = everything.filter(pl.col("_nth") == PROBLEMS_LISTED)
         for code, column, file, sheet in overflow.select("code", "column", FILE, SHEET).iter_rows():
             count = everything.filter(
