@@ -262,7 +262,7 @@ def care_episodes(
     is_adopt = np.isin(place, ["A3", "A4", "A5", "A6"])
     urn = np.where(
         np.isin(place, list(_OFSTED_REGISTERED)),
-        np.char.add("SC", np.char.zfill((100000 + chunk * 1000 + home_no).astype(str), 6)).astype(
+        np.char.add("SC", np.char.zfill((900000 + chunk * 1000 + home_no).astype(str), 6)).astype(
             object
         ),
         u.NULL,
@@ -472,7 +472,7 @@ def short_break_episodes(ctx: Ctx, plans: pl.DataFrame, chunk: int) -> pl.DataFr
         place[o] == "U6",
         u.NULL,
         np.char.add(
-            "SC", np.char.zfill((100000 + chunk * 1000 + 900 + home[o]).astype(str), 6)
+            "SC", np.char.zfill((900000 + chunk * 1000 + 900 + home[o]).astype(str), 6)
         ).astype(object),
     )
     return pl.DataFrame(
