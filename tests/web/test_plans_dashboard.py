@@ -114,7 +114,7 @@ def test_the_measure_page_shows_chart_with_text_alternative_months_and_milestone
     response = board_member.get(reverse("plans:measure", args=["cp_visits"]), {"month": "2023-06"})
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'role="img"' in body and "<desc id=" in body
+    assert '<img src="/measures/cp_visits/chart.svg?month=2023-06" alt="Chart of CP visits in timescale' in body
     assert "CP visits in timescale, Jul-2022 to Jun-2023" not in body  # months without figures are not claimed
     assert "from 91.0% to 84.5%" in body
     assert "Statistical neighbours (2022-23)" in body
@@ -122,6 +122,23 @@ def test_the_measure_page_shows_chart_with_text_alternative_months_and_milestone
     assert 'id="milestones-table"' in body and "Mar-2024" in body and "95.0%" in body
     assert "Weekly visit tracker reviewed in performance meetings" in body
     assert "Children on a plan visited within 10 working days" in body
+
+
+def test_the_chart_is_an_accessible_svg_the_browser_may_cache(loaded, board_member):
+    url = reverse("plans:measure_chart", args=["cp_visits"])
+    response = board_member.get(url, {"month": "2023-06"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    svg = response.content.decode()
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert "<title" in svg and "from 91.0% to 84.5%" in svg
+    again = board_member.get(url, {"month": "2023-06"}, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_a_measure_without_figures_has_no_chart(board_member, db):
+    services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
+    assert board_member.get(reverse("plans:measure_chart", args=["cp_visits"])).status_code == 404
 
 
 def test_the_measure_page_answers_in_a_fixed_number_of_queries(

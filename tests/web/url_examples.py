@@ -22,7 +22,7 @@ def _web_examples(examples: dict[str, dict[str, Any]]) -> None:
         EXAMPLE_PLAN.read_text(), filename="plan.yaml", user=None
     )
     examples["plans:plan_version"] = {"pk": version.pk}
-    for name in ("plans:measure", "plans:child_list", "plans:manual_entry"):
+    for name in ("plans:measure", "plans:measure_chart", "plans:child_list", "plans:manual_entry"):
         examples[name] = {"measure_id": "cp_visits"}
 
     from journey.web.casedata.models import LoadJob

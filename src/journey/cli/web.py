@@ -18,6 +18,20 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def _warm_up() -> None:
+    """Evaluate the latest month and draw its charts in the background after a start."""
+    from django.db import connection
+
+    from journey.web.plans import pages
+
+    try:
+        pages.warm_up()
+    except Exception as error:  # the pages work without it; say why it did not happen
+        click.echo(f"warning: warm-up skipped: {error}", err=True)
+    finally:
+        connection.close()
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
@@ -28,10 +42,13 @@ def serve(host: str, port: int, threads: int, no_migrate: bool) -> None:
     setup_django()
     if not no_migrate:
         _migrate()
+    import threading
+
     from waitress import serve as waitress_serve
 
     from journey.web.wsgi import application
 
+    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     click.echo(f"Improvement Journey on http://{host}:{port}/ (Ctrl+C to stop)")
     waitress_serve(application, host=host, port=port, threads=threads, ident="journey")
 

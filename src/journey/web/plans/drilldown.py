@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpResponse
@@ -49,10 +50,15 @@ class ChildList:
         return month_label(self.month) if self.month else ""
 
 
-def _library_has(library_id: str) -> bool:
+@lru_cache(maxsize=1)
+def _library() -> frozenset[str]:
     from journey.engine.measures import library_ids
 
-    return library_id in set(library_ids())
+    return frozenset(library_ids())
+
+
+def _library_has(library_id: str) -> bool:
+    return library_id in _library()
 
 
 def _figure_snapshot(measure_id: str, month: str) -> str:

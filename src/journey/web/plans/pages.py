@@ -6,13 +6,20 @@ costs a handful of queries whatever the size of the plan (tests assert the count
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from journey.engine.charts import ChartPoint, MeasureChart, measure_chart_svg, sparkline_svg
+from journey.engine.charts import (
+    ChartPoint,
+    MeasureChart,
+    describe_measure_chart,
+    measure_chart_svg,
+    sparkline_svg,
+)
 from journey.engine.evaluation import Direction, MeasureResult, Rag, format_value
 from journey.engine.periods import add_months, month_label
 from journey.engine.plan import Action, Measure, Plan, Priority
@@ -70,6 +77,7 @@ class DashboardRow:
     latest: Observation | None
     latest_text: str
     mine: bool
+    href: str = ""
 
     @property
     def direction_word(self) -> str:
@@ -129,59 +137,98 @@ def _latest_text(measure: Measure, latest: Observation | None) -> str:
     return format_value(latest.value, measure.unit, measure.display_decimals)
 
 
-def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> Dashboard:
-    """Priority by priority, every measure's figure, RAG and direction for one month."""
-    plan = services.active_plan()
-    months = services.months_available()
-    month = services.parse_month_choice(month_text, months)
-    page = Dashboard(plan=plan, month=month, months=[(m, month_label(m)) for m in reversed(months)])
-    if plan is None or month is None:
-        return page
-    version = services.data_version()
+@dataclass(frozen=True)
+class _MonthSummary:
+    """Everything on the dashboard that does not depend on who is looking (cached)."""
+
+    plan: Plan
+    blocks: list[tuple[Priority, list[DashboardRow]]]
+    counts: dict[str, int]
+    changes: list[RagChange]
+    new_reds: list[RagChange]
+    previous_month: str | None
+
+
+_SUMMARIES = services.DASHBOARDS
+
+
+def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: list[str]) -> _MonthSummary:
+    key = (id(plan), version, month)
+    cached = _SUMMARIES.get(key)
+    if cached is not None and cached.plan is plan:
+        return cached
     now = services.evaluations_for(month, plan, version)
     previous_month = add_months(month, -1)
     before = services.evaluations_for(previous_month, plan, version) if previous_month in months else {}
-    page.previous_month = previous_month if before else None
     values = services.values_for_evaluation(plan, version)
     trend_months = services.recent_months(month, 12)
     trend_labels = [month_label(m) for m in trend_months]
     latest = services.latest_values(month)
-    mine = services.measures_owned_by(plan, user)
     counts = {rag.value: 0 for rag in Rag}
+    changes: list[RagChange] = []
+    blocks = []
     for priority in plan.priorities:
         rows = []
         for measure in priority.measures:
             result = now[measure.id]
             counts[result.rag.value] += 1
             old = before.get(measure.id)
-            row = DashboardRow(
-                measure=measure,
-                result=result,
-                previous_rag=old.rag if old else None,
-                sparkline=mark_safe(  # noqa: S308 - built from numbers, titles escaped
-                    sparkline_svg(
-                        _series(values.get(measure.id, {}), trend_months),
-                        trend_labels,
-                        title=f"{measure.title}, last 12 months",
-                        decimals=measure.display_decimals,
-                        unit=measure.unit.value,
-                    )
-                ),
-                latest=latest.get(measure.id),
-                latest_text=_latest_text(measure, latest.get(measure.id)),
-                mine=measure.id in mine,
+            rows.append(
+                DashboardRow(
+                    measure=measure,
+                    result=result,
+                    previous_rag=old.rag if old else None,
+                    sparkline=mark_safe(  # noqa: S308 - built from numbers, titles escaped
+                        sparkline_svg(
+                            _series(values.get(measure.id, {}), trend_months),
+                            trend_labels,
+                            title=f"{measure.title}, last 12 months",
+                            decimals=measure.display_decimals,
+                            unit=measure.unit.value,
+                        )
+                    ),
+                    latest=latest.get(measure.id),
+                    latest_text=_latest_text(measure, latest.get(measure.id)),
+                    mine=False,
+                    href=reverse("plans:measure", args=[measure.id]) + f"?month={month}",
+                )
             )
             if old is not None and old.rag != result.rag:
-                change = RagChange(measure, old.rag, result.rag)
-                page.changes.append(change)
-                if result.rag == Rag.RED:
-                    page.new_reds.append(change)
-            if filters.keep(row):
-                rows.append(row)
-        page.blocks.append(PriorityBlock(priority, rows, len(priority.measures)))
+                changes.append(RagChange(measure, old.rag, result.rag))
+        blocks.append((priority, rows))
+    changes.sort(key=lambda c: (not c.worse, RAG_ORDER[c.new]))
+    summary = _MonthSummary(
+        plan=plan,
+        blocks=blocks,
+        counts=counts,
+        changes=changes,
+        new_reds=[c for c in changes if c.new == Rag.RED],
+        previous_month=previous_month if before else None,
+    )
+    return _SUMMARIES.put(key, summary)
+
+
+def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> Dashboard:
+    """Priority by priority, every measure's figure, RAG and direction for one month."""
+    plan = services.active_plan()
+    version = services.data_version()
+    months = services.months_available(version)
+    month = services.parse_month_choice(month_text, months)
+    page = Dashboard(plan=plan, month=month, months=[(m, month_label(m)) for m in reversed(months)])
+    if plan is None or month is None:
+        return page
+    summary = _month_summary(plan, version, month, months)
+    mine = services.measures_owned_by(plan, user) if filters.mine else set()
+    for priority, all_rows in summary.blocks:
+        rows = [
+            row for row in (replace(r, mine=r.measure.id in mine) for r in all_rows) if filters.keep(row)
+        ]
+        page.blocks.append(PriorityBlock(priority, rows, len(all_rows)))
         page.shown += len(rows)
-    page.counts = counts
-    page.changes.sort(key=lambda c: (not c.worse, RAG_ORDER[c.new]))
+    page.counts = summary.counts
+    page.changes = summary.changes
+    page.new_reds = summary.new_reds
+    page.previous_month = summary.previous_month
     return page
 
 
@@ -221,7 +268,7 @@ class MeasurePage:
     result: MeasureResult | None
     rows: list[MonthRow]
     milestones: list[tuple[str, str]]
-    chart_svg: SafeString | None
+    has_chart: bool
     chart_description: str
     benchmarks: list[tuple[str, str]]
     narrative: Any
@@ -290,18 +337,29 @@ def tracked_actions(measure_id: str) -> list[Any]:
     return list(actions_for_measure(measure_id))
 
 
-def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasurePage | None:
-    plan = services.active_plan()
-    measure = services.find_measure(plan, measure_id) if plan else None
-    if plan is None or measure is None:
-        return None
-    months = services.months_available()
-    month = services.parse_month_choice(month_text, months)
-    version = services.data_version()
+@dataclass(frozen=True)
+class _MeasureFigures:
+    plan: Plan
+    rows: list[MonthRow]
+    result: MeasureResult | None
+    chart: MeasureChart | None
+    description: str
+
+
+_FIGURES = services.MEASURE_FIGURES
+
+
+def _measure_figures(
+    plan: Plan, version: tuple[int, str], measure: Measure, month: str | None
+) -> _MeasureFigures:
+    """The months table and chart for one measure and month (cached per data version)."""
+    key = (id(plan), version, measure.id, month)
+    cached = _FIGURES.get(key)
+    if cached is not None and cached.plan is plan:
+        return cached
     rows: list[MonthRow] = []
     points: list[ChartPoint] = []
     result = None
-    fmt = lambda v: format_value(v, measure.unit, measure.display_decimals)  # noqa: E731
     if month is not None:
         window = services.recent_months(month, 12)
         series = services.values_for_evaluation(plan, version).get(measure.id, {})
@@ -334,25 +392,55 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
                 MonthRow(
                     label=f"Latest ({month_label(latest.period)})",
                     result=None,
-                    value_text=fmt(latest.value),
+                    value_text=format_value(latest.value, measure.unit, measure.display_decimals),
                     is_latest=True,
                 )
             )
-    benchmarks = _benchmarks(measure)
-    chart_svg = None
+    chart = None
     description = ""
     if any(p.value is not None for p in points):
         chart = MeasureChart(
             title=measure.title,
             unit=measure.unit.value,
             points=tuple(points),
-            benchmarks=benchmarks,
+            benchmarks=_benchmarks(measure),
             decimals=measure.display_decimals,
         )
-        from journey.engine.charts import describe_measure_chart
-
-        chart_svg = mark_safe(measure_chart_svg(chart))  # noqa: S308 - vl-convert output, text escaped
         description = describe_measure_chart(chart)
+    return _FIGURES.put(key, _MeasureFigures(plan, rows, result, chart, description))
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    svg: str
+    etag: str
+
+
+def measure_chart(measure_id: str, month_text: str | None) -> ChartImage | None:
+    """The measure's chart as an SVG document (the page shows it beside its data table)."""
+    plan = services.active_plan()
+    measure = services.find_measure(plan, measure_id) if plan else None
+    if plan is None or measure is None:
+        return None
+    version = services.data_version()
+    months = services.months_available(version)
+    month = services.parse_month_choice(month_text, months)
+    figures = _measure_figures(plan, version, measure, month)
+    if figures.chart is None:
+        return None
+    return ChartImage(measure_chart_svg(figures.chart), figures.chart.cache_key()[:32])
+
+
+def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasurePage | None:
+    plan = services.active_plan()
+    measure = services.find_measure(plan, measure_id) if plan else None
+    if plan is None or measure is None:
+        return None
+    version = services.data_version()
+    months = services.months_available(version)
+    month = services.parse_month_choice(month_text, months)
+    figures = _measure_figures(plan, version, measure, month)
+    fmt = lambda v: format_value(v, measure.unit, measure.display_decimals)  # noqa: E731
     can_see_children = user.can(Capability.VIEW_CHILD_LEVEL)
     return MeasurePage(
         plan=plan,
@@ -360,12 +448,12 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         priority=plan.priority_of(measure.id),
         month=month,
         months=[(m, month_label(m)) for m in reversed(months)],
-        result=result,
-        rows=rows,
+        result=figures.result,
+        rows=figures.rows,
         milestones=[(month_label(m), fmt(t)) for m, t in measure.milestones],
-        chart_svg=chart_svg,
-        chart_description=description,
-        benchmarks=[(name, fmt(value)) for name, value in benchmarks.items()],
+        has_chart=figures.chart is not None,
+        chart_description=figures.description,
+        benchmarks=[(name, fmt(value)) for name, value in _benchmarks(measure).items()],
         narrative=approved_narrative(measure.id, month) if month else None,
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
@@ -374,3 +462,22 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         can_see_children=can_see_children,
         drilldown_available=can_see_children and drilldown.available(measure, month),
     )
+
+
+def warm_up() -> int:
+    """Parse the plan, evaluate the latest month and draw every measure's chart for it, so
+    the first visitors after a start do not wait. Returns how many measures were drawn."""
+    plan = services.active_plan()
+    if plan is None:
+        return 0
+    version = services.data_version()
+    months = services.months_available(version)
+    if not months:
+        return 0
+    month = months[-1]
+    _month_summary(plan, version, month, months)
+    for measure in plan.measures:
+        figures = _measure_figures(plan, version, measure, month)
+        if figures.chart is not None:
+            measure_chart_svg(figures.chart)
+    return len(plan.measures)

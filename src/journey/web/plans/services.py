@@ -62,11 +62,14 @@ class _Cache:
 _PLANS = _Cache(16)
 _FRAMES = _Cache(4)
 _EVALUATIONS = _Cache(256)
+DASHBOARDS = _Cache(64)
+MEASURE_FIGURES = _Cache(1024)
+"""The pages module's per-month dashboard summaries (cleared with the rest)."""
 
 
 def clear_caches() -> None:
     """Forget parsed plans and evaluations (tests; a changed measure library)."""
-    for cache in (_PLANS, _FRAMES, _EVALUATIONS):
+    for cache in (_PLANS, _FRAMES, _EVALUATIONS, _MONTHS, DASHBOARDS, MEASURE_FIGURES):
         cache.clear()
 
 
@@ -85,14 +88,14 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _library_ids() -> set[str] | None:
+def _library_ids() -> dict[str, frozenset[str]] | None:
     """Measure library ids that ``computed:`` sources may name, once the library exists."""
     try:
         from journey.engine import measures as library  # type: ignore[attr-defined]
     except ImportError:
         return None
     ids = getattr(library, "library_ids", None)
-    return set(ids()) if callable(ids) else None
+    return ids() if callable(ids) else None
 
 
 def parse_plan_text(text: str, filename: str = "plan.yaml") -> Plan:
@@ -372,14 +375,22 @@ def store_observations(
     )
 
 
-def months_available() -> list[str]:
-    """Months with at least one monthly figure, oldest first."""
-    return list(
+_MONTHS = _Cache(8)
+
+
+def months_available(version: tuple[int, str] | None = None) -> list[str]:
+    """Months with at least one monthly figure, oldest first (cached per data version)."""
+    if version is not None:
+        cached = _MONTHS.get(version)
+        if cached is not None:
+            return cached
+    months = list(
         Observation.objects.filter(period_type=Observation.PeriodType.MONTH, breakdown="")
         .values_list("period", flat=True)
         .distinct()
         .order_by("period")
     )
+    return _MONTHS.put(version, months) if version is not None else months
 
 
 def data_version() -> tuple[int, str]:

@@ -7,6 +7,7 @@ app_name = "plans"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("measures/<slug:measure_id>/", views.measure, name="measure"),
+    path("measures/<slug:measure_id>/chart.svg", views.measure_chart, name="measure_chart"),
     path("measures/<slug:measure_id>/children/", views.child_list, name="child_list"),
     path("measures/<slug:measure_id>/figures/", views.manual_entry, name="manual_entry"),
     path("plan/", views.plan, name="plan"),

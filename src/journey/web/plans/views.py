@@ -52,6 +52,23 @@ def measure(request: HttpRequest, measure_id: str) -> HttpResponse:
 
 
 @require_GET
+@requires(Capability.VIEW_AGGREGATES)
+def measure_chart(request: HttpRequest, measure_id: str) -> HttpResponse:
+    """The chart as an SVG image, cacheable by the browser (its ETag is its content)."""
+    image = pages.measure_chart(measure_id, request.GET.get("month"))
+    if image is None:
+        raise Http404("No chart for this measure and month.")
+    etag = f'"{image.etag}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(image.svg, content_type="image/svg+xml; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_GET
 @requires(Capability.VIEW_CHILD_LEVEL)
 def child_list(request: HttpRequest, measure_id: str) -> HttpResponse:
     """The children behind a figure: role-checked, and every view is audited."""
