@@ -49,7 +49,8 @@ P_REFERRAL_NFA = 0.06
 P_S47 = 0.40  # of assessments, a strategy discussion and section 47 enquiry
 P_CIN_AFTER_ASSESSMENT = 0.30
 P_EH_AFTER_ASSESSMENT = 0.17
-P_ICPC = 0.55  # of section 47s, an initial conference (scaled by the CP target)
+REPEAT_CP = 1.4  # how much likelier a conference is for a child who has had a plan
+P_ICPC = 0.5  # of section 47s, an initial conference (scaled by the CP target)
 P_PLAN = 0.87
 P_EMERGENCY_CARE = 0.068  # of section 47s without a plan, straight into care
 P_CIN_AFTER_S47 = 0.45
@@ -271,6 +272,8 @@ class _Journey:
         self.out = out
         self.bday18_all = children.bday18
         self._cp_base = 0
+        #: Child protection plans each child has had so far (repeat concerns recur).
+        self.cp_count = np.zeros(len(children), dtype=I64)
 
     def run(
         self, child: np.ndarray, ref: np.ndarray, first_episode: np.ndarray, episode_ids: np.ndarray
@@ -412,7 +415,8 @@ class _Journey:
         s_start = np.minimum(np.where(ctx.chance(0.8, n), t, u.add_working_days(t, 1)), eighteen)
         s_end = np.minimum(u.add_working_days(s_start, u.uniform_int(rng, 5, 15, n)), eighteen)
         p_icpc = min(0.95, P_ICPC * _k(prof.cp_per_10k, 95.0))
-        icpc = ctx.chance(p_icpc, n)
+        before = self.cp_count[self.child[ix]] > 0
+        icpc = ctx.chance(np.where(before, min(0.95, REPEAT_CP * p_icpc), p_icpc), n)
         on_time = ctx.chance(ctx.p("icpc_on_time", t), n)
         wd = np.where(
             on_time, u.uniform_int(rng, 7, 15, n), 16 + np.minimum(rng.geometric(0.12, n), 40)
@@ -508,6 +512,7 @@ class _Journey:
             latest=latest,
         )
         self._cp_base += n
+        np.add.at(self.cp_count, child, 1)
         self.floor[ix] = np.maximum(self.floor[ix], end)
         nxt = np.select([care, step_down], [CLA, CIN], CLOSE)
         nxt_t = np.where(nxt == CLOSE, end + u.uniform_int(rng, 0, 14, n), end)
