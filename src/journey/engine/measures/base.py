@@ -216,6 +216,9 @@ class Periods:
     as_at: date | None = None
     #: Which period types to produce (a subset of PERIOD_TYPES).
     period_types: tuple[str, ...] = PERIOD_TYPES
+    #: True for a drill-down: records carry every column their reasons need (some,
+    #: costly at scale and not needed for counting, are only made then).
+    detail: bool = False
 
     @property
     def months(self) -> list[str]:
@@ -246,14 +249,20 @@ class Periods:
                 rows.append((m, "month", d, month_index(d)))
         if self.latest and self.as_at is not None:
             rows.append((month_key(self.as_at), "latest", self.as_at, month_index(self.as_at)))
-        return pl.DataFrame(
-            rows,
-            schema={"period": pl.String, "period_type": pl.String, "at": pl.Date, "idx": pl.Int64},
-            orient="row",
-        ).lazy()
+        # ``pt`` numbers the points, so records are grouped on a small integer.
+        return (
+            pl.DataFrame(
+                rows,
+                schema={"period": pl.String, "period_type": pl.String, "at": pl.Date, "idx": pl.Int64},
+                orient="row",
+            )
+            .with_row_index("pt")
+            .with_columns(pl.col("pt").cast(pl.Int32))
+            .lazy()
+        )
 
     def single(self, month: str, period_type: str = "month") -> Periods:
-        return Periods(month, month, self.as_at, (period_type,))
+        return Periods(month, month, self.as_at, (period_type,), detail=True)
 
 
 def active_at(intervals: pl.LazyFrame, start: str, end: str, points: pl.LazyFrame, periods: Periods) -> pl.LazyFrame:
@@ -262,7 +271,7 @@ def active_at(intervals: pl.LazyFrame, start: str, end: str, points: pl.LazyFram
     Month ends are found by expanding each interval into the month indexes it is open at
     (no cross join); the "latest" date is a filter.
     """
-    month_points = points.filter(pl.col("period_type") == "month")
+    month_points = points.filter(pl.col("period_type") == "month").select("idx", "pt", "at")
     lo = pl.max_horizontal(month_index_expr(pl.col(start)), pl.lit(periods.first_idx, pl.Int64))
     end_idx = (month_index_expr(pl.col(end)) - 1).fill_null(periods.last_idx)
     hi = pl.min_horizontal(end_idx, pl.lit(periods.last_idx, pl.Int64))
@@ -277,11 +286,99 @@ def active_at(intervals: pl.LazyFrame, start: str, end: str, points: pl.LazyFram
     )
     parts = [monthly]
     if periods.latest:
-        latest = points.filter(pl.col("period_type") == "latest").drop("idx")
+        latest = points.filter(pl.col("period_type") == "latest").select("pt", "at")
         parts.append(
             intervals.join(latest, how="cross").filter(open_at(start, end))
         )
     return pl.concat(parts, how="vertical_relaxed")
+
+
+def _end_or_far(end: str) -> pl.Expr:
+    return pl.col(end).fill_null(FAR_FUTURE)
+
+
+# Window functions (``over``) are slow with many small groups (one per child), so the
+# per-child steps below work on frames sorted by the key, with a group number per row.
+
+_DAY_OFFSET = 1_000_000  # days added so every date is positive
+_GROUP_STRIDE = 1 << 23  # larger than any offset date (9999-12-31 is 2,932,896 days)
+
+
+def new_group(*keys: str) -> pl.Expr:
+    """True on the first row of each run of equal ``keys`` (frame sorted by them)."""
+    first: pl.Expr | None = None
+    for k in keys:
+        changed = pl.col(k).ne_missing(pl.col(k).shift(1))
+        first = changed if first is None else (first | changed)
+    assert first is not None
+    return first.fill_null(True)
+
+
+def group_ids(*keys: str) -> pl.Expr:
+    """A number per run of equal ``keys`` (frame sorted by them), increasing."""
+    return new_group(*keys).cast(pl.Int64).cum_sum()
+
+
+def shift_in_group(expr: pl.Expr, gid: str, n: int = 1) -> pl.Expr:
+    """``expr`` from ``n`` rows before (negative: after) within the same group, else null."""
+    return pl.when(pl.col(gid) == pl.col(gid).shift(n)).then(expr.shift(n))
+
+
+def row_in_group(gid: str) -> pl.Expr:
+    """0 for each group's first row, 1 for the next ... (frame sorted by group)."""
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    return row - pl.when(pl.col(gid) != pl.col(gid).shift(1).fill_null(-1)).then(row).forward_fill()
+
+
+def running_max_date(date: pl.Expr, gid: str) -> pl.Expr:
+    """The running maximum of a date column within each group (frame sorted by group)."""
+    days = date.cast(pl.Int32).cast(pl.Int64) + _DAY_OFFSET
+    base = pl.col(gid) * _GROUP_STRIDE
+    return ((base + days).cum_max() - base - _DAY_OFFSET).cast(pl.Int32).cast(pl.Date)
+
+
+def active_unique(
+    intervals: pl.LazyFrame,
+    key: str,
+    start: str,
+    end: str,
+    points: pl.LazyFrame,
+    periods: Periods,
+    prefer: Sequence[str],
+) -> pl.LazyFrame:
+    """:func:`active_at`, one row per ``key`` and date: where a key's intervals overlap
+    (bad data, or two plans at once) the row first in ``prefer`` order (descending) wins.
+
+    Only the keys whose intervals overlap are de-duplicated (after expansion), so the
+    common case costs nothing extra."""
+    marked = intervals.sort(key, start).with_columns(group_ids(key).alias("_g"))
+    prev_end = shift_in_group(running_max_date(_end_or_far(end), "_g"), "_g")
+    marked = marked.with_columns((pl.col(start) < prev_end).fill_null(False).alias("_ov"))
+    overlapping = marked.filter(pl.col("_ov")).select(key).unique().with_columns(pl.lit(True).alias("_overlap"))
+    marked = marked.join(overlapping, on=key, how="left").with_columns(pl.col("_overlap").fill_null(False)).drop("_g", "_ov")
+    expanded = active_at(marked, start, end, points, periods)
+    clean = expanded.filter(~pl.col("_overlap"))
+    dirty = keep_first(expanded.filter(pl.col("_overlap")), [key, "pt"], list(prefer), descending=True)
+    return pl.concat([clean, dirty], how="vertical_relaxed").drop("_overlap")
+
+
+def merge_intervals(
+    intervals: pl.LazyFrame, keys: str | Sequence[str], start: str, end: str, extra: Sequence[pl.Expr] = ()
+) -> pl.LazyFrame:
+    """Overlapping or back-to-back intervals of each key merged into one (start, end,
+    flagged if any part was, plus ``extra`` aggregations)."""
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    runs = intervals.sort(*keys, start).with_columns(group_ids(*keys).alias("_g"))
+    prev_end = shift_in_group(running_max_date(_end_or_far(end), "_g"), "_g")
+    runs = runs.with_columns((prev_end.is_null() | (pl.col(start) > prev_end)).cast(pl.Int64).cum_sum().alias("_run"))
+    merged = runs.group_by("_run").agg(
+        *[pl.col(k).first() for k in keys],
+        pl.col(start).min(),
+        _end_or_far(end).max().alias(end),
+        pl.col("flagged").any(),
+        *extra,
+    )
+    return merged.with_columns(pl.when(pl.col(end) == FAR_FUTURE).then(None).otherwise(pl.col(end)).alias(end)).drop("_run")
 
 
 @dataclass(frozen=True)
@@ -422,19 +519,22 @@ def aggregate(records: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Co
     dims: list[str | None] = [None, *wanted]
     frames: list[pl.LazyFrame] = []
     if agg.kind == "snapshot":
-        points = periods.points().select("period", "period_type")
+        points = periods.points().select("pt", "period", "period_type")
         for dim in dims:
-            keys = ["period", "period_type"] + ([dim] if dim else [])
+            keys = ["pt"] + ([dim] if dim else [])
             g = records.group_by(keys).agg(_SUMS)
             if dim is None:
-                g = points.join(g, on=["period", "period_type"], how="left").with_columns(
+                g = points.join(g, on="pt", how="left").with_columns(
                     pl.lit(None, pl.String).alias("breakdown"), pl.lit(None, pl.String).alias("breakdown_value")
                 )
             else:
-                g = g.with_columns(pl.lit(dim).alias("breakdown"), _cell(dim)).drop(dim)
-            frames.append(g)
+                g = g.join(points, on="pt", how="inner").with_columns(pl.lit(dim).alias("breakdown"), _cell(dim)).drop(dim)
+            frames.append(g.drop("pt"))
         out = pl.concat(frames, how="diagonal_relaxed")
-        windows = [Window(p, t, (), 1.0, financial_year_start_year(p)) for p, t in points.collect().iter_rows()]
+        windows = [
+            Window(p, t, (), 1.0, financial_year_start_year(p))
+            for p, t in points.select("period", "period_type").collect().iter_rows()
+        ]
     else:
         windows = flow_windows(periods, agg.period_types, agg.latest_window, agg.distinct is not None)
         wf = windows_frame(windows)

@@ -50,7 +50,7 @@ def drilldown(
             raise ValueError("the extract has no as_at date, so there is no latest figure")
         month = month_key(ctx.as_at)
     key = month_key(month)
-    periods = Periods(key, key, ctx.as_at, (period_type,))
+    periods = Periods(key, key, ctx.as_at, (period_type,), detail=True)
     records = m.records(ctx, periods, dict(params))
     if m.kind == "flow":
         windows = flow_windows(periods, m.period_types, m.latest_window, m.distinct is not None)
@@ -61,8 +61,7 @@ def drilldown(
             records = (first_in_year if w.first_in_year else first_in_month)(records, m.distinct)
         start, end = window_bounds(w, ctx.as_at)
         records = records.filter(pl.col("date").is_between(start, end))
-    else:
-        records = records.filter(pl.col("period_type") == period_type)
+    # (Snapshot records are already those of the one date asked for.)
     if breakdown is not None:
         if breakdown not in m.breakdowns:
             supported = ", ".join(m.breakdowns) or "none"

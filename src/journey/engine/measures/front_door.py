@@ -7,7 +7,17 @@ from typing import Any
 import polars as pl
 
 from journey.engine.casedata.codes import SHORT_BREAK_LEGAL_STATUS
-from journey.engine.measures.base import Context, Periods, active_at, fmt_date, keep_first, with_age
+from journey.engine.measures.base import (
+    Context,
+    Periods,
+    active_at,
+    active_unique,
+    fmt_date,
+    group_ids,
+    merge_intervals,
+    shift_in_group,
+    with_age,
+)
 from journey.engine.measures.registry import MeasureDef, Parameter, RecordsFn, register
 from journey.engine.periods import working_days_expr
 
@@ -81,10 +91,12 @@ def referral_history(ctx: Context) -> pl.LazyFrame:
     """Every referral with the date of the child's previous referral."""
 
     def build() -> pl.LazyFrame:
-        r = ctx.table("referrals").sort("child_id", "referral_date", "referral_id")
-        return r.with_columns(
-            pl.col("referral_date").shift(1).over("child_id").alias("previous_referral_date")
+        r = ctx.table("referrals").sort("child_id", "referral_date", "referral_id").with_columns(
+            group_ids("child_id").alias("_g")
         )
+        return r.with_columns(
+            shift_in_group(pl.col("referral_date"), "_g").alias("previous_referral_date")
+        ).drop("_g")
 
     return ctx.cached("referral_history", build)
 
@@ -143,8 +155,7 @@ def _rereferral_reason(params: dict[str, Any]) -> pl.Expr:
 
 def _open_early_help(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
     eh = ctx.table("early_help")
-    recs = active_at(eh, "start_date", "end_date", periods.points(), periods)
-    recs = keep_first(recs, ["child_id", "period", "period_type"], ["start_date"], descending=True)
+    recs = active_unique(eh, "child_id", "start_date", "end_date", periods.points(), periods, ["start_date", "episode_id"])
     return with_age(recs, ctx, "at").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
 
 
@@ -191,15 +202,23 @@ def open_case_intervals(ctx: Context) -> pl.LazyFrame:
 
 
 def open_cases_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
-    """One row per child with an open case at each evaluation date (why: the reasons)."""
+    """One row per child with an open case at each evaluation date: ``open_since`` (the
+    start of the continuous spell), flagged, and in detail (drill-down) mode ``why``."""
 
     def build() -> pl.LazyFrame:
-        recs = active_at(open_case_intervals(ctx), "start_date", "end_date", periods.points(), periods)
-        return recs.group_by("child_id", "period", "period_type", "at").agg(
-            pl.col("flagged").any(),
-            pl.col("why").bitwise_or().alias("why"),
-            pl.col("start_date").min().alias("open_since"),
+        intervals = open_case_intervals(ctx)
+        spells = merge_intervals(intervals, "child_id", "start_date", "end_date")
+        recs = active_at(spells, "start_date", "end_date", periods.points(), periods).rename(
+            {"start_date": "open_since"}
         )
+        if periods.detail:
+            why = (
+                active_at(intervals, "start_date", "end_date", periods.points(), periods)
+                .group_by("child_id", "pt")
+                .agg(pl.col("why").bitwise_or())
+            )
+            recs = recs.join(why, on=["child_id", "pt"], how="left")
+        return recs
 
     return ctx.cached_at("open_cases", periods, build)
 

@@ -7,7 +7,17 @@ from typing import Any
 import polars as pl
 
 from journey.engine.casedata.codes import ADOPTION_PLACEMENT_TYPES, SHORT_BREAK_LEGAL_STATUS
-from journey.engine.measures.base import FAR_FUTURE, Context, Periods, active_at, fmt_date, keep_first, with_age
+from journey.engine.measures.base import (
+    FAR_FUTURE,
+    Context,
+    Periods,
+    active_unique,
+    fmt_date,
+    group_ids,
+    running_max_date,
+    shift_in_group,
+    with_age,
+)
 from journey.engine.measures.registry import MeasureDef, Parameter, register
 from journey.engine.measures.timeliness import (
     attach_last_visit,
@@ -37,13 +47,14 @@ def episodes(ctx: Context) -> pl.LazyFrame:
             ctx.table("cla_episodes")
             .filter(~pl.col("legal_status").is_in(list(SHORT_BREAK_LEGAL_STATUS)).fill_null(False))
             .sort("child_id", "episode_start", "episode_end", nulls_last=True)
+            .with_columns(group_ids("child_id").alias("_g"))
         )
         end_f = pl.col("episode_end").fill_null(FAR_FUTURE)
-        prev_max = end_f.cum_max().shift(1).over("child_id")
+        prev_max = shift_in_group(running_max_date(end_f, "_g"), "_g")
         e = e.with_columns(
             (prev_max.is_null() | (pl.col("episode_start") > prev_max)).alias("_new_poc"),
-            pl.col("placement_type").shift(1).over("child_id").alias("_prev_type"),
-            pl.col("carer_id").shift(1).over("child_id").alias("_prev_carer"),
+            shift_in_group(pl.col("placement_type"), "_g").alias("_prev_type"),
+            shift_in_group(pl.col("carer_id"), "_g").alias("_prev_carer"),
         )
         same_carer = (pl.col("carer_id").is_not_null() & (pl.col("carer_id") == pl.col("_prev_carer"))).fill_null(False)
         carer_changed = (
@@ -57,21 +68,29 @@ def episodes(ctx: Context) -> pl.LazyFrame:
                 & (pl.col("placement_type").ne_missing(pl.col("_prev_type")) | carer_changed)
             )
         )
+        # Numbers unique across children (they only identify periods and placements).
         e = e.with_columns(
-            pl.col("_new_poc").cast(pl.Int64).cum_sum().over("child_id").alias("poc_no"),
-            new_placement.cast(pl.Int64).cum_sum().over("child_id").alias("placement_no"),
+            pl.col("_new_poc").cast(pl.Int64).cum_sum().alias("poc_no"),
+            new_placement.cast(pl.Int64).cum_sum().alias("placement_no"),
         )
-        e = e.with_columns(
-            pl.col("episode_start").min().over("child_id", "poc_no").alias("poc_start"),
-            end_f.max().over("child_id", "poc_no").alias("poc_end"),
-            pl.col("episode_start").min().over("child_id", "placement_no").alias("placement_start"),
-            end_f.max().over("child_id", "placement_no").alias("placement_end"),
-            pl.col("placement_type").first().over("child_id", "placement_no").alias("first_placement_type"),
-            pl.format("{}#{}", pl.col("child_id"), pl.col("poc_no")).alias("poc_key"),
-        ).with_columns(
-            pl.when(pl.col(c) == FAR_FUTURE).then(None).otherwise(pl.col(c)).alias(c) for c in ("poc_end", "placement_end")
+        pocs = e.group_by("poc_no").agg(
+            pl.col("episode_start").min().alias("poc_start"), end_f.max().alias("poc_end")
         )
-        return e.drop("_new_poc", "_prev_type", "_prev_carer")
+        places = e.group_by("placement_no").agg(
+            pl.col("episode_start").min().alias("placement_start"),
+            end_f.max().alias("placement_end"),
+            pl.col("placement_type").first().alias("first_placement_type"),
+        )
+        e = (
+            e.join(pocs, on="poc_no", how="left")
+            .join(places, on="placement_no", how="left")
+            .with_columns(pl.format("{}#{}", pl.col("child_id"), pl.col("poc_no")).alias("poc_key"))
+            .with_columns(
+                pl.when(pl.col(c) == FAR_FUTURE).then(None).otherwise(pl.col(c)).alias(c)
+                for c in ("poc_end", "placement_end")
+            )
+        )
+        return e.drop("_new_poc", "_prev_type", "_prev_carer", "_g")
 
     return ctx.cached("cla_episodes", build)
 
@@ -83,17 +102,18 @@ def placements(ctx: Context) -> pl.LazyFrame:
     def build() -> pl.LazyFrame:
         p = (
             episodes(ctx)
-            .group_by("child_id", "placement_no")
+            .group_by("placement_no")
             .agg(
+                pl.col("child_id").first(),
                 pl.col("poc_no").first(),
                 pl.col("placement_start").first(),
                 pl.col("placement_end").first(),
                 pl.col("first_placement_type").first().alias("placement_type"),
                 pl.col("flagged").any(),
             )
-            .sort("child_id", "placement_no")
+            .sort("placement_no")
         )
-        return p.with_columns(pl.col("placement_start").shift(1).over("child_id", "poc_no").alias("previous_placement_start"))
+        return p.with_columns(shift_in_group(pl.col("placement_start"), "poc_no").alias("previous_placement_start"))
 
     return ctx.cached("cla_placements", build)
 
@@ -102,8 +122,9 @@ def periods_of_care(ctx: Context) -> pl.LazyFrame:
     def build() -> pl.LazyFrame:
         return (
             episodes(ctx)
-            .group_by("child_id", "poc_no")
+            .group_by("poc_no")
             .agg(
+                pl.col("child_id").first(),
                 pl.col("poc_key").first(),
                 pl.col("poc_start").first(),
                 pl.col("poc_end").first(),
@@ -136,8 +157,9 @@ def cla_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     open episode), with placement and period-of-care dates."""
 
     def build() -> pl.LazyFrame:
-        recs = active_at(episodes(ctx), "episode_start", "episode_end", periods.points(), periods)
-        recs = keep_first(recs, ["child_id", "period", "period_type"], ["episode_start"], descending=True)
+        recs = active_unique(
+            episodes(ctx), "child_id", "episode_start", "episode_end", periods.points(), periods, ["episode_start"]
+        )
         return with_age(recs, ctx, "at").with_columns(time_in_placement_expr().alias("time_in_placement"))
 
     return ctx.cached_at("cla_at", periods, build)
@@ -183,13 +205,13 @@ def _three_plus(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.La
     pls = placements(ctx).filter(~pl.col("placement_type").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False))
     window_start = pl.col("at").dt.offset_by("-1y") + pl.duration(days=1)
     counts = (
-        recs.select("child_id", "period", "period_type", "at")
+        recs.select("child_id", "pt", "at")
         .join(pls.select("child_id", pl.col("placement_start").alias("ps"), pl.col("placement_end").alias("pe"), pl.col("flagged").alias("pf")), on="child_id")
         .filter((pl.col("ps") <= pl.col("at")) & (pl.col("pe").is_null() | (pl.col("pe") >= window_start)))
-        .group_by("child_id", "period", "period_type")
+        .group_by("child_id", "pt")
         .agg(pl.len().alias("placements_in_12_months"), pl.col("pf").any().alias("pf"))
     )
-    recs = recs.join(counts, on=["child_id", "period", "period_type"], how="left").with_columns(
+    recs = recs.join(counts, on=["child_id", "pt"], how="left").with_columns(
         pl.col("placements_in_12_months").fill_null(0),
         (pl.col("flagged") | pl.col("pf").fill_null(False)).alias("flagged"),
         (pl.col("at").dt.offset_by("-1y") + pl.duration(days=1)).alias("window_start"),

@@ -6,7 +6,15 @@ from typing import Any
 
 import polars as pl
 
-from journey.engine.measures.base import Context, Periods, active_at, fmt_date, keep_first, with_age
+from journey.engine.measures.base import (
+    Context,
+    Periods,
+    active_unique,
+    fmt_date,
+    group_ids,
+    shift_in_group,
+    with_age,
+)
 from journey.engine.measures.registry import MeasureDef, Parameter, register
 from journey.engine.measures.timeliness import (
     attach_last_visit,
@@ -29,9 +37,10 @@ def _plans_at(ctx: Context, periods: Periods, table: str) -> pl.LazyFrame:
     """Plans open at each evaluation date, one per child (the latest started)."""
 
     def build() -> pl.LazyFrame:
-        recs = active_at(ctx.table(table), "start_date", "end_date", periods.points(), periods)
         id_col = "cp_plan_id" if table == "cp_plans" else "cin_plan_id"
-        recs = keep_first(recs, ["child_id", "period", "period_type"], ["start_date", id_col], descending=True)
+        recs = active_unique(
+            ctx.table(table), "child_id", "start_date", "end_date", periods.points(), periods, ["start_date", id_col]
+        )
         return with_age(recs, ctx, "at")
 
     return ctx.cached_at(table, periods, build)
@@ -84,8 +93,10 @@ def cp_history(ctx: Context) -> pl.LazyFrame:
     """Every CP plan with the start of the child's previous plan in the extract."""
 
     def build() -> pl.LazyFrame:
-        p = ctx.table("cp_plans").sort("child_id", "start_date", "cp_plan_id")
-        return p.with_columns(pl.col("start_date").shift(1).over("child_id").alias("previous_plan_start"))
+        p = ctx.table("cp_plans").sort("child_id", "start_date", "cp_plan_id").with_columns(
+            group_ids("child_id").alias("_g")
+        )
+        return p.with_columns(shift_in_group(pl.col("start_date"), "_g").alias("previous_plan_start")).drop("_g")
 
     return ctx.cached("cp_history", build)
 

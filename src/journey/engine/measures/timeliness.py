@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from journey.engine.measures.base import Context, fmt_date
+from journey.engine.measures.base import Context, fmt_date, group_ids, row_in_group, shift_in_group
 
 DueFn = Callable[[pl.Expr, pl.Expr], pl.Expr]
 """(sequence number of the anchor: 0 = start, 1 = first review, ...; anchor date) → due date."""
@@ -46,15 +46,15 @@ def review_links(starts: pl.LazyFrame, reviews: pl.LazyFrame, key: str, due: Due
         [starts.select(key, pl.col("start").alias("anchor"), pl.lit(False).alias("review_flagged")), revs],
         how="vertical_relaxed",
     ).sort(key, "anchor")
-    seq = pl.int_range(pl.len()).over(key)
-    links = anchors.with_columns(seq.alias("seq")).with_columns(
+    links = anchors.with_columns(group_ids(key).alias("_g")).with_columns(row_in_group("_g").alias("seq"))
+    links = links.with_columns(
         due(pl.col("seq"), pl.col("anchor")).alias("due"),
-        pl.col("anchor").shift(-1).over(key).alias("next_review"),
+        shift_in_group(pl.col("anchor"), "_g", -1).alias("next_review"),
     )
     links = links.with_columns(
         (pl.col("next_review").is_null() | (pl.col("next_review") > pl.col("due"))).alias("missed"),
-        pl.col("due").shift(1).over(key).alias("anchor_due"),
-    )
+        shift_in_group(pl.col("due"), "_g").alias("anchor_due"),
+    ).drop("_g")
     # Whether the review that is this link's anchor was itself held late.
     return links.with_columns(
         ((pl.col("seq") > 0) & (pl.col("anchor") > pl.col("anchor_due"))).fill_null(False).alias("anchor_late")

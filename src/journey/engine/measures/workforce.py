@@ -8,7 +8,15 @@ from typing import Any
 import polars as pl
 
 from journey.engine.casedata.codes import CASE_HOLDING_ROLES, GOOD_OR_BETTER
-from journey.engine.measures.base import Context, Periods, active_at, fmt_date, with_age
+from journey.engine.measures.base import (
+    Context,
+    Periods,
+    active_at,
+    fmt_date,
+    keep_first,
+    merge_intervals,
+    with_age,
+)
 from journey.engine.measures.front_door import open_cases_at, why_words
 from journey.engine.measures.registry import MeasureDef, Parameter, RecordsFn, register
 
@@ -23,27 +31,54 @@ def workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     return ctx.cached_at("workers_at", periods, lambda: _workers_at(ctx, periods))
 
 
-def allocations_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
-    """Allocations to a worker open at each date: child, worker, team, flagged."""
-    return ctx.cached_at(
-        "allocations_at",
-        periods,
-        lambda: active_at(
-            ctx.table("allocations").filter(pl.col("worker_id").is_not_null()),
-            "start_date",
-            "end_date",
-            periods.points(),
-            periods,
-        ).select("child_id", "worker_id", "team", "flagged", "period", "period_type", "at"),
-    )
+def _allocations(ctx: Context) -> pl.LazyFrame:
+    return ctx.table("allocations").filter(pl.col("worker_id").is_not_null())
+
+
+def cases_per_worker_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
+    """Children allocated to each worker at each date (worker_id, pt, cases, alloc_flagged):
+    a child's overlapping allocations to the same worker count once."""
+
+    def build() -> pl.LazyFrame:
+        spells = merge_intervals(_allocations(ctx), ["worker_id", "child_id"], "start_date", "end_date")
+        return (
+            active_at(spells, "start_date", "end_date", periods.points(), periods)
+            .group_by("worker_id", "pt")
+            .agg(pl.len().alias("cases"), pl.col("flagged").any().alias("alloc_flagged"))
+        )
+
+    return ctx.cached_at("cases_per_worker", periods, build)
+
+
+def allocated_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
+    """One row per child allocated to any worker at each date (child_id, pt; in detail
+    mode also the worker_id of one allocation)."""
+
+    def build() -> pl.LazyFrame:
+        spells = merge_intervals(_allocations(ctx), "child_id", "start_date", "end_date")
+        recs = active_at(spells, "start_date", "end_date", periods.points(), periods).select(
+            "child_id", "pt", pl.lit(True).alias("allocated")
+        )
+        if periods.detail:
+            workers = keep_first(
+                active_at(_allocations(ctx), "start_date", "end_date", periods.points(), periods),
+                ["child_id", "pt"],
+                ["start_date"],
+                descending=True,
+            ).select("child_id", "pt", "worker_id", "team")
+            recs = recs.join(workers, on=["child_id", "pt"], how="left")
+        return recs
+
+    return ctx.cached_at("allocated_at", periods, build)
 
 
 def _workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     recs = active_at(ctx.table("workers"), "start_date", "end_date", periods.points(), periods)
     return (
         recs.sort("start_date", descending=True)
-        .group_by("worker_id", "period", "period_type", "at")
+        .group_by("worker_id", "pt")
         .agg(
+            pl.col("at").first(),
             pl.col("fte").sum(),
             pl.col("role").first(),
             pl.col("employment").first(),
@@ -59,12 +94,7 @@ def _workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
 def _caseload(roles: tuple[str, ...]) -> RecordsFn:
     def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
         w = workers_at(ctx, periods).filter(pl.col("role").is_in(list(roles)))
-        cases = (
-            allocations_at(ctx, periods)
-            .group_by("worker_id", "period", "period_type")
-            .agg(pl.col("child_id").n_unique().alias("cases"), pl.col("flagged").any().alias("alloc_flagged"))
-        )
-        out = w.join(cases, on=["worker_id", "period", "period_type"], how="left")
+        out = w.join(cases_per_worker_at(ctx, periods), on=["worker_id", "pt"], how="left")
         return out.with_columns(
             pl.col("cases").fill_null(0).cast(pl.Float64).alias("num"),
             pl.col("fte").cast(pl.Float64).alias("den"),
@@ -162,14 +192,9 @@ def _audit_reason(params: dict[str, Any]) -> pl.Expr:
 def _unallocated(share: bool) -> RecordsFn:
     def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
         open_cases = open_cases_at(ctx, periods)
-        alloc = (
-            allocations_at(ctx, periods)
-            .group_by("child_id", "period", "period_type")
-            .agg(pl.col("worker_id").first(), pl.col("team").first())
-        )
-        recs = open_cases.join(alloc, on=["child_id", "period", "period_type"], how="left")
+        recs = open_cases.join(allocated_at(ctx, periods), on=["child_id", "pt"], how="left")
         recs = with_age(recs, ctx, "at")
-        unallocated = pl.col("worker_id").is_null().cast(pl.Float64)
+        unallocated = pl.col("allocated").is_null().cast(pl.Float64)
         return recs.with_columns(unallocated.alias("num"), pl.lit(1.0 if share else 0.0).alias("den"))
 
     return records
@@ -177,7 +202,7 @@ def _unallocated(share: bool) -> RecordsFn:
 
 def _unallocated_reason(params: dict[str, Any]) -> pl.Expr:
     return (
-        pl.when(pl.col("worker_id").is_null())
+        pl.when(pl.col("allocated").is_null())
         .then(pl.format("Unallocated: open since {} ({}), no worker allocated at {}", fmt_date("open_since"), why_words(), fmt_date("at")))
         .otherwise(pl.format("Allocated to {} (open since {})", pl.col("worker_id"), fmt_date("open_since")))
     )
