@@ -537,3 +537,24 @@ def test_a_profile_with_fewer_children_in_care_gives_fewer_children_in_care():
 def test_a_profile_rejects_shares_outside_zero_to_one():
     with pytest.raises(ValueError, match="assessment_on_time"):
         synth_extract(SynthProfile(assessment_on_time=(0.7, 1.2)), population=2_000)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "as_at"),
+    [
+        ("2023-01", "2023-01", None),
+        ("2023-07", "2023-07", date(2023, 7, 15)),
+        ("2015-04", "2016-03", None),
+    ],
+)
+def test_a_small_council_over_a_short_or_early_window_still_gives_every_table_its_schema(
+    first, last, as_at
+):
+    t = synth_extract(population=1_500, first_month=first, last_month=last, seed=1, as_at=as_at)
+    end = as_at or periods.month_end(last)
+    for name, table in schema.SCHEMA.items():
+        assert t[name].schema == table.polars_schema, name
+        for column in table.columns:
+            if column.dtype == pl.Date() and column.name != "date_of_birth":
+                assert (t[name][column.name].drop_nulls() <= end).all(), f"{name}.{column.name}"
+    assert t["referrals"].height > 0 and t["workers"].height > 0

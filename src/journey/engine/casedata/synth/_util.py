@@ -150,6 +150,11 @@ def ids(prefix: str, numbers: np.ndarray, width: int = 9) -> pl.Series:
     ).to_series()
 
 
+def labels(prefix: str, numbers: np.ndarray, width: int = 1) -> np.ndarray:
+    """``prefix`` + zero-padded number for each number, as an object array of strings."""
+    return ids(prefix, numbers, width).to_numpy().astype(object)
+
+
 def strings(name: str, values: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
     s = pl.Series(name, np.asarray(values, dtype=object).tolist(), dtype=pl.String)
     if valid is not None and not np.asarray(valid, dtype=bool).all():

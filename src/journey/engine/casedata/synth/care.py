@@ -262,17 +262,15 @@ def care_episodes(
     is_adopt = np.isin(place, ["A3", "A4", "A5", "A6"])
     urn = np.where(
         np.isin(place, list(_OFSTED_REGISTERED)),
-        np.char.add("SC", np.char.zfill((900000 + chunk * 1000 + home_no).astype(str), 6)).astype(
-            object
-        ),
+        u.labels("SC", 900000 + chunk * 1000 + home_no, 6),
         u.NULL,
     )
     carer = np.select(
         [is_home, is_foster, is_adopt],
         [
-            np.char.add("H", ((chunk * 100000) + home_no).astype(str)).astype(object),
-            np.char.add("FC", ((chunk * 100000) + carer_no).astype(str)).astype(object),
-            np.char.add("AD", ((chunk * 100000) + carer_no).astype(str)).astype(object),
+            u.labels("H", chunk * 100000 + home_no),
+            u.labels("FC", chunk * 100000 + carer_no),
+            u.labels("AD", chunk * 100000 + carer_no),
         ],
         u.NULL,
     )
@@ -471,9 +469,7 @@ def short_break_episodes(ctx: Ctx, plans: pl.DataFrame, chunk: int) -> pl.DataFr
     urn = np.where(
         place[o] == "U6",
         u.NULL,
-        np.char.add(
-            "SC", np.char.zfill((900000 + chunk * 1000 + 900 + home[o]).astype(str), 6)
-        ).astype(object),
+        u.labels("SC", 900000 + chunk * 1000 + 900 + home[o], 6),
     )
     return pl.DataFrame(
         {
@@ -493,7 +489,7 @@ def short_break_episodes(ctx: Ctx, plans: pl.DataFrame, chunk: int) -> pl.DataFr
                 np.where(
                     place[o] == "U6",
                     u.NULL,
-                    np.char.add("H", (chunk * 100000 + 900 + home[o]).astype(str)),
+                    u.labels("H", chunk * 100000 + 900 + home[o]),
                 )
                 .astype(object)
                 .tolist(),
