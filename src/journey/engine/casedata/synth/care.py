@@ -548,9 +548,9 @@ def care_leavers(
         p_offset=-0.05,
     )
     m = len(owner)
-    engaged = rng.beta(8, 1.2, n)[owner]
+    engaged = rng.beta(14, 0.9, n)[owner]
     eet_p = rng.beta(2.2, 1.8, n)[owner]
-    suitable_p = rng.beta(12, 1.2, n)[owner]
+    suitable_p = rng.beta(20, 1.0, n)[owner]
     age = day_ - dob[kid[owner]]
     r = rng.random(m)
     in_touch = np.where(

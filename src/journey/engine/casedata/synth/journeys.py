@@ -457,7 +457,7 @@ class _Journey:
         ctx, rng = self.ctx, self.ctx.rng
         n = len(ix)
         child = self.child[ix]
-        target = t + u.lognormal_days(rng, 235, 0.55, n)
+        target = t + u.lognormal_days(rng, 228, 0.62, n)
         p_care = min(0.6, P_CP_TO_CARE * _k(self.ctx.profile.cla_per_10k, 160.0))
         under_two = (t - self.dob[ix]) < 730
         p_care_a = np.where(under_two, min(0.9, BABY_CARE * p_care), p_care)
