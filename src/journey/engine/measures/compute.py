@@ -10,7 +10,14 @@ from typing import Any
 import polars as pl
 
 from journey.engine.casedata.schema import CaseData, Extract
-from journey.engine.measures.base import PERIOD_TYPES, Aggregation, Context, Periods, aggregate
+from journey.engine.measures.base import (
+    ENGINE,
+    PERIOD_TYPES,
+    Aggregation,
+    Context,
+    Periods,
+    aggregate,
+)
 from journey.engine.measures.registry import REGISTRY, MeasureDef, get
 from journey.engine.periods import month_key
 
@@ -59,7 +66,7 @@ def measure_frame(
         periods.first, periods.last, periods.as_at, tuple(p for p in periods.period_types if p in m.period_types)
     )
     # Records are computed once; every period type and breakdown is summed from them.
-    records = m.records(ctx, snap_periods, dict(params)).collect().lazy()
+    records = m.records(ctx, snap_periods, dict(params)).collect(engine=ENGINE).lazy()
     out = aggregate(records, aggregation_for(m, params), snap_periods, ctx, wanted)
     return out.with_columns(
         pl.lit(m.id).alias("measure_id"),
@@ -131,7 +138,7 @@ def compute_requests(
         raise ValueError(f"{periods.first} is after {periods.last}")
     frames: list[pl.DataFrame] = []
     for i, ((r, m), params) in enumerate(zip(defs, resolved, strict=True), start=1):
-        frame = measure_frame(ctx, m, periods, params, breakdowns).collect()
+        frame = measure_frame(ctx, m, periods, params, breakdowns).collect(engine=ENGINE)
         frames.append(frame.with_columns(pl.lit(r.output_id).alias("measure_id")))
         if progress is not None:
             progress(i, len(defs), r.output_id)

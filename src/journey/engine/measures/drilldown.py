@@ -10,6 +10,7 @@ import polars as pl
 
 from journey.engine.casedata.schema import CaseData, Extract
 from journey.engine.measures.base import (
+    ENGINE,
     NOT_RECORDED,
     Context,
     Periods,
@@ -92,5 +93,5 @@ def drilldown(
     return (
         out.select(cols)
         .sort(sort_cols, descending=[True] + [False] * (len(sort_cols) - 1), nulls_last=True)
-        .collect()
+        .collect(engine=ENGINE)
     )
