@@ -1,0 +1,1123 @@
+"""Assembling the three reports from plain inputs (:class:`ReportInputs`).
+
+* :func:`monthly` — the board pack (DOMAIN.md, "The monthly Improvement Plan Report"):
+  cover, contents, overview, per priority a summary table (Measure | Actual |
+  Performance (RAG) | DoT) and per measure its target, tolerance, polarity in words,
+  the last months with Latest, milestones, chart with data table and text alternative,
+  the three narrative answers, breakdowns and linked actions; then every action (overdue
+  and red first) and the data notes.
+* :func:`quarterly` — the independent chair's progress report to the Minister: progress
+  by priority over the quarter, ratings that changed, signals beyond normal variation
+  (XmR special causes), actions completed and overdue, approved narrative excerpts.
+* :func:`scrutiny` — the six-monthly committee update: key figures in prose (count, rate
+  per 10,000, statistical neighbours and England, target), achievements and concerns by
+  priority.
+
+Only approved narrative appears. A measure without it shows "Narrative not yet approved"
+and the whole report is marked DRAFT (:func:`draft_state`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import polars as pl
+
+from journey.engine.charts import ChartPoint, MeasureChart, describe_measure_chart
+from journey.engine.evaluation import (
+    Direction,
+    MeasureResult,
+    Rag,
+    evaluate_measure,
+    format_number,
+    format_value,
+    round_half_up,
+)
+from journey.engine.observations import values_for_evaluation
+from journey.engine.periods import add_months, month_end, month_range
+from journey.engine.plan import Measure, Plan, Polarity, Priority, Unit
+from journey.engine.reports.inputs import ActionItem, NarrativeText, ReportInputs
+from journey.engine.reports.model import (
+    NOT_APPROVED,
+    BulletList,
+    Cell,
+    ChartBlock,
+    Dataset,
+    Facts,
+    NarrativeBlock,
+    Paragraph,
+    Report,
+    ReportKind,
+    Section,
+    Table,
+)
+from journey.engine.stats.spc import Improvement, SpcError, xmr
+
+__all__ = ["ASSEMBLERS", "assemble", "draft_state", "monthly", "quarterly", "scrutiny"]
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+# Breakdowns that could identify a child are never shown, whatever the observations hold.
+_PRIVATE_BREAKDOWNS = re.compile(r"child|person|upn|name|dob|birth|postcode|address", re.I)
+
+BREAKDOWN_TITLES = {
+    "placement_type": "By placement type",
+    "placement_provider": "By placement provider",
+    "provider": "By placement provider",
+    "placement_duration": "By time in current placement",
+    "time_in_placement": "By time in current placement",
+    "team": "By team",
+    "service": "By service",
+    "worker_role": "By worker role",
+    "worker": "By worker",
+    "age_band": "By age band",
+    "source": "By source of referral",
+    "legal_status": "By legal status",
+    "category": "By category of abuse",
+}
+
+
+# --------------------------------------------------------------------------- words
+
+
+def long_month(month: str) -> str:
+    """``2024-06`` → ``June 2024``."""
+    return f"{_MONTHS[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def short_month(month: str) -> str:
+    """``2024-06`` → ``Jun-24`` (for narrow table columns and chart axes)."""
+    return f"{_MONTHS[int(month[5:7]) - 1][:3]}-{month[2:4]}"
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def figure(value: float | None, measure: Measure) -> str:
+    """A figure for a table cell: ``85.0%``, ``£1,200``, ``612.3`` (units in the row header)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    unit = measure.unit
+    if unit in (Unit.PERCENT, Unit.CURRENCY):
+        return format_value(value, unit, measure.display_decimals)
+    return format_number(value, measure.display_decimals)
+
+
+def target_figure(value: float | None, measure: Measure) -> str:
+    if value is None:
+        return "–"
+    return format_value(value, measure.unit, measure.display_decimals, exact=True)
+
+
+def unit_words(measure: Measure) -> str:
+    return {
+        Unit.COUNT: "count",
+        Unit.PERCENT: "percentage",
+        Unit.RATE_PER_10K: "rate per 10,000 children aged 0-17",
+        Unit.DAYS: "days",
+        Unit.CURRENCY: "pounds",
+        Unit.SCORE: "score",
+        Unit.NUMBER: "number",
+    }[measure.unit]
+
+
+def rag_cell(rag: Rag | str) -> Cell:
+    rag = Rag(rag)
+    return Cell(rag.label, rag=rag.value)
+
+
+def action_rag_cell(action: ActionItem) -> Cell:
+    text = "Overdue" if action.overdue else action.rag.capitalize()
+    return Cell(text, rag=action.rag)
+
+
+def direction_text(direction: Direction) -> str:
+    return {
+        Direction.IMPROVING: "Improving",
+        Direction.WORSENING: "Worsening",
+        Direction.NO_CHANGE: "No change",
+        Direction.NOT_COMPARABLE: "Not comparable",
+    }[direction]
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _excerpt(text: str, sentences: int = 2, limit: int = 400) -> str:
+    """The first sentences of a narrative answer, for excerpts."""
+    parts = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    out = " ".join(parts[:sentences])
+    if len(out) > limit:
+        out = out[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return out
+
+
+# ------------------------------------------------------------------------ the data
+
+
+@dataclass
+class _Latest:
+    value: float
+    as_at: date | None
+    period: str
+
+
+class _Figures:
+    """The plan's figures and ratings, computed once for every month a report needs."""
+
+    def __init__(self, inputs: ReportInputs) -> None:
+        self.inputs = inputs
+        self.plan: Plan = inputs.plan
+        self.period = inputs.period
+        self.frame = inputs.observations
+        self.values = values_for_evaluation(self.frame, self.plan)
+        self.benchmarks = inputs.benchmark_figures()
+        self._results: dict[tuple[str, str], MeasureResult] = {}
+        self.priority_of = {m.id: p for p, m in self.plan.iter_measures()}
+
+    def value(self, measure: Measure, month: str) -> float | None:
+        v = self.values.get(measure.id, {}).get(month)
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+    def result(self, measure: Measure, month: str) -> MeasureResult:
+        key = (measure.id, month)
+        found = self._results.get(key)
+        if found is None:
+            priority = self.priority_of[measure.id]
+            previous = add_months(month, -measure.frequency.months)
+            found = evaluate_measure(
+                measure,
+                month,
+                self.value(measure, month),
+                self.value(measure, previous),
+                default_tolerance=self.plan.default_tolerance,
+                priority=priority.id,
+                priority_title=priority.title,
+            )
+            self._results[key] = found
+        return found
+
+    def latest(self, measure: Measure) -> _Latest | None:
+        """The mid-month refresh recorded after the report's month, if any (newest first)."""
+        rows = self.frame.filter(
+            (pl.col("measure_id") == measure.id)
+            & (pl.col("period_type") == "latest")
+            & (pl.col("breakdown") == "")
+            & (pl.col("period") > self.period)
+            & pl.col("value").is_not_null()
+        ).sort("period", descending=True)
+        if not rows.height:
+            return None
+        row = rows.row(0, named=True)
+        return _Latest(float(row["value"]), row["as_at"], row["period"])
+
+    def narrative(self, measure: Measure) -> NarrativeText | None:
+        return self.inputs.narrative.get(measure.id)
+
+    def data_as_at(self) -> date | None:
+        if self.inputs.notes.as_at is not None:
+            return self.inputs.notes.as_at
+        dates = self.frame.filter(pl.col("period") <= self.period)["as_at"].drop_nulls()
+        if dates.len():
+            return dates.max()  # type: ignore[return-value]
+        return month_end(self.period) if self.frame.height else None
+
+    def breakdowns(self, measure: Measure, month: str) -> dict[str, pl.DataFrame]:
+        rows = self.frame.filter(
+            (pl.col("measure_id") == measure.id)
+            & (pl.col("period") == month)
+            & (pl.col("period_type").is_in(["month", "fytd"] if measure.cumulative_in_year else ["month"]))
+            & (pl.col("breakdown") != "")
+        )
+        out: dict[str, pl.DataFrame] = {}
+        for name in sorted(set(rows["breakdown"].to_list())):
+            if _PRIVATE_BREAKDOWNS.search(name):
+                continue
+            part = rows.filter(pl.col("breakdown") == name)
+            if measure.cumulative_in_year and (part["period_type"] == "fytd").any():
+                part = part.filter(pl.col("period_type") == "fytd")
+            out[name] = part.sort("breakdown_value")
+        return out
+
+
+def draft_state(plan: Plan, narrative: Mapping[str, NarrativeText | None]) -> tuple[bool, list[str]]:
+    """(is DRAFT, why): DRAFT exactly when some measure's narrative is not approved."""
+    missing = [m for m in plan.measures if narrative.get(m.id) is None]
+    if not missing:
+        return False, []
+    total = len(plan.measures)
+    if len(missing) == total:
+        why = f"No narrative is approved yet for any of the {total} measures."
+    else:
+        names = ", ".join(m.title for m in missing[:6]) + (" and others" if len(missing) > 6 else "")
+        why = f"Narrative for {len(missing)} of {total} measures is not yet approved: {names}."
+    return True, [why]
+
+
+def _report(inputs: ReportInputs, kind: ReportKind, figures: _Figures, subtitle: str) -> Report:
+    draft, reasons = draft_state(inputs.plan, inputs.narrative)
+    generated = inputs.generated_at or datetime.now(timezone.utc)  # noqa: UP017
+    as_at = figures.data_as_at()
+    plan = inputs.plan
+    cover = [("Reporting period", subtitle or long_month(inputs.period))]
+    cover.append(("Data as at", day_text(as_at) if as_at else "No figures recorded"))
+    cover.append(("Prepared", day_text(generated.date())))
+    if inputs.source_label:
+        cover.append(("Source", inputs.source_label))
+    cover.append(("Status", "DRAFT – not for publication" if draft else "Final: all narrative approved"))
+    return Report(
+        kind=kind,
+        title=kind.label,
+        authority=plan.authority.name,
+        period=inputs.period,
+        period_label=long_month(inputs.period),
+        data_as_at=as_at,
+        generated_at=generated,
+        draft=draft,
+        draft_reasons=reasons,
+        sections=[],
+        datasets=[],
+        subtitle=subtitle,
+        plan_title=plan.title or "",
+        cover_facts=cover,
+    )
+
+
+# ------------------------------------------------------------- shared sections
+
+
+def _summary_table(figures: _Figures, priority: Priority) -> Table:
+    rows = []
+    for measure in priority.measures:
+        r = figures.result(measure, figures.period)
+        rows.append(
+            (
+                Cell(measure.title),
+                Cell(r.value_text, number=r.value, numeric=True),
+                rag_cell(r.rag),
+                Cell(direction_text(r.direction)),
+            )
+        )
+    return Table(
+        caption=f"{priority.title}: summary for {long_month(figures.period)}",
+        columns=("Measure", "Actual", "Performance (RAG)", "DoT"),
+        rows=tuple(rows),
+    )
+
+
+def _facts(figures: _Figures, measure: Measure, r: MeasureResult) -> Facts:
+    items: list[tuple[str, str]] = []
+    target = r.target_text if r.target is not None else "No target set"
+    if r.milestone and r.target is not None:
+        target += f" (milestone {short_month(r.milestone)})"
+    items.append(("Target", target))
+    items.append(("Tolerance", r.tolerance or "None"))
+    items.append(("Polarity", measure.polarity.words))
+    items.append(("Unit", unit_words(measure)))
+    items.append(("Rating", r.reason))
+    items.append(("Direction of travel", r.direction_reason))
+    bench = figures.benchmarks.get(measure.id, {})
+    if bench:
+        year = measure.benchmarks.year if measure.benchmarks and measure.benchmarks.year else ""
+        text = "; ".join(f"{k} {figure(v, measure)}" for k, v in bench.items())
+        items.append(("Benchmarks" + (f" ({year})" if year else ""), text))
+    if measure.owner:
+        items.append(("Owner", measure.owner))
+    items.append(("Source", "Entered by hand" if measure.source.kind == "manual" else f"Computed ({measure.source.library_id})"))
+    return Facts(tuple(items))
+
+
+def _months_table(figures: _Figures, measure: Measure, months: list[str]) -> Table:
+    latest = figures.latest(measure)
+    columns = ["", *[short_month(m) for m in months]]
+    actual: list[Cell] = [Cell(f"Actual ({unit_words(measure)})" if measure.unit in (Unit.DAYS,) else "Actual")]
+    target: list[Cell] = [Cell("Target")]
+    rating: list[Cell] = [Cell("Rating")]
+    for m in months:
+        r = figures.result(measure, m)
+        actual.append(Cell(figure(r.value, measure), number=r.value, numeric=True))
+        target.append(Cell(target_figure(r.target, measure), number=r.target, numeric=True))
+        rating.append(rag_cell(r.rag) if r.value is not None else Cell("–"))
+    if latest is not None:
+        when = f" {latest.as_at.day} {_MONTHS[latest.as_at.month - 1][:3]}" if latest.as_at else ""
+        columns.append(f"Latest{when}")
+        latest_result = figures.result(measure, figures.period)
+        actual.append(Cell(figure(latest.value, measure), number=latest.value, numeric=True, strong=True))
+        target.append(Cell(target_figure(latest_result.target, measure), number=latest_result.target, numeric=True))
+        rating.append(Cell("Provisional"))
+    return Table(
+        caption=f"{measure.title}: the last {len(months)} months"
+        + (" and the latest figure" if latest is not None else ""),
+        columns=tuple(columns),
+        rows=(tuple(actual), tuple(target), tuple(rating)),
+        compact=True,
+    )
+
+
+def _milestones_table(measure: Measure) -> Table | None:
+    if not measure.milestones:
+        return None
+    return Table(
+        caption=f"{measure.title}: milestone targets",
+        columns=("Milestone", *[short_month(m) for m, _ in measure.milestones]),
+        rows=((Cell("Target"), *[Cell(target_figure(t, measure), number=t, numeric=True) for _, t in measure.milestones]),),
+        compact=True,
+    )
+
+
+def _chart(figures: _Figures, measure: Measure, months: list[str]) -> ChartBlock:
+    points = []
+    rows = []
+    for m in months:
+        r = figures.result(measure, m)
+        low, high = r.tolerance_lower, r.tolerance_upper
+        if measure.bands is not None:
+            low, high = measure.bands.green.lower, measure.bands.green.upper
+        elif r.target is not None and (low is not None or high is not None):
+            low = r.target if low is None else low
+            high = r.target if high is None else high
+        points.append(ChartPoint(short_month(m), r.value, r.target, low, high))
+        band = f"{figure(low, measure)} to {figure(high, measure)}" if low is not None and high is not None else "–"
+        rows.append(
+            (
+                Cell(short_month(m)),
+                Cell(figure(r.value, measure), number=r.value, numeric=True),
+                Cell(target_figure(r.target, measure), number=r.target, numeric=True),
+                Cell(band),
+            )
+        )
+    chart = MeasureChart(
+        title=measure.title,
+        unit=_CHART_UNITS[measure.unit],
+        points=tuple(points),
+        benchmarks=dict(figures.benchmarks.get(measure.id, {})),
+        decimals=measure.display_decimals,
+        width=330,
+        height=190,
+    )
+    band_name = "Green range" if measure.bands is not None else "Tolerance"
+    table = Table(
+        caption=f"Chart data: {measure.title}",
+        columns=("Month", "Actual", "Target", band_name),
+        rows=tuple(rows),
+        compact=True,
+    )
+    return ChartBlock(chart=chart, description=describe_measure_chart(chart), table=table)
+
+
+_CHART_UNITS = {
+    Unit.PERCENT: "percent",
+    Unit.CURRENCY: "currency",
+    Unit.RATE_PER_10K: "rate",
+    Unit.DAYS: "Days",
+    Unit.COUNT: "Number",
+    Unit.NUMBER: "Number",
+    Unit.SCORE: "Score",
+}
+
+
+def _narrative_block(figures: _Figures, measure: Measure) -> NarrativeBlock:
+    text = figures.narrative(measure)
+    if text is None:
+        return NarrativeBlock(None, month_label=long_month(figures.period))
+    by = text.approved_by + (f", {day_text(text.approved_on)}" if text.approved_on else "")
+    return NarrativeBlock(text.answers, approved_by=by, month_label=long_month(figures.period))
+
+
+def _breakdown_label(name: str, value: str) -> str:
+    from journey.engine.casedata import codes
+
+    lookup = {
+        "placement_type": codes.PLACEMENT_TYPE,
+        "placement_provider": codes.PLACEMENT_PROVIDER,
+        "provider": codes.PLACEMENT_PROVIDER,
+    }.get(name, {})
+    return f"{value} – {lookup[value]}" if value in lookup else value
+
+
+def _breakdown_tables(figures: _Figures, measure: Measure) -> list[Table]:
+    tables = []
+    for name, rows in figures.breakdowns(measure, figures.period).items():
+        has_num = rows["numerator"].drop_nulls().len() > 0
+        has_den = rows["denominator"].drop_nulls().len() > 0
+        columns = [BREAKDOWN_TITLES.get(name, "By " + name.replace("_", " "))[3:].capitalize(), "Figure"]
+        if has_num:
+            columns.append("Numerator")
+        if has_den:
+            columns.append("Denominator")
+        body = []
+        for row in rows.iter_rows(named=True):
+            cells = [
+                Cell(_breakdown_label(name, row["breakdown_value"])),
+                Cell(figure(row["value"], measure), number=row["value"], numeric=True),
+            ]
+            if has_num:
+                cells.append(Cell(format_number(row["numerator"], 0) if row["numerator"] is not None else "–", number=row["numerator"], numeric=True))
+            if has_den:
+                cells.append(Cell(format_number(row["denominator"], 0) if row["denominator"] is not None else "–", number=row["denominator"], numeric=True))
+            body.append(tuple(cells))
+        title = BREAKDOWN_TITLES.get(name, "By " + name.replace("_", " "))
+        tables.append(
+            Table(
+                caption=f"{measure.title}: {title[0].lower() + title[1:]}, {long_month(figures.period)}",
+                columns=tuple(columns),
+                rows=tuple(body),
+            )
+        )
+    return tables
+
+
+def _actions_table(actions: Sequence[ActionItem], caption: str, *, reasons: bool = False) -> Table:
+    columns = ["No.", "Action", "Owner", "Due", "Status", "RAG"]
+    if reasons:
+        columns.append("Why")
+    rows = []
+    for a in actions:
+        row = [
+            Cell(a.number),
+            Cell(a.text),
+            Cell(a.owner or "–"),
+            Cell(day_text(a.due)),
+            Cell(f"{a.status} ({a.percent_complete}%)"),
+            action_rag_cell(a),
+        ]
+        if reasons:
+            row.append(Cell(a.rag_reason))
+        rows.append(tuple(row))
+    return Table(caption=caption, columns=tuple(columns), rows=tuple(rows))
+
+
+def _data_notes(figures: _Figures, months: list[str], *, definitions: bool = True) -> Section:
+    inputs = figures.inputs
+    notes = inputs.notes
+    section = Section("data-notes", "Data notes", level=1, new_page=True)
+    frame = figures.frame.filter(pl.col("period").is_in(months))
+    as_at = figures.data_as_at()
+    lead = f"Figures for {long_month(months[0])} to {long_month(months[-1])}"
+    lead += f", data as at {day_text(as_at)}." if as_at else "."
+    section.blocks.append(Paragraph(lead, "lead"))
+
+    sources = Section("data-sources", "Extracts and loads used", level=2)
+    if notes.extracts:
+        sources.blocks.append(
+            Table("Extracts and loads", ("Extract or load", "Detail"), tuple((Cell(a), Cell(b)) for a, b in notes.extracts))
+        )
+    snapshots = sorted({s for s in frame["snapshot"].to_list() if s})
+    if snapshots:
+        sources.blocks.append(Paragraph("Data snapshots the figures were computed from: " + ", ".join(snapshots) + "."))
+    by_source = frame.filter(pl.col("breakdown") == "").group_by("source").len().sort("source")
+    counts = [f"{_plural(n, 'figure')} {s or 'imported'}" for s, n in by_source.iter_rows()]
+    if counts:
+        sources.blocks.append(Paragraph("Figures in these months: " + "; ".join(counts) + "."))
+    if not sources.blocks:
+        sources.blocks.append(Paragraph("No extract or load details were supplied with these figures.", "note"))
+    section.subsections.append(sources)
+
+    quality = Section("data-quality", "Validation warnings and flagged figures", level=2)
+    flagged = frame.filter(pl.col("flagged") & (pl.col("breakdown") == "")).sort(["measure_id", "period"])
+    titles = {m.id: m.title for m in figures.plan.measures}
+    if flagged.height:
+        quality.blocks.append(
+            Paragraph(
+                "These figures were computed from records with validation warnings; they are "
+                "shown, and should be read with care:"
+            )
+        )
+        quality.blocks.append(
+            BulletList(
+                tuple(
+                    f"{titles.get(mid, mid)}, {long_month(p)}"
+                    for mid, p in flagged.select("measure_id", "period").iter_rows()
+                )
+            )
+        )
+    if notes.warnings:
+        quality.blocks.append(Paragraph("Warnings from the loads:"))
+        quality.blocks.append(BulletList(tuple(notes.warnings)))
+    missing = [m.title for m in figures.plan.measures if figures.value(m, figures.period) is None]
+    if missing:
+        quality.blocks.append(Paragraph(f"No figure for {long_month(figures.period)} (Not rated): " + "; ".join(missing) + "."))
+    if not quality.blocks:
+        quality.blocks.append(Paragraph("No validation warnings or flagged figures for these months."))
+    section.subsections.append(quality)
+
+    method = Section("data-method", "How ratings are worked out", level=2)
+    method.blocks.append(
+        BulletList(
+            (
+                "RAG: each month's value, rounded as shown, is compared with the target in force "
+                "that month (the next milestone) and the tolerance: Green meets the target, Amber "
+                "misses it but is within tolerance, Red is outside the tolerance.",
+                "Direction of travel (DoT) compares with the previous month by polarity, not by "
+                "sign: for a measure where smaller is better, a fall is Improving.",
+                "Cumulative in-year measures are rated against targets profiled pro rata from 1 April.",
+                "Latest is a mid-month refresh shown beside the last complete month; it is provisional and not rated.",
+                "Narrative appears only once a director has approved it.",
+            )
+        )
+    )
+    section.subsections.append(method)
+
+    if definitions:
+        defs = Section("data-definitions", "Definitions of measures", level=2)
+        rows = []
+        for measure in figures.plan.measures:
+            text = notes.definitions.get(measure.id) or measure.notes or ""
+            source = "Entered by hand" if measure.source.kind == "manual" else f"Computed: {measure.source.library_id}"
+            rows.append((Cell(measure.title), Cell(text or "–"), Cell(source)))
+        defs.blocks.append(Table("Definitions of measures", ("Measure", "Definition", "Source"), tuple(rows)))
+        section.subsections.append(defs)
+    return section
+
+
+# ------------------------------------------------------------------------ datasets
+
+
+def _summary_dataset(figures: _Figures) -> Dataset:
+    rows = []
+    for priority, measure in figures.plan.iter_measures():
+        r = figures.result(measure, figures.period)
+        rows.append(
+            (
+                priority.id,
+                priority.title,
+                measure.id,
+                measure.title,
+                figures.period,
+                r.value,
+                measure.unit.value,
+                r.target,
+                r.tolerance,
+                r.rag.label,
+                direction_text(r.direction),
+                "Approved" if figures.narrative(measure) else NOT_APPROVED,
+            )
+        )
+    return Dataset(
+        "summary",
+        f"Summary, {long_month(figures.period)}",
+        ("Priority", "Priority title", "Measure id", "Measure", "Month", "Actual", "Unit", "Target", "Tolerance", "Performance (RAG)", "DoT", "Narrative"),
+        tuple(rows),
+    )
+
+
+def _priority_datasets(figures: _Figures, months: list[str]) -> list[Dataset]:
+    out = []
+    for priority in figures.plan.priorities:
+        rows = []
+        for measure in priority.measures:
+            for m in months:
+                r = figures.result(measure, m)
+                rows.append((measure.id, measure.title, m, r.value, r.target, r.tolerance_lower, r.tolerance_upper, r.rag.label, direction_text(r.direction)))
+            latest = figures.latest(measure)
+            if latest is not None:
+                rows.append((measure.id, measure.title, f"Latest {latest.as_at.isoformat() if latest.as_at else latest.period}", latest.value, None, None, None, "Provisional", ""))
+        out.append(
+            Dataset(
+                f"priority-{priority.id}",
+                priority.title,
+                ("Measure id", "Measure", "Month", "Actual", "Target", "Tolerance lower", "Tolerance upper", "RAG", "DoT"),
+                tuple(rows),
+            )
+        )
+    return out
+
+
+def _measures_dataset(figures: _Figures) -> Dataset:
+    rows = []
+    for priority, m in figures.plan.iter_measures():
+        bench = figures.benchmarks.get(m.id, {})
+        rows.append(
+            (
+                priority.id, m.id, m.title, m.unit.value, m.polarity.words,
+                "; ".join(f"{short_month(k)}: {target_figure(v, m)}" for k, v in m.milestones),
+                figures.result(m, figures.period).tolerance,
+                str(m.source), m.owner or "",
+                bench.get("Statistical neighbours"), bench.get("England"),
+                figures.inputs.notes.definitions.get(m.id) or m.notes or "",
+            )
+        )
+    return Dataset(
+        "measures", "Measures",
+        ("Priority", "Measure id", "Measure", "Unit", "Polarity", "Milestone targets", "Tolerance", "Source", "Owner", "Statistical neighbours", "England", "Definition"),
+        tuple(rows),
+    )
+
+
+def _actions_dataset(actions: Sequence[ActionItem]) -> Dataset:
+    return Dataset(
+        "actions", "Actions",
+        ("Number", "Priority", "Action", "Owner", "Due", "Status", "% complete", "RAG", "Overdue", "Reason", "Measures", "Evidence"),
+        tuple(
+            (a.number, a.priority_id, a.text, a.owner, a.due, a.status, a.percent_complete,
+             a.rag.capitalize(), "Yes" if a.overdue else "No", a.rag_reason, ", ".join(a.measures), "; ".join(a.evidence))
+            for a in actions
+        ),
+    )
+
+
+# ------------------------------------------------------------------------- monthly
+
+
+def monthly(inputs: ReportInputs) -> Report:
+    """The monthly Improvement Plan Report (the board pack)."""
+    figures = _Figures(inputs)
+    report = _report(inputs, ReportKind.MONTHLY, figures, long_month(inputs.period))
+    shown = max(6, min(inputs.months_shown, 24))
+    chart_months = month_range(add_months(inputs.period, -(shown - 1)), inputs.period)
+    table_months = chart_months[-6:]
+    actions = inputs.action_items()
+    plan = inputs.plan
+
+    overview = Section("overview", "Overview", level=1, new_page=True)
+    counts = {rag: 0 for rag in Rag}
+    for _, measure in plan.iter_measures():
+        counts[figures.result(measure, inputs.period).rag] += 1
+    overdue = [a for a in actions if a.overdue]
+    red = [a for a in actions if a.rag == "red" and not a.overdue]
+    overview.blocks.append(
+        Paragraph(
+            f"In {long_month(inputs.period)}, of {_plural(len(plan.measures), 'measure')}: "
+            f"{counts[Rag.GREEN]} Green, {counts[Rag.AMBER]} Amber, {counts[Rag.RED]} Red"
+            + (f" and {counts[Rag.NOT_RATED]} not rated" if counts[Rag.NOT_RATED] else "")
+            + f". Of {_plural(len(actions), 'action')}, {len(overdue)} overdue and {len(red)} more rated Red.",
+            "lead",
+        )
+    )
+    rows = []
+    for priority in plan.priorities:
+        c = {rag: 0 for rag in Rag}
+        for measure in priority.measures:
+            c[figures.result(measure, inputs.period).rag] += 1
+        rows.append(
+            (
+                Cell(priority.title),
+                Cell(str(c[Rag.GREEN]), rag="green" if c[Rag.GREEN] else None, numeric=True, number=c[Rag.GREEN]),
+                Cell(str(c[Rag.AMBER]), rag="amber" if c[Rag.AMBER] else None, numeric=True, number=c[Rag.AMBER]),
+                Cell(str(c[Rag.RED]), rag="red" if c[Rag.RED] else None, numeric=True, number=c[Rag.RED]),
+                Cell(str(c[Rag.NOT_RATED]), numeric=True, number=c[Rag.NOT_RATED]),
+            )
+        )
+    overview.blocks.append(
+        Table("Ratings by priority", ("Priority", "Green", "Amber", "Red", "Not rated"), tuple(rows))
+    )
+    if report.draft:
+        overview.blocks.append(Paragraph("DRAFT: " + " ".join(report.draft_reasons), "warning"))
+    report.sections.append(overview)
+
+    for index, priority in enumerate(plan.priorities, 1):
+        section = Section(f"priority-{index}", priority.title, level=1, new_page=True)
+        section.blocks.append(_summary_table(figures, priority))
+        for measure in priority.measures:
+            r = figures.result(measure, inputs.period)
+            sub = Section(f"measure-{measure.id}", measure.title, level=2, new_page=False)
+            sub.blocks.append(_facts(figures, measure, r))
+            sub.blocks.append(_months_table(figures, measure, table_months))
+            milestones = _milestones_table(measure)
+            if milestones is not None:
+                sub.blocks.append(milestones)
+            if inputs.charts:
+                sub.blocks.append(_chart(figures, measure, chart_months))
+            sub.blocks.append(_narrative_block(figures, measure))
+            for table in _breakdown_tables(figures, measure):
+                sub.blocks.append(table)
+            linked = [a for a in actions if measure.id in a.measures]
+            if linked:
+                sub.blocks.append(_actions_table(linked, f"Actions meant to move {measure.title.lower()[:1] + measure.title[1:]}"))
+            section.subsections.append(sub)
+        report.sections.append(section)
+
+    act = Section("actions", "Actions", level=1, new_page=True)
+    act.blocks.append(
+        Paragraph(
+            f"{_plural(len(actions), 'action')}: {len(overdue)} overdue, "
+            f"{sum(a.rag == 'red' for a in actions)} Red, {sum(a.rag == 'amber' for a in actions)} Amber, "
+            f"{sum(a.rag == 'green' for a in actions)} Green. Overdue and Red actions come first.",
+            "lead",
+        )
+    )
+    if actions:
+        act.blocks.append(_actions_table(actions, "Every action of the plan, overdue and red first", reasons=True))
+    report.sections.append(act)
+    report.sections.append(_data_notes(figures, chart_months))
+
+    report.datasets = [
+        _summary_dataset(figures),
+        *_priority_datasets(figures, chart_months),
+        _measures_dataset(figures),
+        _actions_dataset(actions),
+    ]
+    return report
+
+
+# ----------------------------------------------------------------------- quarterly
+
+
+def _change(measure: Measure, before: float | None, now: float | None) -> Direction:
+    """Better or worse over a longer span, by polarity (for the quarterly and scrutiny reports)."""
+    if before is None or now is None:
+        return Direction.NOT_COMPARABLE
+    d = measure.display_decimals
+    b, n = round_half_up(before, d), round_half_up(now, d)
+    if measure.polarity is Polarity.WITHIN_RANGE:
+        if measure.bands is None or measure.bands.green.lower is None or measure.bands.green.upper is None:
+            return Direction.NOT_COMPARABLE
+        middle = (measure.bands.green.lower + measure.bands.green.upper) / 2
+        b, n = abs(b - middle), abs(n - middle)
+        if b == n:
+            return Direction.NO_CHANGE
+        return Direction.IMPROVING if n < b else Direction.WORSENING
+    if b == n:
+        return Direction.NO_CHANGE
+    better = n > b if measure.polarity is Polarity.HIGHER_IS_BETTER else n < b
+    return Direction.IMPROVING if better else Direction.WORSENING
+
+
+def quarter_label(period: str) -> str:
+    first = add_months(period, -2)
+    return f"{_MONTHS[int(first[5:7]) - 1][:3]}–{_MONTHS[int(period[5:7]) - 1][:3]} {period[:4]}" if first[:4] == period[:4] else f"{short_month(first)} to {short_month(period)}"
+
+
+@dataclass(frozen=True)
+class Signal:
+    measure: Measure
+    month: str
+    causes: tuple[str, ...]
+    variation: str
+    value: float
+
+
+def spc_signals(figures: _Figures, measure: Measure, months: Iterable[str], history: int = 24) -> list[Signal]:
+    """Special-cause points (XmR, Making Data Count rules) among ``months``."""
+    wanted = set(months)
+    series = [(m, figures.value(measure, m)) for m in month_range(add_months(figures.period, -(history - 1)), figures.period)]
+    # The longest unbroken run of months with values, ending at the report month.
+    run: list[tuple[str, float]] = []
+    for m, v in reversed(series):
+        if v is None:
+            break
+        run.append((m, v))
+    run.reverse()
+    if len(run) < 6:
+        return []
+    try:
+        chart = xmr([v for _, v in run], [m for m, _ in run], Improvement.from_polarity(measure.polarity.value))
+    except SpcError:
+        return []
+    return [
+        Signal(measure, p.period, tuple(str(c) for c in p.special_causes), str(p.variation), p.value)
+        for p in chart.points
+        if p.period in wanted and p.special_causes
+    ]
+
+
+def quarterly(inputs: ReportInputs) -> Report:
+    """The quarterly progress report to the Minister from the independent chair."""
+    figures = _Figures(inputs)
+    period = inputs.period
+    start = add_months(period, -3)  # the end of the previous quarter
+    quarter = month_range(add_months(period, -2), period)
+    label = quarter_label(period)
+    report = _report(inputs, ReportKind.QUARTERLY, figures, f"Quarter {label} (to the end of {long_month(period)})")
+    plan = inputs.plan
+    actions = inputs.action_items()
+
+    counts_now = {rag: 0 for rag in Rag}
+    counts_then = {rag: 0 for rag in Rag}
+    for _, m in plan.iter_measures():
+        counts_now[figures.result(m, period).rag] += 1
+        counts_then[figures.result(m, start).rag] += 1
+    intro = Section("summary", "Summary from the independent chair", level=1, new_page=True)
+    intro.blocks.append(
+        Paragraph(
+            f"This report sets out the progress of {plan.authority.name}'s improvement plan in the quarter "
+            f"{label}. At the end of {long_month(period)}, {counts_now[Rag.GREEN]} of {len(plan.measures)} measures "
+            f"were Green, {counts_now[Rag.AMBER]} Amber and {counts_now[Rag.RED]} Red; at the end of "
+            f"{long_month(start)} the figures were {counts_then[Rag.GREEN]} Green, {counts_then[Rag.AMBER]} Amber "
+            f"and {counts_then[Rag.RED]} Red.",
+            "lead",
+        )
+    )
+    report.sections.append(intro)
+
+    progress = Section("progress", "Progress by priority", level=1, new_page=True)
+    changed: list[tuple[Measure, MeasureResult, MeasureResult]] = []
+    for priority in plan.priorities:
+        sub = Section(f"progress-{priority.id}", priority.title, level=2)
+        rows = []
+        better = worse = 0
+        for m in priority.measures:
+            then, now = figures.result(m, start), figures.result(m, period)
+            move = _change(m, then.value, now.value)
+            better += move is Direction.IMPROVING
+            worse += move is Direction.WORSENING
+            if then.rag is not now.rag:
+                changed.append((m, then, now))
+            rows.append(
+                (
+                    Cell(m.title),
+                    Cell(then.value_text, number=then.value, numeric=True),
+                    rag_cell(then.rag),
+                    Cell(now.value_text, number=now.value, numeric=True),
+                    rag_cell(now.rag),
+                    Cell(direction_text(move)),
+                )
+            )
+        sub.blocks.append(
+            Paragraph(
+                f"Over the quarter {_plural(better, 'measure')} improved and {worse} worsened "
+                f"(of {len(priority.measures)})."
+            )
+        )
+        sub.blocks.append(
+            Table(
+                f"{priority.title}: {short_month(start)} and {short_month(period)}",
+                ("Measure", short_month(start), "RAG", short_month(period), "RAG ", "Over the quarter"),
+                tuple(rows),
+            )
+        )
+        progress.subsections.append(sub)
+    report.sections.append(progress)
+
+    moved = Section("rag-changes", "Ratings that changed this quarter", level=1)
+    if changed:
+        order = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
+        moved.blocks.append(
+            Table(
+                "Measures whose rating changed",
+                ("Measure", "Priority", f"{short_month(start)}", f"{short_month(period)}", "Figures"),
+                tuple(
+                    (
+                        Cell(m.title),
+                        Cell(figures.priority_of[m.id].id),
+                        rag_cell(then.rag),
+                        rag_cell(now.rag),
+                        Cell(f"{then.value_text} → {now.value_text}"),
+                    )
+                    for m, then, now in sorted(changed, key=lambda x: (order[x[2].rag], x[0].title))
+                ),
+            )
+        )
+    else:
+        moved.blocks.append(Paragraph("No measure's rating changed over the quarter."))
+    report.sections.append(moved)
+
+    signals_section = Section("signals", "Signals beyond normal variation", level=1)
+    signals_section.blocks.append(
+        Paragraph(
+            "Monthly figures vary by chance. Statistical process control (XmR charts, NHS England's "
+            "Making Data Count rules) picks out the changes that are more than noise: a point outside "
+            "the process limits, a run of seven on one side of the mean, six rising or falling, or two "
+            "of three near a limit. Only these are listed.",
+            "note",
+        )
+    )
+    found = [s for _, m in plan.iter_measures() for s in spc_signals(figures, m, quarter)]
+    if found:
+        signals_section.blocks.append(
+            Table(
+                "Special-cause variation this quarter",
+                ("Measure", "Month", "Figure", "What the chart shows", "Reading"),
+                tuple(
+                    (
+                        Cell(s.measure.title),
+                        Cell(short_month(s.month)),
+                        Cell(figure(s.value, s.measure), number=s.value, numeric=True),
+                        Cell("; ".join(s.causes)),
+                        Cell(s.variation.replace("special cause - ", "").capitalize()),
+                    )
+                    for s in found
+                ),
+            )
+        )
+    else:
+        signals_section.blocks.append(Paragraph("No measure shows special-cause variation this quarter: the changes seen are within normal variation."))
+    report.sections.append(signals_section)
+
+    act = Section("actions", "Actions completed and overdue", level=1, new_page=True)
+    completed = [
+        a for a in actions
+        if a.completed and (a.completed_on is None or quarter[0] <= a.completed_on.isoformat()[:7] <= period)
+    ]
+    overdue = [a for a in actions if a.overdue]
+    act.blocks.append(
+        Paragraph(f"{_plural(len(completed), 'action')} completed and {len(overdue)} overdue at the end of {long_month(period)}.", "lead")
+    )
+    if completed:
+        act.blocks.append(_actions_table(completed, "Actions completed"))
+    if overdue:
+        act.blocks.append(_actions_table(overdue, "Actions overdue", reasons=True))
+    report.sections.append(act)
+
+    excerpts = Section("narrative", "From the service: approved narrative", level=1)
+    for priority in plan.priorities:
+        sub = Section(f"narrative-{priority.id}", priority.title, level=2)
+        for m in priority.measures:
+            text = figures.narrative(m)
+            if text is None:
+                sub.blocks.append(Paragraph(f"{m.title}: {NOT_APPROVED}.", "note"))
+                continue
+            sub.blocks.append(
+                NarrativeBlock(
+                    (
+                        (f"{m.title} – what's working well", _excerpt(text.working_well)),
+                        (f"{m.title} – what we are worried about", _excerpt(text.worried_about)),
+                    ),
+                    approved_by=text.approved_by,
+                    month_label=long_month(period),
+                )
+            )
+        excerpts.subsections.append(sub)
+    report.sections.append(excerpts)
+    report.sections.append(_data_notes(figures, month_range(start, period), definitions=False))
+
+    report.datasets = [
+        _summary_dataset(figures),
+        *_priority_datasets(figures, month_range(start, period)),
+        _measures_dataset(figures),
+        _actions_dataset(actions),
+    ]
+    return report
+
+
+# ------------------------------------------------------------------------ scrutiny
+
+
+def _key_figure(figures: _Figures, measure: Measure, before_month: str) -> str:
+    period = figures.period
+    r = figures.result(measure, period)
+    if r.value is None:
+        return f"{measure.title}: no figure for {long_month(period)}, so it is not rated."
+    plan = figures.plan
+    obs = figures.frame.filter(
+        (pl.col("measure_id") == measure.id) & (pl.col("period") == period)
+        & (pl.col("breakdown") == "") & (pl.col("period_type") == ("fytd" if measure.cumulative_in_year else "month"))
+    )
+    numerator = obs["numerator"].drop_nulls()
+    parts = [f"{measure.title}: {format_value(r.value, measure.unit, measure.display_decimals)} in {long_month(period)}"]
+    if measure.unit is Unit.RATE_PER_10K and numerator.len():
+        parts[0] += f" ({format_number(float(numerator[0]), 0)} children)"
+    elif measure.unit is Unit.COUNT and "child" in measure.title.lower():
+        population = plan.authority.population_for(period)
+        parts[0] += f", a rate of {format_number(r.value / population * 10_000, 1)} per 10,000 children"
+    elif measure.unit is Unit.PERCENT and numerator.len() and obs["denominator"].drop_nulls().len():
+        parts[0] += f" ({format_number(float(numerator[0]), 0)} of {format_number(float(obs['denominator'].drop_nulls()[0]), 0)})"
+    sentence = parts[0] + "."
+    if r.target is not None:
+        sentence += f" The target is {r.target_text}; the measure is rated {r.rag.label}."
+    bench = figures.benchmarks.get(measure.id, {})
+    comparisons = [f"{name.lower() if name != 'England' else name} {figure(v, measure)}" for name, v in bench.items() if name != "Region"]
+    if comparisons:
+        sentence += " For comparison: " + " and ".join(comparisons) + "."
+    before = figures.value(measure, before_month)
+    if before is not None:
+        move = _change(measure, before, r.value)
+        sentence += f" Six months earlier ({long_month(before_month)}) it was {figure(before, measure)}" + (
+            {Direction.IMPROVING: ", an improvement.", Direction.WORSENING: ", a deterioration.", Direction.NO_CHANGE: ", unchanged.", Direction.NOT_COMPARABLE: "."}[move]
+        )
+    return sentence
+
+
+def scrutiny(inputs: ReportInputs) -> Report:
+    """The six-monthly scrutiny update: key figures in prose, achievements and concerns."""
+    figures = _Figures(inputs)
+    period = inputs.period
+    before_month = add_months(period, -6)
+    window = month_range(add_months(period, -5), period)
+    report = _report(inputs, ReportKind.SCRUTINY, figures, f"Six months to {long_month(period)}")
+    plan = inputs.plan
+    actions = inputs.action_items()
+
+    purpose = Section("purpose", "Purpose of the report", level=1, new_page=True)
+    purpose.blocks.append(
+        Paragraph(
+            f"To update the committee on the progress of {plan.authority.name}'s children's services "
+            f"improvement plan in the six months from {long_month(window[0])} to {long_month(period)}, "
+            "with the key figures compared with statistical neighbours and England, and the "
+            "achievements and concerns under each priority.",
+            "lead",
+        )
+    )
+    counts = {rag: 0 for rag in Rag}
+    for _, m in plan.iter_measures():
+        counts[figures.result(m, period).rag] += 1
+    purpose.blocks.append(
+        Paragraph(
+            f"Of {_plural(len(plan.measures), 'measure')}, {counts[Rag.GREEN]} are Green, {counts[Rag.AMBER]} Amber "
+            f"and {counts[Rag.RED]} Red in {long_month(period)}. {_plural(sum(a.overdue for a in actions), 'action')} "
+            f"of {len(actions)} {'is' if sum(a.overdue for a in actions) == 1 else 'are'} overdue."
+        )
+    )
+    purpose.blocks.append(Paragraph("Recommendation: that the committee notes the progress made and the areas of concern.", "body"))
+    report.sections.append(purpose)
+
+    for index, priority in enumerate(plan.priorities, 1):
+        section = Section(f"priority-{index}", priority.title, level=1)
+        key = Section(f"key-{priority.id}", "Key figures", level=2)
+        for m in priority.measures:
+            key.blocks.append(Paragraph(_key_figure(figures, m, before_month)))
+        section.subsections.append(key)
+        achievements, concerns = [], []
+        for m in priority.measures:
+            r = figures.result(m, period)
+            move = _change(m, figures.value(m, before_month), r.value)
+            text = figures.narrative(m)
+            if r.rag is Rag.GREEN or move is Direction.IMPROVING:
+                why = "on target" if r.rag is Rag.GREEN else "improving"
+                if r.rag is Rag.GREEN and move is Direction.IMPROVING:
+                    why = "on target and improving"
+                achievements.append(f"{m.title}: {why} ({r.value_text})." + (f" {_excerpt(text.working_well, 1)}" if text else ""))
+            if r.rag is Rag.RED or move is Direction.WORSENING:
+                why = "below tolerance" if r.rag is Rag.RED else "worsening"
+                if r.rag is Rag.RED and move is Direction.WORSENING:
+                    why = "outside tolerance and worsening"
+                elif r.rag is Rag.RED:
+                    why = "outside tolerance"
+                doing = f" What is being done: {_excerpt(text.doing_about, 1)}" if text else f" ({NOT_APPROVED}.)"
+                concerns.append(f"{m.title}: {why} ({r.value_text}).{doing}")
+        ach = Section(f"achievements-{priority.id}", "Achievements", level=2)
+        ach.blocks.append(BulletList(tuple(achievements)) if achievements else Paragraph("No measure in this priority is on target or improving over the six months."))
+        con = Section(f"concerns-{priority.id}", "Concerns", level=2)
+        con.blocks.append(BulletList(tuple(concerns)) if concerns else Paragraph("No measure in this priority is outside tolerance or worsening over the six months."))
+        section.subsections += [ach, con]
+        report.sections.append(section)
+
+    act = Section("actions", "Actions", level=1)
+    overdue = [a for a in actions if a.overdue]
+    done = [a for a in actions if a.completed]
+    act.blocks.append(Paragraph(f"{_plural(len(done), 'action')} completed; {len(overdue)} overdue.", "lead"))
+    if overdue:
+        act.blocks.append(_actions_table(overdue, "Overdue actions"))
+    report.sections.append(act)
+    report.sections.append(_data_notes(figures, window, definitions=False))
+    report.datasets = [
+        _summary_dataset(figures),
+        *_priority_datasets(figures, window),
+        _measures_dataset(figures),
+        _actions_dataset(actions),
+    ]
+    return report
+
+
+ASSEMBLERS: dict[str, Callable[[ReportInputs], Report]] = {
+    ReportKind.MONTHLY.value: monthly,
+    ReportKind.QUARTERLY.value: quarterly,
+    ReportKind.SCRUTINY.value: scrutiny,
+}
+
+
+def assemble(kind: str | ReportKind, inputs: ReportInputs) -> Report:
+    """The report of ``kind`` (monthly, quarterly, scrutiny) for ``inputs``."""
+    name = getattr(kind, "value", kind)
+    if name not in ASSEMBLERS:
+        raise ValueError(f"{kind!r} is not a report: choose one of {', '.join(ASSEMBLERS)}")
+    return ASSEMBLERS[str(name)](inputs)

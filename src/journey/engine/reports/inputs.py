@@ -1,0 +1,178 @@
+"""What a report is built from, as plain data (no database, no Django).
+
+The web app maps its records to these (``journey.web.reports.services``); the CLI builds
+them from a plan file and an observations CSV. Everything but the plan, the observations
+and the period is optional: no narrative means every measure shows "Narrative not yet
+approved" and the report is a DRAFT; no actions list means the plan file's actions, rated
+with the engine's action rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+
+from journey.engine.actions import assess_action
+from journey.engine.periods import month_end
+from journey.engine.plan import Action, Plan
+
+__all__ = [
+    "ActionItem",
+    "DataNotes",
+    "NarrativeText",
+    "ReportInputs",
+    "actions_from_plan",
+    "benchmarks_from_plan",
+]
+
+QUESTIONS = (
+    ("working_well", "What's working well?"),
+    ("worried_about", "What are we worried about?"),
+    ("doing_about", "What are we doing about it?"),
+)
+
+
+@dataclass(frozen=True)
+class NarrativeText:
+    """The approved three-part narrative of one measure for the report's month."""
+
+    working_well: str
+    worried_about: str
+    doing_about: str
+    approved_by: str = ""
+    approved_on: date | None = None
+
+    @property
+    def answers(self) -> tuple[tuple[str, str], ...]:
+        return tuple((question, getattr(self, name)) for name, question in QUESTIONS)
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One action as the report shows it, already rated."""
+
+    number: str
+    text: str
+    owner: str
+    due: date
+    status: str
+    rag: str
+    rag_reason: str
+    overdue: bool
+    measures: tuple[str, ...] = ()
+    priority_id: str = ""
+    percent_complete: int = 0
+    days_overdue: int = 0
+    completed_on: date | None = None
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def completed(self) -> bool:
+        return self.status.strip().lower() in {"completed", "complete", "done"}
+
+    @property
+    def sort_key(self) -> tuple[object, ...]:
+        """Overdue first, then red, amber, green; then by due date and number."""
+        band = 0 if self.overdue else {"red": 1, "amber": 2, "green": 3}.get(self.rag, 4)
+        parts = tuple(
+            (0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.number.replace("-", ".").split(".")
+        )
+        return (band, self.due, parts)
+
+
+def actions_from_plan(plan: Plan, today: date) -> list[ActionItem]:
+    """The plan file's actions, rated on ``today`` by :func:`journey.engine.actions.assess_action`."""
+    out = []
+    for priority in plan.priorities:
+        for action in priority.actions:
+            out.append(_from_plan_action(action, priority.id, today))
+    return sorted(out, key=lambda a: a.sort_key)
+
+
+def _from_plan_action(action: Action, priority_id: str, today: date) -> ActionItem:
+    assessment = assess_action(
+        due=action.due,
+        today=today,
+        status=action.status.value,
+        percent_complete=action.percent_complete,
+        start=action.start,
+    )
+    return ActionItem(
+        number=action.number,
+        text=action.text,
+        owner=action.owner or "",
+        due=action.due,
+        status=action.status.value.replace("_", " ").capitalize(),
+        rag=assessment.rag.value,
+        rag_reason=assessment.reason,
+        overdue=assessment.overdue,
+        measures=tuple(action.measures),
+        priority_id=priority_id,
+        percent_complete=100 if action.status.value == "completed" else action.percent_complete,
+        days_overdue=assessment.days_overdue,
+        evidence=tuple(action.evidence),
+    )
+
+
+def benchmarks_from_plan(plan: Plan) -> dict[str, dict[str, float]]:
+    """measure id → {"Statistical neighbours": …, "England": …, "Region": …} from the plan file."""
+    out: dict[str, dict[str, float]] = {}
+    for measure in plan.measures:
+        b = measure.benchmarks
+        if b is None:
+            continue
+        figures = {
+            name: value
+            for name, value in (
+                ("Statistical neighbours", b.statistical_neighbours),
+                ("England", b.england),
+                ("Region", b.region),
+            )
+            if value is not None
+        }
+        if figures:
+            out[measure.id] = figures
+    return out
+
+
+@dataclass(frozen=True)
+class DataNotes:
+    """Where the figures came from, for the report's data notes section."""
+
+    extracts: tuple[tuple[str, str], ...] = ()
+    """(extract or load, detail: its date, snapshot and rows)."""
+    warnings: tuple[str, ...] = ()
+    """Validation warnings from the loads the figures rest on (no child identifiers)."""
+    definitions: Mapping[str, str] = field(default_factory=dict)
+    """measure id → how it is counted (the measure library's definition)."""
+    as_at: date | None = None
+    """The date of the data, when known (otherwise taken from the observations)."""
+
+
+@dataclass
+class ReportInputs:
+    """Everything one report is assembled from."""
+
+    plan: Plan
+    observations: pl.DataFrame
+    period: str
+    narrative: Mapping[str, NarrativeText | None] = field(default_factory=dict)
+    actions: Sequence[ActionItem] | None = None
+    benchmarks: Mapping[str, Mapping[str, float]] | None = None
+    notes: DataNotes = field(default_factory=DataNotes)
+    generated_at: datetime | None = None
+    today: date | None = None
+    months_shown: int = 12
+    charts: bool = True
+    source_label: str = ""
+
+    def action_items(self) -> list[ActionItem]:
+        if self.actions is not None:
+            return sorted(self.actions, key=lambda a: a.sort_key)
+        return actions_from_plan(self.plan, self.today or month_end(self.period))
+
+    def benchmark_figures(self) -> Mapping[str, Mapping[str, float]]:
+        return self.benchmarks if self.benchmarks is not None else benchmarks_from_plan(self.plan)

@@ -1,0 +1,426 @@
+"""Reports: the board pack read back from PDF and Word, DRAFT marking, spreadsheets, registry."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from journey.engine.evaluation import evaluate_plan
+from journey.engine.observations import observations_from_rows
+from journey.engine.plan import parse_plan
+from journey.engine.reports import renderers
+from journey.engine.reports.assemble import assemble, draft_state
+from journey.engine.reports.inputs import ActionItem, NarrativeText, ReportInputs
+from journey.engine.reports.model import NOT_APPROVED, ChartBlock, NarrativeBlock, Table
+from tests.engine.reports.conftest import UNAPPROVED
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    return [squash(page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages]
+
+
+SMALL_PLAN = """
+title: Small plan
+authority:
+  name: Testshire County Council
+  la_code: "998"
+  population_0_17: {2023: 50000}
+priorities:
+  - id: A
+    title: A – Safety
+    measures:
+      - id: cp_visits
+        title: CP visits in timescale
+        unit: percent
+        polarity: higher_is_better
+        targets: {2023-09: 90, 2024-03: 95}
+        tolerance: {floor: 80}
+        source: manual
+        owner: "=HYPERLINK(\\"http://evil.example\\",\\"click\\")"
+        benchmarks: {statistical_neighbours: 88, england: 86, year: 2022-23}
+      - id: cp_rate
+        title: Children on a CP plan per 10,000 <script>alert(1)</script>
+        unit: rate_per_10k
+        polarity: lower_is_better
+        targets: {2024-03: 50}
+        tolerance: {percent: 10}
+        source: manual
+        benchmarks: {statistical_neighbours: 45.5, england: 43.2}
+    actions:
+      - number: "1.1"
+        text: "+SUM(A1:A9) weekly visit tracker"
+        owner: Sam Lead
+        start: 2023-04-01
+        due: 2023-12-31
+        status: in_progress
+        percent_complete: 50
+        measures: [cp_visits]
+      - number: "1.2"
+        text: Visits audit
+        owner: Sam Lead
+        due: 2025-12-31
+        status: completed
+        percent_complete: 100
+        measures: [cp_visits]
+"""
+
+
+def small_inputs(narrative=None, rows=None, **kwargs):
+    plan = parse_plan(SMALL_PLAN)
+    if rows is None:
+        rows = []
+        for i, month in enumerate(["2023-12", "2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]):
+            rows.append({"measure_id": "cp_visits", "period": month, "value": str(80 + i * 2)})
+            rows.append({"measure_id": "cp_rate", "period": month, "value": str(60 - i if i < 6 else 57), "numerator": str(300 - 5 * i)})
+    frame = observations_from_rows(rows)
+    return ReportInputs(
+        plan=plan,
+        observations=frame,
+        period="2024-06",
+        narrative=narrative if narrative is not None else {},
+        generated_at=datetime(2024, 7, 1, 9, 0),
+        today=date(2024, 7, 1),
+        **kwargs,
+    )
+
+
+def approved(text="Visits are on track."):
+    return NarrativeText(text, "Two teams are behind.", "Weekly tracker.", approved_by="A Director")
+
+
+# --------------------------------------------------------------------- read back
+
+
+def results(plan, observations):
+    return evaluate_plan(plan, observations, "2024-06").results
+
+
+def test_every_measure_its_value_and_rating_can_be_read_back_from_the_pdf(plan, observations, monthly_pdf):
+    text = " ".join(pdf_pages(monthly_pdf))
+    for result in results(plan, observations):
+        assert result.title in text, result.measure_id
+        # The rating sentence carries the value as shown and the RAG in words.
+        assert squash(result.reason) in text, result.measure_id
+        assert result.value_text in text
+
+
+def test_every_measure_its_value_and_rating_can_be_read_back_from_the_word_document(plan, observations, monthly_docx):
+    document = Document(io.BytesIO(monthly_docx))
+    rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
+    summary = {row[0]: row for row in rows if len(row) == 4 and row[0] != "Measure"}
+    for result in results(plan, observations):
+        row = summary[result.title]
+        assert row[1] == result.value_text
+        assert row[2] == result.rag.label
+
+
+def test_the_word_document_has_real_headings_editable_tables_and_charts_with_alt_text(plan, monthly_docx):
+    document = Document(io.BytesIO(monthly_docx))
+    headings = {p.text: p.style.name for p in document.paragraphs if p.style.name.startswith("Heading")}
+    assert headings["A – Planning and safety (CIN and CP)"] == "Heading 1"
+    assert headings[plan.measures[0].title] == "Heading 2"
+    assert headings["What's working well?"] == "Heading 4"
+    assert len(document.tables) > len(plan.measures)
+    shapes = list(document.inline_shapes)
+    assert len(shapes) == len(plan.measures)
+    for shape in shapes:
+        descr = shape._inline.docPr.get("descr")
+        assert descr and "Lowest" in descr and "highest" in descr
+    assert "DRAFT" in document.sections[0].header.paragraphs[0].text
+
+
+def test_the_pdf_is_tagged_has_page_numbers_and_draft_in_every_header(monthly_pdf):
+    reader = PdfReader(io.BytesIO(monthly_pdf))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert root["/MarkInfo"]["/Marked"]
+    assert root.get("/Lang") in ("en-GB", "en-gb")
+    pages = pdf_pages(monthly_pdf)
+    total = len(pages)
+    assert total > 30
+    for number, text in enumerate(pages[1:], 2):
+        assert f"Page {number} of {total}" in text
+        assert "DRAFT" in text
+    assert "DRAFT" in pages[0] and "Monthly Improvement Plan Report" in pages[0]
+
+
+def test_the_pdf_shows_charts_as_images_with_text_alternatives_and_their_data_tables(monthly_report, monthly_pdf):
+    charts = [b for b in monthly_report.all_blocks() if isinstance(b, ChartBlock)]
+    assert len(charts) == 33
+    text = " ".join(pdf_pages(monthly_pdf))
+    assert text.count("Chart data:") == 33
+    assert squash(charts[0].description) in text
+
+
+def test_the_monthly_report_has_the_sections_a_board_pack_needs(plan, monthly_report):
+    titles = [s.title for s in monthly_report.contents()]
+    assert titles[0] == "Overview"
+    for priority in plan.priorities:
+        assert priority.title in titles
+    assert "Actions" in titles and "Data notes" in titles
+    first_priority = monthly_report.sections[1]
+    summary = first_priority.blocks[0]
+    assert isinstance(summary, Table)
+    assert summary.columns == ("Measure", "Actual", "Performance (RAG)", "DoT")
+    measure = first_priority.subsections[0]
+    facts = dict(measure.blocks[0].items)
+    assert facts["Polarity"] == "Good = within the range"
+    assert "Target" in facts and "Tolerance" in facts
+
+
+# ------------------------------------------------------------------------- DRAFT
+
+
+def test_draft_marking_appears_exactly_when_some_narrative_is_unapproved():
+    all_approved = small_inputs({"cp_visits": approved(), "cp_rate": approved()})
+    report = assemble("monthly", all_approved)
+    assert not report.draft
+    html = renderers.render(report, "html").decode()
+    assert "DRAFT" not in html and NOT_APPROVED not in html
+
+    one_missing = small_inputs({"cp_visits": approved(), "cp_rate": None})
+    report = assemble("monthly", one_missing)
+    assert report.draft
+    html = renderers.render(report, "html").decode()
+    assert "DRAFT" in html
+    assert html.count(NOT_APPROVED) == 1
+    assert draft_state(one_missing.plan, one_missing.narrative) == (
+        True,
+        ["Narrative for 1 of 2 measures is not yet approved: Children on a CP plan per 10,000 <script>alert(1)</script>."],
+    )
+
+
+@pytest.mark.parametrize("kind", ["monthly", "quarterly", "scrutiny"])
+def test_every_report_is_draft_without_narrative_and_final_with_it(kind):
+    assert assemble(kind, small_inputs()).draft
+    assert not assemble(kind, small_inputs({"cp_visits": approved(), "cp_rate": approved()})).draft
+
+
+def test_only_approved_narrative_is_shown_and_the_rest_says_not_yet_approved(monthly_report):
+    blocks = {}
+    for section in monthly_report.sections:
+        for sub in section.subsections:
+            for block in sub.blocks:
+                if isinstance(block, NarrativeBlock):
+                    blocks[sub.id.removeprefix("measure-")] = block
+    assert not blocks[UNAPPROVED].approved
+    assert all(b.approved for mid, b in blocks.items() if mid != UNAPPROVED)
+    questions = [q for q, _ in blocks["referrals_rate_per_10k"].answers]
+    assert questions == ["What's working well?", "What are we worried about?", "What are we doing about it?"]
+
+
+def test_the_pdf_says_which_narrative_is_not_yet_approved(monthly_pdf):
+    text = " ".join(pdf_pages(monthly_pdf))
+    assert text.count(NOT_APPROVED) == 1
+
+
+# -------------------------------------------------------------------- escaping
+
+
+def test_html_output_escapes_text_from_the_plan():
+    html = renderers.render(assemble("monthly", small_inputs()), "html").decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_single_file_html_has_its_css_and_svg_charts_inline():
+    html = renderers.render(assemble("monthly", small_inputs()), "html").decode()
+    assert "<link" not in html and "<style>" in html
+    assert html.count('<svg role="img"') == 2
+    assert "<desc" in html
+
+
+def test_excel_text_that_looks_like_a_formula_is_stored_as_quoted_text():
+    data = renderers.render(assemble("monthly", small_inputs()), "xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    risky = []
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    risky.append(cell)
+    assert {c.value for c in risky} >= {'=HYPERLINK("http://evil.example","click")', "+SUM(A1:A9) weekly visit tracker"}
+    assert all(c.quotePrefix for c in risky)
+
+
+def test_excel_has_a_sheet_per_priority_a_measures_sheet_and_an_actions_sheet_with_numbers_as_numbers():
+    data = renderers.render(assemble("monthly", small_inputs()), "xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["About", "Summary", "A – Safety", "Measures", "Actions"]
+    summary = workbook["Summary"]
+    header = [c.value for c in summary[3]]
+    row = {header[i]: c.value for i, c in enumerate(summary[4])}
+    assert row["Measure id"] == "cp_visits" and row["Actual"] == 92.0
+    assert row["Performance (RAG)"] == "Amber"
+    priority = workbook["A – Safety"]
+    assert priority.max_row == 3 + 2 * 12
+
+
+def test_csv_summary_lists_every_measure_and_escapes_formulas():
+    inputs = small_inputs()
+    data = renderers.render(assemble("monthly", inputs), "csv")
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["Measure id"] for r in rows] == ["cp_visits", "cp_rate"]
+    assert rows[0]["Actual"] == "92.0" and rows[0]["Performance (RAG)"] == "Amber"
+    assert rows[0]["Report status"] == "DRAFT"
+
+    from journey.engine.reports.renderers._escape import csv_text
+
+    assert csv_text("=1+2") == "'=1+2"
+    assert csv_text("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_text("\tx") == "'\tx"
+    assert csv_text(-3.5) == "-3.5"
+
+
+# ------------------------------------------------------------------- registry
+
+
+def test_the_registry_lists_every_format_and_a_new_format_is_one_registration():
+    assert renderers.names() == ["pdf", "docx", "html", "xlsx", "csv"]
+    assert renderers.get("pdf").media_type == "application/pdf"
+
+    @renderers.register("txt-test", label="Plain text", extension="txt", media_type="text/plain")
+    def plain(report):
+        return report.title.encode()
+
+    try:
+        report = assemble("monthly", small_inputs())
+        assert renderers.render(report, "txt-test") == b"Monthly Improvement Plan Report"
+        assert renderers.get("txt-test").filename(report) == "monthly-report-2024-06-DRAFT.txt"
+        with pytest.raises(ValueError, match="already registered"):
+            renderers.register("txt-test", label="x", extension="txt", media_type="text/plain")(lambda r: b"")
+    finally:
+        renderers._REGISTRY.pop("txt-test")
+    with pytest.raises(KeyError, match="choose one of pdf, docx, html, xlsx, csv"):
+        renderers.get("odt")
+
+
+# -------------------------------------------------------------- monthly details
+
+
+def test_the_months_table_shows_a_latest_column_when_a_mid_month_figure_exists(monthly_report):
+    measure = monthly_report.sections[1].subsections[0]
+    months = [b for b in measure.blocks if isinstance(b, Table)][0]
+    assert months.columns[1:7] == ("Jan-24", "Feb-24", "Mar-24", "Apr-24", "May-24", "Jun-24")
+    assert months.columns[-1] == "Latest 15 Jul"
+    assert months.rows[2][-1].text == "Provisional"
+
+
+def test_breakdowns_show_placement_types_by_name_and_never_child_level_cells(plan, observations):
+    import polars as pl
+
+    extra = observations_from_rows(
+        [{"measure_id": "cla_rate_per_10k", "period": "2024-06", "breakdown": "child_id", "breakdown_value": "CHILD-000123", "value": "1"}]
+    )
+    frame = pl.concat([observations, extra.select(observations.columns)])
+    report = assemble("monthly", ReportInputs(plan=plan, observations=frame, period="2024-06"))
+    html = renderers.render(report, "html").decode()
+    assert "U4 – Foster placement with other foster carer – long term fostering" in html
+    assert "PR4 – Private provision" in html
+    assert "Assessment and safeguarding" in html
+    assert "CHILD-000123" not in html
+
+
+def test_actions_are_listed_overdue_and_red_first(monthly_report):
+    section = next(s for s in monthly_report.sections if s.id == "actions")
+    table = next(b for b in section.blocks if isinstance(b, Table))
+    ratings = [row[5].text for row in table.rows]
+    order = {"Overdue": 0, "Red": 1, "Amber": 2, "Green": 3}
+    assert ratings == sorted(ratings, key=order.__getitem__)
+    assert ratings[0] == "Overdue"
+
+
+def test_data_notes_list_snapshots_flagged_figures_extract_details_and_definitions(plan, observations):
+    from journey.engine.reports.inputs import DataNotes
+
+    notes = DataNotes(
+        extracts=(("SSDA903 2024", "loaded 3 July 2024, 4,210 rows"),),
+        warnings=("Episodes: 3 records have a missing placement provider",),
+        definitions={"cla_rate_per_10k": "Children looked after at the month end per 10,000 children aged 0-17."},
+    )
+    report = assemble("monthly", ReportInputs(plan=plan, observations=observations, period="2024-06", notes=notes))
+    html = renderers.render(report, "html").decode()
+    notes_html = html[html.index('id="data-notes"'):]
+    assert "snap-2024-06" in notes_html
+    assert "SSDA903 2024" in notes_html and "loaded 3 July 2024, 4,210 rows" in notes_html
+    assert "3 records have a missing placement provider" in notes_html
+    assert f"{plan.measures[3].title}, June 2024" in notes_html  # flagged in the synthetic data
+    assert "Children looked after at the month end per 10,000 children aged 0-17." in notes_html
+
+
+# ------------------------------------------------------------ quarterly, scrutiny
+
+
+def _shift_rows():
+    rows = []
+    months = [f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)][:18]
+    for i, month in enumerate(months):
+        # Steady around 82 for a year, then a clear step up to 95 (special cause).
+        value = 82 + (i % 3 - 1) * 0.6 if i < 15 else 95 + (i % 2)
+        rows.append({"measure_id": "cp_visits", "period": month, "value": f"{value:.1f}"})
+        rows.append({"measure_id": "cp_rate", "period": month, "value": str(55 - (i % 2)), "numerator": "270"})
+    return rows
+
+
+def test_the_quarterly_report_lists_rating_changes_signals_and_actions():
+    inputs = small_inputs({"cp_visits": approved("Managers check visits every week. It is working."), "cp_rate": None}, rows=_shift_rows())
+    report = assemble("quarterly", inputs)
+    html = renderers.render(report, "html").decode()
+    titles = [s.title for s in report.contents()]
+    assert titles[:4] == ["Summary from the independent chair", "Progress by priority", "A – Safety", "Ratings that changed this quarter"]
+    changed = next(s for s in report.sections if s.id == "rag-changes")
+    table = changed.blocks[0]
+    assert [row[0].text for row in table.rows] == ["CP visits in timescale"]
+    assert (table.rows[0][2].text, table.rows[0][3].text) == ("Amber", "Green")
+    signals = next(s for s in report.sections if s.id == "signals")
+    signal_table = next(b for b in signals.blocks if isinstance(b, Table))
+    assert {row[0].text for row in signal_table.rows} == {"CP visits in timescale"}
+    assert any("Improvement" == row[4].text for row in signal_table.rows)
+    assert "Managers check visits every week." in html
+    assert f"Children on a CP plan per 10,000 &lt;script&gt;alert(1)&lt;/script&gt;: {NOT_APPROVED}." in html
+    actions = next(s for s in report.sections if s.id == "actions")
+    assert "1 action completed and 1 overdue" in actions.blocks[0].text
+
+
+def test_the_scrutiny_update_gives_key_figures_in_prose_with_count_rate_comparators_and_target():
+    report = assemble("scrutiny", small_inputs({"cp_visits": approved(), "cp_rate": approved()}))
+    text = " ".join(
+        b.text for s in report.sections for sub in s.walk() for b in sub.blocks if hasattr(b, "text")
+    )
+    assert (
+        "Children on a CP plan per 10,000 <script>alert(1)</script>: 57.0 in June 2024 (270 children). "
+        "The target is 50.0; the measure is rated Red. For comparison: statistical neighbours 45.5 and "
+        "England 43.2. Six months earlier (December 2023) it was 60.0, an improvement."
+    ) in text
+    achievements = [s for s in report.sections[1].subsections if s.title == "Achievements"][0]
+    concerns = [s for s in report.sections[1].subsections if s.title == "Concerns"][0]
+    assert any(item.startswith("CP visits in timescale: improving") for item in achievements.blocks[0].items)
+    assert any("outside tolerance" in item and "What is being done: Weekly tracker." in item for item in concerns.blocks[0].items)
+
+
+def test_a_report_with_actions_from_the_web_app_uses_them_instead_of_the_plan_files():
+    action = ActionItem(
+        number="9.9", text="Recruit permanent managers", owner="HR", due=date(2024, 5, 1), status="In progress",
+        rag="red", rag_reason="Overdue", overdue=True, measures=("cp_visits",), priority_id="A", days_overdue=60,
+    )
+    report = assemble("monthly", small_inputs(actions=[action]))
+    assert report.dataset("actions").rows[0][:3] == ("9.9", "A", "Recruit permanent managers")
+    assert len(report.dataset("actions").rows) == 1
+
+
+def test_an_unknown_report_kind_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="choose one of monthly, quarterly, scrutiny"):
+        assemble("annual", small_inputs())
