@@ -299,3 +299,34 @@ def test_the_command_line_drilldown_csv_escapes_cells_a_spreadsheet_would_run(tm
     cells = [cell for row in csv.reader(io.StringIO(result.output)) for cell in row]
     assert "'=HYPERLINK(1)" in cells
     assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+
+
+# ------------------------------------------------------------------------ the plan file
+
+
+def test_a_plan_file_that_expands_through_aliases_is_refused_quickly():
+    import time
+
+    from journey.engine.plan import PlanError, parse_plan
+
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    lines.append("title: *a9")
+    started = time.monotonic()
+    with pytest.raises(PlanError):
+        parse_plan("\n".join(lines) + "\n")
+    assert time.monotonic() - started < 5
+
+
+def test_a_plan_file_cannot_make_python_objects(tmp_path):
+    from journey.engine.plan import PlanError, parse_plan
+
+    marker = tmp_path / "ran"
+    text = (
+        f"title: !!python/object/apply:os.system ['touch {marker}']\n"
+        "authority: !!python/object/new:builtins.dict {}\n"
+    )
+    with pytest.raises(PlanError):
+        parse_plan(text)
+    assert not marker.exists()
