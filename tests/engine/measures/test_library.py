@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from polars.testing import assert_frame_equal
 
 from journey.cli import main
 from journey.engine.measures import OBSERVATION_SCHEMA, REGISTRY, compute, drilldown, render_docs
@@ -89,3 +90,13 @@ def test_journey_measures_explain_names_a_close_id_when_mistyped():
     result = CliRunner().invoke(main, ["measures", "explain", "cla_cont"])
     assert result.exit_code == 1
     assert "did you mean 'cla_count'" in result.output
+
+
+def test_splitting_an_extract_by_child_gives_the_same_figures():
+    from journey.engine.casedata.synth import synth_extract
+
+    tables = {n: df.lazy() for n, df in synth_extract(population=3000, first_month="2022-04", last_month="2023-03", seed=5).items()}
+    whole = compute(tables, "2022-10", "2023-03", partitions=1)
+    split = compute(tables, "2022-10", "2023-03", partitions=3)
+    assert whole.height > 1000
+    assert_frame_equal(split, whole, check_exact=False)

@@ -52,6 +52,8 @@ NOT_RECORDED = "Not recorded"
 
 PERIOD_TYPES = ("month", "fytd", "rolling12", "latest")
 
+PARTITION_SEED = 20230401
+
 #: Tables never read whole into memory (only through cached summaries).
 LAZY_TABLES = frozenset({"visits"})
 
@@ -115,7 +117,12 @@ class Context:
     """The extract's tables, normalised to the canonical schema, plus a cache of derived
     tables shared by several measures (periods of care, placements), collected once."""
 
-    def __init__(self, extract: Extract | CaseData, population: dict[int, int] | int | None = None):
+    def __init__(
+        self,
+        extract: Extract | CaseData,
+        population: dict[int, int] | int | None = None,
+        partition: tuple[int, int] | None = None,
+    ):
         if isinstance(extract, Extract):
             self._raw: CaseData = extract.tables
             self.as_at: date | None = extract.as_at
@@ -125,6 +132,8 @@ class Context:
             self.as_at = None
             self.snapshot = None
         self.fallback_population = population
+        #: (part, parts): only children whose id hashes to ``part`` (mod ``parts``).
+        self.partition = partition
         self._tables: dict[str, pl.LazyFrame] = {}
         self._cache: dict[str, pl.DataFrame] = {}
         self._population: dict[int, int] | None = None
@@ -150,6 +159,9 @@ class Context:
             else:
                 exprs.append(pl.lit(False).alias("flagged"))
             lf = lf.select(exprs)
+            if self.partition is not None and "child_id" in spec.column_names:
+                part, parts = self.partition
+                lf = lf.filter(pl.col("child_id").hash(seed=PARTITION_SEED) % parts == part)
             # Read each table once per computation (visits, the biggest, are only used
             # through cached summaries, so stay lazy).
             self._tables[name] = lf if name in LAZY_TABLES else lf.collect(engine=ENGINE).lazy()
@@ -512,8 +524,21 @@ def _cell(dim: str) -> pl.Expr:
     return pl.col(dim).cast(pl.String).fill_null(NOT_RECORDED).alias("breakdown_value")
 
 
-def aggregate(records: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Context, breakdowns: Sequence[str]) -> pl.LazyFrame:
-    """Sum records into observations: one row per period, period type and breakdown cell."""
+def windows_for(agg: Aggregation, periods: Periods) -> list[Window]:
+    """The figures a measure produces for these periods (snapshot dates or flow windows)."""
+    if agg.kind == "snapshot":
+        labels = periods.points().select("period", "period_type").collect(engine=ENGINE).iter_rows()
+        return [Window(p, t, (), 1.0, financial_year_start_year(p)) for p, t in labels]
+    return flow_windows(periods, agg.period_types, agg.latest_window, agg.distinct is not None)
+
+
+SUM_COLUMNS = ("period", "period_type", "breakdown", "breakdown_value", "numerator", "denominator", "flagged")
+
+
+def sum_records(records: pl.LazyFrame, agg: Aggregation, periods: Periods, breakdowns: Sequence[str]) -> pl.LazyFrame:
+    """Sum records into numerator, denominator and flagged per period, period type and
+    breakdown cell (the overall rows have a null breakdown). Sums from separate parts of
+    an extract (partitions of children) add up."""
     records = records.with_columns(
         pl.col("num").cast(pl.Float64).fill_null(0.0),
         pl.col("den").cast(pl.Float64).fill_null(0.0),
@@ -535,13 +560,8 @@ def aggregate(records: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Co
             else:
                 g = g.join(points, on="pt", how="inner").with_columns(pl.lit(dim).alias("breakdown"), _cell(dim)).drop(dim)
             frames.append(g.drop("pt"))
-        out = pl.concat(frames, how="diagonal_relaxed")
-        windows = [
-            Window(p, t, (), 1.0, financial_year_start_year(p))
-            for p, t in points.select("period", "period_type").collect(engine=ENGINE).iter_rows()
-        ]
     else:
-        windows = flow_windows(periods, agg.period_types, agg.latest_window, agg.distinct is not None)
+        windows = windows_for(agg, periods)
         wf = windows_frame(windows)
         dated = records.with_columns(month_index_expr(pl.col("date")))
         if periods.as_at is not None:
@@ -585,18 +605,33 @@ def aggregate(records: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Co
             else:
                 g = g.with_columns(pl.lit(dim).alias("breakdown"), _cell(dim)).drop(dim)
             frames.append(g)
-        out = pl.concat(frames, how="diagonal_relaxed")
-    out = out.with_columns(
+    out = pl.concat(frames, how="diagonal_relaxed")
+    return out.with_columns(
         pl.col("numerator").fill_null(0.0),
         pl.col("denominator").fill_null(0.0),
         pl.col("flagged").fill_null(0).cast(pl.Int64),
+    ).select(SUM_COLUMNS)
+
+
+def add_sums(parts: Sequence[pl.LazyFrame]) -> pl.LazyFrame:
+    """Sums from several partitions added together."""
+    if len(parts) == 1:
+        return parts[0]
+    return (
+        pl.concat(parts, how="vertical_relaxed")
+        .group_by("period", "period_type", "breakdown", "breakdown_value", maintain_order=True)
+        .agg(pl.col("numerator").sum(), pl.col("denominator").sum(), pl.col("flagged").sum())
     )
+
+
+def finalize(sums: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Context) -> pl.LazyFrame:
+    """Values from sums: rates over the population, percentages, averages, counts (with
+    the target as denominator where there is one)."""
+    windows = windows_for(agg, periods)
+    out = sums
     if agg.unit == "rate_per_10k":
         wf_rates = pl.DataFrame(
-            [
-                (w.period, w.period_type, _population_denominator(ctx, w))
-                for w in windows
-            ],
+            [(w.period, w.period_type, _population_denominator(ctx, w)) for w in windows],
             schema={"period": pl.String, "period_type": pl.String, "_pop": pl.Float64},
             orient="row",
         ).lazy()
@@ -622,6 +657,11 @@ def aggregate(records: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Co
         else:
             out = out.with_columns(pl.lit(None, pl.Float64).alias("denominator"))
     return out.with_columns(value.cast(pl.Float64).alias("value"))
+
+
+def aggregate(records: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Context, breakdowns: Sequence[str]) -> pl.LazyFrame:
+    """Sum records into observations: one row per period, period type and breakdown cell."""
+    return finalize(sum_records(records, agg, periods, breakdowns), agg, periods, ctx)
 
 
 def _population_denominator(ctx: Context, w: Window) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,9 @@ from journey.engine.measures.base import (
     Aggregation,
     Context,
     Periods,
-    aggregate,
+    add_sums,
+    finalize,
+    sum_records,
 )
 from journey.engine.measures.registry import REGISTRY, MeasureDef, get
 from journey.engine.periods import month_key
@@ -39,6 +42,9 @@ OBSERVATION_SCHEMA = pl.Schema(
 
 Progress = Callable[[int, int, str], None]
 
+#: Children records per part when a big extract is split by child.
+CHILDREN_PER_PARTITION = 250_000
+
 
 def aggregation_for(m: MeasureDef, params: Mapping[str, Any]) -> Aggregation:
     target = params.get("monthly_target")
@@ -53,26 +59,38 @@ def aggregation_for(m: MeasureDef, params: Mapping[str, Any]) -> Aggregation:
     )
 
 
-def measure_frame(
+def measure_periods(m: MeasureDef, periods: Periods) -> Periods:
+    """The periods restricted to the period types the measure has."""
+    return Periods(
+        periods.first, periods.last, periods.as_at, tuple(p for p in periods.period_types if p in m.period_types)
+    )
+
+
+def measure_sums(
     ctx: Context,
     m: MeasureDef,
     periods: Periods,
     params: Mapping[str, Any],
     breakdowns: Sequence[str] | None = None,
-) -> pl.LazyFrame:
-    """One measure's observations, lazily (breakdowns=None: all the measure supports)."""
+) -> pl.DataFrame:
+    """One measure's sums over the records of a context (breakdowns=None: all it supports)."""
     wanted = m.breakdowns if breakdowns is None else tuple(b for b in breakdowns if b in m.breakdowns)
-    snap_periods = Periods(
-        periods.first, periods.last, periods.as_at, tuple(p for p in periods.period_types if p in m.period_types)
-    )
+    mp = measure_periods(m, periods)
     # Records are computed once; every period type and breakdown is summed from them.
-    records = m.records(ctx, snap_periods, dict(params)).collect(engine=ENGINE).lazy()
-    out = aggregate(records, aggregation_for(m, params), snap_periods, ctx, wanted)
-    return out.with_columns(
-        pl.lit(m.id).alias("measure_id"),
-        pl.lit(ctx.snapshot, pl.String).alias("snapshot"),
-        pl.when(pl.col("period_type") == "latest").then(pl.lit(ctx.as_at, pl.Date)).alias("as_at"),
-    ).select(list(OBSERVATION_SCHEMA.names()))
+    records = m.records(ctx, mp, dict(params)).collect(engine=ENGINE).lazy()
+    return sum_records(records, aggregation_for(m, params), mp, wanted).collect(engine=ENGINE)
+
+
+def auto_partitions(extract: Extract | CaseData, children_per_partition: int = CHILDREN_PER_PARTITION) -> int:
+    """How many parts to split an extract into by child so each part's working set stays
+    small: one per ``children_per_partition`` children records."""
+    tables = extract.tables if isinstance(extract, Extract) else extract
+    frame = tables.get("children")
+    if frame is None:
+        return 1
+    lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+    rows = int(lf.select(pl.len()).collect(engine=ENGINE).item())
+    return max(1, math.ceil(rows / children_per_partition))
 
 
 def compute(
@@ -86,6 +104,7 @@ def compute(
     breakdowns: Sequence[str] | None = None,
     period_types: Sequence[str] = PERIOD_TYPES,
     population: dict[int, int] | int | None = None,
+    partitions: int | None = None,
 ) -> pl.DataFrame:
     """Every requested measure for every month from ``first_month`` to ``last_month``.
 
@@ -94,14 +113,16 @@ def compute(
     figures have an empty breakdown. ``breakdowns=None`` gives every breakdown each
     measure supports; ``[]`` gives overall figures only. ``population`` (by financial-year
     start year, or one number) is used for years the extract's population table lacks.
-    ``progress(done, total, measure_id)`` is called after each measure.
+    ``progress(done, total, measure_id)`` is called after each measure (and partition).
+    ``partitions`` splits a big extract by child (default: one part per 250,000 children
+    records); the figures are the same, the memory needed smaller.
     """
     ids = list(REGISTRY) if measure_ids is None else list(measure_ids)
     params_by = parameters_by_measure or {}
     requests = [Request(i, i, params_by.get(i)) for i in ids]
     return compute_requests(
         extract, first_month, last_month, requests, progress,
-        breakdowns=breakdowns, period_types=period_types, population=population,
+        breakdowns=breakdowns, period_types=period_types, population=population, partitions=partitions,
     )
 
 
@@ -125,23 +146,56 @@ def compute_requests(
     breakdowns: Sequence[str] | None = None,
     period_types: Sequence[str] = PERIOD_TYPES,
     population: dict[int, int] | int | None = None,
+    partitions: int | None = None,
 ) -> pl.DataFrame:
-    """:func:`compute` for a list of requests (tables derived once and shared)."""
+    """:func:`compute` for a list of requests (tables derived once and shared).
+
+    Measures about children are computed part by part (children split by a hash of their
+    id), each part in its own context, and their sums added; workforce measures are
+    computed over the whole extract."""
     defs = [(r, get(r.library_id)) for r in requests]
     resolved = [m.resolve(r.parameters) for r, m in defs]
     for p in period_types:
         if p not in PERIOD_TYPES:
             raise ValueError(f"{p!r} is not a period type ({', '.join(PERIOD_TYPES)})")
-    ctx = Context(extract, population)
-    periods = Periods(month_key(first_month), month_key(last_month), ctx.as_at, tuple(period_types))
+    whole = Context(extract, population)
+    periods = Periods(month_key(first_month), month_key(last_month), whole.as_at, tuple(period_types))
     if periods.first_idx > periods.last_idx:
         raise ValueError(f"{periods.first} is after {periods.last}")
-    frames: list[pl.DataFrame] = []
-    for i, ((r, m), params) in enumerate(zip(defs, resolved, strict=True), start=1):
-        frame = measure_frame(ctx, m, periods, params, breakdowns).collect(engine=ENGINE)
-        frames.append(frame.with_columns(pl.lit(r.output_id).alias("measure_id")))
+    parts = partitions if partitions is not None else auto_partitions(extract)
+    by_child = [i for i, (_, m) in enumerate(defs) if m.keyed_by == "child"]
+    by_worker = [i for i, (_, m) in enumerate(defs) if m.keyed_by != "child"]
+    sums: dict[int, list[pl.DataFrame]] = {i: [] for i in range(len(defs))}
+    total, done = len(by_child) * parts + len(by_worker), 0
+
+    def step(ctx: Context, i: int) -> None:
+        nonlocal done
+        r, m = defs[i]
+        sums[i].append(measure_sums(ctx, m, periods, resolved[i], breakdowns))
+        done += 1
         if progress is not None:
-            progress(i, len(defs), r.output_id)
+            progress(done, total, r.output_id)
+
+    for part in range(parts):
+        ctx = whole if parts == 1 else Context(extract, population, partition=(part, parts))
+        for i in by_child:
+            step(ctx, i)
+        del ctx
+    for i in by_worker:
+        step(whole, i)
+    frames: list[pl.DataFrame] = []
+    for i, (r, m) in enumerate(defs):
+        mp = measure_periods(m, periods)
+        out = finalize(add_sums([s.lazy() for s in sums[i]]), aggregation_for(m, resolved[i]), mp, whole)
+        frames.append(
+            out.with_columns(
+                pl.lit(r.output_id).alias("measure_id"),
+                pl.lit(whole.snapshot, pl.String).alias("snapshot"),
+                pl.when(pl.col("period_type") == "latest").then(pl.lit(whole.as_at, pl.Date)).alias("as_at"),
+            )
+            .select(list(OBSERVATION_SCHEMA.names()))
+            .collect(engine=ENGINE)
+        )
     if not frames:
         return pl.DataFrame(schema=OBSERVATION_SCHEMA)
     out = pl.concat(frames, how="vertical_relaxed")

@@ -71,6 +71,9 @@ class MeasureDef:
     record_id: str | None = None
     #: DfE Local Authority Interactive Tool measure code, where there is one.
     lait: str | None = None
+    #: What a record is about: "child" (the extract can be split by child to compute it)
+    #: or "worker" (workforce measures, computed over the whole extract).
+    keyed_by: str = "child"
 
     def __post_init__(self) -> None:
         assert self.unit in UNITS, self.unit

@@ -232,6 +232,7 @@ register(
         reason=_caseload_reason,
         key_dates=("at", "start_date"),
         breakdowns=_W_DIMS,
+        keyed_by="worker",
     ),
     MeasureDef(
         id="caseload_asye_avg",
@@ -249,6 +250,7 @@ register(
         reason=_caseload_reason,
         key_dates=("at", "start_date"),
         breakdowns=_W_DIMS,
+        keyed_by="worker",
     ),
     MeasureDef(
         id="agency_workforce_pct",
@@ -267,6 +269,7 @@ register(
         reason=_employment_reason,
         key_dates=("at", "start_date"),
         breakdowns=("team", "service"),
+        keyed_by="worker",
     ),
     MeasureDef(
         id="permanent_workforce_pct",
@@ -284,6 +287,7 @@ register(
         reason=_employment_reason,
         key_dates=("at", "start_date"),
         breakdowns=("team", "service"),
+        keyed_by="worker",
     ),
     MeasureDef(
         id="supervisions_in_timescale_pct",
@@ -306,6 +310,7 @@ register(
         key_dates=("at", "start_date", "supervision_date", "due"),
         parameters=(Parameter("days", 30, "days allowed between supervisions"),),
         breakdowns=_W_DIMS,
+        keyed_by="worker",
     ),
     MeasureDef(
         id="audits_completed_count",
