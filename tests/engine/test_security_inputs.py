@@ -18,7 +18,6 @@ import openpyxl
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from lxml.etree import XMLSyntaxError
 
 from journey.engine.casedata.load import files_from_path, read_files
 from journey.engine.casedata.safety import Limits, UnsafeInput
@@ -105,14 +104,6 @@ def test_an_external_entity_hidden_deep_in_a_workbook_part_never_reads_the_file(
     assert "TOPSECRET" not in everything
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=XMLSyntaxError,
-    reason="safety.read_xlsx catches (InvalidFileException, KeyError, OSError, ValueError, "
-    "BadZipFile) but openpyxl parses workbook.xml with lxml, whose XMLSyntaxError (e.g. an "
-    "entity reference it refuses to resolve) escapes read_files: a traceback in the CLI, "
-    "'check failed' in the web, instead of a problem in the report. Owner: engine/casedata.",
-)
 def test_a_workbook_part_openpyxl_cannot_parse_is_a_problem_in_the_report_not_a_crash(tmp_path):
     workbook = _rewrite_part(
         _workbook([["child_id", "sex", "date_of_birth"], ["C1", "F", "2015-03-02"]]),
@@ -126,13 +117,6 @@ def test_a_workbook_part_openpyxl_cannot_parse_is_a_problem_in_the_report_not_a_
     assert not report.ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="safety.check_zip looks for <!DOCTYPE/<!ENTITY only in the first 4096 bytes of each "
-    "part; a DTD after a long comment reaches openpyxl (lxml, resolve_entities=False, so not "
-    "expanded) and the workbook is accepted. Owner: engine/casedata (safety.py).",
-)
 def test_a_workbook_part_declaring_a_dtd_anywhere_is_refused():
     workbook = _rewrite_part(
         _workbook([["child_id", "sex", "date_of_birth"], ["C1", "F", "2015-03-02"]]),
@@ -183,13 +167,6 @@ def test_a_csv_over_the_size_limit_is_refused_without_being_parsed():
     assert [p.code for p in report.errors] == ["too_large"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="canonical._read_extract_json catches only JSONDecodeError: a deeply nested "
-    "extract.json raises RecursionError (a crash in the CLI, a 'check failed' job in the web) "
-    "instead of a problem in the report. Owner: engine/casedata (canonical.py).",
-)
 def test_a_deeply_nested_extract_json_is_a_problem_in_the_report_not_a_crash():
     nested = b"[" * 100_000 + b"]" * 100_000
     _extract, report = read_files({"children.csv": CHILDREN, "extract.json": nested})
@@ -209,13 +186,6 @@ def _plant_manifest(folder: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store.Store.get/_find join any 64-character id onto the store path, so "
-    "'./././…/../../x/' reads a manifest outside the store (and remove() would delete "
-    "outside it); the id should be checked as 64 hex digits. Observation.snapshot comes "
-    "from imported observations CSVs. Owner: engine/casedata (store.py).",
-)
 def test_a_snapshot_id_that_climbs_out_of_the_store_is_not_found(tmp_path):
     store = Store(tmp_path / "store")
     (tmp_path / "store" / "snapshots").mkdir(parents=True)

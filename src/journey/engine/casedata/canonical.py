@@ -122,7 +122,7 @@ def _parse_as_at(
 def _read_extract_json(data: bytes, file: str) -> tuple[date | None, list[Problem]]:
     try:
         content = json.loads(decode_text(data, file))
-    except json.JSONDecodeError as err:
+    except (ValueError, RecursionError) as err:  # JSONDecodeError is a ValueError
         return None, [
             Problem(ERROR, "unreadable_file", f"the file is not valid JSON: {err}", file=file)
         ]

@@ -151,6 +151,23 @@ def parse_xml(data: bytes, file: str, limits: Limits | None = None) -> Element:
         raise _refuse(file, "unreadable_xml", f"the file is not well-formed XML: {err}") from None
 
 
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_CHUNK = 1024 * 1024
+
+
+def _declares_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    """Whether a part holds a DTD or entity declaration anywhere (read in chunks, not whole)."""
+    overlap = max(len(m) for m in _DTD_MARKERS) - 1
+    tail = b""
+    with archive.open(entry) as part:
+        while chunk := part.read(_CHUNK):
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                return True
+            tail = window[-overlap:]
+    return False
+
+
 def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
     """Refuse zip bombs and oversize workbooks by reading only the zip's directory."""
     limits = limits or Limits()
@@ -187,9 +204,7 @@ def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
                     f"{limits.zip_ratio} (a compression bomb)",
                 )
         for entry in entries:
-            with archive.open(entry) as part:
-                head = part.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if _declares_dtd(archive, entry):
                 raise _refuse(
                     file,
                     "unsafe_xml",
@@ -272,15 +287,21 @@ def read_xlsx(
 
     Values are never evaluated: a formula cell's saved value is used and reported.
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     limits = limits or Limits()
     check_zip(data, file, limits)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as err:
-        raise _refuse(file, "not_a_workbook", f"the workbook cannot be read: {err}") from None
+        return _read_checked_xlsx(data, file, limits)
+    except UnsafeInput:
+        raise
+    except Exception as err:  # openpyxl and lxml raise many kinds; all mean "unreadable"
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise _refuse(file, "not_a_workbook", f"the workbook cannot be read: {reason}") from None
+
+
+def _read_checked_xlsx(data: bytes, file: str, limits: Limits) -> tuple[list[Sheet], list[Problem]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     sheets = []
     try:
         for worksheet in book.worksheets:

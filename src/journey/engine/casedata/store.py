@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -235,6 +236,8 @@ class Store:
         return self._find(extract_sha256(files))
 
     def _find(self, snapshot_id: str) -> SnapshotInfo | None:
+        if not re.fullmatch(r"[0-9a-f]{64}", snapshot_id):
+            return None
         manifest = self._snapshots / snapshot_id / "manifest.json"
         if not manifest.is_file():
             return None
@@ -251,7 +254,11 @@ class Store:
         return sorted(found, key=lambda s: (s.loaded_at, s.id))
 
     def get(self, snapshot_id: str) -> SnapshotInfo:
-        """A snapshot by its id or a unique prefix of it (at least 6 characters)."""
+        """A snapshot by its id or a unique prefix of it (at least 6 hex digits)."""
+        if not re.fullmatch(r"[0-9a-f]{6,64}", snapshot_id):
+            raise SnapshotNotFound(
+                f"{snapshot_id!r} is not a snapshot id (6 to 64 hex digits) ({self.root})"
+            )
         exact = self._find(snapshot_id) if len(snapshot_id) == 64 else None
         if exact is not None:
             return exact
