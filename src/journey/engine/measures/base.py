@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Final
 
 import polars as pl
 
@@ -47,7 +48,7 @@ FAR_FUTURE = date(9999, 12, 31)
 #: Polars engine for every collect: the in-memory engine is faster on these plans (and
 #: much faster for working days with a holiday list, which the streaming engine
 #: re-prepares for every batch of rows).
-ENGINE = "in-memory"
+ENGINE: Final = "in-memory"
 NOT_RECORDED = "Not recorded"
 
 PERIOD_TYPES = ("month", "fytd", "rolling12", "latest")

@@ -186,9 +186,9 @@ def compute_requests(
     frames: list[pl.DataFrame] = []
     for i, (r, m) in enumerate(defs):
         mp = measure_periods(m, periods)
-        out = finalize(add_sums([s.lazy() for s in sums[i]]), aggregation_for(m, resolved[i]), mp, whole)
+        figures = finalize(add_sums([s.lazy() for s in sums[i]]), aggregation_for(m, resolved[i]), mp, whole)
         frames.append(
-            out.with_columns(
+            figures.with_columns(
                 pl.lit(r.output_id).alias("measure_id"),
                 pl.lit(whole.snapshot, pl.String).alias("snapshot"),
                 pl.when(pl.col("period_type") == "latest").then(pl.lit(whole.as_at, pl.Date)).alias("as_at"),
