@@ -218,6 +218,28 @@ def export(snapshot_id: str, out: Path, output: str, store_dir: Path | None) -> 
         click.echo(f"Wrote {target}")
 
 
+@data.command("verify")
+@click.argument("snapshot_id")
+@_STORE
+def verify(snapshot_id: str, store_dir: Path | None) -> None:
+    """Recompute a snapshot from its stored original files; exit 1 if any table differs."""
+    from journey.engine.casedata.store import SnapshotNotFound
+
+    store = _store(store_dir)
+    try:
+        info = store.get(snapshot_id)
+        differing = store.verify(info.id)
+    except SnapshotNotFound as err:
+        click.echo(f"Not verified: {err.args[0]}", err=True)
+        sys.exit(1)
+    if differing:
+        click.echo(f"Snapshot {info.id[:12]} differs from its originals in: {', '.join(differing)}")
+        sys.exit(1)
+    click.echo(
+        f"Snapshot {info.id[:12]}: every table recomputes identically from the original files."
+    )
+
+
 @data.command("schema-doc")
 def schema_doc() -> None:
     """Print the canonical tables, columns, code lists and rules as Markdown (for docs/data-format.md)."""

@@ -128,3 +128,18 @@ def test_schema_doc_prints_the_generated_reference():
     result = CliRunner().invoke(main, ["data", "schema-doc"])
     assert result.exit_code == 0
     assert result.output == schema_markdown()
+
+
+def test_verify_recomputes_a_snapshot_from_its_originals(tmp_path):
+    from journey.engine.casedata.store import Store
+
+    store = tmp_path / "store"
+    runner = CliRunner()
+    runner.invoke(main, ["data", "load", str(_folder(tmp_path)), "--store", str(store)])
+    info = Store(store).snapshots()[0]
+    result = runner.invoke(main, ["data", "verify", info.id[:12], "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "every table recomputes identically" in result.output
+    missing = runner.invoke(main, ["data", "verify", "../x", "--store", str(store)])
+    assert missing.exit_code == 1
+    assert "is not a snapshot id" in missing.output
