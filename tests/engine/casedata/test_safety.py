@@ -155,3 +155,12 @@ def test_a_workbook_part_declaring_entities_is_refused_naming_the_part():
         "bomb.xlsx: the part xl/worksheets/sheet1.xml declares a DTD or entities, which are "
         "refused for safety (entity expansion and external references)"
     ]
+
+
+def test_a_declaration_split_across_reading_chunks_is_still_found(monkeypatch):
+    from journey.engine.casedata import safety
+
+    monkeypatch.setattr(safety, "_CHUNK", 7)
+    bomb = _zip({"xl/workbook.xml": b"<w/>", "xl/styles.xml": b"<!-- pad -->" + b"<!ENTITY x 'y'>"})
+    with pytest.raises(UnsafeInput, match="the part xl/styles.xml declares a DTD or entities"):
+        check_zip(bomb, "x.xlsx")

@@ -151,20 +151,20 @@ def parse_xml(data: bytes, file: str, limits: Limits | None = None) -> Element:
         raise _refuse(file, "unreadable_xml", f"the file is not well-formed XML: {err}") from None
 
 
-_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _CHUNK = 1024 * 1024
+_OVERLAP = 64
 
 
-def _declares_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
-    """Whether a part holds a DTD or entity declaration anywhere (read in chunks, not whole)."""
-    overlap = max(len(m) for m in _DTD_MARKERS) - 1
+def _part_contains(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, pattern: re.Pattern) -> bool:
+    """Whether a zip part matches ``pattern`` anywhere, reading it in chunks, never whole."""
     tail = b""
     with archive.open(entry) as part:
         while chunk := part.read(_CHUNK):
             window = tail + chunk
-            if any(marker in window for marker in _DTD_MARKERS):
+            if pattern.search(window):
                 return True
-            tail = window[-overlap:]
+            tail = window[-_OVERLAP:]
     return False
 
 
@@ -204,7 +204,7 @@ def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
                     f"{limits.zip_ratio} (a compression bomb)",
                 )
         for entry in entries:
-            if _declares_dtd(archive, entry):
+            if _part_contains(archive, entry, _DTD):
                 raise _refuse(
                     file,
                     "unsafe_xml",
@@ -257,11 +257,11 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 def _sheets_with_formulas(data: bytes) -> bool:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                if _FORMULA.search(archive.read(name)):
-                    return True
-    return False
+        return any(
+            _part_contains(archive, entry, _FORMULA)
+            for entry in archive.infolist()
+            if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")
+        )
 
 
 def _rows(worksheet: object, file: str, sheet: str, limits: Limits) -> Iterator[tuple[int, tuple]]:
