@@ -342,13 +342,6 @@ def test_every_view_and_export_of_a_child_list_is_logged_with_who_and_which_list
         assert event.detail["measure"] == "referrals" and event.detail["month"] == "2023-06"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="casedata/views.py job shows the validation report, whose messages name "
-    "children (\"repeats the key (child_id 'X') of row 2\"), but the view is not written to "
-    "the audit log. Owner: web (casedata): audit.record(user, 'viewed_validation_report', ...).",
-)
 def test_viewing_a_validation_report_that_names_children_is_logged(
     settings, tmp_path, make_user
 ):
@@ -492,14 +485,6 @@ def test_a_rejected_load_changes_nothing(settings, tmp_path, make_user):
     assert not AuditEvent.objects.filter(action__in=["accepted_extract", "loaded_extract"]).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="plans/services.py stores an imported figure's snapshot text as given; the child "
-    "list then opens that id in the store, and store.get accepts a 64-character path such as "
-    "'./././…/../../x/' (see tests/engine/test_security_inputs.py). Owner: web (plans "
-    "import) and engine (observations: snapshot must be 64 hex digits).",
-)
 def test_an_imported_figure_cannot_name_a_snapshot_that_is_a_path(settings, tmp_path, make_user):
     from journey.web.plans.models import Observation
 

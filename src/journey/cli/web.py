@@ -98,6 +98,13 @@ def users_create(username: str, role: str, password_env: str, display_name: str)
 def users_demo() -> None:
     """Create one demo user per role with random passwords, printed once (demo only)."""
     setup_django()
+    from django.conf import settings
+
+    if not settings.DEVELOPMENT:
+        raise click.UsageError(
+            "journey users demo runs only with JOURNEY_ENV=development: it creates (or resets) "
+            "one user per role and prints their passwords."
+        )
     _migrate()
     from journey.web.accounts import audit
     from journey.web.accounts.models import User

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "journey.web.accounts.middleware.LoginRequiredMiddleware",
+    "journey.web.casedata.middleware.UploadSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "journey.web.urls"

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from journey.web.accounts import audit
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
 from journey.web.casedata import services
@@ -89,6 +90,12 @@ def import_observations(request: HttpRequest) -> HttpResponse:
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     services.mark_stale_jobs()
     load_job = get_object_or_404(LoadJob.objects.select_related("created_by", "accepted_by"), pk=pk)
+    if load_job.problems:
+        # The report quotes values from the extract, child identifiers among them.
+        audit.record(
+            request.user, "viewed_validation_report", load_job.original_name,
+            job=load_job.pk, problems=len(load_job.problems),
+        )
     return render(request, "casedata/job.html", {"job": load_job})
 
 

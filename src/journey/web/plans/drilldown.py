@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 from journey.engine.periods import month_label
 from journey.engine.plan import Measure
@@ -77,7 +78,9 @@ def available(measure: Measure, month: str | None) -> bool:
     """Whether the children behind this measure's figure for ``month`` can be listed."""
     if measure.source.kind != "computed" or not measure.source.library_id or not month:
         return False
-    return _library_has(measure.source.library_id) and bool(_figure_snapshot(measure.id, month))
+    return _library_has(measure.source.library_id) and bool(
+        services.SNAPSHOT_ID.match(_figure_snapshot(measure.id, month))
+    )
 
 
 def _cell(value: Any) -> str:
@@ -111,7 +114,7 @@ def child_list_for(measure_id: str, month_text: str | None) -> ChildList | None:
             "A list of the children behind this figure is not yet available for this measure.",
         )
     snapshot = _figure_snapshot(measure.id, month)
-    if not snapshot:
+    if not services.SNAPSHOT_ID.match(snapshot):
         return ChildList(
             measure, month, False,
             "This month's figure was not computed from a stored extract, so there is no list behind it.",
@@ -144,6 +147,6 @@ def csv_response(listing: ChildList) -> HttpResponse:
         writer.writerow([safe_cell(v) for v in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"{listing.measure.id}-{listing.month}-children.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(True, name)
     response["Cache-Control"] = "no-store"
     return response

@@ -277,10 +277,29 @@ def import_observations(
     """
     data, name = _read_source(source, file_name)
     frame = read_observation_rows(data, name)
-    problems = _unknown_measures(frame, active_plan(), name)
+    problems = _unknown_measures(frame, active_plan(), name) + _bad_snapshots(frame, name)
     if problems:
         raise ImportRejected(problems)
     return store_observations(frame, user, name=name, sha256=_sha256(data))
+
+
+SNAPSHOT_ID = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _bad_snapshots(frame: pl.DataFrame, file_name: str) -> list[str]:
+    """A figure's snapshot must be a stored extract's id (its SHA-256), or empty."""
+    if "snapshot" not in frame.columns:
+        return []
+    problems = []
+    rows = frame["row"].to_list() if "row" in frame.columns else [None] * frame.height
+    for row, snapshot in zip(rows, frame["snapshot"].to_list(), strict=True):
+        if snapshot and not SNAPSHOT_ID.match(snapshot):
+            where = f" row {row}," if row is not None else ""
+            problems.append(
+                f"{file_name}{where} column snapshot: must be the 64-character SHA-256 id of a "
+                "stored extract, or empty"
+            )
+    return problems[:200]
 
 
 def store_observations(

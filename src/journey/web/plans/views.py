@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from journey.web.accounts import audit
@@ -68,6 +72,7 @@ def measure_chart(request: HttpRequest, measure_id: str) -> HttpResponse:
     return response
 
 
+@never_cache
 @require_GET
 @requires(Capability.VIEW_CHILD_LEVEL)
 def child_list(request: HttpRequest, measure_id: str) -> HttpResponse:
@@ -229,6 +234,7 @@ def plan_version(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("plans:plan")
     if request.GET.get("download"):
         response = HttpResponse(version.text, content_type="application/yaml; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{version.filename}"'
+        safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", version.filename) or "plan.yaml"
+        response["Content-Disposition"] = content_disposition_header(True, safe_name)
         return response
     return render(request, "plans/plan_version.html", {"version": version})
