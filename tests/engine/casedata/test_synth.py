@@ -558,3 +558,22 @@ def test_a_small_council_over_a_short_or_early_window_still_gives_every_table_it
             if column.dtype == pl.Date() and column.name != "date_of_birth":
                 assert (t[name][column.name].drop_nulls() <= end).all(), f"{name}.{column.name}"
     assert t["referrals"].height > 0 and t["workers"].height > 0
+
+
+def test_the_improvement_period_defaults_to_the_year_ending_four_months_before_the_last_month():
+    window = (date(2020, 4, 1), date(2023, 7, 31))
+    assert SynthProfile().improvement_period(window) == (date(2022, 4, 1), date(2023, 3, 31))
+    chosen = SynthProfile(improvement_from="2021-01", improvement_to="2021-06")
+    assert chosen.improvement_period(window) == (date(2021, 1, 1), date(2021, 6, 30))
+
+
+def test_profile_figures_move_in_a_straight_line_across_the_improvement_period_and_steady_does_not():
+    from journey.engine.casedata.synth import PROFILES
+
+    window = (date(2020, 4, 1), date(2023, 7, 31))
+    days = np.array([u.day(d) for d in (date(2021, 1, 1), date(2022, 10, 1), date(2023, 6, 1))])
+    before, after = SynthProfile().assessment_on_time
+    moving = SynthProfile().value("assessment_on_time", days, window)
+    assert moving[0] == before and moving[2] == after and before < moving[1] < after
+    steady = PROFILES["steady"].value("assessment_on_time", days, window)
+    assert (steady == before).all()
