@@ -90,3 +90,25 @@ def test_the_generated_reference_covers_every_table_column_and_rule():
         "| `U9` |" not in text
         and "| `U4` | Foster placement with other foster carer – long term fostering |" in text
     )
+
+
+def test_the_minimal_extract_in_the_guide_checks_clean():
+    from journey.engine.casedata.load import read_files
+
+    document = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    block = document.split("**A minimal extract**")[1].split("```text\n")[1].split("```")[0]
+    files: dict[str, list[str]] = {}
+    name = ""
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            name, first = line.split(maxsplit=1)
+            files[name] = [first]
+        else:
+            files[name].append(line.strip())
+    extract, report = read_files(
+        {n: ("\n".join(lines) + "\n").encode() for n, lines in files.items()}
+    )
+    assert report.problems == []
+    assert report.tables == {"children": 2, "referrals": 2}
