@@ -81,6 +81,7 @@ def test_section_47_enquiries_count_and_rate():
     ex = extract(section47=SECTION47, population=[{"year": 2023, "population_0_17": 10000}])
     assert figure(ex, "s47_count", "2023-05")["value"] == 3  # s1, s2, s3 started in May
     assert figure(ex, "s47_count", "2023-06", "fytd")["value"] == 4
-    # June: 1 / 10,000 x 10,000 = 1.0. Year to date: 4 in 3 months -> 16 a year -> 16.0.
-    assert figure(ex, "s47_rate_per_10k", "2023-06")["value"] == pytest.approx(1.0)
-    assert figure(ex, "s47_rate_per_10k", "2023-06", "fytd")["value"] == pytest.approx(16.0)
+    # Projected: 4 in 3 months -> 16 a year -> 16 / 10,000 x 10,000 = 16.0; in May, 3 in
+    # 2 months -> 18 a year -> 18.0.
+    assert figure(ex, "s47_rate_per_10k", "2023-06")["value"] == pytest.approx(16.0)
+    assert figure(ex, "s47_rate_per_10k", "2023-05")["value"] == pytest.approx(18.0)

@@ -97,20 +97,25 @@ def test_re_referral_drilldown_gives_each_referral_with_its_reason():
     assert sorted(north["referral_id"].to_list()) == ["a2", "d2"]
 
 
-def test_referral_rate_in_month_and_projected_for_the_year():
+def test_referral_rate_projected_for_the_year_and_in_the_month():
     ex = extract(referrals=REFERRALS, population=POPULATION)
-    # June: 4 referrals / 20,000 x 10,000 = 2.0 (not annualised).
-    assert figure(ex, "referrals_rate_per_10k", "2023-06")["value"] == pytest.approx(2.0)
-    # Year to date: 5 referrals in 3 months -> 5 / 3 x 12 = 20 a year -> 20 / 20,000 x 10,000 = 10.0.
-    ytd = figure(ex, "referrals_rate_per_10k", "2023-06", "fytd")
-    assert ytd["value"] == pytest.approx(10.0)
-    assert ytd["denominator"] == pytest.approx(5000.0)  # 20,000 x 3 / 12
+    # June's figure is projected from the year to date: 5 referrals in 3 months -> 5 / 3 x 12
+    # = 20 a year -> 20 / 20,000 x 10,000 = 10.0.
+    june = figure(ex, "referrals_rate_per_10k", "2023-06")
+    assert june["value"] == pytest.approx(10.0)
+    assert june["denominator"] == pytest.approx(5000.0)  # 20,000 x 3 / 12
+    # April: d1 alone, 1 x 12 = 12 a year -> 6.0.
+    assert figure(ex, "referrals_rate_per_10k", "2023-04")["value"] == pytest.approx(6.0)
+    # Rolling 12 months to June 2023 (July 2022 on): 5 referrals -> 2.5.
+    assert figure(ex, "referrals_rate_per_10k", "2023-06", "rolling12")["value"] == pytest.approx(2.5)
+    # The month alone: 4 referrals / 20,000 x 10,000 = 2.0 (not annualised).
+    assert figure(ex, "referrals_in_month_rate_per_10k", "2023-06")["value"] == pytest.approx(2.0)
     assert figure(ex, "referrals_count", "2023-06", "fytd")["value"] == 5
 
 
 def test_referral_rate_uses_the_plan_population_when_the_extract_has_none():
     ex = extract(referrals=REFERRALS)
-    row = figure(ex, "referrals_rate_per_10k", "2023-06", population={2022: 40000})
+    row = figure(ex, "referrals_in_month_rate_per_10k", "2023-06", population={2022: 40000})
     # 2022 is the latest year on or before 2023: 4 / 40,000 x 10,000 = 1.0.
     assert row["value"] == pytest.approx(1.0)
 

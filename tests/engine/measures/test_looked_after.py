@@ -66,9 +66,11 @@ def test_starts_and_ceased_count_children_once_in_the_year_across_financial_year
     assert figure(ex, "cla_ceased_in_year", "2023-06", "fytd")["value"] == 3
     assert figure(ex, "cla_ceased_in_year", "2023-06")["value"] == 2
     # Projected: 2 starts in 3 months -> 8 a year -> 8 / 10,000 x 10,000 = 8.0.
-    assert figure(ex, "cla_starts_rate_per_10k", "2023-06", "fytd")["value"] == pytest.approx(8.0)
+    assert figure(ex, "cla_starts_rate_per_10k", "2023-06")["value"] == pytest.approx(8.0)
+    # April alone: D and F -> 2 x 12 = 24 a year -> 24.0.
+    assert figure(ex, "cla_starts_rate_per_10k", "2023-04")["value"] == pytest.approx(24.0)
     # 3 ceased in 3 months -> 12 a year -> 12.0.
-    assert figure(ex, "cla_ceased_rate_per_10k", "2023-06", "fytd")["value"] == pytest.approx(12.0)
+    assert figure(ex, "cla_ceased_rate_per_10k", "2023-06")["value"] == pytest.approx(12.0)
 
 
 def test_drilldown_of_children_looked_after_by_placement_type():

@@ -161,17 +161,17 @@ register(
     ),
     MeasureDef(
         id="s47_rate_per_10k",
-        title="Section 47 enquiries rate per 10,000 children",
+        title="Section 47 enquiries per 10,000 children (projected for the year)",
         area=AREA,
         definition=(
-            "Section 47 enquiries started per 10,000 children aged 0-17: in the month (not annualised), "
-            "projected for the year from the year to date (`fytd`: count ÷ months elapsed × 12 ÷ population "
-            "× 10,000), or over the last twelve months."
+            "Section 47 enquiries started per 10,000 children aged 0-17, projected for the financial year: "
+            "each month, enquiries from 1 April to the month's end ÷ months elapsed × 12 ÷ population × 10,000. "
+            "`rolling12`: enquiries in the last twelve months ÷ population × 10,000. DfE publishes the annual rate."
         ),
         unit="rate_per_10k",
         polarity="within_range",
-        numerator="section 47 enquiries started in the period",
-        denominator="0-17 population (× months elapsed ÷ 12 for the projected year-to-date rate)",
+        numerator="section 47 enquiries started from 1 April to the month's end (rolling12: in the twelve months)",
+        denominator="0-17 population × months elapsed ÷ 12",
         tables=("section47", "population"),
         source=DFE_CIN,
         lait="217",
@@ -179,7 +179,8 @@ register(
         records=_s47,
         reason=_s47_reason,
         key_dates=("start_date",),
-        period_types=_FLOW,
+        period_types=("month", "rolling12", "latest"),
+        month_window="fytd",
         latest_window="fytd",
         record_id="s47_id",
     ),

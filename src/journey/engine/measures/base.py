@@ -416,7 +416,11 @@ class Window:
     kind: str = "point"
 
 
-def flow_windows(periods: Periods, supported: Sequence[str], latest_window: str, distinct: bool) -> list[Window]:
+def flow_windows(
+    periods: Periods, supported: Sequence[str], latest_window: str, distinct: bool, month_window: str = "month"
+) -> list[Window]:
+    """The windows of a flow measure. ``month_window="fytd"`` makes the monthly figure the
+    financial year to date (projected annual rates: the figure boards watch each month)."""
     out: list[Window] = []
 
     def make(month: str, ptype: str, kind: str, idx: int, frac_override: float | None = None) -> Window:
@@ -440,7 +444,7 @@ def flow_windows(periods: Periods, supported: Sequence[str], latest_window: str,
         idx = month_index(parse_month(m))
         for ptype in ("month", "fytd", "rolling12"):
             if ptype in periods.period_types and ptype in supported:
-                out.append(make(m, ptype, ptype, idx))
+                out.append(make(m, ptype, month_window if ptype == "month" else ptype, idx))
     if periods.latest and "latest" in supported and periods.as_at is not None:
         as_at = periods.as_at
         m = month_key(as_at)
@@ -501,6 +505,7 @@ class Aggregation:
     period_types: tuple[str, ...]
     latest_window: str = "month"
     distinct: str | None = None
+    month_window: str = "month"
     #: Count measures with a target: the denominator is the target per month.
     monthly_target: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
@@ -530,7 +535,7 @@ def windows_for(agg: Aggregation, periods: Periods) -> list[Window]:
     if agg.kind == "snapshot":
         labels = periods.points().select("period", "period_type").collect(engine=ENGINE).iter_rows()
         return [Window(p, t, (), 1.0, financial_year_start_year(p)) for p, t in labels]
-    return flow_windows(periods, agg.period_types, agg.latest_window, agg.distinct is not None)
+    return flow_windows(periods, agg.period_types, agg.latest_window, agg.distinct is not None, agg.month_window)
 
 
 SUM_COLUMNS = ("period", "period_type", "breakdown", "breakdown_value", "numerator", "denominator", "flagged")

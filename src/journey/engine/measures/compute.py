@@ -55,6 +55,7 @@ def aggregation_for(m: MeasureDef, params: Mapping[str, Any]) -> Aggregation:
         period_types=m.period_types,
         latest_window=m.latest_window,
         distinct=m.distinct,
+        month_window=m.month_window,
         monthly_target=float(target) if target is not None else None,
     )
 

@@ -54,7 +54,7 @@ def drilldown(
     periods = Periods(key, key, ctx.as_at, (period_type,), detail=True)
     records = m.records(ctx, periods, dict(params))
     if m.kind == "flow":
-        windows = flow_windows(periods, m.period_types, m.latest_window, m.distinct is not None)
+        windows = flow_windows(periods, m.period_types, m.latest_window, m.distinct is not None, m.month_window)
         if not windows:
             raise ValueError(f"no {period_type} window for {key}")
         w = windows[0]

@@ -355,18 +355,19 @@ register(
     ),
     MeasureDef(
         id="referrals_rate_per_10k",
-        title="Referral rate per 10,000 children",
+        title="Referrals per 10,000 children (projected for the year)",
         area=AREA,
         definition=(
-            "Referrals per 10,000 children aged 0-17. `month`: referrals in the month ÷ population × 10,000 "
-            "(not annualised). `fytd`: the projected annual rate boards use — year-to-date referrals ÷ months "
-            "elapsed × 12 ÷ population × 10,000. `rolling12`: referrals in the last twelve months ÷ population "
-            "× 10,000. `latest`: year to the extract date, projected by days elapsed."
+            "Referrals per 10,000 children aged 0-17 as boards watch it, projected for the financial year: "
+            "each month, referrals from 1 April to the month's end ÷ months elapsed × 12 ÷ population × 10,000 "
+            "(in June, three months' referrals × 4). `rolling12`: referrals in the last twelve months ÷ "
+            "population × 10,000, an actual annual rate. `latest`: 1 April to the extract date, projected by "
+            "days elapsed. For the month alone see `referrals_in_month_rate_per_10k`."
         ),
         unit="rate_per_10k",
         polarity="within_range",
-        numerator="referrals dated in the period",
-        denominator="0-17 population (× months elapsed ÷ 12 for the projected year-to-date rate)",
+        numerator="referrals from 1 April to the month's end (rolling12: in the twelve months)",
+        denominator="0-17 population × months elapsed ÷ 12",
         tables=("referrals", "population"),
         source=DFE_CIN,
         lait="305",
@@ -374,8 +375,27 @@ register(
         records=_referrals,
         reason=_referral_reason,
         key_dates=("date",),
-        period_types=_FLOW,
+        period_types=("month", "rolling12", "latest"),
         latest_window="fytd",
+        month_window="fytd",
+        record_id="referral_id",
+    ),
+    MeasureDef(
+        id="referrals_in_month_rate_per_10k",
+        title="Referrals in the month per 10,000 children",
+        area=AREA,
+        definition="Referrals in the month ÷ 0-17 population × 10,000, not annualised (multiply by 12 to compare with annual rates).",
+        unit="rate_per_10k",
+        polarity="within_range",
+        numerator="referrals dated in the month",
+        denominator="0-17 population",
+        tables=("referrals", "population"),
+        source=DFE_CIN,
+        kind="flow",
+        records=_referrals,
+        reason=_referral_reason,
+        key_dates=("date",),
+        period_types=("month",),
         record_id="referral_id",
     ),
     MeasureDef(

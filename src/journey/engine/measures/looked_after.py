@@ -377,13 +377,14 @@ register(
         title="Children starting to be looked after per 10,000 (projected for the year)",
         area=AREA,
         definition=(
-            "Children starting to be looked after (as `cla_starts_in_year`) per 10,000 children aged 0-17. "
-            "`fytd` is the projected annual rate: year-to-date starts ÷ months elapsed × 12 ÷ population × 10,000."
+            "Children starting to be looked after (as `cla_starts_in_year`) per 10,000 children aged 0-17, "
+            "projected for the financial year: each month, children who started from 1 April to the month's end "
+            "÷ months elapsed × 12 ÷ population × 10,000."
         ),
         unit="rate_per_10k",
         polarity="within_range",
         numerator="children who started to be looked after in the period",
-        denominator="0-17 population (× months elapsed ÷ 12 for the projected year-to-date rate)",
+        denominator="0-17 population × months elapsed ÷ 12",
         tables=("cla_episodes", "population"),
         source=DFE_CLA,
         lait="376",
@@ -391,7 +392,8 @@ register(
         records=_starts,
         reason=_start_reason,
         key_dates=("poc_start",),
-        period_types=_FLOW_DISTINCT,
+        period_types=("month", "latest"),
+        month_window="fytd",
         latest_window="fytd",
         distinct="child_id",
     ),
@@ -424,11 +426,11 @@ register(
         id="cla_ceased_rate_per_10k",
         title="Children ceasing to be looked after per 10,000 (projected for the year)",
         area=AREA,
-        definition="Children ceasing to be looked after (as `cla_ceased_in_year`) per 10,000 children aged 0-17; `fytd` is projected for the whole year from the months elapsed.",
+        definition="Children ceasing to be looked after (as `cla_ceased_in_year`) per 10,000 children aged 0-17, projected for the financial year: each month, children who ceased from 1 April to the month's end ÷ months elapsed × 12 ÷ population × 10,000.",
         unit="rate_per_10k",
         polarity="within_range",
         numerator="children who ceased to be looked after in the period",
-        denominator="0-17 population (× months elapsed ÷ 12 for the projected year-to-date rate)",
+        denominator="0-17 population × months elapsed ÷ 12",
         tables=("cla_episodes", "population"),
         source=DFE_CLA,
         lait="392",
@@ -436,7 +438,8 @@ register(
         records=_ceased,
         reason=_ceased_reason,
         key_dates=("poc_start", "poc_end"),
-        period_types=_FLOW_DISTINCT,
+        period_types=("month", "latest"),
+        month_window="fytd",
         latest_window="fytd",
         distinct="child_id",
     ),

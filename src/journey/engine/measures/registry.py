@@ -65,6 +65,9 @@ class MeasureDef:
     period_types: tuple[str, ...] = ("month", "latest")
     #: For flow measures: which window the "latest" figure covers (month or fytd).
     latest_window: str = "month"
+    #: For flow measures: "fytd" makes the monthly figure the financial year to date
+    #: (projected annual rates).
+    month_window: str = "month"
     #: For flow measures counting children once per window: the column that identifies them.
     distinct: str | None = None
     #: The column naming the counted record (referral_id, cp_plan_id ...), if any.
@@ -179,7 +182,10 @@ def explain(m: MeasureDef) -> str:
     lines.append(f"- **Tables:** {', '.join(f'`{t}`' for t in m.tables)}")
     source = m.source + (f" (LAIT measure {m.lait})" if m.lait else "")
     lines.append(f"- **Source of definition:** {source}")
-    ptypes = "; ".join(f"`{p}` — {PERIOD_WORDS[p]}" for p in m.period_types)
+    words = dict(PERIOD_WORDS)
+    if m.month_window == "fytd":
+        words["month"] = "the financial year to the month's last day, projected to a whole year"
+    ptypes = "; ".join(f"`{p}` — {words[p]}" for p in m.period_types)
     if m.kind == "flow" and "latest" in m.period_types:
         ptypes += f" (latest covers the {'financial year' if m.latest_window == 'fytd' else 'month'} to the extract date)"
     lines.append(f"- **Periods:** {ptypes}")
@@ -222,10 +228,13 @@ def render_docs() -> str:
         "  (31 August + 6 months = 28 or 29 February).",
         "- **Rates per 10,000** divide by the 0-17 population for the month's financial year",
         "  (the population table's year in which the financial year starts, else the latest",
-        "  earlier year, else the plan's authority population). In-month rates are not",
-        "  annualised; financial-year-to-date rates are *projected*: year-to-date count ÷",
-        "  months elapsed × 12 ÷ population × 10,000 (the denominator reported is the population",
-        "  × months elapsed ÷ 12); the latest figure uses days elapsed instead of months.",
+        "  earlier year, else the plan's authority population). Rates of children at a date",
+        "  (on plans, looked after) are as they are. Rates of events (referrals, S47 enquiries,",
+        "  starting and ceasing care) are *projected for the year* each month, as boards read",
+        "  them: year-to-date count ÷ months elapsed × 12 ÷ population × 10,000 (the",
+        "  denominator reported is the population × months elapsed ÷ 12; the latest figure",
+        "  uses days elapsed instead of months). `referrals_in_month_rate_per_10k` gives the",
+        "  month alone, not annualised.",
         "- **Short breaks.** Episodes with legal status V3 or V4 are left out of every",
         "  looked-after measure.",
         "- **Periods of care** are runs of looked-after episodes (short breaks excluded) where",
