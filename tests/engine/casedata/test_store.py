@@ -186,3 +186,18 @@ def test_the_default_store_is_under_the_data_directory(tmp_path, files, monkeypa
     info, _ = Store().load(files, by="analyst")
     assert load_snapshot(info.id).snapshot == info.id
     assert latest_snapshot().snapshot == info.id
+
+
+def test_an_accepted_load_sweeps_away_folders_an_unfinished_load_left_behind(tmp_path, files):
+    import os
+
+    store = Store(tmp_path)
+    abandoned = tmp_path / ".loading-crashed"
+    (abandoned / "source").mkdir(parents=True)
+    (abandoned / "source" / "child-data").write_bytes(b"C1")
+    os.utime(abandoned, (0, 0))
+    running = tmp_path / ".loading-running"
+    running.mkdir()
+    store.load(files, by="analyst")
+    assert not abandoned.exists()
+    assert running.exists()

@@ -25,6 +25,7 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,6 +39,9 @@ from journey.engine.casedata.safety import Limits
 from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, Extract
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP
+
+#: A temporary folder older than this was left by a load or removal that never finished.
+ABANDONED_AFTER_SECONDS = 3600
 
 
 def default_store_dir() -> Path:
@@ -203,6 +207,7 @@ class Store:
             warnings=len(report.warnings),
         )
         self._snapshots.mkdir(parents=True, exist_ok=True)
+        self._sweep()
         work = Path(tempfile.mkdtemp(prefix=".loading-", dir=self.root))
         try:
             (work / "source").mkdir()
@@ -230,6 +235,14 @@ class Store:
         return info, report
 
     # --- reading ------------------------------------------------------------------------
+
+    def _sweep(self) -> None:
+        """Delete what a crashed load or removal left behind (child-level data must not
+        linger); younger folders may belong to a load still running."""
+        cutoff = time.time() - ABANDONED_AFTER_SECONDS
+        for leftover in [*self.root.glob(".loading-*"), *self.root.glob(".removing-*")]:
+            if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
+                shutil.rmtree(leftover)
 
     def already_loaded(self, files: Files) -> SnapshotInfo | None:
         """The snapshot these files were loaded as, if any (to say so before checking them)."""
