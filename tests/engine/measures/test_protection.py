@@ -126,6 +126,7 @@ def test_cp_visits_in_timescale_count_working_days_from_the_last_time_the_child_
     # 30 June: b (due 4 July) and c (plan 26 June, due 10 July) in time; a and d overdue.
     assert (june["numerator"], june["denominator"]) == (2, 4)
     rows = drilldown(ex, "cp_visits_in_timescale_pct", "2023-06")
+    assert rows["child_id"].to_list() == ["a", "d", "b", "c"]  # overdue first, for the team manager
     reasons = dict(zip(rows["child_id"], rows["reason"], strict=True))
     assert reasons["a"] == "CP visit overdue: last seen 2023-06-02, due by 2023-06-16"
     assert reasons["d"] == "CP visit overdue: not seen since the plan started 2023-01-01, due by 2023-01-16"

@@ -39,7 +39,8 @@ def drilldown(
 
     Columns: child_id, in_numerator, in_denominator, reason, then worker_id and the
     record's id where the measure has them, the key dates, the breakdown columns and
-    flagged. Numerator rows first.
+    flagged. For "higher is better" percentages the records missing the standard come
+    first (overdue visits, late assessments); otherwise numerator rows first.
     """
     m = get(measure_id)
     params = m.resolve(parameters)
@@ -89,9 +90,12 @@ def drilldown(
     if m.unit == "number":
         cols += ["num", "den"]
     cols.append("flagged")
+    # What a team manager needs first: the children missing the standard (not in the
+    # numerator of a "higher is better" measure), else those in the numerator.
+    failures_first = m.polarity == "higher_is_better" and m.unit == "percent"
     sort_cols = ["in_numerator", "child_id"] + ([m.record_id] if m.record_id and m.record_id in names else [])
     return (
         out.select(cols)
-        .sort(sort_cols, descending=[True] + [False] * (len(sort_cols) - 1), nulls_last=True)
+        .sort(sort_cols, descending=[not failures_first] + [False] * (len(sort_cols) - 1), nulls_last=True)
         .collect(engine=ENGINE)
     )
