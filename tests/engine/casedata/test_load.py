@@ -122,3 +122,10 @@ def test_an_extract_that_does_not_say_its_date_is_taken_as_at_today_with_a_warni
         f"the extract does not say when it was taken, so it is taken as at today, {today} "
         "(give the date in extract.json, an _extract sheet or --as-at)"
     ]
+
+
+def test_a_spreadsheet_saved_in_another_format_says_how_to_save_it():
+    _, report = read_files({"Children In Care.xls": b"\xd0\xcf\x11\xe0"})
+    assert [str(p) for p in report.errors] == [
+        "Children In Care.xls: old-style .xls workbooks are not read: save it as .xlsx (or CSV UTF-8)"
+    ]

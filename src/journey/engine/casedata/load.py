@@ -105,6 +105,16 @@ def formats() -> dict[str, ExtractFormat]:
     return dict(_FORMATS)
 
 
+#: Spreadsheet files people upload by habit, and what to do instead.
+SAVE_AS = {
+    ".xls": "old-style .xls workbooks are not read: save it as .xlsx (or CSV UTF-8)",
+    ".xlsm": "macro-enabled .xlsm workbooks are not read: save it as .xlsx, without macros",
+    ".xlsb": "binary .xlsb workbooks are not read: save it as .xlsx",
+    ".ods": "OpenDocument .ods spreadsheets are not read: save it as .xlsx",
+    ".numbers": "Numbers spreadsheets are not read: export it as .xlsx or CSV",
+}
+
+
 def detect_format(files: Files) -> tuple[ExtractFormat | None, list[Problem]]:
     """The format the files are in, or None with an error saying why none (or several) fit."""
     scores = sorted(
@@ -113,6 +123,9 @@ def detect_format(files: Files) -> tuple[ExtractFormat | None, list[Problem]]:
     )
     names = ", ".join(sorted(files)) or "(no files)"
     if not scores or scores[0][0] == 0:
+        saved_as = sorted({SAVE_AS[s] for n in files if (s := Path(n).suffix.lower()) in SAVE_AS})
+        if saved_as:
+            return None, [Problem(ERROR, "unknown_format", f"{names}: {'; '.join(saved_as)}")]
         known = "; ".join(f"{f.title}: {f.accepts}" for _, f in scores) or "none registered"
         return None, [
             Problem(
