@@ -50,13 +50,6 @@ def add_working_days(days: np.ndarray, n: np.ndarray | int) -> np.ndarray:
     return out.astype(I64)
 
 
-def working_days_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Working days ``d`` with ``start < d <= end`` (for ``end >= start``)."""
-    s = (np.asarray(start, dtype=I64) + 1).astype("datetime64[D]")
-    e = (np.asarray(end, dtype=I64) + 1).astype("datetime64[D]")
-    return np.busday_count(s, e, busdaycal=_calendar()).astype(I64)
-
-
 def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     """Calendar months later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
     d = np.asarray(days, dtype=I64).astype("datetime64[D]")
@@ -85,16 +78,6 @@ def segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = np.cumsum(counts) - counts
     position = np.arange(len(owner), dtype=I64) - np.repeat(starts, counts)
     return owner, position
-
-
-def segment_cumsum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Cumulative sum restarting at each segment (segments laid end to end)."""
-    values = np.asarray(values, dtype=I64)
-    total = np.cumsum(values)
-    counts = np.asarray(counts, dtype=I64)
-    ends = np.cumsum(counts)
-    before = np.concatenate(([0], total))[ends - counts]
-    return total - np.repeat(before, counts)
 
 
 def choose(
@@ -131,18 +114,6 @@ def uniform_int(
     return (low_a + np.floor(rng.random(size) * (high_a - low_a + 1))).astype(I64)
 
 
-def dates(name: str, days: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
-    """A ``pl.Date`` series from day numbers; ``NO_DAY`` (or ``valid`` False) gives null."""
-    arr = np.asarray(days, dtype=I64)
-    mask = arr != NO_DAY
-    if valid is not None:
-        mask &= np.asarray(valid, dtype=bool)
-    s = pl.Series(name, np.where(mask, arr, 0).astype(np.int32)).cast(pl.Date)
-    if not mask.all():
-        s = pl.select(pl.when(pl.Series(mask)).then(s).otherwise(None).alias(name)).to_series()
-    return s
-
-
 def ids(prefix: str, numbers: np.ndarray, width: int = 9) -> pl.Series:
     s = pl.Series("n", np.asarray(numbers, dtype=I64))
     return pl.select(
@@ -153,12 +124,3 @@ def ids(prefix: str, numbers: np.ndarray, width: int = 9) -> pl.Series:
 def labels(prefix: str, numbers: np.ndarray, width: int = 1) -> np.ndarray:
     """``prefix`` + zero-padded number for each number, as an object array of strings."""
     return ids(prefix, numbers, width).to_numpy().astype(object)
-
-
-def strings(name: str, values: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
-    s = pl.Series(name, np.asarray(values, dtype=object).tolist(), dtype=pl.String)
-    if valid is not None and not np.asarray(valid, dtype=bool).all():
-        s = pl.select(
-            pl.when(pl.Series(np.asarray(valid, dtype=bool))).then(s).alias(name)
-        ).to_series()
-    return s
