@@ -54,8 +54,21 @@ def _workflow_examples(examples: dict[str, dict[str, Any]]) -> None:
         examples[name] = {"number": number}
 
 
+def _reports_examples(examples: dict[str, dict[str, Any]]) -> None:
+    """A finished report build (the reports engineer's URLs)."""
+    from journey.web.reports.models import ReportBuild
+
+    build = ReportBuild.objects.create(
+        kind="monthly", period="2024-06", format="csv", status=ReportBuild.Status.DONE,
+        content=b"Measure\r\n", filename="monthly-report-2024-06.csv", media_type="text/csv", size=9,
+    )
+    for name in ("reports:status", "reports:download", "reports:publish"):
+        examples[name] = {"pk": build.pk}
+
+
 def build_examples() -> dict[str, dict[str, Any]]:
     examples: dict[str, dict[str, Any]] = {}
     _web_examples(examples)
     _workflow_examples(examples)
+    _reports_examples(examples)
     return examples

@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("journey.web.accounts.urls")),
     path("narrative/", include("journey.web.narrative.urls")),
     path("actions/", include("journey.web.actions.urls")),
+    path("reports/", include("journey.web.reports.urls")),
     path("data/", include("journey.web.casedata.urls")),
     path("", include("journey.web.plans.urls")),
 ]

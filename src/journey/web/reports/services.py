@@ -1,0 +1,284 @@
+"""Reports from the database: records mapped to the engine's plain inputs, built in the background.
+
+* :func:`build_inputs` gathers the active plan, every stored figure, the month's approved
+  narrative, the tracked actions and the data notes (loads, imports, warnings summarised
+  without values) into :class:`journey.engine.reports.inputs.ReportInputs`.
+* :func:`request_build` records a :class:`ReportBuild` and starts it on a background
+  thread; :func:`run_build` assembles and renders it, recording progress as it goes, and
+  keeps the file for download. Every request, build and download is in the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import polars as pl
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from journey.engine.observations import SCHEMA
+from journey.engine.periods import is_month
+from journey.engine.plan import Plan
+from journey.engine.reports import renderers
+from journey.engine.reports.assemble import ASSEMBLERS, assemble
+from journey.engine.reports.inputs import ActionItem, DataNotes, NarrativeText, ReportInputs
+from journey.web.accounts.audit import record
+from journey.web.reports.models import ReportBuild
+
+log = logging.getLogger(__name__)
+
+BACKGROUND = True
+"""Build on a background thread (tests set this to False to build within the request)."""
+
+KINDS = [(kind, fn.__doc__.strip().splitlines()[0].rstrip(".") if fn.__doc__ else kind) for kind, fn in ASSEMBLERS.items()]
+
+
+class ReportUnavailable(Exception):
+    """The report cannot be built (no plan, a month without figures, an unknown format)."""
+
+
+# ------------------------------------------------------------------- DB → engine
+
+
+def observations_frame() -> pl.DataFrame:
+    """Every stored figure as the engine's observations frame."""
+    from journey.web.plans.models import Observation
+
+    columns = [c for c in SCHEMA if c != "row"]
+    rows = list(Observation.objects.values_list(*columns))
+    frame = pl.DataFrame(rows, schema={c: SCHEMA[c] for c in columns}, orient="row")
+    return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("row")).select(list(SCHEMA))
+
+
+def narrative_texts(period: str) -> dict[str, NarrativeText | None]:
+    """measure id → the approved narrative for ``period`` (None when none is approved)."""
+    from journey.web.narrative.services import narrative_for_month
+
+    out: dict[str, NarrativeText | None] = {}
+    for measure_id, approved in narrative_for_month(period).items():
+        if approved is None:
+            out[measure_id] = None
+            continue
+        out[measure_id] = NarrativeText(
+            working_well=approved.working_well,
+            worried_about=approved.worried_about,
+            doing_about=approved.doing_about,
+            approved_by=approved.approved_by,
+            approved_on=timezone.localtime(approved.approved_at).date() if approved.approved_at else None,
+        )
+    return out
+
+
+def action_items(today: date) -> list[ActionItem]:
+    """The tracked actions, rated on ``today``, with the date each was completed."""
+    from journey.web.actions.models import ActionUpdate, Status
+    from journey.web.actions.services import all_actions
+
+    completed_on: dict[str, date] = {}
+    updates = ActionUpdate.objects.filter(status_after=Status.COMPLETED).order_by("at").values_list("action__number", "at")
+    for number, at in updates:
+        completed_on[number] = timezone.localtime(at).date()
+    return [
+        ActionItem(
+            number=a.number,
+            text=a.text,
+            owner=a.owner,
+            due=a.due,
+            status=a.status_label,
+            rag=a.rag,
+            rag_reason=a.rag_reason,
+            overdue=a.overdue,
+            measures=tuple(a.measures),
+            priority_id=a.priority_id,
+            percent_complete=a.percent_complete,
+            days_overdue=a.days_overdue,
+            completed_on=completed_on.get(a.number) if a.status == Status.COMPLETED else None,
+            evidence=tuple(str(e) for e in a.evidence),
+        )
+        for a in all_actions(on=today)
+    ]
+
+
+def _day(moment: Any) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%B %Y}"
+
+
+def data_notes(plan: Plan) -> DataNotes:
+    """Loads and imports behind the figures; warnings as counts by file and column (no values)."""
+    from journey.web.casedata.models import LoadJob
+    from journey.web.plans.models import ObservationImport
+
+    extracts: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    jobs = LoadJob.objects.filter(status=LoadJob.Status.DONE).order_by("-finished_at")[:10]
+    for job in jobs:
+        detail = f"loaded {_day(job.finished_at or job.updated_at)}"
+        if job.kind:
+            detail += f", {job.kind}"
+        if job.snapshot:
+            detail += f", snapshot {job.snapshot}"
+        extracts.append((job.original_name, detail))
+        counts = Counter(
+            (p.get("file") or p.get("table") or job.original_name, p.get("column") or "", p.get("code") or "warning")
+            for p in job.warnings
+        )
+        for (file, column, code), n in sorted(counts.items()):
+            where = f"{file}, column {column}" if column else file
+            warnings.append(f"{where}: {n} record{'s' if n != 1 else ''} with the warning '{code.replace('_', ' ')}'")
+    for imported in ObservationImport.objects.order_by("-imported_at")[:10]:
+        extracts.append(
+            (imported.file_name, f"figures imported {_day(imported.imported_at)}: {imported.rows} rows "
+             f"({imported.created} new, {imported.changed} changed)")
+        )
+    definitions: dict[str, str] = {}
+    try:
+        from journey.engine.measures import REGISTRY
+    except ImportError:  # the measure library is optional for a plan of manual figures
+        REGISTRY = {}
+    for measure in plan.measures:
+        library = REGISTRY.get(measure.source.library_id or "") if measure.source.kind == "computed" else None
+        if library is not None:
+            definitions[measure.id] = library.definition
+        elif measure.notes:
+            definitions[measure.id] = measure.notes
+    return DataNotes(extracts=tuple(extracts), warnings=tuple(warnings[:50]), definitions=definitions)
+
+
+def build_inputs(period: str, *, today: date | None = None) -> ReportInputs:
+    """Everything a report for ``period`` needs, from the database."""
+    from journey.web.plans.services import active_plan
+
+    if not is_month(period):
+        raise ReportUnavailable(f"{period!r} is not a month in the form YYYY-MM")
+    plan = active_plan()
+    if plan is None:
+        raise ReportUnavailable("No improvement plan has been loaded yet.")
+    today = today or timezone.localdate()
+    return ReportInputs(
+        plan=plan,
+        observations=observations_frame(),
+        period=period,
+        narrative=narrative_texts(period),
+        actions=action_items(today),
+        notes=data_notes(plan),
+        generated_at=timezone.now(),
+        today=today,
+        source_label="Improvement Journey database",
+    )
+
+
+# ------------------------------------------------------------------------ builds
+
+
+def formats() -> list[tuple[str, str]]:
+    return [(r.name, r.label) for r in renderers.renderers()]
+
+
+def request_build(user: Any, kind: str, period: str, fmt: str) -> ReportBuild:
+    """Record the request and start building (in the background unless ``BACKGROUND`` is off)."""
+    if kind not in ASSEMBLERS:
+        raise ReportUnavailable(f"{kind!r} is not a report")
+    if fmt not in renderers.names():
+        raise ReportUnavailable(f"{fmt!r} is not a report format")
+    if not is_month(period):
+        raise ReportUnavailable(f"{period!r} is not a month")
+    build = ReportBuild.objects.create(
+        kind=kind, period=period, format=fmt,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    record(user, "report.requested", f"{kind} report {period} ({fmt})", build=build.pk)
+    if BACKGROUND:
+        transaction.on_commit(lambda: _start_thread(build.pk))
+    else:
+        run_build(build.pk)
+        build.refresh_from_db()
+    return build
+
+
+def _start_thread(pk: int) -> None:
+    threading.Thread(target=_run_in_thread, args=(pk,), name=f"report-build-{pk}", daemon=True).start()
+
+
+def _run_in_thread(pk: int) -> None:
+    try:
+        run_build(pk)
+    finally:
+        connection.close()
+
+
+def _progress(pk: int, progress: int, message: str, **fields: Any) -> None:
+    ReportBuild.objects.filter(pk=pk).update(progress=progress, message=message[:500], **fields)
+
+
+def run_build(pk: int) -> None:
+    """Assemble and render one requested report, recording progress; failures are recorded."""
+    close_old_connections()
+    build = ReportBuild.objects.select_related("created_by").get(pk=pk)
+    started = time.monotonic()
+    _progress(pk, 5, "Gathering the plan, figures, narrative and actions", status=ReportBuild.Status.RUNNING, started_at=timezone.now())
+    try:
+        inputs = build_inputs(build.period)
+        _progress(pk, 25, "Working out ratings and assembling the report")
+        report = assemble(build.kind, inputs)
+        renderer = renderers.get(build.format)
+        _progress(pk, 45, f"Drawing charts and writing the {renderer.label}")
+        content = renderer.render(report)
+    except ReportUnavailable as exc:
+        _fail(build, str(exc))
+        return
+    except Exception as exc:  # a failed build is reported on its page, never lost
+        log.exception("report build %s failed", pk)
+        _fail(build, f"The report could not be built ({type(exc).__name__}). The error has been logged.")
+        return
+    seconds = time.monotonic() - started
+    ReportBuild.objects.filter(pk=pk).update(
+        status=ReportBuild.Status.DONE,
+        progress=100,
+        message="DRAFT: " + " ".join(report.draft_reasons) if report.draft else "Final: all narrative approved.",
+        draft=report.draft,
+        content=content,
+        filename=renderer.filename(report),
+        media_type=renderer.media_type,
+        size=len(content),
+        seconds=round(seconds, 2),
+        finished_at=timezone.now(),
+    )
+    record(
+        build.created_by, "report.built", f"{build.kind} report {build.period} ({build.format})",
+        build=pk, draft=report.draft, size=len(content), seconds=round(seconds, 2),
+    )
+
+
+def _fail(build: ReportBuild, message: str) -> None:
+    ReportBuild.objects.filter(pk=build.pk).update(
+        status=ReportBuild.Status.FAILED, message=message[:500], finished_at=timezone.now()
+    )
+    record(build.created_by, "report.failed", f"{build.kind} report {build.period} ({build.format})", build=build.pk, message=message[:200])
+
+
+def recent_builds(limit: int = 20) -> list[ReportBuild]:
+    return list(ReportBuild.objects.defer("content").select_related("created_by")[:limit])
+
+
+def downloaded(user: Any, build: ReportBuild) -> None:
+    record(user, "report.downloaded", build.filename, build=build.pk, draft=build.draft)
+
+
+def publish(user: Any, build: ReportBuild) -> int:
+    """Mark a final monthly report as published: its month's approved narrative is published."""
+    from journey.web.narrative.services import publish_month
+
+    if build.kind != "monthly" or build.status != ReportBuild.Status.DONE:
+        raise ReportUnavailable("Only a finished monthly report can be published.")
+    if build.draft:
+        raise ReportUnavailable("A DRAFT report cannot be published: approve the narrative for every measure first.")
+    count = publish_month(build.period, user)
+    ReportBuild.objects.filter(pk=build.pk).update(published_at=timezone.now())
+    record(user, "report.published", build.filename, build=build.pk, narratives=count)
+    return count

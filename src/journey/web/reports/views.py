@@ -1,0 +1,93 @@
+"""The Reports page: choose a report, month and format; watch it build; download it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from journey.engine.periods import month_label
+from journey.web.accounts.access import requires
+from journey.web.accounts.roles import Capability
+from journey.web.plans.services import months_available
+from journey.web.reports import services
+from journey.web.reports.models import ReportBuild
+
+
+@requires(Capability.BUILD_REPORTS)
+def index(request: HttpRequest) -> HttpResponse:
+    months = list(reversed(months_available()))
+    errors: dict[str, str] = {}
+    chosen = {"kind": "monthly", "period": months[0] if months else "", "format": "pdf"}
+    if request.method == "POST":
+        chosen = {k: request.POST.get(k, "") for k in chosen}
+        if chosen["kind"] not in dict(services.KINDS):
+            errors["kind"] = "Choose a report"
+        if chosen["period"] not in months:
+            errors["period"] = "Choose a month that has figures"
+        if chosen["format"] not in dict(services.formats()):
+            errors["format"] = "Choose a format"
+        if not errors:
+            try:
+                build = services.request_build(request.user, chosen["kind"], chosen["period"], chosen["format"])
+            except services.ReportUnavailable as exc:
+                errors["kind"] = str(exc)
+            else:
+                return redirect("reports:status", pk=build.pk)
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "kinds": services.KINDS,
+            "formats": services.formats(),
+            "months": [(m, month_label(m)) for m in months],
+            "chosen": chosen,
+            "errors": errors,
+            "builds": services.recent_builds(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@requires(Capability.BUILD_REPORTS)
+def status(request: HttpRequest, pk: int) -> HttpResponse:
+    build = get_object_or_404(ReportBuild.objects.defer("content"), pk=pk)
+    return render(
+        request,
+        "reports/status.html",
+        {
+            "build": build,
+            "kind_label": dict(services.KINDS).get(build.kind, build.kind),
+            "period_label": month_label(build.period),
+            "can_publish": request.user.can(Capability.APPROVE_NARRATIVE)  # type: ignore[union-attr]
+            and build.kind == "monthly" and build.status == ReportBuild.Status.DONE and not build.draft,
+        },
+    )
+
+
+@requires(Capability.BUILD_REPORTS)
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    build = get_object_or_404(ReportBuild, pk=pk)
+    if build.status != ReportBuild.Status.DONE or build.content is None:
+        raise Http404("This report has not been built.")
+    services.downloaded(request.user, build)
+    response = HttpResponse(bytes(build.content), content_type=build.media_type)
+    response["Content-Disposition"] = f'attachment; filename="{build.filename}"'
+    response["Content-Length"] = str(build.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@requires(Capability.APPROVE_NARRATIVE)
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    build = get_object_or_404(ReportBuild.objects.defer("content"), pk=pk)
+    try:
+        count = services.publish(request.user, build)
+    except services.ReportUnavailable as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Published: the approved narrative of {count} measure{'s' if count != 1 else ''} is now recorded as published with this report.")
+    return redirect("reports:status", pk=build.pk)
