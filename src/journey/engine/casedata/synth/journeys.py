@@ -279,7 +279,6 @@ class _Journey:
         self, child: np.ndarray, ref: np.ndarray, first_episode: np.ndarray, episode_ids: np.ndarray
     ) -> np.ndarray:
         """Simulate one episode for each child; return each episode's closure day."""
-        _ctx, _rng = self.ctx, self.ctx.rng
         n = len(child)
         self.child = child
         self.ep = episode_ids
@@ -346,7 +345,7 @@ class _Journey:
 
     # ------------------------------------------------------------------ phases
     def _assess(self, ix: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ctx, rng, _prof = self.ctx, self.ctx.rng, self.ctx.profile
+        ctx, rng = self.ctx, self.ctx.rng
         n = len(ix)
         child = self.child[ix]
         sb = self.kids.short_breaks[child]
@@ -372,8 +371,7 @@ class _Journey:
         a_start = np.minimum(a_start, eighteen)
         authorised = np.minimum(u.add_working_days(a_start, wd), eighteen)
         r = rng.random(m)
-        k_cin = 1.0
-        cuts = np.cumsum([P_S47, P_CIN_AFTER_ASSESSMENT * k_cin, P_EH_AFTER_ASSESSMENT])
+        cuts = np.cumsum([P_S47, P_CIN_AFTER_ASSESSMENT, P_EH_AFTER_ASSESSMENT])
         outcome_idx = np.digitize(r, cuts)  # 0 s47, 1 cin, 2 early help, 3 nfa
         outcome_idx = np.where(sb[a] | uasc[a], 1, outcome_idx)
         outcome = np.array(["s47", "cin_plan", "early_help", "nfa"], dtype=object)[outcome_idx]
