@@ -74,8 +74,9 @@ def _print_report(report: ValidationReport, output: str) -> None:
 def check(path: Path, output: str, as_at: date | None, extract_format: str | None) -> None:
     """Check an extract (a file or a folder) without loading it; exit 1 when it has errors."""
     from journey.engine.casedata.load import read_path
+    from journey.engine.casedata.safety import Limits
 
-    _, report = read_path(path, as_at=as_at, format=extract_format)
+    _, report = read_path(path, as_at=as_at, format=extract_format, limits=Limits.from_env())
     _print_report(report, output)
     sys.exit(0 if report.ok else 1)
 
@@ -97,12 +98,13 @@ def load(
     from rich.progress import BarColumn, Progress, TextColumn
 
     from journey.engine.casedata.load import files_from_path
-    from journey.engine.casedata.safety import UnsafeInput
+    from journey.engine.casedata.safety import Limits, UnsafeInput
     from journey.engine.casedata.store import AlreadyLoaded
 
     store = _store(store_dir)
+    limits = Limits.from_env()
     try:
-        files = files_from_path(path)
+        files = files_from_path(path, limits)
     except UnsafeInput as refused:
         click.echo(f"Not loaded: {refused.problem}", err=True)
         sys.exit(1)
@@ -120,6 +122,7 @@ def load(
                 by=by or getpass.getuser(),
                 as_at=as_at,
                 format=extract_format,
+                limits=limits,
                 progress=progress,
             )
         except ExtractRejected as rejected:

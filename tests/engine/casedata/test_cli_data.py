@@ -143,3 +143,11 @@ def test_verify_recomputes_a_snapshot_from_its_originals(tmp_path):
     missing = runner.invoke(main, ["data", "verify", "../x", "--store", str(store)])
     assert missing.exit_code == 1
     assert "is not a snapshot id" in missing.output
+
+
+def test_check_honours_the_size_limits_set_in_the_environment(tmp_path, monkeypatch):
+    folder = _folder(tmp_path, {"children.csv": b"child_id\nC1\nC2\nC3\n"})
+    monkeypatch.setenv("JOURNEY_MAX_ROWS", "2")
+    result = CliRunner().invoke(main, ["data", "check", str(folder), "--as-at", "2024-03-31"])
+    assert result.exit_code == 1
+    assert "over the limits of 2 rows" in result.output
