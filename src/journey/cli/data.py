@@ -244,11 +244,20 @@ def verify(snapshot_id: str, store_dir: Path | None) -> None:
 
 
 @data.command("schema-doc")
-def schema_doc() -> None:
+@click.option(
+    "--update",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Replace the generated section of this Markdown file (docs/data-format.md) instead.",
+)
+def schema_doc(update: Path | None) -> None:
     """Print the canonical tables, columns, code lists and rules as Markdown (for docs/data-format.md)."""
-    from journey.engine.casedata.docs import schema_markdown
+    from journey.engine.casedata.docs import replace_generated, schema_markdown
 
-    click.echo(schema_markdown(), nl=False)
+    if update is None:
+        click.echo(schema_markdown(), nl=False)
+        return
+    update.write_text(replace_generated(update.read_text(encoding="utf-8")), encoding="utf-8")
+    click.echo(f"Updated the generated reference in {update}")
 
 
 def register(main: click.Group) -> None:

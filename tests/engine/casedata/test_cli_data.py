@@ -151,3 +151,13 @@ def test_check_honours_the_size_limits_set_in_the_environment(tmp_path, monkeypa
     result = CliRunner().invoke(main, ["data", "check", str(folder), "--as-at", "2024-03-31"])
     assert result.exit_code == 1
     assert "over the limits of 2 rows" in result.output
+
+
+def test_schema_doc_can_update_the_generated_section_of_a_document_in_place(tmp_path):
+    from journey.engine.casedata.docs import BEGIN, END
+
+    document = tmp_path / "guide.md"
+    document.write_text(f"# Guide\n\n{BEGIN}\nstale\n{END}\n\nAfter.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["data", "schema-doc", "--update", str(document)])
+    assert result.exit_code == 0, result.output
+    assert document.read_text(encoding="utf-8") == f"# Guide\n\n{schema_markdown()}\nAfter.\n"

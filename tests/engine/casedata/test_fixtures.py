@@ -72,7 +72,7 @@ def test_the_data_format_guide_embeds_the_current_generated_reference():
     document = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
     embedded = document[document.index(BEGIN) : document.index(END) + len(END) + 1]
     assert embedded == schema_markdown(), (
-        "run: journey data schema-doc, and paste it into docs/data-format.md"
+        "run: journey data schema-doc --update docs/data-format.md"
     )
 
 
