@@ -376,6 +376,72 @@ RULES: dict[str, Rule] = {
         "The extract does not say when it was taken: today's date is used for it.",
         "the extract does not say when it was taken, so it is taken as at today, 2024-04-02 (give the date in extract.json, an _extract sheet or --as-at)",
     ),
+    # Raised by the statutory-format readers (journey.engine.casedata.formats).
+    "missing_optional_column": Rule(
+        WARNING,
+        "A statutory table lacks an optional column; it is treated as blank.",
+        "the Episodes table has no URN column; it is treated as blank",
+    ),
+    "unrecognised_table": Rule(
+        ERROR,
+        "An SSDA903 CSV's columns match none of DfE's tables.",
+        "export.csv: the columns do not match any SSDA903 table (found: ...)",
+    ),
+    "unknown_collection_year": Rule(
+        ERROR,
+        "An SSDA903 OC3 file has no collection year, so its rows cannot be dated.",
+        "oc3.csv: the collection year of this OC3 file is not known, so its 12 row(s) cannot be dated ...",
+    ),
+    "year_unknown": Rule(
+        WARNING,
+        "Some SSDA903 files have no collection year in their names.",
+        "some Episodes files have no collection year in their names; ...",
+    ),
+    "file_ignored": Rule(
+        WARNING,
+        "A file that is not a table of the format is ignored.",
+        "notes.txt: not a .csv file, so not an SSDA903 table; ignored",
+    ),
+    "as_at_assumed": Rule(
+        WARNING,
+        "The extract date is inferred from the file (latest date, or the collection year).",
+        "the header has no ReferenceDate; the extract date is taken as 31 March 2024 from its Year",
+    ),
+    "as_at_check": Rule(
+        WARNING,
+        "The inferred extract date is well after the latest date in the files: a part-year extract?",
+        "the extract date is taken as the end of the 2024 collection year, 2024-03-31, but the latest date in that year's files is 2023-10-31: ...",
+    ),
+    "not_cin_census": Rule(
+        ERROR,
+        "The XML is not a CIN census Message.",
+        "cin.xml: the XML's root element is <Return>; a CIN census file is a <Message> with a <Header> and <Children>",
+    ),
+    "sheet_ignored": Rule(
+        WARNING,
+        "An Annex A sheet with no list number in its name is ignored.",
+        "annex_a.xlsx sheet 'Cover': the sheet's name has no list number (e.g. 'List 3'), so it was ignored",
+    ),
+    "duplicate_list": Rule(
+        WARNING,
+        "A second sheet for the same Annex A list is ignored.",
+        "annex_a.xlsx sheet 'List 3 (2)': a second sheet for List 3 was ignored (the first was 'List 3')",
+    ),
+    "list_missing": Rule(
+        WARNING,
+        "An Annex A list has no sheet; its tables are empty.",
+        "annex_a.xlsx: no sheet for List 9 - Care leavers was found (sheets: ...); its tables are empty",
+    ),
+    "no_contact_date": Rule(
+        WARNING,
+        "An Annex A care leaver has no contact date and the extract date is unknown; the row is not used.",
+        "annex_a.xlsx sheet 'List 9' row 12: the care leaver has no latest date of contact ...",
+    ),
+    "not_used": Rule(
+        WARNING,
+        "Data was read but has no canonical table (e.g. SSDA903 OC2, Annex A lists 10 and 11).",
+        "OC2.csv: health outcomes have no canonical table; the file was checked but not used",
+    ),
     "formula_cell": Rule(
         WARNING,
         "A workbook cell holds a formula: it is never evaluated; its saved value is used.",
