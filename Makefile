@@ -55,6 +55,7 @@ bench: install
 
 docs: install
 	$(BIN)/journey measures docs > docs/measures.md
+	$(BIN)/python -c "from journey.cli import main; from journey.cli._reference import command_reference; print(command_reference(main), end='')" > docs/cli.md
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
