@@ -297,6 +297,43 @@ def test_roles_without_child_level_access_never_receive_a_child_identifier(
                 assert not leaked, f"{role} saw {leaked} at {url} {params} {headers}"
 
 
+def _readable(content: bytes) -> str:
+    """Report bytes as searchable text: the XML parts of a zip (XLSX, Word), else the bytes."""
+    import io
+    import zipfile
+
+    if content.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return " ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    return content.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "xlsx", "docx"])
+def test_reports_built_and_downloaded_by_a_board_member_hold_no_child_identifier(
+    loaded, make_user, monkeypatch, fmt
+):
+    from journey.web.reports import services as report_services
+    from journey.web.reports.models import ReportBuild
+
+    monkeypatch.setattr(report_services, "BACKGROUND", False)
+    reader = _signed_in(make_user, Role.BOARD_MEMBER, "board")
+    for kind, _label in report_services.KINDS:
+        reader.post(reverse("reports:index"), {"kind": kind, "period": "2023-06", "format": fmt})
+    builds = list(ReportBuild.objects.filter(format=fmt))
+    assert builds and all(b.status == ReportBuild.Status.DONE for b in builds), [
+        (b.kind, b.status, b.message) for b in builds
+    ]
+    for build in builds:
+        for url in (reverse("reports:status", args=[build.pk]),
+                    reverse("reports:download", args=[build.pk])):
+            response = reader.get(url)
+            assert response.status_code == 200, url
+            text = _readable(response.content) + _body(response)
+            leaked = [m for m in CHILD_MARKERS if m in text]
+            assert not leaked, f"{build.kind} {fmt} report shows {leaked}"
+        assert AuditEvent.objects.filter(action="report.downloaded", username="board").exists()
+
+
 def test_a_refused_child_list_says_why_without_any_record(loaded, make_user):
     reader = _signed_in(make_user, Role.BOARD_MEMBER, "board")
     response = reader.get(reverse("plans:child_list", args=["referrals"]), {"month": "2023-06"})
