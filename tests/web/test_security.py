@@ -182,6 +182,18 @@ def test_the_demo_login_command_refuses_to_run_in_production(tmp_path):
     assert "demo-administrator" not in result.stdout
 
 
+def test_a_refused_new_user_form_never_shows_the_password_again(make_user):
+    admin = _signed_in(make_user, Role.ADMINISTRATOR, "admin")
+    typed = "Unusual-Passphrase-7731"
+    response = admin.post(
+        reverse("accounts:user_create"),
+        {"username": "x", "role": "director", "password": typed, "password_again": typed + "!"},
+    )
+    assert response.status_code == 400
+    assert typed not in response.content.decode()
+    assert not [e for e in AuditEvent.objects.all() if typed in f"{e.target} {e.detail}"]
+
+
 # ------------------------------------------------------------------------- signing in
 
 
