@@ -195,6 +195,7 @@ def test_business_rules_give_warnings_and_flag_exactly_the_rows_concerned():
                 "2024-03-31",
             ],
             "closure_date": ["2022-12-31", None, None, None, None, None, None],
+            "closure_reason": ["RC8", None, None, None, None, None, None],
             "source": ["1A", "1A", "1A", "XX", None, None, "1a"],
         },
     )
@@ -259,6 +260,7 @@ def test_overlapping_looked_after_episodes_for_the_same_child_are_reported_on_th
             "child_id": ["C1", "C1", "C1", "C2", "C2"],
             "episode_start": ["2023-01-01", "2023-03-01", "2023-02-01", "2023-01-01", "2023-02-01"],
             "episode_end": ["2023-02-01", None, "2023-03-05", "2023-02-01", None],
+            "reason_ceased": ["X1", None, "E13", "X1", None],
         },
     )
     tables, problems = validate(
@@ -379,3 +381,59 @@ def test_other_identifiers_keep_their_case():
         },
     )
     assert frame.select("referral_id", "child_id", "worker_id").row(0) == ("ref-1", "C1", "w7")
+
+
+def test_an_end_date_and_its_reason_come_together():
+    episodes = _typed(
+        "cla_episodes",
+        {
+            "child_id": ["C1", "C1", "C2"],
+            "episode_start": ["2023-01-01", "2023-03-01", "2023-01-01"],
+            "episode_end": ["2023-02-01", None, None],
+            "reason_ceased": [None, None, "E13"],
+        },
+    )
+    referrals = _typed(
+        "referrals",
+        {
+            "referral_id": ["R1"],
+            "child_id": ["C1"],
+            "referral_date": ["2023-01-01"],
+            "closure_reason": ["RC8"],
+        },
+    )
+    tables, problems = validate(
+        {
+            "children": _typed("children", CHILDREN),
+            "cla_episodes": episodes,
+            "referrals": referrals,
+        },
+        as_at=AS_AT,
+    )
+    assert _texts(problems) == [
+        "referrals.csv row 2, column closure_date: closure_reason 'RC8' is given but closure_date is blank",
+        "cla_episodes.csv row 2, column reason_ceased: episode_end 2023-02-01 is given but reason_ceased is blank",
+        "cla_episodes.csv row 4, column episode_end: reason_ceased 'E13' is given but episode_end is blank",
+    ]
+    assert tables["cla_episodes"].collect()[FLAG_COLUMN].to_list() == [True, False, True]
+
+
+def test_an_x1_end_needs_the_next_episode_to_start_that_day():
+    episodes = _typed(
+        "cla_episodes",
+        {
+            "child_id": ["C1", "C1", "C1", "C2", "C2"],
+            "episode_start": ["2023-01-01", "2023-02-01", "2023-04-01", "2023-01-01", "2023-02-01"],
+            "episode_end": ["2023-02-01", "2023-03-01", "2023-05-01", "2023-02-01", None],
+            "reason_ceased": ["X1", "X1", "X1", "X1", None],
+        },
+    )
+    _, problems = validate(
+        {"children": _typed("children", CHILDREN), "cla_episodes": episodes}, as_at=AS_AT
+    )
+    # C1: the first X1 is followed the same day; the second leaves a gap (next starts 04-01);
+    # the third has no later episode. C2's X1 is followed the same day.
+    assert _texts(problems) == [
+        "cla_episodes.csv row 3, column reason_ceased: the episode ended 2023-03-01 with X1 (a new episode starts the same day) but the child's next episode starts 2023-04-01",
+        "cla_episodes.csv row 4, column reason_ceased: the episode ended 2023-05-01 with X1 (a new episode starts the same day) but the child has no later episode",
+    ]

@@ -336,6 +336,21 @@ RULES: dict[str, Rule] = {
         "A looked-after episode starts before the same child's previous episode ended.",
         "cla_episodes.csv row 3, column episode_start: episode starting 2021-02-01 overlaps the child's previous episode (2021-01-01 to 2021-03-01)",
     ),
+    "end_without_reason": Rule(
+        WARNING,
+        "An end date is given without its reason (episode_end without reason_ceased, closure_date without closure_reason).",
+        "cla_episodes.csv row 2, column reason_ceased: episode_end 2023-02-01 is given but reason_ceased is blank",
+    ),
+    "reason_without_end": Rule(
+        WARNING,
+        "A reason for ending is given without the end date.",
+        "referrals.csv row 2, column closure_date: closure_reason 'RC8' is given but closure_date is blank",
+    ),
+    "x1_without_next_episode": Rule(
+        WARNING,
+        "A looked-after episode ends X1 (a new episode starts the same day) but the child's next episode does not start that day.",
+        "cla_episodes.csv row 4, column reason_ceased: the episode ended 2023-05-01 with X1 (a new episode starts the same day) but the child has no later episode",
+    ),
     "unborn_looked_after": Rule(
         WARNING,
         "An unborn child has a looked-after episode.",

@@ -7,9 +7,10 @@ Two steps, used by every reader (canonical CSV/XLSX and the statutory formats):
    that is not a date, a number that is not a number, an ID mangled by Excel — is an
    **error**, and so are a missing required column and a blank required value.
 2. :func:`validate` applies the business rules to typed tables, as warnings: codes outside
-   the list, ends before starts, events before birth or after the
-   extract date, unknown references, repeated keys, overlapping looked-after episodes, an
-   unborn child looked after or long overdue. Warnings flag the rows; the data still loads.
+   the list, ends before starts, events before birth or after the extract date, unknown
+   references, repeated keys, overlapping looked-after episodes, an X1 episode end with no
+   episode starting that day, an end date without its reason (or the reverse), an unborn
+   child looked after or long overdue. Warnings flag the rows; the data still loads.
 
 A child protection plan for a child with no referral in the extract is deliberately *not*
 a problem: extracts cover a window and the referral may predate it.
@@ -526,6 +527,85 @@ def _duplicate_keys(table: Table, frame: pl.LazyFrame, source: Source) -> list[p
     ]
 
 
+#: Per table, (date, reason) columns that are given together or not at all (DfE: a ceased
+#: episode has a reason; a closed CIN episode has a reason for closure).
+ENDED_WITH_REASON: dict[str, tuple[str, str]] = {
+    "cla_episodes": ("episode_end", "reason_ceased"),
+    "referrals": ("closure_date", "closure_reason"),
+}
+
+
+def _end_and_reason(
+    frame: pl.LazyFrame, end: str, reason: str, source: Source
+) -> list[pl.LazyFrame]:
+    return [
+        _found(
+            frame,
+            pl.col(end).is_not_null() & pl.col(reason).is_null(),
+            "end_without_reason",
+            reason,
+            pl.col(end),
+            pl.concat_str(
+                [
+                    pl.lit(f"{source.label(end)} "),
+                    _as_text(pl.col(end)),
+                    pl.lit(f" is given but {source.label(reason)} is blank"),
+                ]
+            ),
+        ),
+        _found(
+            frame,
+            pl.col(reason).is_not_null() & pl.col(end).is_null(),
+            "reason_without_end",
+            end,
+            pl.col(reason),
+            pl.concat_str(
+                [
+                    pl.lit(f"{source.label(reason)} "),
+                    _quoted(pl.col(reason)),
+                    pl.lit(f" is given but {source.label(end)} is blank"),
+                ]
+            ),
+        ),
+    ]
+
+
+def _x1_continues(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """An episode ceasing X1 ("a new episode begins on the same day") must be followed by one."""
+    ordered = frame.sort("child_id", "episode_start", _INDEX).with_columns(
+        pl.col("episode_start").shift(-1).over("child_id").alias("_next_start")
+    )
+    # An X1 episode followed by an overlapping one, or ending before it starts, is already
+    # reported by those rules: only a gap, or no later episode, is reported here.
+    ended = pl.col("episode_end").is_not_null() & (pl.col("episode_end") >= pl.col("episode_start"))
+    gap = pl.col("_next_start").is_null() | (pl.col("_next_start") > pl.col("episode_end"))
+    broken = (pl.col("reason_ceased") == "X1") & ended & gap
+    return _found(
+        ordered,
+        broken,
+        "x1_without_next_episode",
+        "reason_ceased",
+        pl.col("reason_ceased"),
+        pl.concat_str(
+            [
+                pl.lit("the episode ended "),
+                _as_text(pl.col("episode_end")),
+                pl.lit(" with X1 (a new episode starts the same day) but "),
+                pl.when(pl.col("_next_start").is_null())
+                .then(pl.lit("the child has no later episode"))
+                .otherwise(
+                    pl.concat_str(
+                        [
+                            pl.lit("the child's next episode starts "),
+                            _as_text(pl.col("_next_start")),
+                        ]
+                    )
+                ),
+            ]
+        ),
+    )
+
+
 def _cla_overlaps(frame: pl.LazyFrame) -> pl.LazyFrame:
     """An episode starting before the same child's previous episode ended (or while it is open)."""
     ordered = frame.sort("child_id", "episode_start", _INDEX).with_columns(
@@ -654,8 +734,11 @@ def validate(
         references, unchecked = _reference_rules(table, frame, frames, counts)
         found += references
         found += _duplicate_keys(table, frame, source)
+        if name in ENDED_WITH_REASON:
+            found += _end_and_reason(frame, *ENDED_WITH_REASON[name], source)
         if name == "cla_episodes":
             found.append(_cla_overlaps(frame))
+            found.append(_x1_continues(frame))
         found += unborn_found.get(name, [])
         problems += unchecked
         everything = (
