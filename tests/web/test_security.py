@@ -691,7 +691,9 @@ def test_read_only_roles_cannot_post_narrative_actions_or_figures(owned_plan, ma
 # ----------------------------------------------------------------------- output escaping
 
 
-def test_text_from_the_plan_file_is_escaped_in_pages_and_charts(settings, tmp_path, make_user):
+def test_text_from_the_plan_file_is_escaped_in_pages_charts_and_reports(
+    settings, tmp_path, make_user, monkeypatch
+):
     settings.DATA_DIR = tmp_path
     hostile = '<script>alert("x")</script>'
     text = (DATA / "plan.yaml").read_text().replace("CP visits in timescale", hostile)
@@ -707,6 +709,15 @@ def test_text_from_the_plan_file_is_escaped_in_pages_and_charts(settings, tmp_pa
         assert response.status_code == 200, url
         body = response.content.decode()
         assert "<script>alert" not in body, url
+
+    from journey.web.reports import services as report_services
+
+    monkeypatch.setattr(report_services, "BACKGROUND", False)
+    build = report_services.request_build(reader.user, "monthly", "2023-06", "html")
+    assert build.status == "done", build.message
+    report = reader.get(reverse("reports:download", args=[build.pk])).content.decode()
+    assert "alert(" in report  # the title is there, as text
+    assert "<script>alert" not in report
 
 
 def test_a_downloaded_plan_file_name_cannot_break_out_of_its_header(db, make_user):
