@@ -90,6 +90,10 @@ def main() -> None:
         path.write_text(json.dumps(_summary(runs), indent=2) + "\n")
 
 
+def _or_dash(result: dict[str, object], key: str, unit: str = "") -> str:
+    return f"{result[key]}{unit}" if key in result else "—"
+
+
 def _summary(runs: dict[int, dict[str, object]]) -> dict[str, object]:
     lines = [
         "`journey synth --format parquet`, April 2020 to July 2023, default profile, chunks of "
@@ -103,8 +107,8 @@ def _summary(runs: dict[int, dict[str, object]]) -> dict[str, object]:
         rows = r["rows"]
         assert isinstance(rows, dict)
         lines.append(
-            f"| {population:,} | {r['chunks']} | {r['seconds']} s | {r.get('cpu_seconds', '')} s | "
-            f"{r.get('load_average', '')} | {r['peak_rss_mib']} MiB | {r['parquet_mib']} MiB | "
+            f"| {population:,} | {r['chunks']} | {r['seconds']} s | {_or_dash(r, 'cpu_seconds', ' s')} | "
+            f"{_or_dash(r, 'load_average')} | {r['peak_rss_mib']} MiB | {r['parquet_mib']} MiB | "
             f"{rows['children']:,} | {sum(rows.values()):,} |"
         )
     return {
