@@ -720,6 +720,42 @@ def test_text_from_the_plan_file_is_escaped_in_pages_charts_and_reports(
     assert "<script>alert" not in report
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_report_spreadsheets_escape_text_a_spreadsheet_would_run(
+    settings, tmp_path, make_user, monkeypatch, fmt
+):
+    import csv
+    import io
+
+    import openpyxl
+
+    from journey.web.reports import services as report_services
+
+    settings.DATA_DIR = tmp_path
+    hostile = '=HYPERLINK("http://evil.example.com","CP visits")'
+    text = (DATA / "plan.yaml").read_text().replace(
+        "title: CP visits in timescale", "title: '" + hostile.replace("'", "''") + "'"
+    )
+    plan_services.save_plan_version(text, filename="plan.yaml", user=None)
+    figures = tmp_path / "obs.csv"
+    figures.write_text("measure_id,period,value\ncp_visits,2023-05,88\ncp_visits,2023-06,91\n")
+    plan_services.import_observations(figures, user=None)
+    monkeypatch.setattr(report_services, "BACKGROUND", False)
+    reader = _signed_in(make_user, Role.BOARD_MEMBER, "board")
+    build = report_services.request_build(reader.user, "monthly", "2023-06", fmt)
+    assert build.status == "done", build.message
+    content = reader.get(reverse("reports:download", args=[build.pk])).content
+    if fmt == "csv":
+        cells = [c for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for c in row]
+        assert "'" + hostile in cells
+        assert not [c for c in cells if c.startswith(("=", "+", "@"))]
+    else:
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+        assert [c for c in cells if c.value == hostile or c.value == "'" + hostile]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+
+
 def test_a_downloaded_plan_file_name_cannot_break_out_of_its_header(db, make_user):
     version, _ = plan_services.save_plan_version(
         (DATA / "plan.yaml").read_text(), filename='x".html; filename*=UTF-8\'\'evil.html',
