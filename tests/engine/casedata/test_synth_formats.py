@@ -324,3 +324,11 @@ def test_parquet_output_needs_no_path_beyond_the_out_directory(tmp_path: Path):
     assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == sorted(
         [*schema.SCHEMA, "extract.json"]
     )
+
+
+def test_the_synth_command_offers_every_named_profile():
+    from journey.cli.synth import synth
+    from journey.engine.casedata.synth import PROFILES
+
+    choice = next(p for p in synth.params if p.name == "profile_name")
+    assert sorted(choice.type.choices) == sorted(PROFILES)  # type: ignore[attr-defined]
