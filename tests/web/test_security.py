@@ -658,6 +658,27 @@ def test_a_service_lead_cannot_update_an_action_they_do_not_own(owned_plan, make
     assert owner.post(reverse("actions:update", args=["1.1"]), update).status_code == 302
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="plans/views.py manual_entry and plans/manual.py enter_figure check only "
+    "ENTER_MANUAL_FIGURES: a service lead can enter or overwrite the figure (and so the RAG "
+    "rating the board sees) of any manual measure, not only those they own. Owner: web "
+    "(plans): the narrative/actions rule, acts_on_all(user) or is_owner(user, measure.owner).",
+)
+def test_a_service_lead_cannot_enter_figures_for_a_measure_they_do_not_own(
+    owned_plan, make_user
+):
+    from journey.web.plans.models import Observation
+
+    lead = _service_lead(make_user, "Front Door Lead")  # cp_visits belongs to Sam Lead
+    response = lead.post(
+        reverse("plans:manual_entry", args=["cp_visits"]), {"month": "2023-06", "value": "12"}
+    )
+    assert response.status_code == 403
+    assert not Observation.objects.filter(measure_id="cp_visits").exists()
+
+
 def test_an_evidence_link_must_be_a_web_address_not_a_script(owned_plan, make_user):
     from journey.web.actions.models import TrackedAction
 
