@@ -127,6 +127,30 @@ def test_a_workbook_part_declaring_a_dtd_anywhere_is_refused():
     assert [p.code for p in report.errors] == ["unsafe_xml"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="safety.check_zip scans each part's bytes for b'<!DOCTYPE'/b'<!ENTITY'; a part "
+    "encoded as UTF-16 hides its DTD from the scan and openpyxl (lxml) accepts it. Not "
+    "expanded (resolve_entities=False), so defence in depth only. Owner: engine/casedata "
+    "(safety.py: refuse parts that are not UTF-8, e.g. a UTF-16/32 BOM or NUL bytes).",
+)
+def test_a_workbook_part_in_utf16_declaring_a_dtd_is_refused():
+    def utf16_with_dtd(content: bytes) -> bytes:
+        text = content.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        at = text.index("<workbook")
+        text = text[:at] + '<!DOCTYPE workbook [<!ENTITY lol "lol">]>' + text[at:]
+        return text.encode("utf-16")
+
+    workbook = _rewrite_part(
+        _workbook([["child_id", "sex", "date_of_birth"], ["C1", "F", "2015-03-02"]]),
+        "xl/workbook.xml",
+        utf16_with_dtd,
+    )
+    _extract, report = read_files({"extract.xlsx": workbook})
+    assert [p.code for p in report.errors] == ["unsafe_xml"]
+
+
 def test_a_workbook_whose_parts_expand_hugely_is_refused_before_openpyxl_opens_it():
     workbook = _rewrite_part(
         _workbook([["child_id"], ["C1"]]),
