@@ -132,6 +132,7 @@ def start(task: Callable[[int], None], job_id: int) -> None:
         return
 
     def run() -> None:
+        close_old_connections()
         try:
             task(job_id)
         finally:
@@ -163,7 +164,6 @@ def _summary(report: ValidationReport) -> dict[str, Any]:
 
 def check_job(job_id: int) -> None:
     """Read and check the uploaded extract; record the validation report."""
-    close_old_connections()
     job = LoadJob.objects.get(pk=job_id)
     try:
         _update(job_id, progress=10, message="Reading and checking the extract")
@@ -210,7 +210,6 @@ def cancel_job(job: LoadJob, user: Any) -> bool:
 
 def load_job(job_id: int) -> None:
     """Store the snapshot, compute the plan's measures from it and import the figures."""
-    close_old_connections()
     job = LoadJob.objects.select_related("accepted_by").get(pk=job_id)
     user = job.accepted_by
     with _LOAD_LOCK:
