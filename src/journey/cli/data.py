@@ -221,6 +221,29 @@ def export(snapshot_id: str, out: Path, output: str, store_dir: Path | None) -> 
         click.echo(f"Wrote {target}")
 
 
+@data.command("report")
+@click.argument("snapshot_id")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to show the report.",
+)
+@_STORE
+def report(snapshot_id: str, output: str, store_dir: Path | None) -> None:
+    """Show the validation report a snapshot was accepted with."""
+    from journey.engine.casedata.store import SnapshotNotFound
+
+    try:
+        kept = _store(store_dir).report(snapshot_id)
+    except SnapshotNotFound as err:
+        click.echo(f"No report: {err.args[0]}", err=True)
+        sys.exit(1)
+    _print_report(kept, output)
+
+
 @data.command("verify")
 @click.argument("snapshot_id")
 @_STORE

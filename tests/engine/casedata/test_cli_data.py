@@ -161,3 +161,21 @@ def test_schema_doc_can_update_the_generated_section_of_a_document_in_place(tmp_
     result = CliRunner().invoke(main, ["data", "schema-doc", "--update", str(document)])
     assert result.exit_code == 0, result.output
     assert document.read_text(encoding="utf-8") == f"# Guide\n\n{schema_markdown()}\nAfter.\n"
+
+
+def test_report_shows_what_a_snapshot_was_accepted_with(tmp_path):
+    from journey.engine.casedata.store import Store
+
+    store = tmp_path / "store"
+    folder = _folder(tmp_path, {"children.csv": b"child_id,sex\nC1,X\n"})
+    runner = CliRunner()
+    runner.invoke(
+        main, ["data", "load", str(folder), "--as-at", "2024-03-31", "--store", str(store)]
+    )
+    info = Store(store).snapshots()[0]
+    result = runner.invoke(main, ["data", "report", info.id[:8], "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "WARNING [unknown_code] children.csv row 2, column sex: 'X' is not a sex code (M, F, U)"
+        in result.output
+    )
