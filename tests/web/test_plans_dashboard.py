@@ -174,3 +174,25 @@ def test_a_manual_measure_says_it_has_no_child_records(loaded, service_lead):
     response = service_lead.get(reverse("plans:child_list", args=["cp_visits"]))
     assert response.status_code == 200
     assert "entered by hand" in response.content.decode()
+
+
+def test_the_measure_page_gives_spc_variation_and_assurance_in_words_once_a_year_of_months_exists(
+    db, board_member, tmp_path
+):
+    services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
+    lines = ["measure_id,period,value"]
+    lines += [f"audits_completed,2022-{m:02d},{20 + (m % 3)}" for m in range(1, 13)]
+    lines += [f"audits_completed,2023-{m:02d},{34 + (m % 2)}" for m in range(1, 7)]
+    csv_file = tmp_path / "audits.csv"
+    csv_file.write_text("\n".join(lines) + "\n")
+    services.import_observations(csv_file, user=None)
+    page = board_member.get(reverse("plans:measure", args=["audits_completed"]), {"month": "2023-06"}).context["page"]
+    assert page.spc.months == 18
+    assert page.spc.variation == "Special cause variation: improving (higher)"
+    # limits from all 18 months lie below the target of 30: the process as a whole misses it
+    assert page.spc.assurance.startswith("Consistently failing")
+
+
+def test_fewer_than_twelve_months_shows_no_spc(loaded, board_member):
+    page = board_member.get(reverse("plans:measure", args=["cp_visits"])).context["page"]
+    assert page.spc is None

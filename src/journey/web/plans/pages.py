@@ -269,6 +269,7 @@ class MeasurePage:
     rows: list[MonthRow]
     milestones: list[tuple[str, str]]
     has_chart: bool
+    spc: SpcSummary | None
     chart_description: str
     benchmarks: list[tuple[str, str]]
     narrative: Any
@@ -338,12 +339,50 @@ def tracked_actions(measure_id: str) -> list[Any]:
 
 
 @dataclass(frozen=True)
+class SpcSummary:
+    """Statistical process control of the months up to the one shown (Making Data Count)."""
+
+    months: int
+    variation: str
+    assurance: str
+
+
+SPC_MONTHS = 24
+SPC_MINIMUM = 12
+"""Fewer consecutive months than this and the SPC icons are not shown."""
+
+
+def _spc(measure: Measure, series: dict[str, float | None], month: str, target: float | None) -> SpcSummary | None:
+    from journey.engine.stats.spc import Improvement, SpcError, xmr
+
+    months: list[str] = []
+    values: list[float] = []
+    m = month
+    while len(months) < SPC_MONTHS and series.get(m) is not None:
+        months.insert(0, m)
+        values.insert(0, float(series[m]))  # type: ignore[arg-type]
+        m = add_months(m, -1)
+    if len(values) < SPC_MINIMUM:
+        return None
+    try:
+        chart = xmr(
+            values, months, improvement=Improvement.from_polarity(measure.polarity.value),
+            target=target,
+        )
+    except SpcError:
+        return None
+    assurance = chart.assurance_icon.value if chart.assurance_icon else "No target to assure against"
+    return SpcSummary(len(values), chart.variation_icon.value, assurance)
+
+
+@dataclass(frozen=True)
 class _MeasureFigures:
     plan: Plan
     rows: list[MonthRow]
     result: MeasureResult | None
     chart: MeasureChart | None
     description: str
+    spc: SpcSummary | None = None
 
 
 _FIGURES = services.MEASURE_FIGURES
@@ -407,7 +446,11 @@ def _measure_figures(
             decimals=measure.display_decimals,
         )
         description = describe_measure_chart(chart)
-    return _FIGURES.put(key, _MeasureFigures(plan, rows, result, chart, description))
+    spc = None
+    if month is not None:
+        series = services.values_for_evaluation(plan, version).get(measure.id, {})
+        spc = _spc(measure, series, month, result.target if result else None)
+    return _FIGURES.put(key, _MeasureFigures(plan, rows, result, chart, description, spc))
 
 
 @dataclass(frozen=True)
@@ -452,6 +495,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         rows=figures.rows,
         milestones=[(month_label(m), fmt(t)) for m, t in measure.milestones],
         has_chart=figures.chart is not None,
+        spc=figures.spc,
         chart_description=figures.description,
         benchmarks=[(name, fmt(value)) for name, value in _benchmarks(measure).items()],
         narrative=approved_narrative(measure.id, month) if month else None,
