@@ -259,3 +259,20 @@ def test_text_starting_with_an_apostrophe_or_a_formula_character_round_trips():
     again, _ = read_files(files)
     assert again.tables["workers"].collect()["team"].to_list() == values
     assert canonical.to_csv_files(again) == files
+
+
+def test_semicolon_or_tab_separated_files_are_refused_saying_how_to_save_them():
+    _, report = read_files(
+        {"children.csv": b"child_id;sex\nC1;M\n", "referrals.csv": b"referral_id\tchild_id\n"},
+        as_at=AS_AT,
+    )
+    assert _texts(report) == [
+        "children.csv row 1: the values are separated by semicolons, not commas: save the file as 'CSV UTF-8 (comma delimited)'",
+        "referrals.csv row 1: the values are separated by tabs, not commas: save the file as 'CSV UTF-8 (comma delimited)'",
+    ]
+
+
+def test_windows_line_endings_are_read_like_any_other():
+    extract, report = read_files({"children.csv": b"child_id,sex\r\nC1,M\r\nC2,F\r\n"}, as_at=AS_AT)
+    assert report.problems == []
+    assert extract.tables["children"].collect()["sex"].to_list() == ["M", "F"]

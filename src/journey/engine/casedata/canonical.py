@@ -278,6 +278,23 @@ def _read_csv(
             ],
         )
     header = list(grid.row(0))
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if len(header) == 1 and separator in (header[0] or ""):
+            return (
+                None,
+                source,
+                [
+                    Problem(
+                        ERROR,
+                        "unreadable_file",
+                        f"the values are separated by {name}, not commas: save the file as "
+                        "'CSV UTF-8 (comma delimited)'",
+                        file=file,
+                        row=1,
+                        table=table.name,
+                    )
+                ],
+            )
     rows = grid.slice(1).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     return _raw_table(table, header, 1, rows, file, None)
 
