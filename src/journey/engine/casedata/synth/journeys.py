@@ -304,6 +304,10 @@ class _Journey:
                 ix = np.flatnonzero(phase == code)
                 if len(ix) == 0:
                     continue
+                if code == CLA:
+                    # An unborn baby is looked after from birth (or a day or two after).
+                    born = self.dob[ix] + u.uniform_int(self.ctx.rng, 0, 3, len(ix))
+                    start[ix] = np.maximum(start[ix], born)
                 p, t = handler(ix, start[ix])
                 # No service after the 18th birthday: close on it.
                 over = (p != DONE) & (t >= self.bday18[ix])
