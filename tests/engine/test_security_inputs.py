@@ -161,6 +161,59 @@ def test_a_workbook_whose_parts_expand_hugely_is_refused_before_openpyxl_opens_i
     assert [p.code for p in report.errors] == ["zip_bomb"]
 
 
+def _understating(workbook: bytes, part: str, padding: int, declared: int) -> bytes:
+    """The workbook with ``padding`` spaces added to ``part``, whose local and central
+    headers then claim it is only ``declared`` bytes uncompressed (a lying zip bomb)."""
+    import struct
+
+    padded = _rewrite_part(
+        workbook, part, lambda c: c.replace(b"<sheetData>", b"<sheetData>" + b" " * padding, 1)
+    )
+    data = bytearray(padded)
+    at = 0
+    while (at := data.find(b"PK\x01\x02", at)) >= 0:
+        length = struct.unpack("<H", data[at + 28:at + 30])[0]
+        if bytes(data[at + 46:at + 46 + length]) == part.encode():
+            struct.pack_into("<I", data, at + 24, declared)
+            local = struct.unpack("<I", data[at + 42:at + 46])[0]
+            struct.pack_into("<I", data, local + 22, declared)
+        at += 4
+    return bytes(data)
+
+
+def test_a_zip_that_understates_a_part_size_is_never_expanded_beyond_what_it_declares():
+    import tracemalloc
+
+    workbook = _understating(
+        _workbook([["child_id"], ["C1"]]), "xl/worksheets/sheet1.xml", 100 * 1024 * 1024, 5000
+    )
+    tracemalloc.start()
+    try:
+        read_files({"extract.xlsx": workbook})
+    except Exception:  # noqa: S110 - only the memory matters here (the crash is recorded below)
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=zipfile.BadZipFile,
+    reason="safety._part_contains (the DTD/formula scan in check_zip) reads parts outside any "
+    "try: a part whose CRC does not match (corrupt, or a zip understating a part's size) "
+    "raises BadZipFile out of read_files instead of a problem in the report. Owner: "
+    "engine/casedata (safety.py check_zip: catch BadZipFile -> not_a_workbook).",
+)
+def test_a_workbook_with_a_corrupt_part_is_a_problem_in_the_report_not_a_crash():
+    workbook = _understating(
+        _workbook([["child_id"], ["C1"]]), "xl/worksheets/sheet1.xml", 1024 * 1024, 5000
+    )
+    _extract, report = read_files({"extract.xlsx": workbook})
+    assert not report.ok
+
+
 def test_a_cin_census_with_entities_is_refused_and_the_named_file_is_never_read(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET-PASSWD")
