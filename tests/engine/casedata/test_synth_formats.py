@@ -332,3 +332,13 @@ def test_the_synth_command_offers_every_named_profile():
 
     choice = next(p for p in synth.params if p.name == "profile_name")
     assert sorted(choice.type.choices) == sorted(PROFILES)  # type: ignore[attr-defined]
+
+
+def test_a_mid_month_extract_of_a_mid_sized_council_passes_validation_without_a_warning():
+    latest = synth_case_data(population=33_000, seed=7, as_at=date(2023, 8, 15))
+    back, report = read_files(canonical.to_csv_files(latest))
+    assert report.ok and report.problems == []
+    unborn = back.tables["children"].filter(pl.col("unborn")).collect()
+    assert unborn.height > 0
+    looked_after = back.tables["cla_episodes"].collect()
+    assert not looked_after["child_id"].is_in(unborn["child_id"].to_list()).any()
