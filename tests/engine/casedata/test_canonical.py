@@ -276,3 +276,17 @@ def test_windows_line_endings_are_read_like_any_other():
     extract, report = read_files({"children.csv": b"child_id,sex\r\nC1,M\r\nC2,F\r\n"}, as_at=AS_AT)
     assert report.problems == []
     assert extract.tables["children"].collect()["sex"].to_list() == ["M", "F"]
+
+
+def test_near_miss_file_and_column_names_suggest_the_canonical_name():
+    _, report = read_files(
+        {
+            "Referral.csv": b"referral_id\n",
+            "children.csv": b"child_id,Date of Brith\nC1,2020-01-01\n",
+        },
+        as_at=AS_AT,
+    )
+    assert _texts(report) == [
+        "Referral.csv: the file is not a canonical table and is ignored (did you mean referrals.csv?)",
+        "children.csv row 1, column Date of Brith: column Date of Brith is not in the children table and is ignored (did you mean date_of_birth?)",
+    ]

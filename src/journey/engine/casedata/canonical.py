@@ -21,6 +21,7 @@ reader removes that apostrophe again, so the value round-trips.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -57,6 +58,12 @@ from journey.engine.casedata.validation import (
 FORMAT = "canonical"
 EXTRACT_FILE = "extract.json"
 EXTRACT_SHEET = "_extract"
+
+
+def _did_you_mean(name: str, choices: list[str], suffix: str = "") -> str:
+    """`` (did you mean referral_date?)`` when a name is a near miss, else nothing."""
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}{suffix}?)" if close else ""
 
 
 def _table_for(name: str) -> str | None:
@@ -176,7 +183,8 @@ def _header_map(
                 Problem(
                     WARNING,
                     "unknown_column",
-                    f"column {label} is not in the {table.name} table and is ignored",
+                    f"column {label} is not in the {table.name} table and is ignored"
+                    + _did_you_mean(name, table.column_names),
                     file=file,
                     sheet=sheet,
                     row=header_row,
@@ -319,7 +327,8 @@ def _read_workbook(data: bytes, file: str, limits: Limits, result: CanonicalTabl
                 Problem(
                     WARNING,
                     "unknown_sheet",
-                    f"sheet {sheet.name!r} is not a canonical table and is ignored",
+                    f"sheet {sheet.name!r} is not a canonical table and is ignored"
+                    + _did_you_mean(normalise_header(sheet.name), list(SCHEMA)),
                     file=file,
                 )
             )
@@ -386,7 +395,12 @@ def read(files: Files, limits: Limits) -> CanonicalTables:
                     Problem(
                         WARNING,
                         "unknown_file",
-                        "the file is not a canonical table and is ignored",
+                        "the file is not a canonical table and is ignored"
+                        + (
+                            _did_you_mean(normalise_header(stem), list(SCHEMA), ".csv")
+                            if ext == ".csv"
+                            else ""
+                        ),
                         file=name,
                     )
                 )
