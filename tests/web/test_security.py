@@ -9,6 +9,7 @@ run, so the marker goes with the fix.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -154,6 +155,22 @@ def test_production_has_debug_off_secure_cookies_and_no_generated_key(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "True", "True", "DENY"]
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_djangos_deployment_check_finds_nothing_but_what_the_tls_proxy_provides(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JOURNEY_", "DJANGO_"))}
+    env.update(
+        JOURNEY_SECRET_KEY="k7" * 30 + "-Zq", JOURNEY_ALLOWED_HOSTS="journey.example.gov.uk",
+        JOURNEY_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="journey.web.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    found = set(re.findall(r"\((security\.\w\d+)\)", result.stdout + result.stderr))
+    # HSTS and the HTTPS redirect belong to the TLS-terminating proxy (docs/security.md).
+    assert found <= {"security.W004", "security.W008"}, result.stdout + result.stderr
 
 
 def test_no_secret_key_or_key_file_is_committed():
