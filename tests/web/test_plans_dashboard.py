@@ -196,3 +196,28 @@ def test_the_measure_page_gives_spc_variation_and_assurance_in_words_once_a_year
 def test_fewer_than_twelve_months_shows_no_spc(loaded, board_member):
     page = board_member.get(reverse("plans:measure", args=["cp_visits"])).context["page"]
     assert page.spc is None
+
+
+def test_published_dfe_benchmarks_are_used_when_the_plan_gives_none(db, board_member, settings, tmp_path):
+    from journey.engine.stats.benchmarks import BenchmarkStore, import_benchmarks
+
+    fixtures = Path(__file__).parents[1] / "engine" / "stats" / "fixtures" / "dfe"
+    settings.DATA_DIR = tmp_path
+    import_benchmarks(
+        [fixtures / "cla_number_and_rate_per_10k_children.csv", fixtures / "sn_model_2025_wide.csv"],
+        tmp_path / "benchmarks",
+    )
+    expected = BenchmarkStore(tmp_path / "benchmarks").for_council("E06000012", measure_id="cla_rate_per_10k")[0]
+    plan_text = (DATA / "plan.yaml").read_text().replace("E09000999", "E06000012").replace(
+        "        source:\n          computed: referrals_count",
+        "        source:\n          computed: cla_rate_per_10k",
+    )
+    services.save_plan_version(plan_text, filename="plan.yaml", user=None)
+    csv_file = tmp_path / "obs.csv"
+    csv_file.write_text("measure_id,period,value\nreferrals,2023-05,3\nreferrals,2023-06,4\n")
+    services.import_observations(csv_file, user=None)
+    page = board_member.get(reverse("plans:measure", args=["referrals"]), {"month": "2023-06"}).context["page"]
+    names = dict(page.benchmarks)
+    period = expected.time_period
+    assert names[f"England ({period}, DfE)"] == f"{expected.england:,.0f}"
+    assert f"Statistical neighbours ({period}, DfE, mean)" in names

@@ -7,8 +7,11 @@ costs a handful of queries whatever the size of the plan (tests assert the count
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -292,11 +295,12 @@ class MeasurePage:
         return DIRECTION_WORDS[self.result.direction] if self.result else ""
 
 
-def _benchmarks(measure: Measure) -> dict[str, float]:
+def _benchmarks(plan: Plan, measure: Measure) -> dict[str, float]:
+    """Comparators typed into the plan; otherwise DfE's published figures, when imported."""
     found: dict[str, float] = {}
     bench = measure.benchmarks
     if bench is None:
-        return found
+        return _published_benchmarks(plan, measure)
     year = f" ({bench.year})" if bench.year else ""
     if bench.statistical_neighbours is not None:
         found[f"Statistical neighbours{year}"] = float(bench.statistical_neighbours)
@@ -305,6 +309,47 @@ def _benchmarks(measure: Measure) -> dict[str, float]:
     if bench.region is not None:
         found[f"Region{year}"] = float(bench.region)
     return found
+
+
+def benchmarks_dir() -> Path:
+    return Path(settings.DATA_DIR) / "benchmarks"
+
+
+def _published_benchmarks(plan: Plan, measure: Measure) -> dict[str, float]:
+    library_id = measure.source.library_id if measure.source.kind == "computed" else None
+    parquet = benchmarks_dir() / "benchmarks.parquet"
+    if not library_id or not parquet.is_file():
+        return {}
+    return dict(
+        _published(
+            str(benchmarks_dir()), parquet.stat().st_mtime_ns, plan.authority.la_code,
+            library_id, plan.statistical_neighbour_method.value, measure.polarity.value,
+        )
+    )
+
+
+@lru_cache(maxsize=512)
+def _published(
+    directory: str, _version: int, la_code: str, library_id: str, method: str, polarity: str
+) -> tuple[tuple[str, float], ...]:
+    from journey.engine.stats.benchmarks import BenchmarkStore
+
+    try:
+        found = BenchmarkStore(Path(directory)).for_council(
+            la_code, measure_id=library_id, polarity=polarity
+        )
+    except (LookupError, ValueError, FileNotFoundError):
+        return ()
+    if not found:
+        return ()
+    latest = found[0]
+    neighbours = latest.neighbour_median if method == "median" else latest.neighbour_mean
+    out = []
+    if neighbours is not None:
+        out.append((f"Statistical neighbours ({latest.time_period}, DfE, {method})", neighbours))
+    if latest.england is not None:
+        out.append((f"England ({latest.time_period}, DfE)", latest.england))
+    return tuple(out)
 
 
 def _band(evaluation: MeasureResult | None) -> dict[str, float | None]:
@@ -442,7 +487,7 @@ def _measure_figures(
             title=measure.title,
             unit=measure.unit.value,
             points=tuple(points),
-            benchmarks=_benchmarks(measure),
+            benchmarks=_benchmarks(plan, measure),
             decimals=measure.display_decimals,
         )
         description = describe_measure_chart(chart)
@@ -497,7 +542,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         has_chart=figures.chart is not None,
         spc=figures.spc,
         chart_description=figures.description,
-        benchmarks=[(name, fmt(value)) for name, value in _benchmarks(measure).items()],
+        benchmarks=[(name, fmt(value)) for name, value in _benchmarks(plan, measure).items()],
         narrative=approved_narrative(measure.id, month) if month else None,
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
