@@ -139,6 +139,13 @@ class Context:
         self._cache: dict[str, pl.DataFrame] = {}
         self._population: dict[int, int] | None = None
 
+    def raw_table(self, name: str) -> pl.LazyFrame:
+        """The extract's own frame for a table (an empty one with the schema when absent)."""
+        lf = self._raw.get(name)
+        if lf is None:
+            return SCHEMA[name].empty().with_columns(pl.lit(False).alias(FLAG_COLUMN)).lazy()
+        return lf.lazy() if isinstance(lf, pl.DataFrame) else lf
+
     def table(self, name: str) -> pl.LazyFrame:
         """The table with every schema column (missing ones as nulls) and ``_flagged``."""
         if name not in self._tables:

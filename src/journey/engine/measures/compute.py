@@ -10,9 +10,11 @@ from typing import Any
 
 import polars as pl
 
-from journey.engine.casedata.schema import CaseData, Extract
+from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, CaseData, Extract
 from journey.engine.measures.base import (
     ENGINE,
+    LAZY_TABLES,
+    PARTITION_SEED,
     PERIOD_TYPES,
     Aggregation,
     Context,
@@ -80,6 +82,47 @@ def measure_sums(
     # Records are computed once; every period type and breakdown is summed from them.
     records = m.records(ctx, mp, dict(params)).collect(engine=ENGINE).lazy()
     return sum_records(records, aggregation_for(m, params), mp, wanted).collect(engine=ENGINE)
+
+
+#: Columns of the visits table the measures use (the biggest table: read only these).
+VISIT_COLUMNS = ("child_id", "visit_date", "visit_type", "seen")
+
+
+def read_tables(ctx: Context) -> dict[str, pl.LazyFrame]:
+    """Every table of the context's extract read into memory once (visits: only the
+    columns measures use)."""
+    out: dict[str, pl.LazyFrame] = {}
+    for name in SCHEMA:
+        lf = ctx.raw_table(name)
+        if name in LAZY_TABLES:
+            have = lf.collect_schema().names()
+            lf = lf.select([c for c in (*VISIT_COLUMNS, FLAG_COLUMN) if c in have])
+        out[name] = lf.collect(engine=ENGINE).lazy()
+    return out
+
+
+def split_by_child(tables: dict[str, pl.LazyFrame], parts: int) -> list[dict[str, pl.LazyFrame]]:
+    """The tables split into ``parts`` by a hash of child_id (tables without one, such as
+    workers and population, go whole into every part). Empties ``tables`` as it goes."""
+    out: list[dict[str, pl.LazyFrame]] = [{} for _ in range(parts)]
+    for name in list(tables):
+        lf = tables.pop(name)
+        if "child_id" not in lf.collect_schema().names():
+            for part in out:
+                part[name] = lf
+            continue
+        df = lf.with_columns(
+            (pl.col("child_id").hash(seed=PARTITION_SEED) % parts).cast(pl.Int32).alias("_part")
+        ).collect(engine=ENGINE)
+        pieces = df.partition_by("_part", as_dict=True, include_key=False)
+        del df
+        empty = pieces[next(iter(pieces))].clear() if pieces else None
+        for p in range(parts):
+            piece = pieces.pop((p,), None)
+            if piece is None:
+                piece = empty if empty is not None else lf.collect(engine=ENGINE).clear()
+            out[p][name] = piece.lazy()
+    return out
 
 
 def auto_partitions(extract: Extract | CaseData, children_per_partition: int = CHILDREN_PER_PARTITION) -> int:
@@ -177,13 +220,27 @@ def compute_requests(
         if progress is not None:
             progress(done, total, r.output_id)
 
-    for part in range(parts):
-        ctx = whole if parts == 1 else Context(extract, population, partition=(part, parts))
-        for i in by_child:
-            step(ctx, i)
-        del ctx
-    for i in by_worker:
-        step(whole, i)
+    if parts == 1:
+        for i in by_child + by_worker:
+            step(whole, i)
+    else:
+        # Read every table once; workforce measures over the whole extract; then split
+        # the tables by child and compute the rest part by part, freeing each part after.
+        full = read_tables(whole)
+        workforce = Context(Extract(dict(full), as_at=whole.as_at, snapshot=whole.snapshot), population)
+        for i in by_worker:
+            step(workforce, i)
+        del workforce
+        whole = Context(Extract({"population": full["population"]}, as_at=whole.as_at, snapshot=whole.snapshot), population)
+        split = split_by_child(full, parts)
+        del full
+        for part in range(parts):
+            tables = split[part]
+            split[part] = {}
+            ctx = Context(Extract(tables, as_at=whole.as_at, snapshot=whole.snapshot), population)
+            for i in by_child:
+                step(ctx, i)
+            del ctx, tables
     frames: list[pl.DataFrame] = []
     for i, (r, m) in enumerate(defs):
         mp = measure_periods(m, periods)
