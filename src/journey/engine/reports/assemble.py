@@ -402,7 +402,7 @@ def _chart(figures: _Figures, measure: Measure, months: list[str]) -> ChartBlock
         benchmarks=dict(figures.benchmarks.get(measure.id, {})),
         decimals=measure.display_decimals,
         width=330,
-        height=190,
+        height=160,
     )
     band_name = "Green range" if measure.bands is not None else "Tolerance"
     table = Table(
@@ -496,6 +496,21 @@ def _actions_table(actions: Sequence[ActionItem], caption: str, *, reasons: bool
     return Table(caption=caption, columns=tuple(columns), rows=tuple(rows))
 
 
+def definition_of(measure: Measure, given: Mapping[str, str]) -> str:
+    """How the measure is counted: as given, else the measure library's definition, else the plan's notes."""
+    if given.get(measure.id):
+        return given[measure.id]
+    if measure.source.kind == "computed" and measure.source.library_id:
+        try:
+            from journey.engine.measures import REGISTRY
+        except ImportError:  # pragma: no cover - the library ships with the engine
+            REGISTRY = {}
+        found = REGISTRY.get(measure.source.library_id)
+        if found is not None:
+            return found.definition + (f" {measure.notes}" if measure.notes else "")
+    return measure.notes or ""
+
+
 def _data_notes(figures: _Figures, months: list[str], *, definitions: bool = True) -> Section:
     inputs = figures.inputs
     notes = inputs.notes
@@ -571,7 +586,7 @@ def _data_notes(figures: _Figures, months: list[str], *, definitions: bool = Tru
         defs = Section("data-definitions", "Definitions of measures", level=2)
         rows = []
         for measure in figures.plan.measures:
-            text = notes.definitions.get(measure.id) or measure.notes or ""
+            text = definition_of(measure, notes.definitions)
             source = "Entered by hand" if measure.source.kind == "manual" else f"Computed: {measure.source.library_id}"
             rows.append((Cell(measure.title), Cell(text or "–"), Cell(source)))
         defs.blocks.append(Table("Definitions of measures", ("Measure", "Definition", "Source"), tuple(rows)))
@@ -643,7 +658,7 @@ def _measures_dataset(figures: _Figures) -> Dataset:
                 figures.result(m, figures.period).tolerance,
                 str(m.source), m.owner or "",
                 bench.get("Statistical neighbours"), bench.get("England"),
-                figures.inputs.notes.definitions.get(m.id) or m.notes or "",
+                definition_of(m, figures.inputs.notes.definitions),
             )
         )
     return Dataset(

@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from journey.engine.observations import SCHEMA
 from journey.engine.periods import is_month
-from journey.engine.plan import Plan
 from journey.engine.reports import renderers
 from journey.engine.reports.assemble import ASSEMBLERS, assemble
 from journey.engine.reports.inputs import ActionItem, DataNotes, NarrativeText, ReportInputs
@@ -109,7 +108,7 @@ def _day(moment: Any) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
-def data_notes(plan: Plan) -> DataNotes:
+def data_notes() -> DataNotes:
     """Loads and imports behind the figures; warnings as counts by file and column (no values)."""
     from journey.web.casedata.models import LoadJob
     from journey.web.plans.models import ObservationImport
@@ -136,18 +135,8 @@ def data_notes(plan: Plan) -> DataNotes:
             (imported.file_name, f"figures imported {_day(imported.imported_at)}: {imported.rows} rows "
              f"({imported.created} new, {imported.changed} changed)")
         )
-    definitions: dict[str, str] = {}
-    try:
-        from journey.engine.measures import REGISTRY
-    except ImportError:  # the measure library is optional for a plan of manual figures
-        REGISTRY = {}
-    for measure in plan.measures:
-        library = REGISTRY.get(measure.source.library_id or "") if measure.source.kind == "computed" else None
-        if library is not None:
-            definitions[measure.id] = library.definition
-        elif measure.notes:
-            definitions[measure.id] = measure.notes
-    return DataNotes(extracts=tuple(extracts), warnings=tuple(warnings[:50]), definitions=definitions)
+    # Definitions come from the measure library (the engine looks them up).
+    return DataNotes(extracts=tuple(extracts), warnings=tuple(warnings[:50]))
 
 
 def build_inputs(period: str, *, today: date | None = None) -> ReportInputs:
@@ -166,7 +155,7 @@ def build_inputs(period: str, *, today: date | None = None) -> ReportInputs:
         period=period,
         narrative=narrative_texts(period),
         actions=action_items(today),
-        notes=data_notes(plan),
+        notes=data_notes(),
         generated_at=timezone.now(),
         today=today,
         source_label="Improvement Journey database",

@@ -34,6 +34,7 @@ def _environment() -> Environment:
     )
     env.globals["chart_svg"] = lambda chart: Markup(measure_chart_svg(chart))  # noqa: S704 - SVG built from escaped text
     env.globals["chart_data_uri"] = chart_data_uri
+    env.globals["chart_ref"] = chart_ref
     env.globals["not_approved"] = NOT_APPROVED
     return env
 
@@ -58,6 +59,14 @@ def report_html(report: Report, medium: str = "screen") -> str:
     prerender_charts(report)
     template = _environment().get_template("report.html.j2")
     return template.render(report=report, medium=medium, css=Markup(stylesheet()))  # noqa: S704 - our own file
+
+
+CHART_SCHEME = "journey-chart:"
+
+
+def chart_ref(chart: MeasureChart) -> str:
+    """A reference the PDF renderer resolves to the chart's SVG (see ``pdf.chart_fetcher``)."""
+    return CHART_SCHEME + chart.cache_key()
 
 
 def chart_data_uri(chart: MeasureChart) -> str:
