@@ -22,6 +22,17 @@ def plan_loaded(db):
     services.save_plan_version(PLAN_TEXT, filename="plan.yaml", user=None)
 
 
+@pytest.fixture
+def service_lead(client_for):
+    """The service lead who owns cp_visits in the test plan (owner: Sam Lead)."""
+    from journey.web.accounts.roles import Role
+
+    client = client_for(Role.SERVICE_LEAD, "sam")
+    client.user.display_name = "Sam Lead"
+    client.user.save()
+    return client
+
+
 def _enter(client, measure_id, **values):
     return client.post(reverse("plans:manual_entry", args=[measure_id]), values)
 
@@ -65,10 +76,28 @@ def test_invalid_manual_figures_are_refused_with_a_message_by_the_field(
     assert not Observation.objects.exists()
 
 
-def test_a_count_must_be_a_whole_number(plan_loaded, service_lead):
-    response = _enter(service_lead, "audits_completed", month="2023-06", value="12.5")
+def test_a_count_must_be_a_whole_number(plan_loaded, data_team):
+    response = _enter(data_team, "audits_completed", month="2023-06", value="12.5")
     assert response.status_code == 400
     assert "must be a whole number" in response.content.decode()
+
+
+def test_a_service_lead_cannot_enter_figures_for_someone_elses_measure(plan_loaded, service_lead):
+    assert _enter(service_lead, "audits_completed", month="2023-06", value="12").status_code == 403
+    form = service_lead.get(reverse("plans:manual_entry", args=["audits_completed"])).content.decode()
+    assert "Only the measure's owner (Quality Lead)" in form and "Save figure" not in form
+    page = service_lead.get(reverse("plans:measure", args=["audits_completed"])).content.decode()
+    assert "Enter or correct a figure" not in page
+    assert "Enter or correct a figure" in service_lead.get(
+        reverse("plans:measure", args=["cp_visits"])
+    ).content.decode()
+
+
+def test_the_data_team_may_enter_the_figures_of_any_manual_measure(plan_loaded, client_for):
+    from journey.web.accounts.roles import Role
+
+    assert _enter(client_for(Role.DATA_TEAM, "dt"), "audits_completed", month="2023-06", value="30").status_code == 302
+    assert Observation.objects.filter(measure_id="audits_completed").exists()
 
 
 def test_board_members_cannot_enter_figures(plan_loaded, board_member):

@@ -510,14 +510,6 @@ def test_an_oversize_upload_is_stopped_before_the_server_has_read_it_all(
     assert _CountingHandler.received <= 1024 * 1024 + 64 * 1024
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="cli/web.py serve calls waitress without max_request_body_size, so waitress "
-    "itself buffers up to its default 1 GB per request (chunked bodies have no "
-    "Content-Length for UploadSizeLimitMiddleware to refuse) before Django sees it. "
-    "Owner: CLI (web.py serve: max_request_body_size=casedata.middleware.body_limit()).",
-)
 def test_the_server_refuses_request_bodies_over_the_upload_limit_itself(
     settings, monkeypatch, db
 ):
@@ -556,15 +548,6 @@ def test_an_uploaded_file_name_cannot_put_a_file_outside_its_upload_folder(
     assert written and all(p.resolve().parent == folder for p in written)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="casedata/services.py create_job makes the upload folder and writes the extract "
-    "with the process umask (typically 0755/0644), so child-level files waiting to be "
-    "checked or accepted (and rejected ones, kept until cancelled) are readable by every "
-    "account on the server. Owner: web (casedata): mkdir(mode=0o700) and os.open(..., 0o600), "
-    "as the snapshot store already does (mkdtemp, 0440 files).",
-)
 def test_uploaded_extract_files_are_readable_only_by_the_server_account(
     settings, tmp_path, make_user, monkeypatch
 ):
@@ -675,14 +658,6 @@ def test_a_service_lead_cannot_update_an_action_they_do_not_own(owned_plan, make
     assert owner.post(reverse("actions:update", args=["1.1"]), update).status_code == 302
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="plans/views.py manual_entry and plans/manual.py enter_figure check only "
-    "ENTER_MANUAL_FIGURES: a service lead can enter or overwrite the figure (and so the RAG "
-    "rating the board sees) of any manual measure, not only those they own. Owner: web "
-    "(plans): the narrative/actions rule, acts_on_all(user) or is_owner(user, measure.owner).",
-)
 def test_a_service_lead_cannot_enter_figures_for_a_measure_they_do_not_own(
     owned_plan, make_user
 ):

@@ -50,7 +50,12 @@ def serve(host: str, port: int, threads: int, no_migrate: bool) -> None:
 
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     click.echo(f"Improvement Journey on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="journey")
+    from journey.web.casedata.middleware import body_limit
+
+    waitress_serve(
+        application, host=host, port=port, threads=threads, ident="journey",
+        max_request_body_size=body_limit(),
+    )
 
 
 @click.group("users")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import shutil
 import threading
@@ -91,14 +92,17 @@ def create_job(uploads: list[Upload], user: Any) -> LoadJob:
     names = [_safe_name(u.name) for u in uploads]
     if len(set(names)) != len(names):
         raise UploadRefused("Two of the files have the same name; rename one and upload again")
+    uploads_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
     folder = uploads_dir() / timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-    folder.mkdir(parents=True, exist_ok=False)
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o700)  # child-level files: the server account only, whatever the umask
     digest = hashlib.sha256()
     written = 0
     try:
         for upload, name in zip(uploads, names, strict=True):
             file_digest = hashlib.sha256()
-            with (folder / name).open("wb") as out:
+            handle = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(handle, "wb") as out:
                 for chunk in upload.chunks():
                     written += len(chunk)
                     if written > cap:

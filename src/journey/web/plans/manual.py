@@ -42,6 +42,17 @@ class Outcome:
     message: str
 
 
+def may_enter(user: Any, measure: Measure) -> bool:
+    """The data team and the director enter any manual figure; others only their own
+    measures' (the same ownership rule as narrative and actions)."""
+    from journey.web.accounts.roles import Capability
+    from journey.web.narrative.ownership import acts_on_all, is_owner
+
+    if not user.can(Capability.ENTER_MANUAL_FIGURES):
+        return False
+    return acts_on_all(user) or is_owner(user, measure.owner or "")
+
+
 def _parse_value(text: str, measure: Measure) -> tuple[float | None, str | None]:
     cleaned = text.strip().replace("£", "").rstrip("%").strip()
     if not cleaned:

@@ -28,6 +28,7 @@ from journey.engine.periods import add_months, month_label
 from journey.engine.plan import Action, Measure, Plan, Priority
 from journey.web.accounts.roles import Capability
 from journey.web.plans import drilldown, services
+from journey.web.plans.manual import may_enter
 from journey.web.plans.models import Observation
 
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
@@ -546,8 +547,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         narrative=approved_narrative(measure.id, month) if month else None,
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
-        can_enter_figures=measure.source.kind == "manual"
-        and user.can(Capability.ENTER_MANUAL_FIGURES),
+        can_enter_figures=measure.source.kind == "manual" and may_enter(user, measure),
         can_see_children=can_see_children,
         drilldown_available=can_see_children and drilldown.available(measure, month),
     )

@@ -495,13 +495,10 @@ def latest_values(month: str) -> dict[str, Observation]:
 
 
 def measures_owned_by(plan: Plan, user: Any) -> set[str]:
-    """Measures whose owner is this user (by name or username, ignoring case)."""
-    names = {
-        str(n).strip().lower()
-        for n in (getattr(user, "name", ""), user.get_username(), user.get_full_name())
-        if n
-    }
-    return {m.id for m in plan.measures if m.owner and m.owner.strip().lower() in names}
+    """Measures this user owns, by the plan's owner names (the narrative app's rule)."""
+    from journey.web.narrative.ownership import is_owner
+
+    return {m.id for m in plan.measures if m.owner and is_owner(user, m.owner)}
 
 
 def find_measure(plan: Plan, measure_id: str) -> Measure | None:

@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -110,6 +111,13 @@ def manual_entry(request: HttpRequest, measure_id: str) -> HttpResponse:
         raise Http404("This measure is computed from case data, not entered by hand.")
     from journey.web.plans import manual
 
+    allowed = manual.may_enter(request.user, measure)
+    if request.method == "POST" and not allowed:
+        raise PermissionDenied(
+            f"Only the measure's owner ({measure.owner or 'not named'}) or the data team may "
+            "enter its figures."
+        )
+
     errors: dict[str, str] = {}
     values = {"month": request.GET.get("month", ""), "value": "", "note": ""}
     if request.method == "POST":
@@ -127,7 +135,8 @@ def manual_entry(request: HttpRequest, measure_id: str) -> HttpResponse:
     return render(
         request,
         "plans/manual_entry.html",
-        {"measure": measure, "errors": errors, "values": values, "history": history},
+        {"measure": measure, "errors": errors, "values": values, "history": history,
+         "allowed": allowed},
         status=400 if errors else 200,
     )
 
