@@ -102,7 +102,11 @@ def test_a_board_member_signs_in_and_reads_an_accessible_dashboard_and_measure_p
     assert page.get_by_role("heading", level=1).inner_text() == "Re-referrals within 12 months"
     chart = page.locator("figure.journey-chart img")
     assert chart.count() == 1
-    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('figure.journey-chart img');"
+        " return i && i.complete && i.naturalWidth > 0; }",
+        timeout=20_000,
+    )
     assert page.get_by_role("table", name="Milestone targets").is_visible()
     check_accessible(page)
 
