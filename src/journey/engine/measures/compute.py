@@ -88,40 +88,29 @@ def measure_sums(
 VISIT_COLUMNS = ("child_id", "visit_date", "visit_type", "seen")
 
 
-def read_tables(ctx: Context) -> dict[str, pl.LazyFrame]:
-    """Every table of the context's extract read into memory once (visits: only the
-    columns measures use)."""
-    out: dict[str, pl.LazyFrame] = {}
+def split_by_child(ctx: Context, parts: int) -> list[dict[str, pl.LazyFrame]]:
+    """Every table of the context's extract read once and split into ``parts`` by a hash
+    of child_id, one table at a time (tables without a child_id, such as workers and
+    population, go whole into every part; of visits, only the columns measures use)."""
+    out: list[dict[str, pl.LazyFrame]] = [{} for _ in range(parts)]
     for name in SCHEMA:
         lf = ctx.raw_table(name)
+        have = lf.collect_schema().names()
         if name in LAZY_TABLES:
-            have = lf.collect_schema().names()
             lf = lf.select([c for c in (*VISIT_COLUMNS, FLAG_COLUMN) if c in have])
-        out[name] = lf.collect(engine=ENGINE).lazy()
-    return out
-
-
-def split_by_child(tables: dict[str, pl.LazyFrame], parts: int) -> list[dict[str, pl.LazyFrame]]:
-    """The tables split into ``parts`` by a hash of child_id (tables without one, such as
-    workers and population, go whole into every part). Empties ``tables`` as it goes."""
-    out: list[dict[str, pl.LazyFrame]] = [{} for _ in range(parts)]
-    for name in list(tables):
-        lf = tables.pop(name)
-        if "child_id" not in lf.collect_schema().names():
+        if "child_id" not in have:
+            df = lf.collect(engine=ENGINE)
             for part in out:
-                part[name] = lf
+                part[name] = df.lazy()
             continue
         df = lf.with_columns(
             (pl.col("child_id").hash(seed=PARTITION_SEED) % parts).cast(pl.Int32).alias("_part")
         ).collect(engine=ENGINE)
         pieces = df.partition_by("_part", as_dict=True, include_key=False)
+        empty = df.drop("_part").clear()
         del df
-        empty = pieces[next(iter(pieces))].clear() if pieces else None
         for p in range(parts):
-            piece = pieces.pop((p,), None)
-            if piece is None:
-                piece = empty if empty is not None else lf.collect(engine=ENGINE).clear()
-            out[p][name] = piece.lazy()
+            out[p][name] = pieces.pop((p,), empty).lazy()
     return out
 
 
@@ -226,14 +215,11 @@ def compute_requests(
     else:
         # Read every table once; workforce measures over the whole extract; then split
         # the tables by child and compute the rest part by part, freeing each part after.
-        full = read_tables(whole)
-        workforce = Context(Extract(dict(full), as_at=whole.as_at, snapshot=whole.snapshot), population)
+        # Workforce measures read only the workforce tables, over the whole extract.
         for i in by_worker:
-            step(workforce, i)
-        del workforce
-        whole = Context(Extract({"population": full["population"]}, as_at=whole.as_at, snapshot=whole.snapshot), population)
-        split = split_by_child(full, parts)
-        del full
+            step(whole, i)
+        whole.population()
+        split = split_by_child(whole, parts)
         for part in range(parts):
             tables = split[part]
             split[part] = {}
