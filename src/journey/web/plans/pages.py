@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import QueryDict
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from journey.engine.charts import (
@@ -82,6 +82,10 @@ class DashboardRow:
     latest_text: str
     mine: bool
     href: str = ""
+
+    @property
+    def latest_label(self) -> str:
+        return month_label(self.latest.period) if self.latest else ""
 
     @property
     def direction_word(self) -> str:
@@ -274,6 +278,7 @@ class MeasurePage:
     milestones: list[tuple[str, str]]
     has_chart: bool
     spc: SpcSummary | None
+    narrative_url: str
     chart_description: str
     benchmarks: list[tuple[str, str]]
     narrative: Any
@@ -373,6 +378,16 @@ def approved_narrative(measure_id: str, month: str) -> Any:
     except ImportError:
         return None
     return narrative_for(measure_id, month)
+
+
+def _narrative_url(user: Any, measure_id: str, month: str | None) -> str:
+    """Integration point: where a writer of narrative edits this measure's for the month."""
+    if not month or not user.can(Capability.WRITE_NARRATIVE):
+        return ""
+    try:
+        return reverse("narrative:edit", kwargs={"measure_id": measure_id, "month": month})
+    except NoReverseMatch:
+        return ""
 
 
 def tracked_actions(measure_id: str) -> list[Any]:
@@ -545,6 +560,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         chart_description=figures.description,
         benchmarks=[(name, fmt(value)) for name, value in _benchmarks(plan, measure).items()],
         narrative=approved_narrative(measure.id, month) if month else None,
+        narrative_url=_narrative_url(user, measure.id, month),
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
         can_enter_figures=measure.source.kind == "manual" and may_enter(user, measure),
