@@ -671,6 +671,28 @@ def test_a_service_lead_cannot_enter_figures_for_a_measure_they_do_not_own(
     assert not Observation.objects.filter(measure_id="cp_visits").exists()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="plans/manual.py enter_figure does not check may_enter itself (the view does), "
+    "unlike narrative.services.save and actions.services.update, which refuse a non-owner "
+    "whoever calls them. Defence in depth; owner: web (plans/manual.py).",
+)
+def test_the_manual_figures_service_itself_refuses_a_non_owner(owned_plan, make_user):
+    from django.core.exceptions import PermissionDenied
+
+    from journey.web.plans import manual
+
+    lead = make_user(Role.SERVICE_LEAD, "front-door", display_name="Front Door Lead")
+    measure = plan_services.find_measure(plan_services.active_plan(), "cp_visits")
+    refused = False
+    try:
+        manual.enter_figure(lead, measure, "2023-06", "12", "")
+    except PermissionDenied:
+        refused = True
+    assert refused
+
+
 def test_an_evidence_link_must_be_a_web_address_not_a_script(owned_plan, make_user):
     from journey.web.actions.models import TrackedAction
 
