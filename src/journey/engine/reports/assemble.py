@@ -337,28 +337,35 @@ def _facts(figures: _Figures, measure: Measure, r: MeasureResult) -> Facts:
 
 
 def _months_table(figures: _Figures, measure: Measure, months: list[str]) -> Table:
-    latest = figures.latest(measure)
-    columns = ["", *[short_month(m) for m in months]]
-    actual: list[Cell] = [Cell(f"Actual ({unit_words(measure)})" if measure.unit in (Unit.DAYS,) else "Actual")]
-    target: list[Cell] = [Cell("Target")]
-    rating: list[Cell] = [Cell("Rating")]
+    """The last months, and Latest when a mid-month figure exists: the chart's data table too."""
+    rows = []
     for m in months:
         r = figures.result(measure, m)
-        actual.append(Cell(figure(r.value, measure), number=r.value, numeric=True))
-        target.append(Cell(target_figure(r.target, measure), number=r.target, numeric=True))
-        rating.append(rag_cell(r.rag) if r.value is not None else Cell("–"))
+        rows.append(
+            (
+                Cell(short_month(m)),
+                Cell(figure(r.value, measure), number=r.value, numeric=True),
+                Cell(target_figure(r.target, measure), number=r.target, numeric=True),
+                rag_cell(r.rag) if r.value is not None else Cell("–"),
+            )
+        )
+    latest = figures.latest(measure)
     if latest is not None:
         when = f" {latest.as_at.day} {_MONTHS[latest.as_at.month - 1][:3]}" if latest.as_at else ""
-        columns.append(f"Latest{when}")
-        latest_result = figures.result(measure, figures.period)
-        actual.append(Cell(figure(latest.value, measure), number=latest.value, numeric=True, strong=True))
-        target.append(Cell(target_figure(latest_result.target, measure), number=latest_result.target, numeric=True))
-        rating.append(Cell("Provisional"))
+        current = figures.result(measure, figures.period)
+        rows.append(
+            (
+                Cell(f"Latest{when}", strong=True),
+                Cell(figure(latest.value, measure), number=latest.value, numeric=True, strong=True),
+                Cell(target_figure(current.target, measure), number=current.target, numeric=True),
+                Cell("Provisional"),
+            )
+        )
+    unit = f" ({unit_words(measure)})" if measure.unit in (Unit.DAYS, Unit.CURRENCY) else ""
     return Table(
-        caption=f"{measure.title}: the last {len(months)} months"
-        + (" and the latest figure" if latest is not None else ""),
-        columns=tuple(columns),
-        rows=(tuple(actual), tuple(target), tuple(rating)),
+        caption=f"{measure.title}: the last {len(months)} months" + (" and the latest figure" if latest is not None else ""),
+        columns=("Month", f"Actual{unit}", "Target", "Rating"),
+        rows=tuple(rows),
         compact=True,
     )
 
@@ -374,9 +381,8 @@ def _milestones_table(measure: Measure) -> Table | None:
     )
 
 
-def _chart(figures: _Figures, measure: Measure, months: list[str]) -> ChartBlock:
+def _chart(figures: _Figures, measure: Measure, months: list[str], table: Table) -> ChartBlock:
     points = []
-    rows = []
     for m in months:
         r = figures.result(measure, m)
         low, high = r.tolerance_lower, r.tolerance_upper
@@ -386,15 +392,6 @@ def _chart(figures: _Figures, measure: Measure, months: list[str]) -> ChartBlock
             low = r.target if low is None else low
             high = r.target if high is None else high
         points.append(ChartPoint(short_month(m), r.value, r.target, low, high))
-        band = f"{figure(low, measure)} to {figure(high, measure)}" if low is not None and high is not None else "–"
-        rows.append(
-            (
-                Cell(short_month(m)),
-                Cell(figure(r.value, measure), number=r.value, numeric=True),
-                Cell(target_figure(r.target, measure), number=r.target, numeric=True),
-                Cell(band),
-            )
-        )
     chart = MeasureChart(
         title=measure.title,
         unit=_CHART_UNITS[measure.unit],
@@ -402,14 +399,7 @@ def _chart(figures: _Figures, measure: Measure, months: list[str]) -> ChartBlock
         benchmarks=dict(figures.benchmarks.get(measure.id, {})),
         decimals=measure.display_decimals,
         width=330,
-        height=160,
-    )
-    band_name = "Green range" if measure.bands is not None else "Tolerance"
-    table = Table(
-        caption=f"Chart data: {measure.title}",
-        columns=("Month", "Actual", "Target", band_name),
-        rows=tuple(rows),
-        compact=True,
+        height=170,
     )
     return ChartBlock(chart=chart, description=describe_measure_chart(chart), table=table)
 
@@ -689,7 +679,6 @@ def monthly(inputs: ReportInputs) -> Report:
     report = _report(inputs, ReportKind.MONTHLY, figures, long_month(inputs.period))
     shown = max(6, min(inputs.months_shown, 24))
     chart_months = month_range(add_months(inputs.period, -(shown - 1)), inputs.period)
-    table_months = chart_months[-6:]
     actions = inputs.action_items()
     plan = inputs.plan
 
@@ -736,12 +725,11 @@ def monthly(inputs: ReportInputs) -> Report:
             r = figures.result(measure, inputs.period)
             sub = Section(f"measure-{measure.id}", measure.title, level=2, new_page=False)
             sub.blocks.append(_facts(figures, measure, r))
-            sub.blocks.append(_months_table(figures, measure, table_months))
             milestones = _milestones_table(measure)
             if milestones is not None:
                 sub.blocks.append(milestones)
-            if inputs.charts:
-                sub.blocks.append(_chart(figures, measure, chart_months))
+            months = _months_table(figures, measure, chart_months)
+            sub.blocks.append(_chart(figures, measure, chart_months, months) if inputs.charts else months)
             sub.blocks.append(_narrative_block(figures, measure))
             for table in _breakdown_tables(figures, measure):
                 sub.blocks.append(table)

@@ -1,0 +1,149 @@
+"""Time to build the monthly board pack: a 30-measure plan, PDF with a chart per measure.
+
+    python benchmarks/bench_reports.py [--measures 30] [--repeat 3]
+
+The plan is the example plan (``examples/plan.yaml``, an invented council) cut to
+``--measures`` measures, with 15 months of synthetic figures, breakdowns and a Latest
+figure, and approved narrative for every measure. Each run is a fresh process (so chart
+caches are cold, as for a real build): assemble, then render the PDF (charts, layout,
+tagged PDF/UA-1 writing). Word and Excel are timed as well. The target is under 15 s
+wall-clock for the PDF; CPU time and the load average are recorded beside it, since the
+development machine is shared.
+
+Results go to ``benchmarks/results/reports.json``; ``benchmarks/run.py`` puts the summary
+into ``docs/performance.md``. A measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results"
+TARGET_SECONDS = 15.0
+DEFAULT_ARGS: list[str] = []
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child(measures: int, fmt: str) -> dict:
+    """One build in this process: the figures, then the timed assemble and render."""
+    sys.path.insert(0, str(ROOT))
+    from tests.engine.reports.synthetic import (
+        approved_narrative,
+        example_observations,
+        example_plan,
+    )
+
+    from journey.engine.plan import Plan
+    from journey.engine.reports import renderers
+    from journey.engine.reports.assemble import assemble
+    from journey.engine.reports.inputs import ReportInputs
+
+    full = example_plan()
+    kept: list[str] = [m.id for m in full.measures][:measures]
+    data = full.model_dump()
+    for priority in data["priorities"]:
+        priority["measures"] = [m for m in priority["measures"] if m["id"] in kept]
+        for action in priority["actions"]:
+            action["measures"] = [x for x in action["measures"] if x in kept]
+    plan = Plan.model_validate(data)
+    observations = example_observations(plan)
+    inputs = ReportInputs(plan=plan, observations=observations, period="2024-06", narrative=approved_narrative(plan))
+    renderers.get(fmt)  # imports (WeasyPrint, python-docx) are not part of a build
+
+    wall, cpu = time.perf_counter(), _cpu()
+    report = assemble("monthly", inputs)
+    assembled = time.perf_counter() - wall
+    content = renderers.render(report, fmt)
+    seconds = time.perf_counter() - wall
+    pages = None
+    if fmt == "pdf":
+        import io
+
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(io.BytesIO(content)).pages)
+    return {
+        "format": fmt,
+        "measures": len(plan.measures),
+        "seconds": round(seconds, 2),
+        "assemble_seconds": round(assembled, 2),
+        "cpu_seconds": round(_cpu() - cpu, 2),
+        "bytes": len(content),
+        "pages": pages,
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
+
+
+def run_child(measures: int, fmt: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--child", fmt, "--measures", str(measures)],
+        capture_output=True, text=True, check=True, env=env,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def markdown(result: dict) -> str:
+    rows = ["| format | measures | pages | wall (s) | CPU (s) | size | load average |", "|---|---|---|---|---|---|---|"]
+    for run in result["runs"]:
+        rows.append(
+            f"| {run['format']} | {run['measures']} | {run['pages'] or ''} | {run['seconds']} | {run['cpu_seconds']} "
+            f"| {run['bytes'] / 1e6:.1f} MB | {run['load_average'][0]} |"
+        )
+    best = result["pdf_best_seconds"]
+    verdict = "meets" if best < TARGET_SECONDS else "misses"
+    return "\n".join(
+        [
+            f"Monthly board pack, {result['measures']} measures with a chart each, built in a fresh process "
+            f"(cold chart cache). Best PDF build {best} s wall-clock, {result['pdf_best_cpu_seconds']} s CPU: "
+            f"{verdict} the {TARGET_SECONDS:.0f} s target. Python {result['machine']['python']}, "
+            f"{result['machine']['cpus']} CPUs shared with other work (see the load average).",
+            "",
+            *rows,
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--measures", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.measures, args.child)))
+        return
+    runs = [run_child(args.measures, "pdf") for _ in range(args.repeat)]
+    runs += [run_child(args.measures, fmt) for fmt in ("docx", "html", "xlsx")]
+    pdf = [r for r in runs if r["format"] == "pdf"]
+    best = min(pdf, key=lambda r: r["seconds"])
+    result = {
+        "title": "Reports: the monthly board pack",
+        "measures": args.measures,
+        "target_seconds": TARGET_SECONDS,
+        "pdf_best_seconds": best["seconds"],
+        "pdf_best_cpu_seconds": best["cpu_seconds"],
+        "runs": runs,
+        "machine": {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()},
+    }
+    result["markdown"] = markdown(result)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "reports.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(result["markdown"])
+
+
+if __name__ == "__main__":
+    main()
