@@ -221,3 +221,15 @@ def test_published_dfe_benchmarks_are_used_when_the_plan_gives_none(db, board_me
     period = expected.time_period
     assert names[f"England ({period}, DfE)"] == f"{expected.england:,.0f}"
     assert f"Statistical neighbours ({period}, DfE, mean)" in names
+
+
+def test_a_measure_that_never_changes_shows_its_page_without_spc(db, board_member, tmp_path):
+    services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
+    lines = ["measure_id,period,value"]
+    lines += [f"audits_completed,{y}-{m:02d},30" for y in (2022, 2023) for m in range(1, 13)]
+    csv_file = tmp_path / "flat.csv"
+    csv_file.write_text("\n".join(lines) + "\n")
+    services.import_observations(csv_file, user=None)
+    response = board_member.get(reverse("plans:measure", args=["audits_completed"]), {"month": "2023-12"})
+    assert response.status_code == 200
+    assert response.context["page"].spc is None

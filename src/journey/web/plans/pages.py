@@ -430,7 +430,8 @@ def _spc(measure: Measure, series: dict[str, float | None], month: str, target: 
             values, months, improvement=Improvement.from_polarity(measure.polarity.value),
             target=target,
         )
-    except SpcError:
+    except (SpcError, ArithmeticError):
+        # e.g. a constant series (an inspection grade) has no moving range to set limits by
         return None
     assurance = chart.assurance_icon.value if chart.assurance_icon else "No target to assure against"
     return SpcSummary(len(values), chart.variation_icon.value, assurance)
