@@ -122,7 +122,6 @@ class Context:
         self,
         extract: Extract | CaseData,
         population: dict[int, int] | int | None = None,
-        partition: tuple[int, int] | None = None,
     ):
         if isinstance(extract, Extract):
             self._raw: CaseData = extract.tables
@@ -133,8 +132,6 @@ class Context:
             self.as_at = None
             self.snapshot = None
         self.fallback_population = population
-        #: (part, parts): only children whose id hashes to ``part`` (mod ``parts``).
-        self.partition = partition
         self._tables: dict[str, pl.LazyFrame] = {}
         self._cache: dict[str, pl.DataFrame] = {}
         self._population: dict[int, int] | None = None
@@ -167,9 +164,6 @@ class Context:
             else:
                 exprs.append(pl.lit(False).alias("flagged"))
             lf = lf.select(exprs)
-            if self.partition is not None and "child_id" in spec.column_names:
-                part, parts = self.partition
-                lf = lf.filter(pl.col("child_id").hash(seed=PARTITION_SEED) % parts == part)
             # Read each table once per computation (visits, the biggest, are only used
             # through cached summaries, so stay lazy).
             self._tables[name] = lf if name in LAZY_TABLES else lf.collect(engine=ENGINE).lazy()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -43,6 +47,9 @@ OBSERVATION_SCHEMA = pl.Schema(
 )
 
 Progress = Callable[[int, int, str], None]
+
+#: Parts computed at the same time (threads; each part's working set is small).
+PARALLEL_PARTS = 2
 
 #: Children records per part when a big extract is split by child.
 CHILDREN_PER_PARTITION = 250_000
@@ -88,20 +95,25 @@ def measure_sums(
 VISIT_COLUMNS = ("child_id", "visit_date", "visit_type", "seen")
 
 
-def split_by_child(ctx: Context, parts: int) -> list[dict[str, pl.LazyFrame]]:
+def split_by_child(ctx: Context, parts: int, directory: Path) -> list[dict[str, pl.LazyFrame]]:
     """Every table of the context's extract read once and split into ``parts`` by a hash
-    of child_id, one table at a time (tables without a child_id, such as workers and
-    population, go whole into every part; of visits, only the columns measures use)."""
+    of child_id, one table at a time, each part written to ``directory`` as Arrow IPC
+    files (so only one part needs to be in memory at once). Tables without a child_id,
+    such as workers and population, go whole into every part; of visits, only the columns
+    measures use are kept."""
     out: list[dict[str, pl.LazyFrame]] = [{} for _ in range(parts)]
+    for p in range(parts):
+        (directory / f"part-{p:03d}").mkdir(parents=True, exist_ok=True)
     for name in SCHEMA:
         lf = ctx.raw_table(name)
         have = lf.collect_schema().names()
         if name in LAZY_TABLES:
             lf = lf.select([c for c in (*VISIT_COLUMNS, FLAG_COLUMN) if c in have])
         if "child_id" not in have:
-            df = lf.collect(engine=ENGINE)
+            path = directory / f"{name}.arrow"
+            lf.collect(engine=ENGINE).write_ipc(path)
             for part in out:
-                part[name] = df.lazy()
+                part[name] = pl.scan_ipc(path)
             continue
         df = lf.with_columns(
             (pl.col("child_id").hash(seed=PARTITION_SEED) % parts).cast(pl.Int32).alias("_part")
@@ -110,7 +122,10 @@ def split_by_child(ctx: Context, parts: int) -> list[dict[str, pl.LazyFrame]]:
         empty = df.drop("_part").clear()
         del df
         for p in range(parts):
-            out[p][name] = pieces.pop((p,), empty).lazy()
+            path = directory / f"part-{p:03d}" / f"{name}.arrow"
+            pieces.pop((p,), empty).write_ipc(path)
+            out[p][name] = pl.scan_ipc(path)
+        del pieces
     return out
 
 
@@ -201,13 +216,17 @@ def compute_requests(
     sums: dict[int, list[pl.DataFrame]] = {i: [] for i in range(len(defs))}
     total, done = len(by_child) * parts + len(by_worker), 0
 
+    lock = threading.Lock()
+
     def step(ctx: Context, i: int) -> None:
         nonlocal done
         r, m = defs[i]
-        sums[i].append(measure_sums(ctx, m, periods, resolved[i], breakdowns))
-        done += 1
-        if progress is not None:
-            progress(done, total, r.output_id)
+        result = measure_sums(ctx, m, periods, resolved[i], breakdowns)
+        with lock:
+            sums[i].append(result)
+            done += 1
+            if progress is not None:
+                progress(done, total, r.output_id)
 
     if parts == 1:
         for i in by_child + by_worker:
@@ -216,17 +235,28 @@ def compute_requests(
         # Read every table once; workforce measures over the whole extract; then split
         # the tables by child and compute the rest part by part, freeing each part after.
         # Workforce measures read only the workforce tables, over the whole extract.
+        workforce = Context(extract, population)
         for i in by_worker:
-            step(whole, i)
+            step(workforce, i)
+        del workforce
         whole.population()
-        split = split_by_child(whole, parts)
-        for part in range(parts):
+        spill = tempfile.TemporaryDirectory(prefix="journey-measures-")
+        split = split_by_child(whole, parts, Path(spill.name))
+
+        def run_part(part: int) -> None:
             tables = split[part]
             split[part] = {}
             ctx = Context(Extract(tables, as_at=whole.as_at, snapshot=whole.snapshot), population)
             for i in by_child:
                 step(ctx, i)
-            del ctx, tables
+
+        # Two parts at a time: Polars releases the GIL, and small parts leave cores idle.
+        try:
+            with ThreadPoolExecutor(max_workers=PARALLEL_PARTS) as pool:
+                for future in [pool.submit(run_part, part) for part in range(parts)]:
+                    future.result()
+        finally:
+            spill.cleanup()
     frames: list[pl.DataFrame] = []
     for i, (r, m) in enumerate(defs):
         mp = measure_periods(m, periods)
