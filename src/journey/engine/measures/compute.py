@@ -113,7 +113,7 @@ def split_by_child(ctx: Context, parts: int, directory: Path) -> list[dict[str, 
             path = directory / f"{name}.arrow"
             lf.collect(engine=ENGINE).write_ipc(path)
             for part in out:
-                part[name] = pl.scan_ipc(path)
+                part[name] = pl.scan_ipc(path, memory_map=False)
             continue
         df = lf.with_columns(
             (pl.col("child_id").hash(seed=PARTITION_SEED) % parts).cast(pl.Int32).alias("_part")
@@ -124,7 +124,7 @@ def split_by_child(ctx: Context, parts: int, directory: Path) -> list[dict[str, 
         for p in range(parts):
             path = directory / f"part-{p:03d}" / f"{name}.arrow"
             pieces.pop((p,), empty).write_ipc(path)
-            out[p][name] = pl.scan_ipc(path)
+            out[p][name] = pl.scan_ipc(path, memory_map=False)
         del pieces
     return out
 
