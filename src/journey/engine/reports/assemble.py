@@ -852,7 +852,7 @@ def quarterly(inputs: ReportInputs) -> Report:
     )
     report.sections.append(intro)
 
-    progress = Section("progress", "Progress by priority", level=1, new_page=True)
+    progress = Section("progress", "Progress by priority", level=1)
     changed: list[tuple[Measure, MeasureResult, MeasureResult]] = []
     for priority in plan.priorities:
         sub = Section(f"progress-{priority.id}", priority.title, level=2)
@@ -926,27 +926,36 @@ def quarterly(inputs: ReportInputs) -> Report:
     )
     found = [s for _, m in plan.iter_measures() for s in spc_signals(figures, m, quarter)]
     if found:
+        by_measure: dict[str, list[Signal]] = {}
+        for signal in found:
+            by_measure.setdefault(signal.measure.id, []).append(signal)
+        rows = []
+        for signals in by_measure.values():
+            m, last = signals[0].measure, signals[-1]
+            causes = list(dict.fromkeys(c for s in signals for c in s.causes))
+            rows.append(
+                (
+                    Cell(m.title),
+                    Cell(", ".join(f"{short_month(s.month)} ({figure(s.value, m)})" for s in signals)),
+                    Cell("; ".join(causes).capitalize()),
+                    Cell(last.variation.replace("special cause - ", "").capitalize()),
+                )
+            )
+        signals_section.blocks.append(
+            Paragraph(f"{_plural(len(rows), 'measure')} {'shows' if len(rows) == 1 else 'show'} special-cause variation this quarter.")
+        )
         signals_section.blocks.append(
             Table(
                 "Special-cause variation this quarter",
-                ("Measure", "Month", "Figure", "What the chart shows", "Reading"),
-                tuple(
-                    (
-                        Cell(s.measure.title),
-                        Cell(short_month(s.month)),
-                        Cell(figure(s.value, s.measure), number=s.value, numeric=True),
-                        Cell("; ".join(s.causes)),
-                        Cell(s.variation.replace("special cause - ", "").capitalize()),
-                    )
-                    for s in found
-                ),
+                ("Measure", "Months (figure)", "What the chart shows", "Reading (latest)"),
+                tuple(rows),
             )
         )
     else:
         signals_section.blocks.append(Paragraph("No measure shows special-cause variation this quarter: the changes seen are within normal variation."))
     report.sections.append(signals_section)
 
-    act = Section("actions", "Actions completed and overdue", level=1, new_page=True)
+    act = Section("actions", "Actions completed and overdue", level=1)
     completed = [
         a for a in actions
         if a.completed and (a.completed_on is None or quarter[0] <= a.completed_on.isoformat()[:7] <= period)
@@ -961,13 +970,25 @@ def quarterly(inputs: ReportInputs) -> Report:
         act.blocks.append(_actions_table(overdue, "Actions overdue", reasons=True))
     report.sections.append(act)
 
-    excerpts = Section("narrative", "From the service: approved narrative", level=1)
+    excerpts = Section("narrative", "From the service: approved narrative", level=1, new_page=True)
+    # The measures the Minister needs to read about: rating changed, Red now, or a signal.
+    notable = {m.id for m, _, _ in changed} | {s.measure.id for s in found}
+    notable |= {m.id for _, m in plan.iter_measures() if figures.result(m, period).rag is Rag.RED}
+    excerpts.blocks.append(
+        Paragraph(
+            "Excerpts from the approved narrative for the measures whose rating changed, that are "
+            "rated Red, or that show a signal beyond normal variation.",
+            "note",
+        )
+    )
     for priority in plan.priorities:
         sub = Section(f"narrative-{priority.id}", priority.title, level=2)
         for m in priority.measures:
+            if m.id not in notable:
+                continue
             text = figures.narrative(m)
             if text is None:
-                sub.blocks.append(Paragraph(f"{m.title}: {NOT_APPROVED}.", "note"))
+                sub.blocks.append(NarrativeBlock(None, month_label=f"{m.title}, {long_month(period)}"))
                 continue
             sub.blocks.append(
                 NarrativeBlock(
@@ -979,7 +1000,11 @@ def quarterly(inputs: ReportInputs) -> Report:
                     month_label=long_month(period),
                 )
             )
-        excerpts.subsections.append(sub)
+        if sub.blocks:
+            excerpts.subsections.append(sub)
+    others = [m.title for _, m in plan.iter_measures() if m.id not in notable and figures.narrative(m) is None]
+    if others:
+        excerpts.blocks.append(Paragraph(f"{NOT_APPROVED} for: " + "; ".join(others) + ".", "note"))
     report.sections.append(excerpts)
     report.sections.append(_data_notes(figures, month_range(start, period), definitions=False))
 
