@@ -929,11 +929,11 @@ def quarterly(inputs: ReportInputs) -> Report:
         by_measure: dict[str, list[Signal]] = {}
         for signal in found:
             by_measure.setdefault(signal.measure.id, []).append(signal)
-        rows = []
+        signal_rows: list[tuple[Cell, ...]] = []
         for signals in by_measure.values():
             m, last = signals[0].measure, signals[-1]
             causes = list(dict.fromkeys(c for s in signals for c in s.causes))
-            rows.append(
+            signal_rows.append(
                 (
                     Cell(m.title),
                     Cell(", ".join(f"{short_month(s.month)} ({figure(s.value, m)})" for s in signals)),
@@ -942,13 +942,13 @@ def quarterly(inputs: ReportInputs) -> Report:
                 )
             )
         signals_section.blocks.append(
-            Paragraph(f"{_plural(len(rows), 'measure')} {'shows' if len(rows) == 1 else 'show'} special-cause variation this quarter.")
+            Paragraph(f"{_plural(len(signal_rows), 'measure')} {'shows' if len(signal_rows) == 1 else 'show'} special-cause variation this quarter.")
         )
         signals_section.blocks.append(
             Table(
                 "Special-cause variation this quarter",
                 ("Measure", "Months (figure)", "What the chart shows", "Reading (latest)"),
-                tuple(rows),
+                tuple(signal_rows),
             )
         )
     else:
