@@ -95,13 +95,13 @@ def measure_sums(
 VISIT_COLUMNS = ("child_id", "visit_date", "visit_type", "seen")
 
 
-def split_by_child(ctx: Context, parts: int, directory: Path) -> list[dict[str, pl.LazyFrame]]:
+def split_by_child(ctx: Context, parts: int, directory: Path) -> list[dict[str, Path]]:
     """Every table of the context's extract read once and split into ``parts`` by a hash
-    of child_id, one table at a time, each part written to ``directory`` as Arrow IPC
+    of child_id, one table at a time, each part written to ``directory`` as Parquet
     files (so only one part needs to be in memory at once). Tables without a child_id,
     such as workers and population, go whole into every part; of visits, only the columns
     measures use are kept."""
-    out: list[dict[str, pl.LazyFrame]] = [{} for _ in range(parts)]
+    out: list[dict[str, Path]] = [{} for _ in range(parts)]
     for p in range(parts):
         (directory / f"part-{p:03d}").mkdir(parents=True, exist_ok=True)
     for name in SCHEMA:
@@ -110,10 +110,10 @@ def split_by_child(ctx: Context, parts: int, directory: Path) -> list[dict[str, 
         if name in LAZY_TABLES:
             lf = lf.select([c for c in (*VISIT_COLUMNS, FLAG_COLUMN) if c in have])
         if "child_id" not in have:
-            path = directory / f"{name}.arrow"
-            lf.collect(engine=ENGINE).write_ipc(path)
+            path = directory / f"{name}.parquet"
+            lf.collect(engine=ENGINE).write_parquet(path, compression="lz4", statistics=False)
             for part in out:
-                part[name] = pl.scan_ipc(path, memory_map=False)
+                part[name] = path
             continue
         df = lf.with_columns(
             (pl.col("child_id").hash(seed=PARTITION_SEED) % parts).cast(pl.Int32).alias("_part")
@@ -122,9 +122,9 @@ def split_by_child(ctx: Context, parts: int, directory: Path) -> list[dict[str, 
         empty = df.drop("_part").clear()
         del df
         for p in range(parts):
-            path = directory / f"part-{p:03d}" / f"{name}.arrow"
-            pieces.pop((p,), empty).write_ipc(path)
-            out[p][name] = pl.scan_ipc(path, memory_map=False)
+            path = directory / f"part-{p:03d}" / f"{name}.parquet"
+            pieces.pop((p,), empty).write_parquet(path, compression="lz4", statistics=False)
+            out[p][name] = path
         del pieces
     return out
 
@@ -244,8 +244,8 @@ def compute_requests(
         split = split_by_child(whole, parts, Path(spill.name))
 
         def run_part(part: int) -> None:
-            tables = split[part]
-            split[part] = {}
+            paths = split[part]
+            tables = {name: pl.read_parquet(path).lazy() for name, path in paths.items()}
             ctx = Context(Extract(tables, as_at=whole.as_at, snapshot=whole.snapshot), population)
             for i in by_child:
                 step(ctx, i)
