@@ -16,10 +16,10 @@ from journey.web.plans import services as plan_services
 from journey.web.plans.drilldown import safe_cell
 
 DATA = Path(__file__).parent / "data"
-CHILDREN = b"child_id,sex,date_of_birth\nC1,F,2015-03-02\n=CMD|C2,M,2012-07-19\nC3,F,2019-01-05\n"
+CHILDREN = b"child_id,sex,date_of_birth\nQZKIDA,F,2015-03-02\n=CMD|C2,M,2012-07-19\nQZKIDC,F,2019-01-05\n"
 REFERRALS = (
     b"referral_id,child_id,referral_date\n"
-    b"R1,C1,2023-04-03\nR2,=CMD|C2,2023-06-10\nR3,C3,2023-06-12\n"
+    b"R1,QZKIDA,2023-04-03\nR2,=CMD|C2,2023-06-10\nR3,QZKIDC,2023-06-12\n"
 )
 
 
@@ -65,7 +65,7 @@ def test_a_team_manager_sees_the_children_behind_a_figure_and_the_view_is_logged
     listing = response.context["listing"]
     assert listing.available
     ids = {row[0] for row in listing.rows}
-    assert ids == {"=CMD|C2", "C3"}
+    assert ids == {"=CMD|C2", "QZKIDC"}
     event = AuditEvent.objects.get(action="viewed_child_list")
     assert event.username == "tm" and event.detail["measure"] == "referrals" and event.detail["rows"] == 2
 
@@ -94,7 +94,7 @@ def test_roles_without_child_level_access_are_refused_the_list_and_its_export(lo
     for params in ({"month": "2023-06"}, {"month": "2023-06", "format": "csv"}):
         response = reader.get(reverse("plans:child_list", args=["referrals"]), params)
         assert response.status_code == 403
-        assert b"C3" not in response.content
+        assert b"QZKIDC" not in response.content and b"CMD|C2" not in response.content
     assert not AuditEvent.objects.filter(action__in=["viewed_child_list", "exported_child_list"]).exists()
 
 
@@ -108,3 +108,18 @@ def test_a_figure_imported_without_a_snapshot_has_no_list(loaded, client_for, tm
     response = lead.get(reverse("plans:child_list", args=["referrals"]), {"month": "2023-05"})
     assert "not computed from a stored extract" in response.content.decode()
     assert not AuditEvent.objects.filter(action="viewed_child_list").exists()
+
+
+def test_a_team_manager_can_list_only_the_children_outside_the_numerator(loaded, client_for):
+    from journey.web.accounts.roles import Role
+
+    manager = client_for(Role.TEAM_MANAGER, "tm")
+    url = reverse("plans:child_list", args=["referrals"])
+    everyone = manager.get(url, {"month": "2023-06"}).context["listing"]
+    inside = manager.get(url, {"month": "2023-06", "show": "numerator"}).context["listing"]
+    outside = manager.get(url, {"month": "2023-06", "show": "not_numerator"}).context["listing"]
+    assert len(inside.rows) + len(outside.rows) == len(everyone.rows)
+    assert all(row[1] == "Yes" for row in inside.rows)
+    assert all(row[1] == "No" for row in outside.rows)
+    shows = [e.detail["show"] for e in AuditEvent.objects.filter(action="viewed_child_list").order_by("id")]
+    assert shows == ["all", "numerator", "not_numerator"]

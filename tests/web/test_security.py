@@ -677,13 +677,6 @@ def test_a_service_lead_cannot_enter_figures_for_a_measure_they_do_not_own(
     assert not Observation.objects.filter(measure_id="cp_visits").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="plans/manual.py enter_figure does not check may_enter itself (the view does), "
-    "unlike narrative.services.save and actions.services.update, which refuse a non-owner "
-    "whoever calls them. Defence in depth; owner: web (plans/manual.py).",
-)
 def test_the_manual_figures_service_itself_refuses_a_non_owner(owned_plan, make_user):
     from django.core.exceptions import PermissionDenied
 

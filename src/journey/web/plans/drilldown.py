@@ -45,6 +45,11 @@ class ChildList:
     message: str = ""
     columns: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    show: str = "all"
+
+    @property
+    def show_choices(self) -> list[tuple[str, str]]:
+        return list(SHOW_CHOICES.items())
 
     @property
     def month_label(self) -> str:
@@ -93,8 +98,20 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def child_list_for(measure_id: str, month_text: str | None) -> ChildList | None:
-    """The list for a measure and month, or ``None`` when the measure is not in the plan."""
+SHOW_CHOICES = {
+    "all": "Everyone counted in the figure",
+    "numerator": "Only those counted in the numerator (e.g. seen in time)",
+    "not_numerator": "Only those not in the numerator (e.g. overdue)",
+}
+
+
+def child_list_for(
+    measure_id: str, month_text: str | None, show: str = "all"
+) -> ChildList | None:
+    """The list for a measure and month, or ``None`` when the measure is not in the plan.
+
+    ``show`` narrows it to the records in the numerator or those outside it (a team
+    manager's overdue list)."""
     plan = services.active_plan()
     measure = services.find_measure(plan, measure_id) if plan else None
     if plan is None or measure is None:
@@ -134,9 +151,11 @@ def child_list_for(measure_id: str, month_text: str | None) -> ChildList | None:
         extract, measure.source.library_id, month, parameters=dict(measure.parameters),
         population=plan_population(plan),
     )
+    if show in ("numerator", "not_numerator") and "in_numerator" in frame.columns:
+        frame = frame.filter(frame["in_numerator"] == (show == "numerator"))
     columns = [c.replace("_", " ").capitalize() for c in frame.columns]
     rows = [[_cell(v) for v in row] for row in frame.iter_rows()]
-    return ChildList(measure, month, True, "", columns, rows)
+    return ChildList(measure, month, True, "", columns, rows, show)
 
 
 def csv_response(listing: ChildList) -> HttpResponse:
@@ -146,7 +165,8 @@ def csv_response(listing: ChildList) -> HttpResponse:
     for row in listing.rows:
         writer.writerow([safe_cell(v) for v in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    name = f"{listing.measure.id}-{listing.month}-children.csv"
+    suffix = "" if listing.show == "all" else f"-{listing.show}"
+    name = f"{listing.measure.id}-{listing.month}-children{suffix}.csv"
     response["Content-Disposition"] = content_disposition_header(True, name)
     response["Cache-Control"] = "no-store"
     return response

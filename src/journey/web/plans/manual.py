@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from journey.engine.periods import add_months, is_month, month_label
@@ -87,7 +88,15 @@ def _check_month(text: str, today: date) -> str | None:
 def enter_figure(
     user: Any, measure: Measure, month: str, value_text: str, note: str, *, today: date | None = None
 ) -> Outcome:
-    """Validate and store one month's figure; the change (old → new) is audited."""
+    """Validate and store one month's figure; the change (old → new) is audited.
+
+    Refuses (``PermissionDenied``) anyone but the measure's owner and the data team,
+    whoever calls it."""
+    if not may_enter(user, measure):
+        raise PermissionDenied(
+            f"Only the measure's owner ({measure.owner or 'not named'}) or the data team may "
+            "enter its figures."
+        )
     errors: dict[str, str] = {}
     month_problem = _check_month(month, today or date.today())
     if month_problem:

@@ -78,7 +78,9 @@ def measure_chart(request: HttpRequest, measure_id: str) -> HttpResponse:
 @requires(Capability.VIEW_CHILD_LEVEL)
 def child_list(request: HttpRequest, measure_id: str) -> HttpResponse:
     """The children behind a figure: role-checked, and every view is audited."""
-    listing = drilldown.child_list_for(measure_id, request.GET.get("month"))
+    show = request.GET.get("show", "all")
+    show = show if show in drilldown.SHOW_CHOICES else "all"
+    listing = drilldown.child_list_for(measure_id, request.GET.get("month"), show)
     if listing is None:
         raise Http404("No such measure in the active plan.")
     export = request.GET.get("format") == "csv"
@@ -90,6 +92,7 @@ def child_list(request: HttpRequest, measure_id: str) -> HttpResponse:
             measure=measure_id,
             month=listing.month,
             rows=len(listing.rows),
+            show=listing.show,
         )
     if export:
         if not listing.available:
