@@ -195,6 +195,7 @@ def _start_thread(pk: int) -> None:
 
 
 def _run_in_thread(pk: int) -> None:
+    close_old_connections()
     try:
         run_build(pk)
     finally:
@@ -207,7 +208,6 @@ def _progress(pk: int, progress: int, message: str, **fields: Any) -> None:
 
 def run_build(pk: int) -> None:
     """Assemble and render one requested report, recording progress; failures are recorded."""
-    close_old_connections()
     build = ReportBuild.objects.select_related("created_by").get(pk=pk)
     started = time.monotonic()
     _progress(pk, 5, "Gathering the plan, figures, narrative and actions", status=ReportBuild.Status.RUNNING, started_at=timezone.now())
