@@ -163,6 +163,15 @@ def test_loading_an_extract_shows_the_report_then_live_progress_then_the_figures
     row = page.get_by_role("row", name=re.compile("Referrals in month"))
     assert "2" in row.inner_text() and "Green" in row.inner_text()
 
+    page.goto(f"{live_server.url}/measures/referrals/?month=2023-06")
+    page.get_by_role("link", name="See the children behind this figure").click()
+    listing = page.get_by_role("table", name="2 children")
+    assert "C2" in listing.inner_text() and "C3" in listing.inner_text()
+    check_accessible(page)
+    from journey.web.accounts.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="viewed_child_list", username="dee").exists()
+
 
 def test_a_board_member_is_refused_the_child_list_and_sees_no_child_data(site, live_server, browser):
     page = sign_in(browser, live_server, "bea")
