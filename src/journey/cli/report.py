@@ -81,7 +81,7 @@ def _inputs_from_database(period: str | None):  # type: ignore[no-untyped-def]
 @click.command("report")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.option("--period", callback=_month, metavar="YYYY-MM", help="The report's month (the quarter or six months end with it). Default: the latest month with figures.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format. Default: from the extension of -o, else pdf.")
+@click.option("--format", "fmt", metavar="|".join(FORMATS), help="Output format (any registered renderer). Default: from the extension of -o, else pdf.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write. Default: a name from the report, month and format.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="A plan file (with --observations: no database).")
 @click.option("--observations", "observations_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="An observations CSV (with --plan).")
@@ -95,11 +95,15 @@ def report(kind: str, period: str | None, fmt: str | None, output: Path | None, 
     """
     if (plan_path is None) != (observations_path is None):
         raise click.UsageError("--plan and --observations go together (or give neither to use the database)")
-    if fmt is None:
-        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-        fmt = suffix if suffix in FORMATS else "pdf"
     from journey.engine.reports import renderers
     from journey.engine.reports.assemble import assemble
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        by_extension = {r.extension: r.name for r in renderers.renderers()}
+        fmt = by_extension.get(suffix, "pdf")
+    if fmt not in renderers.names():
+        raise click.BadParameter(f"{fmt!r} is not a report format: choose one of {', '.join(renderers.names())}", param_hint="--format")
 
     started = time.monotonic()
     if plan_path is not None and observations_path is not None:

@@ -58,6 +58,12 @@ def test_plan_without_observations_is_a_usage_error():
     assert "--plan and --observations go together" in result.output
 
 
+def test_an_unknown_format_is_refused_with_the_choices(tmp_path):
+    result = run("report", "monthly", "--plan", PLAN, "--observations", OBS, "--format", "odt", "-o", str(tmp_path / "x.odt"))
+    assert result.exit_code == 2
+    assert "'odt' is not a report format: choose one of pdf, docx, html, xlsx, csv" in result.output
+
+
 def test_a_bad_month_is_refused():
     result = run("report", "monthly", "--plan", PLAN, "--observations", OBS, "--period", "2023-13")
     assert result.exit_code == 2
