@@ -81,6 +81,12 @@ def test_accepting_loads_the_snapshot_and_the_figures_change(inline_jobs, plan_l
     assert rows["referrals"].result.value == 3
     assert AuditEvent.objects.filter(action="loaded_extract").exists()
     assert (inline_jobs / "store" / "snapshots" / job.snapshot / "manifest.json").is_file()
+    changes = {c["measure"]: c for c in job.summary["figures"]["changes"]}
+    assert job.summary["figures"]["month"] == "2023-06"
+    assert (changes["referrals"]["old_value"], changes["referrals"]["new_value"]) == ("–", "3")
+    assert changes["referrals"]["new_rag"] == "Green"
+    page = data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
+    assert 'id="figure-changes"' in page and "Referrals in month" in page
 
 
 def test_the_status_panel_polls_while_running_and_asks_for_a_refresh_when_done(

@@ -287,11 +287,24 @@ def compute_figures(
         extract, first, last, requests, step, population=plan_population(plan)
     )
     tell(92, "Storing the figures")
+    before = _ratings(plan, last)
     result = plan_services.store_observations(
         frame, user, name=f"snapshot {snapshot_id[:12]}", sha256=snapshot_id,
         default_source="computed",
     )
+    after = _ratings(plan, last)
+    changes = [
+        {"measure": measure_id, "title": after[measure_id][0],
+         "old_value": before.get(measure_id, ("", "–", "Not rated"))[1],
+         "new_value": after[measure_id][1],
+         "old_rag": before.get(measure_id, ("", "–", "Not rated"))[2],
+         "new_rag": after[measure_id][2]}
+        for measure_id in after
+        if before.get(measure_id, (None, None, None))[1:] != after[measure_id][1:]
+    ]
     return {
+        "month": last,
+        "changes": changes,
         "rows": result.rows,
         "created": result.created,
         "changed": result.changed,
@@ -301,6 +314,14 @@ def compute_figures(
             f"Loaded. {len(requests)} measures computed for {first} to {last}: "
             f"{result.created} new figures, {result.changed} changed."
         ),
+    }
+
+
+def _ratings(plan: Any, month: str) -> dict[str, tuple[str, str, str]]:
+    """measure id → (title, figure as shown, RAG label) for ``month``, from the database."""
+    return {
+        measure_id: (result.title, result.value_text, result.rag.label)
+        for measure_id, result in plan_services.evaluations_for(month, plan).items()
     }
 
 
