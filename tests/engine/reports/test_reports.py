@@ -427,3 +427,24 @@ def test_a_report_with_actions_from_the_web_app_uses_them_instead_of_the_plan_fi
 def test_an_unknown_report_kind_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="choose one of monthly, quarterly, scrutiny"):
         assemble("annual", small_inputs())
+
+
+def test_published_benchmarks_replace_the_plans_figures_where_the_store_has_the_measure():
+    from types import SimpleNamespace
+
+    from journey.engine.reports.inputs import benchmarks_from_store
+
+    plan = parse_plan(SMALL_PLAN.replace("source: manual\n        owner", "source: {computed: cp_visits_in_timescale_pct}\n        owner", 1))
+
+    class Store:
+        def for_council(self, la_code, measure_id, polarity):
+            assert la_code == "998" and measure_id == "cp_visits_in_timescale_pct"
+            return [SimpleNamespace(neighbour_mean=91.5, neighbour_median=90.0, england=89.2, region_value=None, time_period="2023-24")]
+
+    figures = benchmarks_from_store(plan, Store())
+    assert figures["cp_visits"] == {"Statistical neighbours (2023-24)": 91.5, "England (2023-24)": 89.2}
+    assert figures["cp_rate"] == {"Statistical neighbours": 45.5, "England": 43.2}
+    inputs = small_inputs(benchmarks=figures)
+    report = assemble("scrutiny", inputs)
+    text = " ".join(b.text for s in report.sections for sub in s.walk() for b in sub.blocks if hasattr(b, "text"))
+    assert "For comparison: statistical neighbours (2023-24) 91.5% and England (2023-24) 89.2%." in text

@@ -1043,7 +1043,11 @@ def _key_figure(figures: _Figures, measure: Measure, before_month: str) -> str:
     if r.target is not None:
         sentence += f" The target is {r.target_text}; the measure is rated {r.rag.label}."
     bench = figures.benchmarks.get(measure.id, {})
-    comparisons = [f"{name.lower() if name != 'England' else name} {figure(v, measure)}" for name, v in bench.items() if name != "Region"]
+    comparisons = [
+        f"{name[0].lower() + name[1:] if name.startswith('Statistical') else name} {figure(v, measure)}"
+        for name, v in bench.items()
+        if not name.startswith("Region")
+    ]
     if comparisons:
         sentence += " For comparison: " + " and ".join(comparisons) + "."
     before = figures.value(measure, before_month)

@@ -26,6 +26,7 @@ __all__ = [
     "ReportInputs",
     "actions_from_plan",
     "benchmarks_from_plan",
+    "benchmarks_from_store",
 ]
 
 QUESTIONS = (
@@ -135,6 +136,36 @@ def benchmarks_from_plan(plan: Plan) -> dict[str, dict[str, float]]:
         }
         if figures:
             out[measure.id] = figures
+    return out
+
+
+def benchmarks_from_store(plan: Plan, store: object) -> dict[str, dict[str, float]]:
+    """The plan's benchmark figures, replaced by DfE's published ones where ``store`` (a
+    :class:`journey.engine.stats.benchmarks.BenchmarkStore`) has the measure for the council:
+    statistical neighbours (mean or median, as the plan says), England and the region."""
+    out = benchmarks_from_plan(plan)
+    method = plan.statistical_neighbour_method.value
+    for measure in plan.measures:
+        if measure.source.kind != "computed" or not measure.source.library_id:
+            continue
+        try:
+            found = store.for_council(  # type: ignore[attr-defined]
+                plan.authority.la_code, measure_id=measure.source.library_id, polarity=measure.polarity.value
+            )
+        except (LookupError, ValueError, FileNotFoundError):
+            continue
+        if not found:
+            continue
+        latest = found[0]
+        neighbours = latest.neighbour_median if method == "median" else latest.neighbour_mean
+        figures = {
+            f"Statistical neighbours ({latest.time_period})": neighbours,
+            f"England ({latest.time_period})": latest.england,
+            f"Region ({latest.time_period})": latest.region_value,
+        }
+        published = {k: v for k, v in figures.items() if v is not None}
+        if published:
+            out[measure.id] = published
     return out
 
 

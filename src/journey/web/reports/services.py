@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -23,9 +24,16 @@ from django.utils import timezone
 
 from journey.engine.observations import SCHEMA
 from journey.engine.periods import is_month
+from journey.engine.plan import Plan
 from journey.engine.reports import renderers
 from journey.engine.reports.assemble import ASSEMBLERS, assemble
-from journey.engine.reports.inputs import ActionItem, DataNotes, NarrativeText, ReportInputs
+from journey.engine.reports.inputs import (
+    ActionItem,
+    DataNotes,
+    NarrativeText,
+    ReportInputs,
+    benchmarks_from_store,
+)
 from journey.web.accounts.audit import record
 from journey.web.reports.models import ReportBuild
 
@@ -139,6 +147,19 @@ def data_notes() -> DataNotes:
     return DataNotes(extracts=tuple(extracts), warnings=tuple(warnings[:50]))
 
 
+def published_benchmarks(plan: Plan) -> dict[str, dict[str, float]] | None:
+    """DfE's published comparators when benchmarks have been imported, else None (the plan's)."""
+    from django.conf import settings
+
+    from journey.engine.stats.benchmarks import BenchmarkStore
+
+    try:
+        store = BenchmarkStore(Path(settings.DATA_DIR) / "benchmarks")
+    except FileNotFoundError:
+        return None
+    return benchmarks_from_store(plan, store)
+
+
 def build_inputs(period: str, *, today: date | None = None) -> ReportInputs:
     """Everything a report for ``period`` needs, from the database."""
     from journey.web.plans.services import active_plan
@@ -150,6 +171,7 @@ def build_inputs(period: str, *, today: date | None = None) -> ReportInputs:
         raise ReportUnavailable("No improvement plan has been loaded yet.")
     today = today or timezone.localdate()
     return ReportInputs(
+        benchmarks=published_benchmarks(plan),
         plan=plan,
         observations=observations_frame(),
         period=period,
