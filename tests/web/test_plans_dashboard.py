@@ -233,3 +233,20 @@ def test_a_measure_that_never_changes_shows_its_page_without_spc(db, board_membe
     response = board_member.get(reverse("plans:measure", args=["audits_completed"]), {"month": "2023-12"})
     assert response.status_code == 200
     assert response.context["page"].spc is None
+
+
+def test_warming_up_evaluates_the_recent_months_and_draws_the_latest_charts(loaded):
+    from journey.web.plans import pages
+
+    assert pages.warm_up() == 4
+    version = services.data_version()
+    plan = services.active_plan()
+    assert services.DASHBOARDS.get((id(plan), version, "2023-06")) is not None
+    assert services.DASHBOARDS.get((id(plan), version, "2023-04")) is not None
+    assert services.MEASURE_FIGURES.get((id(plan), version, "cp_visits", "2023-06")) is not None
+
+
+def test_warming_up_without_a_plan_does_nothing(db):
+    from journey.web.plans import pages
+
+    assert pages.warm_up() == 0
