@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from datetime import date
@@ -20,6 +21,11 @@ EXAMPLE_PLAN = ROOT / "examples" / "plan.yaml"
 
 def example_plan() -> Plan:
     return load_plan(EXAMPLE_PLAN)
+
+
+def snapshot_id(month: str) -> str:
+    """A stand-in for the SHA-256 id of the extract a month's figures came from."""
+    return hashlib.sha256(f"synthetic extract {month}".encode()).hexdigest()
 
 
 def _level(measure, month: str) -> float:
@@ -47,7 +53,7 @@ def observation_rows(plan: Plan, first: str, last: str, *, seed: int = 7, latest
             if measure.cumulative_in_year:
                 k = (int(month[5:7]) - 4) % 12 + 1
                 value = float(round(base / 12 * k * (0.9 + 0.05 * (index % 3))))
-            row = {"measure_id": measure.id, "period": month, "value": f"{value:.2f}", "snapshot": f"snap-{month}"}
+            row = {"measure_id": measure.id, "period": month, "value": f"{value:.2f}", "snapshot": snapshot_id(month)}
             if measure.unit.value == "percent":
                 row["denominator"] = "200"
                 row["numerator"] = str(round(value * 2))

@@ -518,7 +518,13 @@ def _data_notes(figures: _Figures, months: list[str], *, definitions: bool = Tru
         )
     snapshots = sorted({s for s in frame["snapshot"].to_list() if s})
     if snapshots:
-        sources.blocks.append(Paragraph("Data snapshots the figures were computed from: " + ", ".join(snapshots) + "."))
+        shown = [s[:12] if len(s) == 64 else s for s in snapshots]
+        sources.blocks.append(
+            Paragraph(
+                f"The figures were computed from {_plural(len(snapshots), 'data snapshot')} "
+                "(stored extracts, by the first characters of their SHA-256 id): " + ", ".join(shown) + "."
+            )
+        )
     by_source = frame.filter(pl.col("breakdown") == "").group_by("source").len().sort("source")
     counts = [f"{_plural(n, 'figure')} {s or 'imported'}" for s, n in by_source.iter_rows()]
     if counts:
