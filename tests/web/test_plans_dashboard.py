@@ -250,3 +250,11 @@ def test_warming_up_without_a_plan_does_nothing(db):
     from journey.web.plans import pages
 
     assert pages.warm_up() == 0
+
+
+def test_the_measure_page_says_where_the_figure_comes_from(loaded, board_member):
+    body = board_member.get(reverse("plans:measure", args=["cp_visits"]), {"month": "2023-06"}).content.decode()
+    provenance = body[body.index('id="provenance"'):]
+    provenance = provenance[: provenance.index("</dd>")]
+    assert "Imported" in provenance and "observations.csv" in provenance
+    assert "169 of 200" in provenance

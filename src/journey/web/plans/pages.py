@@ -279,6 +279,7 @@ class MeasurePage:
     has_chart: bool
     spc: SpcSummary | None
     narrative_url: str
+    figure: Observation | None
     chart_description: str
     benchmarks: list[tuple[str, str]]
     narrative: Any
@@ -562,6 +563,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         benchmarks=[(name, fmt(value)) for name, value in _benchmarks(plan, measure).items()],
         narrative=approved_narrative(measure.id, month) if month else None,
         narrative_url=_narrative_url(user, measure.id, month),
+        figure=services.figure_for(measure.id, month) if month else None,
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
         can_enter_figures=measure.source.kind == "manual" and may_enter(user, measure),

@@ -501,6 +501,18 @@ def measures_owned_by(plan: Plan, user: Any) -> set[str]:
     return {m.id for m in plan.measures if m.owner and is_owner(user, m.owner)}
 
 
+def figure_for(measure_id: str, month: str) -> Observation | None:
+    """The stored monthly figure with where it came from (import, snapshot, who entered it)."""
+    return (
+        Observation.objects.select_related("import_record", "entered_by")
+        .filter(
+            measure_id=measure_id, period=month, period_type=Observation.PeriodType.MONTH,
+            breakdown="",
+        )
+        .first()
+    )
+
+
 def find_measure(plan: Plan, measure_id: str) -> Measure | None:
     try:
         return plan.measure(measure_id)
