@@ -1,0 +1,91 @@
+"""Charts: the measure chart's layers, its text alternative, and the sparkline."""
+
+from __future__ import annotations
+
+import re
+
+from journey.engine.charts import (
+    ChartPoint,
+    MeasureChart,
+    describe_measure_chart,
+    format_number,
+    measure_chart_spec,
+    measure_chart_svg,
+    sparkline_svg,
+)
+
+
+def _chart(**extra):
+    points = (
+        ChartPoint("Apr-2023", 91.0, 90.0, 80.0, 90.0),
+        ChartPoint("May-2023", 86.0, 95.0, 80.0, 95.0),
+        ChartPoint("Jun-2023", 84.5, 95.0, 80.0, 95.0),
+    )
+    return MeasureChart(
+        title="CP visits in timescale", unit="percent", points=points,
+        benchmarks={"England (2022-23)": 86.0, "Statistical neighbours (2022-23)": 88.0}, **extra,
+    )
+
+
+def test_the_spec_has_a_tolerance_band_then_lines_for_actual_target_and_each_benchmark():
+    spec = measure_chart_spec(_chart())
+    band, lines, points = spec["layer"]
+    assert band["mark"]["type"] == "area"
+    assert [row["low"] for row in band["data"]["values"]] == [80.0, 80.0, 80.0]
+    series = {row["series"] for row in lines["data"]["values"]}
+    assert series == {"Actual", "Target", "England (2022-23)", "Statistical neighbours (2022-23)"}
+    dashes = lines["encoding"]["strokeDash"]["scale"]["range"]
+    assert len({tuple(d) for d in dashes}) == 4  # every line has its own dash, not only colour
+    assert points["mark"]["type"] == "point"
+
+
+def test_months_without_a_value_are_left_out_of_the_actual_line():
+    chart = MeasureChart("X", "count", (ChartPoint("Jan", None, 5.0), ChartPoint("Feb", 3.0, 5.0)))
+    spec = measure_chart_spec(chart)
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "point"]  # no band
+    rows = (spec["layer"][0].get("data") or spec["data"])["values"]
+    assert [r["month"] for r in rows if r["series"] == "Actual"] == ["Feb"]
+
+
+def test_the_svg_is_one_image_with_a_title_and_a_description_and_no_inner_roles():
+    svg = measure_chart_svg(_chart())
+    head = svg[: svg.index(">") + 1]
+    assert 'role="img"' in head and "aria-labelledby=" in head
+    assert "<title id=" in svg and "<desc id=" in svg
+    assert svg.count("role=") == 1
+    assert not re.search(r"aria-(?!labelledby)", svg)
+
+
+def test_the_same_chart_is_drawn_once_and_then_served_from_the_cache():
+    first = measure_chart_svg(_chart(width=400))
+    assert measure_chart_svg(_chart(width=400)) is first
+
+
+def test_the_description_gives_the_range_the_latest_target_and_the_benchmarks():
+    text = describe_measure_chart(_chart())
+    assert text.startswith("CP visits in timescale, Apr-2023 to Jun-2023: from 91.0% to 84.5%.")
+    assert "Lowest 84.5%, highest 91.0%." in text
+    assert "Target in Jun-2023: 95.0%, tolerance 80.0% to 95.0%." in text
+    assert "England (2022-23): 86.0%." in text
+
+
+def test_a_chart_without_values_says_so():
+    chart = MeasureChart("Y", "count", (ChartPoint("Jan", None, 5.0),))
+    assert describe_measure_chart(chart) == "Y: no values recorded for the months shown."
+
+
+def test_the_sparkline_leaves_gaps_and_lists_every_value_in_its_title():
+    svg = sparkline_svg([1, 2, None, 4], ["a", "b", "c", "d"], title="T", decimals=0)
+    assert "<title>T: a 1, b 2, d 4</title>" in svg
+    assert svg.count("<polyline") == 2
+
+
+def test_a_sparkline_escapes_its_title():
+    svg = sparkline_svg([1.0], ["<m>"], title="A & B")
+    assert "<title>A &amp; B: &lt;m&gt; 1.0</title>" in svg
+
+
+def test_numbers_are_formatted_with_their_unit():
+    assert format_number(1234.56, 1, "percent") == "1,234.6%"
+    assert format_number(1200, 0, "currency") == "£1,200"
+    assert format_number(None) == "–"
