@@ -179,3 +179,14 @@ def test_the_monthly_pdf_from_the_database_holds_every_measure_and_its_rating(lo
         assert title in text and value in text and rag in text
     assert "Visits are tracked weekly." in text
     assert "DRAFT" not in text
+
+
+def test_only_the_newest_files_are_kept_and_older_builds_say_so(loaded, board_member):
+    for _ in range(3):
+        ReportBuild.objects.create(kind="monthly", period="2023-06", format="csv", status=ReportBuild.Status.DONE, content=b"x", size=1, filename="m.csv", media_type="text/csv")
+    assert services.prune_old_files(keep=2) == 1
+    oldest = ReportBuild.objects.order_by("id").first()
+    assert oldest.content is None and oldest.size == 0
+    assert board_member.get(reverse("reports:download", args=[oldest.pk])).status_code == 404
+    assert "The file has been removed" in board_member.get(reverse("reports:status", args=[oldest.pk])).content.decode()
+    assert "File removed" in board_member.get(reverse("reports:index")).content.decode()

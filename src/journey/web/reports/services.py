@@ -260,9 +260,25 @@ def run_build(pk: int) -> None:
         seconds=round(seconds, 2),
         finished_at=timezone.now(),
     )
+    prune_old_files()
     record(
         build.created_by, "report.built", f"{build.kind} report {build.period} ({build.format})",
         build=pk, draft=report.draft, size=len(content), seconds=round(seconds, 2),
+    )
+
+
+KEEP_FILES = 50
+"""Built files kept for download; older builds keep their record but lose the file."""
+
+
+def prune_old_files(keep: int = KEEP_FILES) -> int:
+    """Drop the files of all but the newest ``keep`` finished builds. Returns how many."""
+    old = ReportBuild.objects.filter(content__isnull=False).order_by("-created_at", "-id").values_list("pk", flat=True)[keep:]
+    ids = list(old)
+    if not ids:
+        return 0
+    return ReportBuild.objects.filter(pk__in=ids).update(
+        content=None, size=0, message="The file has been removed to save space; build the report again to download it."
     )
 
 
