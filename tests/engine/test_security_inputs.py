@@ -127,14 +127,6 @@ def test_a_workbook_part_declaring_a_dtd_anywhere_is_refused():
     assert [p.code for p in report.errors] == ["unsafe_xml"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="safety.check_zip scans each part's bytes for b'<!DOCTYPE'/b'<!ENTITY'; a part "
-    "encoded as UTF-16 hides its DTD from the scan and openpyxl (lxml) accepts it. Not "
-    "expanded (resolve_entities=False), so defence in depth only. Owner: engine/casedata "
-    "(safety.py: refuse parts that are not UTF-8, e.g. a UTF-16/32 BOM or NUL bytes).",
-)
 def test_a_workbook_part_in_utf16_declaring_a_dtd_is_refused():
     def utf16_with_dtd(content: bytes) -> bytes:
         text = content.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
@@ -198,14 +190,6 @@ def test_a_zip_that_understates_a_part_size_is_never_expanded_beyond_what_it_dec
     assert peak < 50 * 1024 * 1024
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=zipfile.BadZipFile,
-    reason="safety._part_contains (the DTD/formula scan in check_zip) reads parts outside any "
-    "try: a part whose CRC does not match (corrupt, or a zip understating a part's size) "
-    "raises BadZipFile out of read_files instead of a problem in the report. Owner: "
-    "engine/casedata (safety.py check_zip: catch BadZipFile -> not_a_workbook).",
-)
 def test_a_workbook_with_a_corrupt_part_is_a_problem_in_the_report_not_a_crash():
     workbook = _understating(
         _workbook([["child_id"], ["C1"]]), "xl/worksheets/sheet1.xml", 1024 * 1024, 5000

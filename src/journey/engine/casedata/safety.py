@@ -24,6 +24,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
@@ -168,6 +169,39 @@ def _part_contains(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, pattern: re
     return False
 
 
+def _check_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, file: str) -> None:
+    """Refuse a part that declares a DTD, hides one in another encoding, or cannot be read.
+
+    The DTD scan reads bytes, so an XML part in UTF-16 or UTF-32 (a byte-order mark or NUL
+    bytes) is refused rather than scanned; a damaged part is a problem to report, not a crash.
+    """
+    try:
+        if entry.filename.endswith((".xml", ".rels", ".vml")):
+            with archive.open(entry) as part:
+                head = part.read(_CHUNK)
+            if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")) or b"\x00" in head:
+                raise _refuse(
+                    file,
+                    "unsafe_xml",
+                    f"the part {entry.filename} is not UTF-8 encoded XML, which is refused for "
+                    "safety (re-save the workbook in Excel)",
+                )
+        declares_dtd = _part_contains(archive, entry, _DTD)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise _refuse(
+            file,
+            "not_a_workbook",
+            f"the workbook is damaged: its part {entry.filename} cannot be read ({exc})",
+        ) from None
+    if declares_dtd:
+        raise _refuse(
+            file,
+            "unsafe_xml",
+            f"the part {entry.filename} declares a DTD or entities, which are refused "
+            "for safety (entity expansion and external references)",
+        )
+
+
 def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
     """Refuse zip bombs and oversize workbooks by reading only the zip's directory."""
     limits = limits or Limits()
@@ -204,13 +238,7 @@ def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
                     f"{limits.zip_ratio} (a compression bomb)",
                 )
         for entry in entries:
-            if _part_contains(archive, entry, _DTD):
-                raise _refuse(
-                    file,
-                    "unsafe_xml",
-                    f"the part {entry.filename} declares a DTD or entities, which are refused "
-                    "for safety (entity expansion and external references)",
-                )
+            _check_part(archive, entry, file)
         if "xl/workbook.xml" not in archive.namelist():
             raise _refuse(
                 file,
