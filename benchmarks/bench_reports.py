@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -108,8 +109,9 @@ def markdown(result: dict) -> str:
     return "\n".join(
         [
             f"Monthly board pack, {result['measures']} measures with a chart each, built in a fresh process "
-            f"(cold chart cache). Best PDF build {best} s wall-clock, {result['pdf_best_cpu_seconds']} s CPU: "
-            f"{verdict} the {TARGET_SECONDS:.0f} s target. Python {result['machine']['python']}, "
+            f"(cold chart cache). Best PDF build {best} s wall-clock, {result['pdf_best_cpu_seconds']} s CPU "
+            f"(median {result['pdf_median_seconds']} s wall-clock): {verdict} the {TARGET_SECONDS:.0f} s target "
+            f"with the best run. Python {result['machine']['python']}, "
             f"{result['machine']['cpus']} CPUs shared with other work (see the load average).",
             "",
             *rows,
@@ -136,6 +138,7 @@ def main() -> None:
         "target_seconds": TARGET_SECONDS,
         "pdf_best_seconds": best["seconds"],
         "pdf_best_cpu_seconds": best["cpu_seconds"],
+        "pdf_median_seconds": statistics.median(r["seconds"] for r in pdf),
         "runs": runs,
         "machine": {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()},
     }
