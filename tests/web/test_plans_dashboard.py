@@ -258,3 +258,11 @@ def test_the_measure_page_says_where_the_figure_comes_from(loaded, board_member)
     provenance = provenance[: provenance.index("</dd>")]
     assert "Imported" in provenance and "observations.csv" in provenance
     assert "169 of 200" in provenance
+
+
+def test_a_server_error_page_shows_nothing_about_the_request(client, db, settings):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Sorry, there is a problem with the service" in html
+    assert "{{" not in html
