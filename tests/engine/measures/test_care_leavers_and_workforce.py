@@ -73,6 +73,10 @@ def test_caseloads_are_cases_over_fte_of_case_holding_workers():
     # W1 2 cases (c3 ended 30 June), W2 2, W3 1: 5 cases / (1.0 + 0.5 + 1.0) FTE = 2.0.
     assert (row["numerator"], row["denominator"], row["value"]) == (5, 2.5, 2.0)
     assert figure(ex, "caseload_asye_avg", "2023-06")["value"] == 1.0
+    # 31 May: W1 3 cases (c3 still open), W2 2, W5 1 (in post until 30 June); W3 not yet in
+    # post: 6 cases / (1.0 + 0.5 + 1.0) FTE = 2.4.
+    may = figure(ex, "caseload_sw_avg", "2023-05")
+    assert (may["numerator"], may["denominator"]) == (6, 2.5)
     assert figure(ex, "caseload_sw_avg", "2023-06", breakdown="team", cell="A")["value"] == pytest.approx(4 / 1.5)
     workers = drilldown(ex, "caseload_sw_avg", "2023-06")
     assert workers.filter(pl.col("worker_id") == "W2")["reason"][0] == "Worker W2 (SW, 0.5 FTE, team A): 2 cases"

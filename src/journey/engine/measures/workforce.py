@@ -13,8 +13,11 @@ from journey.engine.measures.base import (
     Periods,
     active_at,
     fmt_date,
+    group_ids,
     keep_first,
     merge_intervals,
+    month_index_expr,
+    open_at,
     with_age,
 )
 from journey.engine.measures.front_door import open_cases_at, why_words
@@ -37,15 +40,66 @@ def _allocations(ctx: Context) -> pl.LazyFrame:
 
 def cases_per_worker_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     """Children allocated to each worker at each date (worker_id, pt, cases, alloc_flagged):
-    a child's overlapping allocations to the same worker count once."""
+    a child's overlapping allocations to the same worker count once.
+
+    Counted by a sweep over months (each allocation adds one from its first month end to
+    its last and takes it away after), so a whole authority's allocations are never
+    expanded into one row per child and month."""
 
     def build() -> pl.LazyFrame:
         spells = merge_intervals(_allocations(ctx), ["worker_id", "child_id"], "start_date", "end_date")
-        return (
-            active_at(spells, "start_date", "end_date", periods.points(), periods)
-            .group_by("worker_id", "pt")
-            .agg(pl.len().alias("cases"), pl.col("flagged").any().alias("alloc_flagged"))
-        )
+        points = periods.points()
+        parts: list[pl.LazyFrame] = []
+        if "month" in periods.period_types:
+            lo = pl.max_horizontal(month_index_expr(pl.col("start_date")), pl.lit(periods.first_idx, pl.Int64))
+            end_idx = (month_index_expr(pl.col("end_date")) - 1).fill_null(periods.last_idx)
+            hi = pl.min_horizontal(end_idx, pl.lit(periods.last_idx, pl.Int64))
+            spans = spells.select("worker_id", lo.alias("lo"), hi.alias("hi"), pl.col("flagged").cast(pl.Int64).alias("f"))
+            spans = spans.filter(pl.col("lo") <= pl.col("hi"))
+            deltas = (
+                pl.concat(
+                    [
+                        spans.select("worker_id", pl.col("lo").alias("idx"), pl.lit(1, pl.Int64).alias("d"), "f"),
+                        spans.select("worker_id", (pl.col("hi") + 1).alias("idx"), pl.lit(-1, pl.Int64).alias("d"), (-pl.col("f")).alias("f")),
+                    ]
+                )
+                .filter(pl.col("idx") <= periods.last_idx)
+                .group_by("worker_id", "idx")
+                .agg(pl.col("d").sum(), pl.col("f").sum())
+            )
+            months = pl.DataFrame({"idx": list(range(periods.first_idx, periods.last_idx + 1))}, schema={"idx": pl.Int64}).lazy()
+            grid = (
+                deltas.select("worker_id").unique().join(months, how="cross")
+                .join(deltas, on=["worker_id", "idx"], how="left")
+                .with_columns(pl.col("d").fill_null(0), pl.col("f").fill_null(0))
+                .sort("worker_id", "idx")
+                .with_columns(group_ids("worker_id").alias("_g"))
+            )
+            first = pl.col("_g") != pl.col("_g").shift(1).fill_null(-1)
+            running = []
+            for col, out in (("d", "cases"), ("f", "flagged_cases")):
+                total = pl.col(col).cum_sum()
+                running.append((total - pl.when(first).then(total - pl.col(col)).forward_fill()).alias(out))
+            monthly = (
+                grid.with_columns(running)
+                .filter(pl.col("cases") > 0)
+                .join(points.filter(pl.col("period_type") == "month").select("idx", "pt"), on="idx", how="inner")
+                .select("worker_id", "pt", pl.col("cases").cast(pl.UInt32), (pl.col("flagged_cases") > 0).alias("alloc_flagged"))
+            )
+            parts.append(monthly)
+        if periods.latest:
+            latest = points.filter(pl.col("period_type") == "latest").select("pt", "at")
+            parts.append(
+                spells.join(latest, how="cross")
+                .filter(open_at("start_date", "end_date"))
+                .group_by("worker_id", "pt")
+                .agg(pl.len().alias("cases"), pl.col("flagged").any().alias("alloc_flagged"))
+            )
+        if not parts:
+            return pl.DataFrame(
+                schema={"worker_id": pl.String, "pt": pl.Int32, "cases": pl.UInt32, "alloc_flagged": pl.Boolean}
+            ).lazy()
+        return pl.concat(parts, how="vertical_relaxed")
 
     return ctx.cached_at("cases_per_worker", periods, build)
 
