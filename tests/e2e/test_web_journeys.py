@@ -208,3 +208,25 @@ def test_administrator_pages_and_forms_with_errors_are_accessible(site, live_ser
     page.get_by_role("button", name="Check and save").click()
     assert page.get_by_role("table", name="Problems").is_visible()
     check_accessible(page)
+
+    from journey.web.plans.models import PlanVersion
+
+    page.goto(f"{live_server.url}/plan/versions/{PlanVersion.objects.get().pk}/")
+    check_accessible(page)
+
+    page.get_by_role("link", name="Data loads").click()
+    page.get_by_label("Observations CSV").set_input_files(
+        files=[{"name": "bad.csv", "mimeType": "text/csv",
+                "buffer": b"measure_id,period,value\ncp_visits,June,80\n"}]
+    )
+    page.get_by_role("button", name="Import figures").click()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    check_accessible(page)
+
+    page.get_by_label("Extract files").set_input_files(
+        files=[{"name": "children.csv", "mimeType": "text/csv",
+                "buffer": b"child_id,sex,date_of_birth\nQ1,F,2014-11-29\nQ1,M,2014-11-29\n"}]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("table", name=re.compile("Validation report")).wait_for(timeout=20_000)
+    check_accessible(page)
