@@ -55,8 +55,12 @@ def prerender_charts(report: Report, render: Callable[[MeasureChart], object] = 
 
 
 def report_html(report: Report, medium: str = "screen") -> str:
-    """The report as an HTML document for ``medium`` ``screen`` (web page) or ``print`` (PDF)."""
-    prerender_charts(report)
+    """The report as an HTML document for ``medium`` ``screen`` (web page) or ``print`` (PDF).
+
+    The screen page holds its charts inline; the print page refers to them (the PDF
+    renderer supplies them as it lays the page out)."""
+    if medium == "screen":
+        prerender_charts(report)
     template = _environment().get_template("report.html.j2")
     return template.render(report=report, medium=medium, css=Markup(stylesheet()))  # noqa: S704 - our own file
 

@@ -7,6 +7,8 @@ stay vector (inline SVG) with their text alternative and data table beside them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from journey.engine.charts import measure_chart_svg
@@ -20,20 +22,24 @@ logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
-def chart_fetcher(report: Report) -> Any:
+def chart_fetcher(report: Report, ready: Mapping[str, Future[str]] | None = None) -> Any:
     """A WeasyPrint URL fetcher that resolves the report's chart references to their SVG
-    and fetches nothing else (no network, no files), whatever the report's text holds."""
+    and fetches nothing else (no network, no files), whatever the report's text holds.
+
+    ``ready`` maps references to charts already being drawn (see :func:`render`)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     charts = {chart_ref(b.chart): b.chart for b in report.all_blocks() if isinstance(b, ChartBlock)}
+    pending = ready or {}
 
     class ChartFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             chart = charts.get(url)
             if chart is None:
                 raise ValueError(f"the report refers to {url[:80]!r}, which is not one of its charts")
-            svg = measure_chart_svg(chart).encode("utf-8")
-            return URLFetcherResponse(url, svg, {"Content-Type": "image/svg+xml"})
+            future = pending.get(url)
+            svg = future.result() if future is not None else measure_chart_svg(chart)
+            return URLFetcherResponse(url, svg.encode("utf-8"), {"Content-Type": "image/svg+xml"})
 
     return ChartFetcher(allowed_protocols=())
 
@@ -42,6 +48,12 @@ def chart_fetcher(report: Report) -> Any:
 def render(report: Report) -> bytes:
     from weasyprint import HTML
 
-    html = report_html(report, "print")
-    document = HTML(string=html, base_url=None, media_type="print", url_fetcher=chart_fetcher(report))
-    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    charts = [b.chart for b in report.all_blocks() if isinstance(b, ChartBlock)]
+    # Charts are drawn on worker threads (vl-convert runs outside the GIL) while
+    # WeasyPrint parses the page and works out its styles; it collects them when it
+    # reaches each picture.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ready = {chart_ref(chart): pool.submit(measure_chart_svg, chart) for chart in charts}
+        html = report_html(report, "print")
+        document = HTML(string=html, base_url=None, media_type="print", url_fetcher=chart_fetcher(report, ready))
+        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
