@@ -192,3 +192,14 @@ def test_reimporting_replaces_values_and_records_what_changed(plan_loaded):
     ]
     assert Observation.objects.get(measure_id="cp_visits", period="2023-06").value == 72.0
     assert result.record.changes == result.changes
+
+
+def test_an_active_plan_the_engine_no_longer_accepts_is_explained_not_hidden(db, client_for):
+    from journey.web.accounts.roles import Role
+
+    PlanVersion.objects.create(text="authority: [", sha256="0" * 64, filename="old.yaml", active=True)
+    services.clear_caches()
+    body = client_for(Role.DATA_TEAM).get(reverse("plans:plan")).content.decode()
+    assert "no longer passes the checks" in body and "YAML syntax error" in body
+    dashboard = client_for(Role.BOARD_MEMBER).get(reverse("plans:dashboard")).content.decode()
+    assert "cannot be read by this version" in dashboard

@@ -132,6 +132,18 @@ def active_plan() -> Plan | None:
         return None
 
 
+def active_plan_problems() -> list[Problem]:
+    """Why the stored active version cannot be used now (empty when it can, or when none)."""
+    version = PlanVersion.objects.filter(active=True).only("text", "filename").first()
+    if version is None:
+        return []
+    try:
+        parse_plan_text(version.text, version.filename)
+    except PlanRejected as rejected:
+        return rejected.problems
+    return []
+
+
 def save_plan_version(
     text: str, *, filename: str, user: Any, origin: str = PlanVersion.Origin.UPLOAD, note: str = ""
 ) -> tuple[PlanVersion, bool]:

@@ -43,6 +43,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "filter_keep": keep,
             "can_configure": request.user.can(Capability.CONFIGURE_PLAN),
+            "plan_unreadable": context.plan is None and services.active_plan_version() is not None,
         },
     )
 
@@ -149,12 +150,14 @@ def manual_entry(request: HttpRequest, measure_id: str) -> HttpResponse:
 
 def _plan_page(request: HttpRequest, problems=None, status: int = 200) -> HttpResponse:
     version = services.active_plan_version()
+    plan = services.active_plan()
     return render(
         request,
         "plans/plan.html",
         {
             "version": version,
-            "plan": services.active_plan(),
+            "plan": plan,
+            "active_problems": services.active_plan_problems() if version and plan is None else [],
             "versions": PlanVersion.objects.select_related("created_by")[:50],
             "problems": problems or [],
             "max_mb": settings.JOURNEY_MAX_UPLOAD_MB,
