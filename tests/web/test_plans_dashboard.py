@@ -58,6 +58,9 @@ def test_an_earlier_month_can_be_chosen(loaded, board_member):
 def test_a_month_without_figures_falls_back_to_the_latest(loaded, board_member):
     page = board_member.get(reverse("plans:dashboard"), {"month": "2019-13"}).context["page"]
     assert page.month == "2023-06"
+    assert page.notice == "'2019-13' is not a month like 2023-06; showing Jun-2023."
+    page = board_member.get(reverse("plans:dashboard"), {"month": "2019-01"}).context["page"]
+    assert page.notice == "There are no figures for Jan-2019; showing Jun-2023."
 
 
 def test_what_changed_lists_rag_changes_and_new_reds(loaded, board_member):

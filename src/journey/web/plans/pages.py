@@ -24,7 +24,7 @@ from journey.engine.charts import (
     sparkline_svg,
 )
 from journey.engine.evaluation import Direction, MeasureResult, Rag, format_value
-from journey.engine.periods import add_months, month_label
+from journey.engine.periods import add_months, is_month, month_label
 from journey.engine.plan import Action, Measure, Plan, Priority
 from journey.web.accounts.roles import Capability
 from journey.web.plans import drilldown, services
@@ -125,6 +125,7 @@ class Dashboard:
     new_reds: list[RagChange] = field(default_factory=list)
     previous_month: str | None = None
     shown: int = 0
+    notice: str = ""
 
     @property
     def month_label(self) -> str:
@@ -225,6 +226,12 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     page = Dashboard(plan=plan, month=month, months=[(m, month_label(m)) for m in reversed(months)])
     if plan is None or month is None:
         return page
+    if month_text and month_text != month:
+        page.notice = (
+            f"There are no figures for {month_label(month_text)}; showing {month_label(month)}."
+            if is_month(month_text)
+            else f"'{month_text}' is not a month like 2023-06; showing {month_label(month)}."
+        )
     summary = _month_summary(plan, version, month, months)
     mine = services.measures_owned_by(plan, user) if filters.mine else set()
     for priority, all_rows in summary.blocks:
