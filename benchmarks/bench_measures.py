@@ -220,7 +220,17 @@ def main() -> None:
         return
     populations = args.populations or [int(x) for x in os.environ.get("JOURNEY_BENCH_CASES", "").split(",") if x] or list(DEFAULT_CASES)
     result = bench(populations, args.data, args.pandas_max)
-    (RESULTS / "measures.json").write_text(json.dumps(result, indent=2) + "\n")
+    # Keep earlier results for populations not run this time.
+    path = RESULTS / "measures.json"
+    if path.exists():
+        try:
+            earlier = json.loads(path.read_text()).get("cases", [])
+        except (OSError, json.JSONDecodeError, AttributeError):
+            earlier = []
+        kept = [c for c in earlier if isinstance(c, dict) and c.get("population") not in populations]
+        result["cases"] = sorted(kept + result["cases"], key=lambda c: c["population"])
+        result["markdown"] = markdown(result)
+    path.write_text(json.dumps(result, indent=2) + "\n")
     print(result["markdown"])
     if any(isinstance(c.get("agreement"), dict) and not c["agreement"]["identical"] for c in result["cases"]):
         sys.exit(1)

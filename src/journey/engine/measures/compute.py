@@ -228,13 +228,13 @@ def compute_requests(
             if progress is not None:
                 progress(done, total, r.output_id)
 
-    if parts == 1:
+    if parts == 1 or not by_child:
         for i in by_child + by_worker:
             step(whole, i)
     else:
-        # Read every table once; workforce measures over the whole extract; then split
-        # the tables by child and compute the rest part by part, freeing each part after.
-        # Workforce measures read only the workforce tables, over the whole extract.
+        # Workforce measures first, over the whole extract (they read only the workforce
+        # tables); then every table is read once, split by child and spilled to disk, and
+        # the other measures computed part by part.
         workforce = Context(extract, population)
         for i in by_worker:
             step(workforce, i)
