@@ -269,3 +269,16 @@ def test_a_server_error_page_shows_nothing_about_the_request(client, db, setting
     html = render_to_string("500.html")
     assert "Sorry, there is a problem with the service" in html
     assert "{{" not in html
+
+
+def test_the_measure_page_shows_the_months_breakdowns(loaded, board_member, tmp_path):
+    csv_file = tmp_path / "teams.csv"
+    csv_file.write_text(
+        "measure_id,period,breakdown,breakdown_value,value,numerator,denominator\n"
+        "cp_visits,2023-06,team,North,80,40,50\ncp_visits,2023-06,team,South,89,89,100\n"
+    )
+    services.import_observations(csv_file, user=None)
+    page = board_member.get(reverse("plans:measure", args=["cp_visits"]), {"month": "2023-06"}).context["page"]
+    (table,) = page.breakdowns
+    assert table.title == "By team, Jun-2023" and table.dimension == "Team"
+    assert table.rows == [("North", "80.0%", "40 of 50"), ("South", "89.0%", "89 of 100")]

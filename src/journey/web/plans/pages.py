@@ -273,6 +273,31 @@ class PlanActionRow:
         return cls(action.number, action.text, action.owner, action.due, status)
 
 
+@dataclass(frozen=True)
+class BreakdownTable:
+    title: str
+    dimension: str
+    rows: list[tuple[str, str, str]]  # cell, figure, "numerator of denominator"
+
+
+def _breakdown_tables(measure: Measure, month: str | None) -> list[BreakdownTable]:
+    if month is None:
+        return []
+    tables = []
+    for breakdown, cells in services.breakdowns_for(measure.id, month).items():
+        rows = []
+        for obs in cells:
+            fraction = ""
+            if obs.numerator is not None and obs.denominator is not None:
+                fraction = f"{obs.numerator:,.10g} of {obs.denominator:,.10g}"
+            value = format_value(obs.value, measure.unit, measure.display_decimals)
+            rows.append((obs.breakdown_value or "Not recorded", value, fraction))
+        dimension = breakdown.replace("_", " ")
+        title = f"By {dimension}, {month_label(month)}"
+        tables.append(BreakdownTable(title, dimension.capitalize(), rows))
+    return tables
+
+
 @dataclass
 class MeasurePage:
     plan: Plan
@@ -287,6 +312,7 @@ class MeasurePage:
     spc: SpcSummary | None
     narrative_url: str
     figure: Observation | None
+    breakdowns: list[BreakdownTable]
     chart_description: str
     benchmarks: list[tuple[str, str]]
     narrative: Any
@@ -571,6 +597,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         narrative=approved_narrative(measure.id, month) if month else None,
         narrative_url=_narrative_url(user, measure.id, month),
         figure=services.figure_for(measure.id, month) if month else None,
+        breakdowns=_breakdown_tables(measure, month),
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
         can_enter_figures=measure.source.kind == "manual" and may_enter(user, measure),

@@ -525,6 +525,17 @@ def figure_for(measure_id: str, month: str) -> Observation | None:
     )
 
 
+def breakdowns_for(measure_id: str, month: str) -> dict[str, list[Observation]]:
+    """breakdown → its cells' figures for the month (e.g. team → North, South ...)."""
+    out: dict[str, list[Observation]] = {}
+    rows = Observation.objects.filter(
+        measure_id=measure_id, period=month, period_type=Observation.PeriodType.MONTH,
+    ).exclude(breakdown="").order_by("breakdown", "breakdown_value")
+    for obs in rows:
+        out.setdefault(obs.breakdown, []).append(obs)
+    return out
+
+
 def find_measure(plan: Plan, measure_id: str) -> Measure | None:
     try:
         return plan.measure(measure_id)
