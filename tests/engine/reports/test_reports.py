@@ -450,3 +450,19 @@ def test_published_benchmarks_replace_the_plans_figures_where_the_store_has_the_
     report = assemble("scrutiny", inputs)
     text = " ".join(b.text for s in report.sections for sub in s.walk() for b in sub.blocks if hasattr(b, "text"))
     assert "For comparison: statistical neighbours (2023-24) 91.5% and England (2023-24) 89.2%." in text
+
+
+@pytest.mark.parametrize("kind", ["monthly", "quarterly", "scrutiny"])
+def test_a_month_without_any_figures_still_builds_in_every_format(kind):
+    from journey.engine.observations import empty_frame
+
+    inputs = small_inputs(rows=[])
+    inputs.observations = empty_frame()
+    report = assemble(kind, inputs)
+    assert report.data_as_at is None
+    for name in renderers.names():
+        assert renderers.render(report, name)
+    if kind == "monthly":
+        html = renderers.render(report, "html").decode()
+        assert "CP visits in timescale: no values recorded for the months shown." in html
+        assert html.count("Not rated") >= 2
