@@ -89,3 +89,8 @@ def test_numbers_are_formatted_with_their_unit():
     assert format_number(1234.56, 1, "percent") == "1,234.6%"
     assert format_number(1200, 0, "currency") == "£1,200"
     assert format_number(None) == "–"
+
+
+def test_the_value_axis_is_titled_in_words():
+    chart = MeasureChart("R", "rate_per_10k", (ChartPoint("Jan", 60.0),))
+    assert '"title": "Rate per 10,000 children"' in __import__("json").dumps(measure_chart_spec(chart))

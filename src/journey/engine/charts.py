@@ -48,6 +48,17 @@ BENCHMARK_STYLES: tuple[tuple[str, tuple[int, ...]], ...] = (
 )
 
 
+AXIS_TITLES = {
+    "percent": "%",
+    "rate_per_10k": "Rate per 10,000 children",
+    "count": "Number",
+    "days": "Days",
+    "currency": "£",
+    "score": "Score",
+    "number": "Number",
+}
+
+
 @dataclass(frozen=True)
 class ChartPoint:
     """One month on a measure chart. ``label`` is the axis text (e.g. ``Jun-23``)."""
@@ -133,7 +144,7 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
         rows.extend({"month": label, "value": value, "series": name} for label in order)
 
     x = alt.X("month:O", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelOverlap=True))
-    y_title = {"percent": "%", "rate": "Rate per 10,000"}.get(chart.unit, chart.unit)
+    y_title = AXIS_TITLES.get(chart.unit, chart.unit.replace("_", " ").capitalize())
     layers = []
     if band:
         layers.append(
