@@ -87,6 +87,10 @@ def test_accepting_loads_the_snapshot_and_the_figures_change(inline_jobs, plan_l
     assert changes["referrals"]["new_rag"] == "Green"
     page = data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
     assert 'id="figure-changes"' in page and "Referrals in month" in page
+    measure = data_team.get(reverse("plans:measure", args=["referrals"]), {"month": "2023-06"})
+    assert measure.context["page"].provenance[0].startswith(
+        f"Computed from extract snapshot {job.snapshot[:12]}, stored "
+    )
 
 
 def test_the_status_panel_polls_while_running_and_asks_for_a_refresh_when_done(

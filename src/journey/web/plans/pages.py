@@ -273,6 +273,28 @@ class PlanActionRow:
         return cls(action.number, action.text, action.owner, action.due, status)
 
 
+def provenance(figure: Observation | None, measure: Measure) -> list[str]:
+    """Where a stored figure came from, in a few short sentences."""
+    if figure is None:
+        return []
+    when = f"{figure.updated.day} {figure.updated:%b %Y}" if figure.updated else ""
+    if figure.source == Observation.Source.COMPUTED and figure.snapshot:
+        lines = [f"Computed from extract snapshot {figure.snapshot[:12]}, stored {when}."]
+    elif figure.source == Observation.Source.MANUAL:
+        who = figure.entered_by.name if figure.entered_by else "the journey command"
+        lines = [f"Entered by hand by {who}, {when}."]
+    else:
+        origin = figure.import_record.file_name if figure.import_record else "a file"
+        lines = [f"Imported from {origin}, {when}."]
+    if figure.numerator is not None and figure.denominator is not None:
+        lines.append(f"{figure.numerator:,.10g} of {figure.denominator:,.10g}.")
+    if figure.flagged:
+        lines.append("Includes records with data-quality warnings.")
+    if figure.note:
+        lines.append(f"Note: {figure.note}")
+    return lines
+
+
 @dataclass(frozen=True)
 class BreakdownTable:
     title: str
@@ -311,7 +333,7 @@ class MeasurePage:
     has_chart: bool
     spc: SpcSummary | None
     narrative_url: str
-    figure: Observation | None
+    provenance: list[str]
     breakdowns: list[BreakdownTable]
     chart_description: str
     benchmarks: list[tuple[str, str]]
@@ -596,7 +618,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         benchmarks=[(name, fmt(value)) for name, value in _benchmarks(plan, measure).items()],
         narrative=approved_narrative(measure.id, month) if month else None,
         narrative_url=_narrative_url(user, measure.id, month),
-        figure=services.figure_for(measure.id, month) if month else None,
+        provenance=provenance(services.figure_for(measure.id, month) if month else None, measure),
         breakdowns=_breakdown_tables(measure, month),
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
