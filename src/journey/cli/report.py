@@ -21,7 +21,7 @@ import click
 
 from journey.engine.periods import is_month
 
-KINDS = ("monthly", "quarterly", "scrutiny")
+KINDS = ("monthly", "quarterly", "scrutiny", "summary")
 FORMATS = ("pdf", "docx", "html", "xlsx", "csv")
 
 
@@ -87,7 +87,7 @@ def _inputs_from_database(period: str | None):  # type: ignore[no-untyped-def]
 @click.option("--observations", "observations_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="An observations CSV (with --plan).")
 @click.option("--charts/--no-charts", default=True, show_default=True, help="Draw a chart for each measure.")
 def report(kind: str, period: str | None, fmt: str | None, output: Path | None, plan_path: Path | None, observations_path: Path | None, charts: bool) -> None:
-    """Build the KIND report (monthly, quarterly or scrutiny) as PDF, Word, HTML, Excel or CSV.
+    """Build the KIND report (monthly, quarterly, scrutiny or the one-page summary) as PDF, Word, HTML, Excel or CSV.
 
     \b
     From files:        journey report monthly --plan plan.yaml --observations obs.csv --period 2024-06 -o pack.pdf

@@ -202,7 +202,7 @@ def test_draft_marking_appears_exactly_when_some_narrative_is_unapproved():
     )
 
 
-@pytest.mark.parametrize("kind", ["monthly", "quarterly", "scrutiny"])
+@pytest.mark.parametrize("kind", ["monthly", "quarterly", "scrutiny", "summary"])
 def test_every_report_is_draft_without_narrative_and_final_with_it(kind):
     assert assemble(kind, small_inputs()).draft
     assert not assemble(kind, small_inputs({"cp_visits": approved(), "cp_rate": approved()})).draft
@@ -452,7 +452,7 @@ def test_published_benchmarks_replace_the_plans_figures_where_the_store_has_the_
     assert "For comparison: statistical neighbours (2023-24) 91.5% and England (2023-24) 89.2%." in text
 
 
-@pytest.mark.parametrize("kind", ["monthly", "quarterly", "scrutiny"])
+@pytest.mark.parametrize("kind", ["monthly", "quarterly", "scrutiny", "summary"])
 def test_a_month_without_any_figures_still_builds_in_every_format(kind):
     from journey.engine.observations import empty_frame
 
@@ -466,3 +466,15 @@ def test_a_month_without_any_figures_still_builds_in_every_format(kind):
         html = renderers.render(report, "html").decode()
         assert "CP visits in timescale: no values recorded for the months shown." in html
         assert html.count("Not rated") >= 2
+
+
+def test_the_one_page_summary_fits_on_one_page_and_rates_every_measure(plan, observations, inputs):
+    report = assemble("summary", inputs)
+    pages = pdf_pages(renderers.render(report, "pdf"))
+    assert len(pages) == 1
+    for result in results(plan, observations):
+        assert result.title in pages[0]
+    assert "DRAFT" in pages[0]
+    assert "Actions to watch (overdue and Red" in pages[0]
+    document = Document(io.BytesIO(renderers.render(report, "docx")))
+    assert "Contents" not in [p.text for p in document.paragraphs]

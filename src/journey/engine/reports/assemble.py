@@ -57,7 +57,7 @@ from journey.engine.reports.model import (
 )
 from journey.engine.stats.spc import Improvement, SpcError, xmr
 
-__all__ = ["ASSEMBLERS", "assemble", "draft_state", "monthly", "quarterly", "scrutiny"]
+__all__ = ["ASSEMBLERS", "assemble", "draft_state", "monthly", "quarterly", "scrutiny", "summary"]
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -1146,10 +1146,75 @@ def scrutiny(inputs: ReportInputs) -> Report:
     return report
 
 
+# ------------------------------------------------------------------------- summary
+
+
+def summary(inputs: ReportInputs) -> Report:
+    """The one-page summary: every measure's rating and direction, and the actions to watch."""
+    figures = _Figures(inputs)
+    period = inputs.period
+    report = _report(inputs, ReportKind.SUMMARY, figures, long_month(period))
+    report.one_page = True
+    plan = inputs.plan
+    actions = inputs.action_items()
+    counts = {rag: 0 for rag in Rag}
+    rows = []
+    for priority, m in plan.iter_measures():
+        r = figures.result(m, period)
+        counts[r.rag] += 1
+        rows.append(
+            (
+                Cell(m.title),
+                Cell(priority.id),
+                Cell(r.value_text, number=r.value, numeric=True),
+                Cell(r.target_text if r.target is not None else "–", number=r.target, numeric=True),
+                rag_cell(r.rag),
+                Cell(direction_text(r.direction)),
+            )
+        )
+    overdue = [a for a in actions if a.overdue]
+    section = Section("summary", f"{long_month(period)} at a glance", level=1)
+    section.blocks.append(
+        Paragraph(
+            f"{counts[Rag.GREEN]} Green, {counts[Rag.AMBER]} Amber, {counts[Rag.RED]} Red"
+            + (f", {counts[Rag.NOT_RATED]} not rated" if counts[Rag.NOT_RATED] else "")
+            + f" of {_plural(len(plan.measures), 'measure')}; {len(overdue)} of {_plural(len(actions), 'action')} overdue.",
+            "lead",
+        )
+    )
+    section.blocks.append(
+        Table(
+            f"Every measure, {long_month(period)}",
+            ("Measure", "Priority", "Actual", "Target", "RAG", "DoT"),
+            tuple(rows),
+            compact=True,
+        )
+    )
+    watch = [a for a in actions if a.overdue or a.rag == "red"][:5]
+    if watch:
+        more = sum(a.overdue or a.rag == "red" for a in actions) - len(watch)
+        section.blocks.append(
+            Paragraph("Actions to watch (overdue and Red" + (f"; {more} more in the board pack" if more > 0 else "") + "):", "body")
+        )
+        section.blocks.append(
+            BulletList(
+                tuple(
+                    f"{a.number} {a.text} – {a.owner or 'no owner'}, due {day_text(a.due)}"
+                    + (f", {a.days_overdue} days overdue" if a.overdue else ", Red")
+                    for a in watch
+                )
+            )
+        )
+    report.sections.append(section)
+    report.datasets = [_summary_dataset(figures), _actions_dataset(actions)]
+    return report
+
+
 ASSEMBLERS: dict[str, Callable[[ReportInputs], Report]] = {
     ReportKind.MONTHLY.value: monthly,
     ReportKind.QUARTERLY.value: quarterly,
     ReportKind.SCRUTINY.value: scrutiny,
+    ReportKind.SUMMARY.value: summary,
 }
 
 

@@ -42,6 +42,7 @@ class ReportKind(StrEnum):
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"
     SCRUTINY = "scrutiny"
+    SUMMARY = "summary"
 
     @property
     def label(self) -> str:
@@ -49,6 +50,7 @@ class ReportKind(StrEnum):
             "monthly": "Monthly Improvement Plan Report",
             "quarterly": "Quarterly progress report to the Minister",
             "scrutiny": "Scrutiny update",
+            "summary": "One-page summary",
         }[self.value]
 
 
@@ -198,6 +200,8 @@ class Report:
     plan_title: str = ""
     summary_dataset: str = "summary"
     cover_facts: list[tuple[str, str]] = field(default_factory=list)
+    one_page: bool = False
+    """No cover or contents page: a heading block, then the content (the one-page summary)."""
 
     @property
     def marking(self) -> str:

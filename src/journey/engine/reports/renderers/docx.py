@@ -248,14 +248,17 @@ def render(report: Report) -> bytes:
     props.keywords = "DRAFT" if report.draft else ""
     props.created = report.generated_at.replace(tzinfo=None) if isinstance(report.generated_at, datetime) else None
 
-    document.add_paragraph(report.authority).runs[0].font.size = Pt(14)
-    document.add_heading(report.title, level=0)
-    document.add_paragraph(report.subtitle or report.period_label).runs[0].font.size = Pt(16)
+    document.add_paragraph(report.authority).runs[0].font.size = Pt(14 if not report.one_page else 10)
+    if report.one_page:
+        document.add_heading(f"{report.title}: {report.subtitle or report.period_label}", level=0)
+    else:
+        document.add_heading(report.title, level=0)
+        document.add_paragraph(report.subtitle or report.period_label).runs[0].font.size = Pt(16)
     if report.draft:
         p = document.add_paragraph()
         run = p.add_run("DRAFT")
         run.bold = True
-        run.font.size = Pt(24)
+        run.font.size = Pt(24 if not report.one_page else 14)
         run.font.color.rgb = RGB_RED
         for reason in report.draft_reasons:
             document.add_paragraph(reason)
@@ -263,13 +266,16 @@ def render(report: Report) -> bytes:
         p = document.add_paragraph()
         p.add_run(f"{key}: ").bold = True
         p.add_run(value)
+        if report.one_page:
+            p.paragraph_format.space_after = Pt(0)
 
-    document.add_page_break()
-    document.add_heading("Contents", level=1)
-    for s in report.contents():
-        p = document.add_paragraph(s.title)
-        p.paragraph_format.left_indent = Mm(6 * (s.level - 1))
-        p.paragraph_format.space_after = Pt(0)
+    if not report.one_page:
+        document.add_page_break()
+        document.add_heading("Contents", level=1)
+        for s in report.contents():
+            p = document.add_paragraph(s.title)
+            p.paragraph_format.left_indent = Mm(6 * (s.level - 1))
+            p.paragraph_format.space_after = Pt(0)
     charts = [b.chart for b in report.all_blocks() if isinstance(b, ChartBlock)]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
         pngs = dict(zip([id(c) for c in charts], pool.map(_chart_png, charts), strict=True))
