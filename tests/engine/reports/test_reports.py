@@ -155,9 +155,25 @@ def test_the_pdf_is_tagged_has_page_numbers_and_draft_in_every_header(monthly_pd
     assert "DRAFT" in pages[0] and "Monthly Improvement Plan Report" in pages[0]
 
 
+def _structure(node, found):
+    node = node.get_object()
+    if hasattr(node, "get"):
+        if node.get("/S"):
+            found.append((str(node["/S"]), node.get("/Alt")))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else ([kids] if kids is not None else []):
+            if hasattr(kid, "get_object"):
+                _structure(kid, found)
+    return found
+
+
 def test_the_pdf_shows_charts_as_images_with_text_alternatives_and_their_data_tables(monthly_report, monthly_pdf):
     charts = [b for b in monthly_report.all_blocks() if isinstance(b, ChartBlock)]
     assert len(charts) == 33
+    tags = _structure(PdfReader(io.BytesIO(monthly_pdf)).trailer["/Root"]["/StructTreeRoot"], [])
+    figures = [alt for tag, alt in tags if tag == "/Figure"]
+    assert figures == [c.description for c in charts]
+    assert {"/Table", "/TH", "/TD", "/H2", "/H3"} <= {tag for tag, _ in tags}
     text = " ".join(pdf_pages(monthly_pdf))
     assert text.count("the last 12 months and the latest figure") == 33
     assert squash(charts[0].description) in text
