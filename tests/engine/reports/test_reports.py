@@ -337,6 +337,13 @@ def test_the_months_table_shows_a_latest_column_when_a_mid_month_figure_exists(m
     assert months.rows[-1][3].text == "Provisional"
 
 
+def test_an_earlier_months_report_has_no_latest_figure(plan, observations):
+    report = assemble("monthly", ReportInputs(plan=plan, observations=observations, period="2024-03", charts=False))
+    measure = report.sections[1].subsections[0]
+    months = next(b for b in measure.blocks if isinstance(b, Table) and b.columns[0] == "Month")
+    assert months.rows[-1][0].text == "Mar-24"
+
+
 def test_breakdowns_show_placement_types_by_name_and_never_child_level_cells(plan, observations):
     import polars as pl
 

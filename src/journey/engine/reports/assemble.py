@@ -207,12 +207,12 @@ class _Figures:
         return found
 
     def latest(self, measure: Measure) -> _Latest | None:
-        """The mid-month refresh recorded after the report's month, if any (newest first)."""
+        """The mid-month refresh of the month after the report's (the last complete) month."""
         rows = self.frame.filter(
             (pl.col("measure_id") == measure.id)
             & (pl.col("period_type") == "latest")
             & (pl.col("breakdown") == "")
-            & (pl.col("period") > self.period)
+            & (pl.col("period") == add_months(self.period, 1))
             & pl.col("value").is_not_null()
         ).sort("period", descending=True)
         if not rows.height:
