@@ -16,10 +16,14 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from journey.engine.periods import is_month
+
+if TYPE_CHECKING:
+    from journey.engine.reports.inputs import ReportInputs
 
 KINDS = ("monthly", "quarterly", "scrutiny", "summary")
 FORMATS = ("pdf", "docx", "html", "xlsx", "csv")
@@ -31,7 +35,7 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
-def _inputs_from_files(plan_path: Path, observations_path: Path, period: str | None):  # type: ignore[no-untyped-def]
+def _inputs_from_files(plan_path: Path, observations_path: Path, period: str | None) -> ReportInputs:
     from journey.cli.plan import _load_plan_or_exit
     from journey.engine.observations import ObservationsError, read_observations
     from journey.engine.reports.inputs import ReportInputs
@@ -58,7 +62,7 @@ def _inputs_from_files(plan_path: Path, observations_path: Path, period: str | N
     return ReportInputs(plan=plan, observations=frame, period=period, source_label=f"{plan_path.name} and {observations_path.name}")
 
 
-def _inputs_from_database(period: str | None):  # type: ignore[no-untyped-def]
+def _inputs_from_database(period: str | None) -> ReportInputs:
     from journey.cli._django import setup_django
 
     setup_django()

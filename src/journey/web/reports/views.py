@@ -60,7 +60,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
             "build": build,
             "kind_label": dict(services.KINDS).get(build.kind, build.kind),
             "period_label": month_label(build.period),
-            "can_publish": request.user.can(Capability.APPROVE_NARRATIVE)  # type: ignore[union-attr]
+            "can_publish": request.user.can(Capability.APPROVE_NARRATIVE)
             and build.kind == "monthly" and build.status == ReportBuild.Status.DONE and not build.draft,
         },
     )
