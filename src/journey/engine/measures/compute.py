@@ -223,7 +223,11 @@ def compute_requests(
         r, m = defs[i]
         result = measure_sums(ctx, m, periods, resolved[i], breakdowns)
         with lock:
-            sums[i].append(result)
+            # A running total, so a part's sums are freed once added (with breakdowns by
+            # worker they are not small).
+            if sums[i]:
+                result = add_sums([sums[i][0].lazy(), result.lazy()]).collect(engine=ENGINE)
+            sums[i] = [result]
             done += 1
             if progress is not None:
                 progress(done, total, r.output_id)
