@@ -720,6 +720,25 @@ def monthly(inputs: ReportInputs) -> Report:
     overview.blocks.append(
         Table("Ratings by priority", ("Priority", "Green", "Amber", "Red", "Not rated"), tuple(rows))
     )
+    red_measures = [
+        (m, figures.result(m, inputs.period)) for _, m in plan.iter_measures()
+        if figures.result(m, inputs.period).rag is Rag.RED
+    ]
+    if red_measures:
+        overview.blocks.append(Paragraph(f"Measures rated Red in {long_month(inputs.period)}:"))
+        overview.blocks.append(
+            BulletList(
+                tuple(
+                    f"{m.title}: {r.value_text} against a target of {r.target_text} ({direction_text(r.direction).lower()})"
+                    for m, r in red_measures
+                )
+            )
+        )
+    if overdue:
+        overview.blocks.append(Paragraph("Overdue actions:"))
+        overview.blocks.append(
+            BulletList(tuple(f"{a.number} {a.text} – {a.owner or 'no owner'}, due {day_text(a.due)}" for a in overdue))
+        )
     if report.draft:
         overview.blocks.append(Paragraph("DRAFT: " + " ".join(report.draft_reasons), "warning"))
     report.sections.append(overview)
