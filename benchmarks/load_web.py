@@ -11,7 +11,7 @@ What it does, in order:
    monthly figures, financial-year-to-date and "latest" figures, and a team breakdown
    (5 teams) for every computed measure, through ``journey observations import``;
 3. starts ``journey serve`` (waitress, 8 threads) on a free port on 127.0.0.1;
-4. runs ``--users`` client threads (stdlib ``urllib`` with a cookie jar). Each signs in
+4. measures ``--single`` requests by one user alone, then runs ``--users`` client threads (stdlib ``urllib`` with a cookie jar). Each signs in
    through the login form, then requests at most ``--requests`` pages, choosing among
    the dashboard (latest month, an earlier month, with filters) and measure pages, until
    ``--seconds`` have passed;
@@ -166,6 +166,8 @@ def main() -> int:
         "--think", type=float, default=1.0,
         help="mean pause between a user's requests in seconds (0 for back-to-back requests)",
     )
+    parser.add_argument("--single", type=int, default=60,
+                        help="requests made by one user alone before the concurrent run")
     parser.add_argument("--warm-up", type=float, default=10.0,
                         help="seconds to let the server warm up after it answers")
     parser.add_argument("--pg", default=os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432"))
@@ -263,6 +265,21 @@ def main() -> int:
                             errors.append(f"{chart_path}: HTTP {status}")
                         timings.setdefault("measure_chart_svg", []).append(seconds)
 
+        # One user alone first: the latency of a page when nobody else is waiting.
+        single: dict[str, list[float]] = {}
+        solo = Client(base)
+        solo.sign_in("bench0", password)
+        solo_rng = random.Random(99)
+        for _ in range(args.single):
+            kind, path = pages(solo_rng)
+            status, _body, seconds = solo.get(path)
+            if status == 200:
+                single.setdefault(kind, []).append(seconds)
+            if kind == "measure":
+                status, _body, seconds = solo.get(path.replace("/?month=", "/chart.svg?month="))
+                if status == 200:
+                    single.setdefault("measure_chart_svg", []).append(seconds)
+
         load_at_start = [round(x, 2) for x in os.getloadavg()]
         run_started = time.perf_counter()
         threads = [threading.Thread(target=user, args=(i,)) for i in range(args.users)]
@@ -291,6 +308,9 @@ def main() -> int:
             "error_examples": errors[:10],
             "overall": percentiles(all_times),
             "by_page": {kind: percentiles(values) for kind, values in sorted(timings.items())},
+            "single_user_by_page": {
+                kind: percentiles(values) for kind, values in sorted(single.items())
+            },
             "note": (
                 "A measure page's chart is a separate SVG request (fetched after the page, as a "
                 "browser does); the first request for each chart renders it with vl-convert, "
