@@ -245,10 +245,13 @@ def test_the_pdf_says_which_narrative_is_not_yet_approved(monthly_pdf):
 # -------------------------------------------------------------------- escaping
 
 
-def test_html_output_escapes_text_from_the_plan():
-    html = renderers.render(assemble("monthly", small_inputs()), "html").decode()
+def test_html_output_escapes_text_from_the_plan_and_the_narrative():
+    narrative = {"cp_visits": approved('<img src=x onerror="alert(2)">'), "cp_rate": None}
+    html = renderers.render(assemble("monthly", small_inputs(narrative)), "html").decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
 
 
 def test_the_single_file_html_has_its_css_and_svg_charts_inline():
