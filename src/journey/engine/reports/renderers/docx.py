@@ -120,10 +120,12 @@ def _page_setup(document, report: Report) -> None:
 RGB_RED = RGBColor(0xD4, 0x35, 0x1C)
 
 
-def _table(document, table: Table) -> None:
-    caption = document.add_paragraph(table.caption, style="Caption")
+def _table(document, table: Table, container=None) -> None:
+    """An editable Word table with its caption, in the document or in a layout cell."""
+    into = container if container is not None else document
+    caption = into.add_paragraph(table.caption, style="Caption")
     caption.paragraph_format.keep_with_next = True
-    grid = document.add_table(rows=1, cols=len(table.columns))
+    grid = into.add_table(rows=1, cols=len(table.columns))
     grid.style = document.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.LEFT
     numeric = table.numeric_columns()
@@ -153,7 +155,8 @@ def _table(document, table: Table) -> None:
                 _shade(cell, RAG_FILL[value.rag])
                 run.bold = True
                 run.font.color.rgb = RAG_TEXT[value.rag]
-    document.add_paragraph()
+    if container is None:
+        document.add_paragraph()
 
 
 def _chart_png(chart: MeasureChart) -> bytes:
@@ -162,15 +165,22 @@ def _chart_png(chart: MeasureChart) -> bytes:
     return bytes(vlc.vegalite_to_png(measure_chart_spec(chart), scale=2))
 
 
-def _picture(document, chart: MeasureChart, description: str, png: bytes) -> None:
-    paragraph = document.add_paragraph()
-    run = paragraph.add_run()
-    shape = run.add_picture(io.BytesIO(png), width=Mm(120))
+def _chart_with_table(document, block: ChartBlock, png: bytes) -> None:
+    """The chart (a picture with its description as alt text) and its data table beside it,
+    in a borderless two-column layout table."""
+    layout = document.add_table(rows=1, cols=2)
+    layout.autofit = False
+    left, right = layout.rows[0].cells
+    left.width, right.width = Mm(100), Mm(74)
+    run = left.paragraphs[0].add_run()
+    shape = run.add_picture(io.BytesIO(png), width=Mm(96))
     doc_pr = shape._inline.docPr
-    doc_pr.set("descr", description)
-    doc_pr.set("title", chart.title)
-    note = document.add_paragraph(description, style="Caption")
+    doc_pr.set("descr", block.description)
+    doc_pr.set("title", block.chart.title)
+    note = left.add_paragraph(block.description, style="Caption")
     note.paragraph_format.space_after = Pt(6)
+    _table(document, block.table, container=right)
+    document.add_paragraph()
 
 
 def _narrative(document, block: NarrativeBlock) -> None:
@@ -220,8 +230,7 @@ def _section(document, section: Section, first: bool, pngs: dict[int, bytes]) ->
         elif isinstance(block, Table):
             _table(document, block)
         elif isinstance(block, ChartBlock):
-            _picture(document, block.chart, block.description, pngs[id(block.chart)])
-            _table(document, block.table)
+            _chart_with_table(document, block, pngs[id(block.chart)])
         elif isinstance(block, NarrativeBlock):
             _narrative(document, block)
         elif isinstance(block, BulletList):
