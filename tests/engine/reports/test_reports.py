@@ -134,6 +134,12 @@ def test_the_word_document_has_real_headings_editable_tables_and_charts_with_alt
     assert len(document.tables) > len(plan.measures)
     shapes = list(document.inline_shapes)
     assert len(shapes) == len(plan.measures)
+    beside = [
+        t for t in document.tables
+        if len(t.columns) == 2 and t.rows[0].cells[1].tables
+        and t.rows[0].cells[1].tables[0].rows[0].cells[0].text == "Month"
+    ]
+    assert len(beside) == len(plan.measures)
     for shape in shapes:
         descr = shape._inline.docPr.get("descr")
         assert descr and "Lowest" in descr and "highest" in descr
