@@ -161,3 +161,16 @@ def test_only_the_data_team_may_load_data(inline_jobs, service_lead):
     response = service_lead.post(reverse("casedata:upload"), {"extract": _files()})
     assert response.status_code == 403
     assert not LoadJob.objects.exists()
+
+
+def test_an_import_page_lists_each_figure_it_changed_old_and_new(inline_jobs, plan_loaded, data_team):
+    from journey.web.plans.models import ObservationImport
+
+    plan_services.import_observations(DATA / "observations.csv", user=None)
+    upload = SimpleUploadedFile("revised.csv", (DATA / "observations_june_revised.csv").read_bytes())
+    data_team.post(reverse("casedata:observations_import"), {"observations": upload})
+    record = ObservationImport.objects.get(file_name="revised.csv")
+    assert record.imported_by == data_team.user
+    page = data_team.get(reverse("casedata:import_detail", args=[record.pk])).content.decode()
+    assert "cp_visits/2023-06/month" in page and "84.5" in page and "72.0" in page
+    assert "1 new" not in page and "0 new, 1 changed, 1 unchanged" in page

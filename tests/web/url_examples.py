@@ -33,6 +33,11 @@ def _web_examples(examples: dict[str, dict[str, Any]]) -> None:
     for name in ("casedata:job", "casedata:job_status", "casedata:accept", "casedata:cancel"):
         examples[name] = {"pk": job.pk}
 
+    from journey.web.plans.models import ObservationImport
+
+    record = ObservationImport.objects.create(file_name="example.csv", sha256="0" * 64)
+    examples["casedata:import_detail"] = {"pk": record.pk}
+
 
 def _workflow_examples(examples: dict[str, dict[str, Any]]) -> None:
     """Narrative and actions (the workflow engineer's URLs): a measure, month and action

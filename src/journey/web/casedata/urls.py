@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.loads, name="loads"),
     path("upload/", views.upload, name="upload"),
     path("observations/", views.import_observations, name="observations_import"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("jobs/<int:pk>/", views.job, name="job"),
     path("jobs/<int:pk>/status/", views.job_status, name="job_status"),
     path("jobs/<int:pk>/accept/", views.accept, name="accept"),

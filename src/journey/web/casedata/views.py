@@ -87,6 +87,14 @@ def import_observations(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires(Capability.LOAD_DATA)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One import of figures: what it changed, old → new."""
+    record = get_object_or_404(ObservationImport.objects.select_related("imported_by"), pk=pk)
+    return render(request, "casedata/import_detail.html", {"record": record})
+
+
+@require_GET
+@requires(Capability.LOAD_DATA)
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     services.mark_stale_jobs()
     load_job = get_object_or_404(LoadJob.objects.select_related("created_by", "accepted_by"), pk=pk)
