@@ -510,3 +510,13 @@ def test_the_one_page_summary_fits_on_one_page_and_rates_every_measure(plan, obs
     assert "Actions to watch (overdue and Red" in pages[0]
     document = Document(io.BytesIO(renderers.render(report, "docx")))
     assert "Contents" not in [p.text for p in document.paragraphs]
+
+
+def test_actions_of_the_same_rating_and_date_are_in_number_order_with_4_9_before_4_10():
+    def item(number, rag="green", overdue=False):
+        return ActionItem(number=number, text="x", owner="", due=date(2024, 9, 30), status="In progress",
+                          rag=rag, rag_reason="", overdue=overdue)
+
+    actions = [item("4.10"), item("4.9"), item("1.2", rag="amber"), item("9.1", rag="red", overdue=True), item("2.1", rag="red")]
+    report = assemble("monthly", small_inputs(actions=actions))
+    assert [row[0] for row in report.dataset("actions").rows] == ["9.1", "2.1", "1.2", "4.9", "4.10"]
