@@ -128,6 +128,9 @@ def test_importing_observations_in_the_browser_turns_a_measure_red_on_the_dashbo
     page.get_by_role("button", name="Import figures").click()
     assert "Imported 2 figures" in page.locator(".govuk-notification-banner").inner_text()
     check_accessible(page)
+    page.get_by_role("link", name="observations_june_revised.csv").click()
+    assert "84.5" in page.get_by_role("table", name=re.compile("Figures this import changed")).inner_text()
+    check_accessible(page)
 
     page.get_by_role("link", name="Dashboard").click()
     row = page.get_by_role("row", name=re.compile("CP visits in timescale"))
