@@ -539,13 +539,13 @@ def windows_for(agg: Aggregation, periods: Periods) -> list[Window]:
     return flow_windows(periods, agg.period_types, agg.latest_window, agg.distinct is not None, agg.month_window)
 
 
-SUM_COLUMNS = ("period", "period_type", "breakdown", "breakdown_value", "numerator", "denominator", "flagged")
-
-
 def sum_records(records: pl.LazyFrame, agg: Aggregation, periods: Periods, breakdowns: Sequence[str]) -> pl.LazyFrame:
-    """Sum records into numerator, denominator and flagged per period, period type and
-    breakdown cell (the overall rows have a null breakdown). Sums from separate parts of
-    an extract (partitions of children) add up."""
+    """Sum records into numerator, denominator and flagged per breakdown cell (the overall
+    rows have a null breakdown): for snapshots per period and period type; for flows per
+    month (``idx``) and ``variant`` ("m": each child once a month, "y": once a financial
+    year, for measures counting children; "all" otherwise), expanded into windows only by
+    :func:`finalize`. Sums from separate parts of an extract (children split by id) add up
+    with :func:`add_sums`."""
     records = records.with_columns(
         pl.col("num").cast(pl.Float64).fill_null(0.0),
         pl.col("den").cast(pl.Float64).fill_null(0.0),
@@ -561,73 +561,89 @@ def sum_records(records: pl.LazyFrame, agg: Aggregation, periods: Periods, break
             keys = ["pt"] + ([dim] if dim else [])
             g = records.group_by(keys).agg(_SUMS)
             if dim is None:
-                g = points.join(g, on="pt", how="left").with_columns(
-                    pl.lit(None, pl.String).alias("breakdown"), pl.lit(None, pl.String).alias("breakdown_value")
-                )
+                g = g.with_columns(pl.lit(None, pl.String).alias("breakdown"), pl.lit(None, pl.String).alias("breakdown_value"))
             else:
-                g = g.join(points, on="pt", how="inner").with_columns(pl.lit(dim).alias("breakdown"), _cell(dim)).drop(dim)
-            frames.append(g.drop("pt"))
+                g = g.with_columns(pl.lit(dim).alias("breakdown"), _cell(dim)).drop(dim)
+            frames.append(g.join(points, on="pt", how="inner").drop("pt"))
+        keys_out = list(SNAPSHOT_KEYS)
     else:
-        windows = windows_for(agg, periods)
-        wf = windows_frame(windows)
         dated = records.with_columns(month_index_expr(pl.col("date")))
         if periods.as_at is not None:
             dated = dated.filter(pl.col("date") <= periods.as_at)
-        variants: list[tuple[pl.LazyFrame, pl.LazyFrame]]
+        variants: list[tuple[str, pl.LazyFrame]]
         if agg.distinct:
-            month_recs = first_in_month(dated, agg.distinct)
-            year_recs = first_in_year(dated, agg.distinct)
-            variants = [
-                (month_recs, wf.filter(~pl.col("first_in_year")).drop("first_in_year")),
-                (year_recs, wf.filter(pl.col("first_in_year")).drop("first_in_year")),
-            ]
+            variants = [("m", first_in_month(dated, agg.distinct)), ("y", first_in_year(dated, agg.distinct))]
         else:
-            variants = [(dated, wf.drop("first_in_year"))]
-        wlist = pl.DataFrame(
-            [(w.period, w.period_type) for w in windows],
-            schema={"period": pl.String, "period_type": pl.String},
-            orient="row",
-        ).lazy()
+            variants = [("all", dated)]
         for dim in dims:
-            parts = []
-            for recs, wmap in variants:
+            for name, recs in variants:
                 keys = ["idx"] + ([dim] if dim else [])
-                buckets = recs.group_by(keys).agg(_SUMS).rename(
-                    {"numerator": "num", "denominator": "den", "flagged": "fl"}
-                )
-                joined = buckets.join(wmap, on="idx", how="inner")
-                gkeys = ["period", "period_type"] + ([dim] if dim else [])
-                parts.append(
-                    joined.group_by(gkeys).agg(
-                        pl.col("num").sum().alias("numerator"),
-                        pl.col("den").sum().alias("denominator"),
-                        pl.col("fl").sum().alias("flagged"),
-                    )
-                )
-            g = pl.concat(parts, how="vertical_relaxed")
-            if dim is None:
-                g = wlist.join(g, on=["period", "period_type"], how="left").with_columns(
-                    pl.lit(None, pl.String).alias("breakdown"), pl.lit(None, pl.String).alias("breakdown_value")
-                )
-            else:
-                g = g.with_columns(pl.lit(dim).alias("breakdown"), _cell(dim)).drop(dim)
-            frames.append(g)
+                g = recs.group_by(keys).agg(_SUMS).with_columns(pl.lit(name).alias("variant"))
+                if dim is None:
+                    g = g.with_columns(pl.lit(None, pl.String).alias("breakdown"), pl.lit(None, pl.String).alias("breakdown_value"))
+                else:
+                    g = g.with_columns(pl.lit(dim).alias("breakdown"), _cell(dim)).drop(dim)
+                frames.append(g)
+        keys_out = list(FLOW_KEYS)
     out = pl.concat(frames, how="diagonal_relaxed")
-    return out.with_columns(
-        pl.col("numerator").fill_null(0.0),
-        pl.col("denominator").fill_null(0.0),
-        pl.col("flagged").fill_null(0).cast(pl.Int64),
-    ).select(SUM_COLUMNS)
+    return out.with_columns(pl.col("flagged").cast(pl.Int64)).select(*keys_out, "numerator", "denominator", "flagged")
+
+
+SNAPSHOT_KEYS = ("period", "period_type", "breakdown", "breakdown_value")
+FLOW_KEYS = ("variant", "idx", "breakdown", "breakdown_value")
 
 
 def add_sums(parts: Sequence[pl.LazyFrame]) -> pl.LazyFrame:
     """Sums from several partitions added together."""
     if len(parts) == 1:
         return parts[0]
-    return (
-        pl.concat(parts, how="vertical_relaxed")
-        .group_by("period", "period_type", "breakdown", "breakdown_value", maintain_order=True)
-        .agg(pl.col("numerator").sum(), pl.col("denominator").sum(), pl.col("flagged").sum())
+    frame = pl.concat(parts, how="vertical_relaxed")
+    keys = [k for k in FLOW_KEYS if k in frame.collect_schema().names()] if "idx" in frame.collect_schema().names() else list(SNAPSHOT_KEYS)
+    return frame.group_by(keys, maintain_order=True).agg(
+        pl.col("numerator").sum(), pl.col("denominator").sum(), pl.col("flagged").sum()
+    )
+
+
+def expand_windows(sums: pl.LazyFrame, agg: Aggregation, periods: Periods) -> pl.LazyFrame:
+    """Snapshot sums as they are; flow sums (by month) added up over each window, with
+    every window present in the overall rows (zero where nothing happened)."""
+    if agg.kind == "snapshot":
+        points = periods.points().select("period", "period_type")
+        overall = points.join(
+            sums.filter(pl.col("breakdown").is_null()).drop("breakdown", "breakdown_value"),
+            on=["period", "period_type"],
+            how="left",
+        ).with_columns(pl.lit(None, pl.String).alias("breakdown"), pl.lit(None, pl.String).alias("breakdown_value"))
+        cells = sums.filter(pl.col("breakdown").is_not_null())
+    else:
+        windows = windows_for(agg, periods)
+        wf = windows_frame(windows).with_columns(
+            pl.when(pl.col("first_in_year")).then(pl.lit("y")).otherwise(pl.lit("m")).alias("variant")
+        ).drop("first_in_year")
+        if not agg.distinct:
+            wf = wf.with_columns(pl.lit("all").alias("variant"))
+        keys = ["period", "period_type", "breakdown", "breakdown_value"]
+        summed = (
+            sums.join(wf, on=["variant", "idx"], how="inner")
+            .group_by(keys)
+            .agg(pl.col("numerator").sum(), pl.col("denominator").sum(), pl.col("flagged").sum())
+        )
+        wlist = pl.DataFrame(
+            [(w.period, w.period_type) for w in windows],
+            schema={"period": pl.String, "period_type": pl.String},
+            orient="row",
+        ).lazy()
+        overall = wlist.join(
+            summed.filter(pl.col("breakdown").is_null()).drop("breakdown", "breakdown_value"),
+            on=["period", "period_type"],
+            how="left",
+        ).with_columns(pl.lit(None, pl.String).alias("breakdown"), pl.lit(None, pl.String).alias("breakdown_value"))
+        cells = summed.filter(pl.col("breakdown").is_not_null())
+    cols = ["period", "period_type", "breakdown", "breakdown_value", "numerator", "denominator", "flagged"]
+    return pl.concat([overall.select(cols), cells.select(cols)], how="vertical_relaxed").with_columns(
+        pl.col("numerator").fill_null(0.0),
+        pl.col("denominator").fill_null(0.0),
+        pl.col("flagged").fill_null(0).cast(pl.Int64),
     )
 
 
@@ -635,7 +651,7 @@ def finalize(sums: pl.LazyFrame, agg: Aggregation, periods: Periods, ctx: Contex
     """Values from sums: rates over the population, percentages, averages, counts (with
     the target as denominator where there is one)."""
     windows = windows_for(agg, periods)
-    out = sums
+    out = expand_windows(sums, agg, periods)
     if agg.unit == "rate_per_10k":
         wf_rates = pl.DataFrame(
             [(w.period, w.period_type, _population_denominator(ctx, w)) for w in windows],
