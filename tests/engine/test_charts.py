@@ -94,3 +94,12 @@ def test_numbers_are_formatted_with_their_unit():
 def test_the_value_axis_is_titled_in_words():
     chart = MeasureChart("R", "rate_per_10k", (ChartPoint("Jan", 60.0),))
     assert '"title": "Rate per 10,000 children"' in __import__("json").dumps(measure_chart_spec(chart))
+
+
+def test_the_chart_spec_is_valid_vega_lite():
+    """Charts skip Altair's schema check when drawn (it costs more than the drawing), so the
+    spec is checked against the Vega-Lite schema here instead."""
+    import altair as alt
+
+    spec = measure_chart_spec(_chart())
+    alt.LayerChart.from_dict(spec, validate=True)
