@@ -117,19 +117,30 @@ def _seed_narrative(plan: Any, month: str, director: Any) -> tuple[int, int]:
     return approved, submitted
 
 
+DEMO_REPORTS = (
+    ("monthly", ("pdf", "docx", "html", "xlsx")),
+    ("quarterly", ("pdf", "docx")),
+    ("scrutiny", ("docx", "pdf")),
+    ("summary", ("pdf",)),
+)
+
+
 def _build_reports(month: str, out_dir: Path) -> list[Path]:
-    try:
-        from journey.web.reports import services as reports
-    except ImportError:
-        return []
-    build = getattr(reports, "build_to_file", None)
-    if build is None:
-        return []
+    """The board pack and the other reports for ``month``, as the Reports page builds them."""
+    from journey.engine.reports import renderers
+    from journey.engine.reports.assemble import assemble
+    from journey.web.reports.services import build_inputs
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    inputs = build_inputs(month)
     written = []
-    for kind in ("monthly", "quarterly", "scrutiny"):
-        for fmt in ("pdf", "docx", "html", "xlsx"):
-            path = out_dir / f"{kind}-{month}.{fmt}"
-            build(kind, month, fmt, path)
+    for kind, formats in DEMO_REPORTS:
+        built = assemble(kind, inputs)
+        for fmt in formats:
+            renderer = renderers.get(fmt)
+            path = out_dir / renderer.filename(built)
+            path.write_bytes(renderer.render(built))
+            click.echo(f"  {path}", err=True)
             written.append(path)
     return written
 
@@ -233,9 +244,7 @@ def demo(ctx: click.Context, data_dir: Path, population: int, seed: int, first_m
                    "sign-off", err=True)
 
         _step("Writing the reports")
-        written = _build_reports(str(last_month), data_dir / "reports")
-        for path in written:
-            click.echo(f"  {path}", err=True)
+        _build_reports(str(last_month), data_dir / "reports")
 
     click.echo("")
     ctx.invoke(users_demo)
