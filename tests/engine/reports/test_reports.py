@@ -520,3 +520,16 @@ def test_actions_of_the_same_rating_and_date_are_in_number_order_with_4_9_before
     actions = [item("4.10"), item("4.9"), item("1.2", rag="amber"), item("9.1", rag="red", overdue=True), item("2.1", rag="red")]
     report = assemble("monthly", small_inputs(actions=actions))
     assert [row[0] for row in report.dataset("actions").rows] == ["9.1", "2.1", "1.2", "4.9", "4.10"]
+
+
+def test_figures_by_individual_worker_stay_out_of_board_documents(plan, observations):
+    import polars as pl
+
+    extra = observations_from_rows(
+        [{"measure_id": "cla_rate_per_10k", "period": "2024-06", "breakdown": "worker", "breakdown_value": "W-TEST-0042", "value": "3"}]
+    )
+    frame = pl.concat([observations, extra.select(observations.columns)])
+    report = assemble("monthly", ReportInputs(plan=plan, observations=frame, period="2024-06", charts=False))
+    html = renderers.render(report, "html").decode()
+    assert "W-TEST-0042" not in html
+    assert "PR4 – Private provision" in html

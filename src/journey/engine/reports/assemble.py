@@ -66,6 +66,9 @@ _MONTHS = (
 
 # Breakdowns that could identify a child are never shown, whatever the observations hold.
 _PRIVATE_BREAKDOWNS = re.compile(r"child|person|upn|name|dob|birth|postcode|address", re.I)
+# Figures by individual worker are for team managers' performance meetings (the drill-down
+# in the web app), not for documents the Board, scrutiny and the Minister read.
+_NOT_FOR_REPORTS = frozenset({"worker"})
 
 BREAKDOWN_TITLES = {
     "placement_type": "By placement type",
@@ -240,7 +243,7 @@ class _Figures:
         )
         out: dict[str, pl.DataFrame] = {}
         for name in sorted(set(rows["breakdown"].to_list())):
-            if _PRIVATE_BREAKDOWNS.search(name):
+            if _PRIVATE_BREAKDOWNS.search(name) or name in _NOT_FOR_REPORTS:
                 continue
             part = rows.filter(pl.col("breakdown") == name)
             if measure.cumulative_in_year and (part["period_type"] == "fytd").any():
