@@ -171,3 +171,46 @@ def test_plan_polarity_maps_onto_the_improvement_direction():
     assert Improvement.from_polarity("higher_is_better") is Improvement.INCREASE
     assert Improvement.from_polarity("lower_is_better") is Improvement.DECREASE
     assert Improvement.from_polarity("within_range") is Improvement.NEUTRAL
+
+
+def test_a_series_that_never_changes_gives_zero_width_limits_and_common_cause():
+    # Twelve months of an inspection grade of 2: mean 2, every moving range 0, MR-bar 0
+    # (screening leaves nothing to screen), limits 2 +/- 2.66 x 0 = 2 and 2, two-sigma
+    # lines also 2. No point is above or below the mean, so no rule fires.
+    grades = [2] * 12
+    chart = xmr(grades, improvement="decrease", target=2)
+    (segment,) = chart.segments
+    assert (segment.mean, segment.mean_moving_range) == (2, 0)
+    assert (segment.lower_limit, segment.upper_limit) == (2, 2)
+    assert all(p.special_causes == () for p in chart.points)
+    assert all(p.variation is Variation.COMMON_CAUSE for p in chart.points)
+    assert chart.variation_icon is VariationIcon.COMMON_CAUSE
+    # a target on the mean lies within the (zero-width) limits: hit and miss
+    assert chart.assurance_icon is AssuranceIcon.HIT_AND_MISS
+    (warning,) = chart.warnings
+    assert "do not vary" in warning and "every moving range is 0" in warning
+    assert "the process limits are the mean itself (2)" in warning
+
+
+def test_a_change_after_a_flat_baseline_is_outside_the_zero_width_limits():
+    # Baseline of 12 points at 30 (limits 30 and 30), then 31: above the upper limit, and
+    # higher is better → special cause improvement. A target of 28 lies below the lower
+    # limit on the bad side for an increase measure → consistently passing.
+    chart = xmr([30] * 12 + [31], baseline=12, improvement="increase", target=28)
+    last = chart.points[-1]
+    assert last.special_causes == (SpecialCause.OUTSIDE_LIMITS,)
+    assert last.variation is Variation.IMPROVEMENT
+    assert chart.variation_icon is VariationIcon.IMPROVING_HIGH
+    assert chart.assurance_icon is AssuranceIcon.CONSISTENTLY_PASSING
+
+
+def test_screening_that_leaves_only_zero_ranges_also_gives_zero_width_limits():
+    # 11 points at 5 then one at 9 (baseline of all 12): ranges ten 0s and one 4, MR-bar 4/11
+    # = 0.3636; the 4 is at least 3.267 x 0.3636 = 1.188 so it is screened; MR-bar of the
+    # rest is 0. Mean (11 x 5 + 9) / 12 = 5.3333; limits collapse onto it.
+    chart = xmr([5] * 11 + [9])
+    (segment,) = chart.segments
+    assert segment.mean_moving_range == 0
+    assert segment.lower_limit == segment.upper_limit == pytest.approx(16 / 3)
+    assert chart.points[-1].special_causes[0] is SpecialCause.OUTSIDE_LIMITS
+    assert any("barely vary" in w for w in chart.warnings)

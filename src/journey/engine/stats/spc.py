@@ -177,13 +177,12 @@ def xmr(
     segments: list[Segment] = []
     warnings: list[str] = []
     for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(labels)], strict=True), 1):
-        segment, segment_points, warning = _chart_segment(
+        segment, segment_points, segment_warnings = _chart_segment(
             number, numbers[start:end], labels[start:end], baseline, improvement, rules
         )
         segments.append(segment)
         points.extend(segment_points)
-        if warning:
-            warnings.append(warning)
+        warnings.extend(segment_warnings)
     return XmrChart(
         points=tuple(points),
         segments=tuple(segments),
@@ -223,25 +222,39 @@ def _chart_segment(
     baseline: int | None,
     improvement: Improvement,
     rules: SpcRules,
-) -> tuple[Segment, list[SpcPoint], str | None]:
+) -> tuple[Segment, list[SpcPoint], list[str]]:
     fixed = values[: baseline or len(values)]
     if len(fixed) < rules.minimum_points:
         raise SpcError(
             f"the segment starting {labels[0]} has {len(fixed)} point(s); process limits need at "
             f"least {rules.minimum_points}"
         )
-    warning = None
+    warnings: list[str] = []
     if len(fixed) < rules.recommended_points:
-        warning = (
+        warnings.append(
             f"the limits for the segment starting {labels[0]} rest on {len(fixed)} points; "
             f"Making Data Count recommends at least {rules.recommended_points}, so treat them as provisional"
         )
     mean = math.fsum(fixed) / len(fixed)
     moving_ranges = [abs(b - a) for a, b in zip(fixed, fixed[1:], strict=False)]
     mean_moving_range = math.fsum(moving_ranges) / len(moving_ranges)
-    if rules.screen_moving_ranges:
+    if rules.screen_moving_ranges and mean_moving_range > 0:
+        # Never empty: the smallest range is at most the mean, below 3.267 times it.
         kept = [r for r in moving_ranges if r < MOVING_RANGE_SCREEN * mean_moving_range]
         mean_moving_range = math.fsum(kept) / len(kept)
+    if mean_moving_range == 0:
+        # A series that never changes (an inspection grade, a fixed establishment): the
+        # limits collapse onto the mean. The chart is still valid: every baseline point is on
+        # the mean, so nothing is special cause, and any later change is outside the limits.
+        why = (
+            "do not vary (every moving range is 0)"
+            if not any(moving_ranges)
+            else "barely vary (once outlying moving ranges are screened out the rest are 0)"
+        )
+        warnings.append(
+            f"the values in the segment starting {labels[0]} {why}, so the process limits are "
+            f"the mean itself ({mean:g}) and any change from it will show as special cause"
+        )
     sigma_span = LIMIT_FACTOR * mean_moving_range
     lower, upper = mean - sigma_span, mean + sigma_span
     lower_two, upper_two = mean - 2 * sigma_span / 3, mean + 2 * sigma_span / 3
@@ -299,7 +312,7 @@ def _chart_segment(
     segment = Segment(
         number, labels[0], labels[-1], len(fixed), mean, mean_moving_range, lower, upper
     )
-    return segment, points, warning
+    return segment, points, warnings
 
 
 def _runs(signs: list[int], length: int, qualifies: Callable[[list[int]], bool]) -> set[int]:
