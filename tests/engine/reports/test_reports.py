@@ -533,3 +533,19 @@ def test_figures_by_individual_worker_stay_out_of_board_documents(plan, observat
     html = renderers.render(report, "html").decode()
     assert "W-TEST-0042" not in html
     assert "PR4 – Private provision" in html
+
+
+def test_referral_sources_and_abuse_categories_are_named_not_just_coded(plan, observations):
+    import polars as pl
+
+    extra = observations_from_rows(
+        [
+            {"measure_id": "cla_rate_per_10k", "period": "2024-06", "breakdown": "source", "breakdown_value": "6", "value": "4"},
+            {"measure_id": "cla_rate_per_10k", "period": "2024-06", "breakdown": "category", "breakdown_value": "NEG", "value": "5"},
+        ]
+    )
+    frame = pl.concat([observations, extra.select(observations.columns)])
+    report = assemble("monthly", ReportInputs(plan=plan, observations=frame, period="2024-06", charts=False))
+    html = renderers.render(report, "html").decode()
+    assert "6 – Police" in html
+    assert "NEG – Neglect" in html

@@ -433,6 +433,11 @@ def _breakdown_label(name: str, value: str) -> str:
         "placement_type": codes.PLACEMENT_TYPE,
         "placement_provider": codes.PLACEMENT_PROVIDER,
         "provider": codes.PLACEMENT_PROVIDER,
+        "source": codes.REFERRAL_SOURCE,
+        "legal_status": codes.LEGAL_STATUS,
+        "category": codes.CP_CATEGORY,
+        "service": codes.ALLOCATION_SERVICE,
+        "worker_role": codes.WORKER_ROLE,
     }.get(name, {})
     return f"{value} – {lookup[value]}" if value in lookup else value
 
