@@ -220,13 +220,13 @@ def test_published_dfe_benchmarks_are_used_when_the_plan_gives_none(db, board_me
     csv_file.write_text("measure_id,period,value\nreferrals,2023-05,3\nreferrals,2023-06,4\n")
     services.import_observations(csv_file, user=None)
     page = board_member.get(reverse("plans:measure", args=["referrals"]), {"month": "2023-06"}).context["page"]
-    names = dict(page.benchmarks)
+    names = {b.name: b.value_text for b in page.benchmarks}
     period = expected.time_period
     assert names[f"England ({period}, DfE)"] == f"{expected.england:,.0f}"
     assert f"Statistical neighbours ({period}, DfE, mean)" in names
 
 
-def test_a_measure_that_never_changes_shows_its_page_without_spc(db, board_member, tmp_path):
+def test_a_measure_that_never_changes_shows_common_cause_and_says_why(db, board_member, tmp_path):
     services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
     lines = ["measure_id,period,value"]
     lines += [f"audits_completed,{y}-{m:02d},30" for y in (2022, 2023) for m in range(1, 13)]
@@ -235,7 +235,12 @@ def test_a_measure_that_never_changes_shows_its_page_without_spc(db, board_membe
     services.import_observations(csv_file, user=None)
     response = board_member.get(reverse("plans:measure", args=["audits_completed"]), {"month": "2023-12"})
     assert response.status_code == 200
-    assert response.context["page"].spc is None
+    spc = response.context["page"].spc
+    # 24 months at 30: zero-width limits at 30, nothing special; the target of 30 is on them
+    assert spc.months == 24
+    assert spc.variation_short == "Common cause" and spc.signal == ""
+    assert spc.assurance_short == "Hit and miss"
+    assert "do not vary" in response.content.decode()
 
 
 def test_warming_up_evaluates_the_recent_months_and_draws_the_latest_charts(loaded):

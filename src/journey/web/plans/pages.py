@@ -7,11 +7,8 @@ costs a handful of queries whatever the size of the plan (tests assert the count
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -82,6 +79,8 @@ class DashboardRow:
     latest_text: str
     mine: bool
     href: str = ""
+    spc: services.SpcSummary | None = None
+    benchmarks: list[services.BenchmarkComparison] = field(default_factory=list)
 
     @property
     def latest_label(self) -> str:
@@ -114,6 +113,15 @@ class RagChange:
         return RAG_ORDER[self.new] < RAG_ORDER[self.old]
 
 
+@dataclass(frozen=True)
+class Signal:
+    """A measure whose latest month is special cause by the Making Data Count rules."""
+
+    measure: Measure
+    spc: services.SpcSummary
+    href: str
+
+
 @dataclass
 class Dashboard:
     plan: Plan | None
@@ -123,6 +131,8 @@ class Dashboard:
     counts: dict[str, int] = field(default_factory=dict)
     changes: list[RagChange] = field(default_factory=list)
     new_reds: list[RagChange] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    spc_shown: bool = False
     previous_month: str | None = None
     shown: int = 0
     notice: str = ""
@@ -156,6 +166,8 @@ class _MonthSummary:
     changes: list[RagChange]
     new_reds: list[RagChange]
     previous_month: str | None
+    signals: list[Signal]
+    benchmarks_version: int
 
 
 _SUMMARIES = services.DASHBOARDS
@@ -163,8 +175,9 @@ _SUMMARIES = services.DASHBOARDS
 
 def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: list[str]) -> _MonthSummary:
     key = (id(plan), version, month)
+    bench_version = services.benchmarks_version()
     cached = _SUMMARIES.get(key)
-    if cached is not None and cached.plan is plan:
+    if cached is not None and cached.plan is plan and cached.benchmarks_version == bench_version:
         return cached
     now = services.evaluations_for(month, plan, version)
     previous_month = add_months(month, -1)
@@ -173,8 +186,10 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
     trend_months = services.recent_months(month, 12)
     trend_labels = [month_label(m) for m in trend_months]
     latest = services.latest_values(month)
+    fractions = services.monthly_fractions(version)
     counts = {rag.value: 0 for rag in Rag}
     changes: list[RagChange] = []
+    signals: list[Signal] = []
     blocks = []
     for priority in plan.priorities:
         rows = []
@@ -182,6 +197,10 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
             result = now[measure.id]
             counts[result.rag.value] += 1
             old = before.get(measure.id)
+            href = reverse("plans:measure", args=[measure.id]) + f"?month={month}"
+            spc = services.spc_summary(measure, values.get(measure.id, {}), month, result.target)
+            if spc is not None and spc.signal:
+                signals.append(Signal(measure, spc, href))
             rows.append(
                 DashboardRow(
                     measure=measure,
@@ -199,7 +218,11 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
                     latest=latest.get(measure.id),
                     latest_text=_latest_text(measure, latest.get(measure.id)),
                     mine=False,
-                    href=reverse("plans:measure", args=[measure.id]) + f"?month={month}",
+                    href=href,
+                    spc=spc,
+                    benchmarks=services.compare_with_benchmarks(
+                        plan, measure, result.value, fractions.get(measure.id, {}).get(month)
+                    ),
                 )
             )
             if old is not None and old.rag != result.rag:
@@ -213,8 +236,14 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
         changes=changes,
         new_reds=[c for c in changes if c.new == Rag.RED],
         previous_month=previous_month if before else None,
+        signals=sorted(signals, key=lambda g: SIGNAL_ORDER.get(g.spc.signal, 3)),
+        benchmarks_version=bench_version,
     )
     return _SUMMARIES.put(key, summary)
+
+
+SIGNAL_ORDER = {"concern": 0, "neither": 1, "improvement": 2}
+"""Concerns first on the dashboard's list of signals."""
 
 
 def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> Dashboard:
@@ -243,6 +272,8 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     page.counts = summary.counts
     page.changes = summary.changes
     page.new_reds = summary.new_reds
+    page.signals = summary.signals
+    page.spc_shown = any(row.spc is not None for _priority, rows in summary.blocks for row in rows)
     page.previous_month = summary.previous_month
     return page
 
@@ -336,7 +367,7 @@ class MeasurePage:
     provenance: list[str]
     breakdowns: list[BreakdownTable]
     chart_description: str
-    benchmarks: list[tuple[str, str]]
+    benchmarks: list[services.BenchmarkComparison]
     narrative: Any
     plan_actions: list[PlanActionRow]
     tracked_actions: list[Any]
@@ -355,63 +386,6 @@ class MeasurePage:
     @property
     def direction_word(self) -> str:
         return DIRECTION_WORDS[self.result.direction] if self.result else ""
-
-
-def _benchmarks(plan: Plan, measure: Measure) -> dict[str, float]:
-    """Comparators typed into the plan; otherwise DfE's published figures, when imported."""
-    found: dict[str, float] = {}
-    bench = measure.benchmarks
-    if bench is None:
-        return _published_benchmarks(plan, measure)
-    year = f" ({bench.year})" if bench.year else ""
-    if bench.statistical_neighbours is not None:
-        found[f"Statistical neighbours{year}"] = float(bench.statistical_neighbours)
-    if bench.england is not None:
-        found[f"England{year}"] = float(bench.england)
-    if bench.region is not None:
-        found[f"Region{year}"] = float(bench.region)
-    return found
-
-
-def benchmarks_dir() -> Path:
-    return Path(settings.DATA_DIR) / "benchmarks"
-
-
-def _published_benchmarks(plan: Plan, measure: Measure) -> dict[str, float]:
-    library_id = measure.source.library_id if measure.source.kind == "computed" else None
-    parquet = benchmarks_dir() / "benchmarks.parquet"
-    if not library_id or not parquet.is_file():
-        return {}
-    return dict(
-        _published(
-            str(benchmarks_dir()), parquet.stat().st_mtime_ns, plan.authority.la_code,
-            library_id, plan.statistical_neighbour_method.value, measure.polarity.value,
-        )
-    )
-
-
-@lru_cache(maxsize=512)
-def _published(
-    directory: str, _version: int, la_code: str, library_id: str, method: str, polarity: str
-) -> tuple[tuple[str, float], ...]:
-    from journey.engine.stats.benchmarks import BenchmarkStore
-
-    try:
-        found = BenchmarkStore(Path(directory)).for_council(
-            la_code, measure_id=library_id, polarity=polarity
-        )
-    except (LookupError, ValueError, FileNotFoundError):
-        return ()
-    if not found:
-        return ()
-    latest = found[0]
-    neighbours = latest.neighbour_median if method == "median" else latest.neighbour_mean
-    out = []
-    if neighbours is not None:
-        out.append((f"Statistical neighbours ({latest.time_period}, DfE, {method})", neighbours))
-    if latest.england is not None:
-        out.append((f"England ({latest.time_period}, DfE)", latest.england))
-    return tuple(out)
 
 
 def _band(evaluation: MeasureResult | None) -> dict[str, float | None]:
@@ -455,42 +429,7 @@ def tracked_actions(measure_id: str) -> list[Any]:
     return list(actions_for_measure(measure_id))
 
 
-@dataclass(frozen=True)
-class SpcSummary:
-    """Statistical process control of the months up to the one shown (Making Data Count)."""
-
-    months: int
-    variation: str
-    assurance: str
-
-
-SPC_MONTHS = 24
-SPC_MINIMUM = 12
-"""Fewer consecutive months than this and the SPC icons are not shown."""
-
-
-def _spc(measure: Measure, series: dict[str, float | None], month: str, target: float | None) -> SpcSummary | None:
-    from journey.engine.stats.spc import Improvement, SpcError, xmr
-
-    months: list[str] = []
-    values: list[float] = []
-    m = month
-    while len(months) < SPC_MONTHS and series.get(m) is not None:
-        months.insert(0, m)
-        values.insert(0, float(series[m]))  # type: ignore[arg-type]
-        m = add_months(m, -1)
-    if len(values) < SPC_MINIMUM:
-        return None
-    try:
-        chart = xmr(
-            values, months, improvement=Improvement.from_polarity(measure.polarity.value),
-            target=target,
-        )
-    except (SpcError, ArithmeticError):
-        # e.g. a constant series (an inspection grade) has no moving range to set limits by
-        return None
-    assurance = chart.assurance_icon.value if chart.assurance_icon else "No target to assure against"
-    return SpcSummary(len(values), chart.variation_icon.value, assurance)
+SpcSummary = services.SpcSummary
 
 
 @dataclass(frozen=True)
@@ -560,14 +499,14 @@ def _measure_figures(
             title=measure.title,
             unit=measure.unit.value,
             points=tuple(points),
-            benchmarks=_benchmarks(plan, measure),
+            benchmarks=services.measure_benchmarks(plan, measure),
             decimals=measure.display_decimals,
         )
         description = describe_measure_chart(chart)
     spc = None
     if month is not None:
         series = services.values_for_evaluation(plan, version).get(measure.id, {})
-        spc = _spc(measure, series, month, result.target if result else None)
+        spc = services.spc_summary(measure, series, month, result.target if result else None)
     return _FIGURES.put(key, _MeasureFigures(plan, rows, result, chart, description, spc))
 
 
@@ -603,6 +542,12 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
     figures = _measure_figures(plan, version, measure, month)
     fmt = lambda v: format_value(v, measure.unit, measure.display_decimals)  # noqa: E731
     can_see_children = user.can(Capability.VIEW_CHILD_LEVEL)
+    figure = services.figure_for(measure.id, month) if month else None
+    fraction = (
+        (figure.numerator, figure.denominator)
+        if figure is not None and figure.numerator is not None and figure.denominator is not None
+        else None
+    )
     return MeasurePage(
         plan=plan,
         measure=measure,
@@ -615,10 +560,12 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         has_chart=figures.chart is not None,
         spc=figures.spc,
         chart_description=figures.description,
-        benchmarks=[(name, fmt(value)) for name, value in _benchmarks(plan, measure).items()],
+        benchmarks=services.compare_with_benchmarks(
+            plan, measure, figures.result.value if figures.result else None, fraction
+        ),
         narrative=approved_narrative(measure.id, month) if month else None,
         narrative_url=_narrative_url(user, measure.id, month),
-        provenance=provenance(services.figure_for(measure.id, month) if month else None, measure),
+        provenance=provenance(figure, measure),
         breakdowns=_breakdown_tables(measure, month),
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),

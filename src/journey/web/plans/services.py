@@ -15,18 +15,20 @@ import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from journey.engine.evaluation import MeasureResult, evaluate_plan
+from journey.engine.evaluation import MeasureResult, evaluate_plan, format_value
 from journey.engine.observations import ObservationsError, read_observations
 from journey.engine.periods import add_months, is_month, month_range
-from journey.engine.plan import Measure, Plan, PlanError, Problem, parse_plan
+from journey.engine.plan import Measure, Plan, PlanError, Problem, Unit, parse_plan
 from journey.web.accounts import audit
 from journey.web.plans.models import Observation, ObservationImport, PlanVersion
 
@@ -541,3 +543,302 @@ def find_measure(plan: Plan, measure_id: str) -> Measure | None:
         return plan.measure(measure_id)
     except KeyError:
         return None
+
+
+def monthly_fractions(
+    version: tuple[int, str] | None = None,
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """measure id → month → (numerator, denominator) of the monthly headline figures that
+    record them (cached per data version): what a confidence interval is built from."""
+    version = version or data_version()
+    key = ("fractions", version)
+    cached = _FRAMES.get(key)
+    if cached is not None:
+        return cached
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    rows = Observation.objects.filter(
+        period_type=Observation.PeriodType.MONTH, breakdown="",
+        numerator__isnull=False, denominator__isnull=False,
+    ).values_list("measure_id", "period", "numerator", "denominator")
+    for measure_id, period, numerator, denominator in rows:
+        out.setdefault(measure_id, {})[period] = (numerator, denominator)
+    return _FRAMES.put(key, out)
+
+
+# ------------------------------------------------- benchmarks (dashboard and measure page)
+
+
+def benchmarks_dir() -> Path:
+    return Path(settings.DATA_DIR) / "benchmarks"
+
+
+def benchmarks_version() -> int:
+    """Changes when DfE benchmarks are (re)imported: the Parquet file's mtime, 0 without."""
+    try:
+        return (benchmarks_dir() / "benchmarks.parquet").stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def measure_benchmarks(plan: Plan, measure: Measure) -> dict[str, float]:
+    """A measure's comparators, name → value: those typed into the plan; otherwise DfE's
+    published statistical-neighbour and England figures, when they have been imported."""
+    bench = measure.benchmarks
+    if bench is None:
+        return _published_benchmarks(plan, measure)
+    found: dict[str, float] = {}
+    year = f" ({bench.year})" if bench.year else ""
+    if bench.statistical_neighbours is not None:
+        found[f"Statistical neighbours{year}"] = float(bench.statistical_neighbours)
+    if bench.england is not None:
+        found[f"England{year}"] = float(bench.england)
+    if bench.region is not None:
+        found[f"Region{year}"] = float(bench.region)
+    return found
+
+
+def _published_benchmarks(plan: Plan, measure: Measure) -> dict[str, float]:
+    library_id = measure.source.library_id if measure.source.kind == "computed" else None
+    stamp = benchmarks_version()
+    if not library_id or not stamp:
+        return {}
+    return dict(
+        _published(
+            str(benchmarks_dir()), stamp, plan.authority.la_code,
+            library_id, plan.statistical_neighbour_method.value, measure.polarity.value,
+        )
+    )
+
+
+@lru_cache(maxsize=512)
+def _published(
+    directory: str, _version: int, la_code: str, library_id: str, method: str, polarity: str
+) -> tuple[tuple[str, float], ...]:
+    from journey.engine.stats.benchmarks import BenchmarkStore
+
+    try:
+        found = BenchmarkStore(Path(directory)).for_council(
+            la_code, measure_id=library_id, polarity=polarity
+        )
+    except (LookupError, ValueError, FileNotFoundError):
+        return ()
+    if not found:
+        return ()
+    latest = found[0]
+    neighbours = latest.neighbour_median if method == "median" else latest.neighbour_mean
+    out = []
+    if neighbours is not None:
+        out.append((f"Statistical neighbours ({latest.time_period}, DfE, {method})", neighbours))
+    if latest.england is not None:
+        out.append((f"England ({latest.time_period}, DfE)", latest.england))
+    return tuple(out)
+
+
+COMPARABLE_UNITS = frozenset({Unit.PERCENT, Unit.RATE_PER_10K, Unit.DAYS, Unit.NUMBER, Unit.SCORE})
+"""Units whose monthly figure may be set against an annual comparator. A count in a month
+(or money) depends on the council's size and the period, so it is shown but not compared."""
+
+
+@dataclass(frozen=True)
+class BenchmarkComparison:
+    """One comparator for a measure's figure, with Fingertips' words for the comparison."""
+
+    name: str
+    short_name: str
+    value: float
+    value_text: str
+    comparison: str
+    """Better / Similar / Worse (Higher / Lower without a better direction), or "" when the
+    figure cannot meaningfully be compared (a count, or no figure)."""
+    method: str
+
+    @property
+    def summary(self) -> str:
+        """E.g. "England 86.0%: Similar"."""
+        return f"{self.short_name} {self.value_text}" + (f": {self.comparison}" if self.comparison else "")
+
+
+def compare_with_benchmarks(
+    plan: Plan,
+    measure: Measure,
+    value: float | None,
+    fraction: tuple[float, float] | None = None,
+) -> list[BenchmarkComparison]:
+    """The measure's comparators, each compared with ``value`` where that is meaningful.
+
+    With the figure's numerator and denominator the comparison is Fingertips': Better or
+    Worse only when the comparator lies outside the figure's 95% confidence interval (Wilson
+    for percentages, Byar's or exact Poisson for rates), otherwise Similar. Without them the
+    figure as shown is compared: Similar only when the two agree at the figure's precision.
+    Where the plan gives no better direction the words are Higher and Lower.
+    """
+    from journey.engine.stats.intervals import Interval, compare_with_benchmark
+
+    out = []
+    decimals = measure.display_decimals
+    comparable = value is not None and measure.unit in COMPARABLE_UNITS
+    interval = _interval(measure, value, fraction) if comparable else None
+    for name, benchmark in measure_benchmarks(plan, measure).items():
+        words = ""
+        if value is None:
+            method = "Not compared: there is no figure for the month."
+        elif not comparable:
+            method = "Not compared: a count or an amount of money depends on the council's size."
+        elif interval is not None:
+            method = f"Compared using the figure's 95% confidence interval ({interval.method})."
+            words = compare_with_benchmark(interval, benchmark, measure.polarity).value
+        else:
+            shown = format_value(value, measure.unit, decimals)
+            same = shown == format_value(benchmark, measure.unit, decimals)
+            point = Interval(value, value, value, 95, "figure as shown")
+            words = "Similar" if same else compare_with_benchmark(point, benchmark, measure.polarity).value
+            method = "Compared using the figure as shown (no numerator and denominator are recorded)."
+        short = name.split(" (", 1)[0]
+        out.append(
+            BenchmarkComparison(
+                name=name,
+                short_name="Stat. neighbours" if short == "Statistical neighbours" else short,
+                value=benchmark,
+                value_text=format_value(benchmark, measure.unit, decimals),
+                comparison=words,
+                method=method,
+            )
+        )
+    return out
+
+
+def _interval(measure: Measure, value: float | None, fraction: tuple[float, float] | None) -> Any:
+    from journey.engine.stats.intervals import byars_interval, wilson_interval
+
+    if value is None or fraction is None:
+        return None
+    numerator, denominator = fraction
+    whole = numerator == int(numerator) and denominator == int(denominator)
+    if not whole or numerator < 0 or denominator <= 0:
+        return None
+    try:
+        if measure.unit is Unit.PERCENT and numerator <= denominator:
+            interval = wilson_interval(int(numerator), int(denominator))
+        elif measure.unit is Unit.RATE_PER_10K:
+            interval = byars_interval(int(numerator), multiplier=10_000, denominator=denominator)
+        else:
+            return None
+    except ValueError:
+        return None
+    # Only when the numerator and denominator are the figure's own (to its rounding): a
+    # year-to-date measure rates another figure than the month's fraction.
+    return interval if abs(interval.value - value) <= max(0.051, abs(value) * 1e-6) else None
+
+
+# ----------------------------------------------------- SPC (dashboard and measure page)
+
+SPC_MONTHS = 24
+SPC_MINIMUM = 12
+"""Fewer consecutive months than this and the SPC icons are not shown."""
+
+VARIATION_SHORT = {
+    "COMMON_CAUSE": "Common cause",
+    "IMPROVING_HIGH": "Special cause – improving (higher)",
+    "IMPROVING_LOW": "Special cause – improving (lower)",
+    "CONCERNING_HIGH": "Special cause – concerning (higher)",
+    "CONCERNING_LOW": "Special cause – concerning (lower)",
+    "NEITHER_HIGH": "Special cause – higher",
+    "NEITHER_LOW": "Special cause – lower",
+}
+ASSURANCE_SHORT = {
+    "CONSISTENTLY_PASSING": "Consistently passing",
+    "CONSISTENTLY_FAILING": "Consistently failing",
+    "HIT_AND_MISS": "Hit and miss",
+}
+SIGNAL_WORDS = {"improvement": "Improvement", "concern": "Concern", "neither": "Neither improvement nor concern"}
+
+
+@dataclass(frozen=True)
+class SpcSummary:
+    """Statistical process control of the months up to the one shown (Making Data Count)."""
+
+    months: int
+    variation: str
+    variation_short: str
+    assurance: str
+    assurance_short: str
+    signal: str
+    """For a special-cause latest month: "improvement", "concern" or "neither"; else ""."""
+    rules: tuple[str, ...] = ()
+    """Each Making Data Count rule the latest month meets, in words."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def signal_words(self) -> str:
+        return SIGNAL_WORDS.get(self.signal, "")
+
+
+def spc_summary(
+    measure: Measure, series: dict[str, float | None], month: str, target: float | None
+) -> SpcSummary | None:
+    """XmR of up to 24 consecutive months ending with ``month``; ``None`` under 12."""
+    from journey.engine.stats.spc import Improvement, Variation, xmr
+
+    months: list[str] = []
+    values: list[float] = []
+    m = month
+    while len(months) < SPC_MONTHS and series.get(m) is not None:
+        months.insert(0, m)
+        values.insert(0, float(series[m]))  # type: ignore[arg-type]
+        m = add_months(m, -1)
+    if len(values) < SPC_MINIMUM:
+        return None
+    chart = xmr(
+        values, months, improvement=Improvement.from_polarity(measure.polarity.value), target=target
+    )
+    if chart.assurance_icon is not None:
+        assurance, assurance_short = chart.assurance_icon.value, ASSURANCE_SHORT[chart.assurance_icon.name]
+    elif target is None:
+        assurance, assurance_short = "No target to assure against", "No target"
+    else:
+        assurance, assurance_short = "No better direction to assure against (within a range)", "Not assessed"
+    latest = chart.points[-1]
+    signal = {
+        Variation.IMPROVEMENT: "improvement", Variation.CONCERN: "concern", Variation.NEITHER: "neither",
+    }.get(latest.variation, "")
+    return SpcSummary(
+        months=len(values),
+        variation=chart.variation_icon.value,
+        variation_short=VARIATION_SHORT[chart.variation_icon.name],
+        assurance=assurance,
+        assurance_short=assurance_short,
+        signal=signal,
+        rules=_rules_in_words(measure, chart, values),
+        warnings=chart.warnings,
+    )
+
+
+def _rules_in_words(measure: Measure, chart: Any, values: list[float]) -> tuple[str, ...]:
+    from journey.engine.stats.spc import SpecialCause
+
+    latest = chart.points[-1]
+    fmt = lambda v: format_value(v, measure.unit, measure.display_decimals, exact=True)  # noqa: E731
+    above = latest.value > latest.mean
+    words = []
+    for cause in latest.special_causes:
+        if cause is SpecialCause.OUTSIDE_LIMITS:
+            words.append(
+                f"a point above the upper process limit ({fmt(latest.upper_limit)})"
+                if latest.value > latest.upper_limit
+                else f"a point below the lower process limit ({fmt(latest.lower_limit)})"
+            )
+        elif cause is SpecialCause.SHIFT:
+            words.append(
+                f"a run of {chart.rules.shift_points} or more months {'above' if above else 'below'} "
+                f"the mean ({fmt(latest.mean)})"
+            )
+        elif cause is SpecialCause.TREND:
+            rising = values[-1] > values[-2]
+            words.append(
+                f"{chart.rules.trend_points} or more months in a row all {'rising' if rising else 'falling'}"
+            )
+        elif cause is SpecialCause.TWO_OF_THREE:
+            words.append(
+                f"two of the last three months close to the {'upper' if above else 'lower'} process limit"
+            )
+    return tuple(words)
