@@ -188,3 +188,25 @@ def test_a_warm_dashboard_with_the_new_columns_costs_a_fixed_number_of_queries(
     board_member.get(reverse("plans:dashboard"), {"month": "2023-04"})
     with django_assert_max_num_queries(5):
         board_member.get(reverse("plans:dashboard"), {"month": "2023-04"})
+
+
+def test_a_drawn_chart_is_kept_on_disk_and_served_from_there(series, board_member):
+    from journey.web.plans import pages
+
+    url = reverse("plans:measure_chart", args=["audits_completed"])
+    first = board_member.get(url, {"month": "2023-04"})
+    (kept,) = pages.charts_dir().glob("*.svg")
+    assert kept.read_text(encoding="utf-8") == first.content.decode()
+    kept.write_text(first.content.decode().replace("<svg", "<svg data-from-disk=\"1\"", 1), encoding="utf-8")
+    services.clear_caches()
+    again = board_member.get(url, {"month": "2023-04"})
+    assert 'data-from-disk="1"' in again.content.decode()
+
+
+def test_warming_up_draws_the_earlier_months_charts(series):
+    from journey.web.plans import pages
+
+    pages.warm_up()
+    # the 11 months before 2023-04 for the one measure with figures then (audits)
+    assert pages.warm_up_earlier() == 11
+    assert len(list(pages.charts_dir().glob("*.svg"))) == 12

@@ -19,13 +19,15 @@ def _migrate() -> None:
 
 
 def _warm_up() -> None:
-    """Evaluate the latest month and draw its charts in the background after a start."""
+    """Evaluate the last 12 months and draw their charts in the background after a start
+    (the latest month first)."""
     from django.db import connection
 
     from journey.web.plans import pages
 
     try:
         pages.warm_up()
+        pages.warm_up_earlier()
     except Exception as error:  # the pages work without it; say why it did not happen
         click.echo(f"warning: warm-up skipped: {error}", err=True)
     finally:

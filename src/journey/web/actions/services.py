@@ -344,8 +344,20 @@ def all_actions(*, on: date | None = None, include_removed: bool = False) -> lis
 
 
 def actions_for_measure(measure_id: str, *, on: date | None = None) -> list[ActionView]:
-    """The plan's actions meant to move ``measure_id``, overdue and red first."""
-    return [a for a in all_actions(on=on) if measure_id in a.measures]
+    """The plan's actions meant to move ``measure_id``, overdue and red first.
+
+    Only the linked actions are read in full (with their evidence) and rated: a measure page
+    asks for this on every view.
+    """
+    ensure_synced()
+    linked = [
+        pk
+        for pk, measures in TrackedAction.objects.filter(in_plan=True).values_list("pk", "measures")
+        if measure_id in (measures or [])
+    ]
+    if not linked:
+        return []
+    return _views(TrackedAction.objects.filter(pk__in=linked), on)
 
 
 def get_action(number: str, *, on: date | None = None) -> ActionView | None:

@@ -6,10 +6,14 @@ costs a handful of queries whatever the size of the plan (tests assert the count
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -136,6 +140,8 @@ class Dashboard:
     previous_month: str | None = None
     shown: int = 0
     notice: str = ""
+    cache_key: tuple[Any, ...] | None = None
+    """What the rendered page body depends on (None: render it afresh)."""
 
     @property
     def month_label(self) -> str:
@@ -263,6 +269,10 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
         )
     summary = _month_summary(plan, version, month, months)
     mine = services.measures_owned_by(plan, user) if filters.mine else set()
+    page.cache_key = (
+        id(plan), version, month, summary.benchmarks_version, page.notice,
+        filters.red_only, filters.worsening, filters.mine, tuple(sorted(mine)),
+    )
     for priority, all_rows in summary.blocks:
         rows = [
             row for row in (replace(r, mine=r.measure.id in mine) for r in all_rows) if filters.keep(row)
@@ -276,6 +286,31 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     page.spc_shown = any(row.spc is not None for _priority, rows in summary.blocks for row in rows)
     page.previous_month = summary.previous_month
     return page
+
+
+_BODIES = services.DASHBOARD_BODIES
+
+
+def dashboard_body(page: Dashboard, filters: DashboardFilters, keep: list[tuple[str, str]]) -> SafeString:
+    """The dashboard's month, filters, summary, signals and tables as HTML.
+
+    Rendering some thirty rows of a dozen cells was most of a warm dashboard's time, and the
+    result is the same for everyone who sees the same rows: so it is rendered once per plan,
+    data version, month, benchmarks and filters (and, for "my measures", the measures shown).
+    """
+    key = page.cache_key
+    if key is not None:
+        cached = _BODIES.get(key)
+        if cached is not None and cached[0] is page.plan:
+            return cached[1]
+    html = mark_safe(  # noqa: S308 - a rendered, auto-escaped template
+        render_to_string(
+            "plans/_dashboard_body.html", {"page": page, "filters": filters, "filter_keep": keep}
+        )
+    )
+    if key is not None:
+        _BODIES.put(key, (page.plan, html))
+    return html
 
 
 # ----------------------------------------------------------------------- measure
@@ -440,6 +475,9 @@ class _MeasureFigures:
     chart: MeasureChart | None
     description: str
     spc: SpcSummary | None = None
+    provenance: list[str] = field(default_factory=list)
+    fraction: tuple[float, float] | None = None
+    breakdowns: list[BreakdownTable] = field(default_factory=list)
 
 
 _FIGURES = services.MEASURE_FIGURES
@@ -507,7 +545,22 @@ def _measure_figures(
     if month is not None:
         series = services.values_for_evaluation(plan, version).get(measure.id, {})
         spc = services.spc_summary(measure, series, month, result.target if result else None)
-    return _FIGURES.put(key, _MeasureFigures(plan, rows, result, chart, description, spc))
+    # The stored figure's provenance and breakdowns change only with the data version too.
+    figure = services.figure_for(measure.id, month) if month else None
+    fraction = (
+        (figure.numerator, figure.denominator)
+        if figure is not None and figure.numerator is not None and figure.denominator is not None
+        else None
+    )
+    return _FIGURES.put(
+        key,
+        _MeasureFigures(
+            plan, rows, result, chart, description, spc,
+            provenance=provenance(figure, measure),
+            fraction=fraction,
+            breakdowns=_breakdown_tables(measure, month),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -528,7 +581,35 @@ def measure_chart(measure_id: str, month_text: str | None) -> ChartImage | None:
     figures = _measure_figures(plan, version, measure, month)
     if figures.chart is None:
         return None
-    return ChartImage(measure_chart_svg(figures.chart), figures.chart.cache_key()[:32])
+    return ChartImage(chart_svg(figures.chart), figures.chart.cache_key()[:32])
+
+
+def charts_dir() -> Path:
+    return Path(settings.DATA_DIR) / "cache" / "charts"
+
+
+def chart_svg(chart: MeasureChart) -> str:
+    """The chart's SVG, drawn once and kept on disk by its content (survives a restart).
+
+    Drawing a chart (vl-convert) costs tens of milliseconds of CPU, which under load slows
+    every other page; the file name is the hash of everything drawn, so a stale file is
+    never served.
+    """
+    key = chart.cache_key()
+    path = charts_dir() / f"{key}.svg"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    svg = measure_chart_svg(chart)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{key}.{threading.get_ident()}.tmp")
+        temporary.write_text(svg, encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only data directory: drawn again next time
+    return svg
 
 
 def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasurePage | None:
@@ -542,12 +623,6 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
     figures = _measure_figures(plan, version, measure, month)
     fmt = lambda v: format_value(v, measure.unit, measure.display_decimals)  # noqa: E731
     can_see_children = user.can(Capability.VIEW_CHILD_LEVEL)
-    figure = services.figure_for(measure.id, month) if month else None
-    fraction = (
-        (figure.numerator, figure.denominator)
-        if figure is not None and figure.numerator is not None and figure.denominator is not None
-        else None
-    )
     return MeasurePage(
         plan=plan,
         measure=measure,
@@ -561,12 +636,12 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         spc=figures.spc,
         chart_description=figures.description,
         benchmarks=services.compare_with_benchmarks(
-            plan, measure, figures.result.value if figures.result else None, fraction
+            plan, measure, figures.result.value if figures.result else None, figures.fraction
         ),
         narrative=approved_narrative(measure.id, month) if month else None,
         narrative_url=_narrative_url(user, measure.id, month),
-        provenance=provenance(figure, measure),
-        breakdowns=_breakdown_tables(measure, month),
+        provenance=figures.provenance,
+        breakdowns=figures.breakdowns,
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
         can_enter_figures=measure.source.kind == "manual" and may_enter(user, measure),
@@ -592,5 +667,25 @@ def warm_up() -> int:
     for measure in plan.measures:
         figures = _measure_figures(plan, version, measure, month)
         if figures.chart is not None:
-            measure_chart_svg(figures.chart)
+            chart_svg(figures.chart)
     return len(plan.measures)
+
+
+def warm_up_earlier(months_back: int = 12) -> int:
+    """After :func:`warm_up`: each measure's page and chart for the earlier of the last
+    ``months_back`` months, newest first, so no visitor waits for a chart to be drawn and
+    drawing does not slow other pages under load. Charts already on disk are not drawn
+    again. Returns how many charts it went through."""
+    plan = services.active_plan()
+    if plan is None:
+        return 0
+    version = services.data_version()
+    months = services.months_available(version)
+    done = 0
+    for month in reversed(months[-months_back:-1]):
+        for measure in plan.measures:
+            figures = _measure_figures(plan, version, measure, month)
+            if figures.chart is not None:
+                chart_svg(figures.chart)
+                done += 1
+    return done

@@ -65,13 +65,14 @@ _PLANS = _Cache(16)
 _FRAMES = _Cache(4)
 _EVALUATIONS = _Cache(256)
 DASHBOARDS = _Cache(64)
+DASHBOARD_BODIES = _Cache(256)
 MEASURE_FIGURES = _Cache(1024)
 """The pages module's per-month dashboard summaries (cleared with the rest)."""
 
 
 def clear_caches() -> None:
     """Forget parsed plans and evaluations (tests; a changed measure library)."""
-    for cache in (_PLANS, _FRAMES, _EVALUATIONS, _MONTHS, DASHBOARDS, MEASURE_FIGURES):
+    for cache in (_PLANS, _FRAMES, _EVALUATIONS, _MONTHS, DASHBOARDS, DASHBOARD_BODIES, MEASURE_FIGURES):
         cache.clear()
 
 

@@ -40,6 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "plans/dashboard.html",
         {
             "page": context,
+            "body": pages.dashboard_body(context, filters, keep) if context.month else "",
             "filters": filters,
             "filter_keep": keep,
             "can_configure": request.user.can(Capability.CONFIGURE_PLAN),
