@@ -21,13 +21,21 @@ def _migrate() -> None:
 def _warm_up() -> None:
     """Evaluate the last 12 months and draw their charts in the background after a start
     (the latest month first)."""
+    import time
+
     from django.db import connection
 
     from journey.web.plans import pages
 
+    started = time.perf_counter()
     try:
-        pages.warm_up()
-        pages.warm_up_earlier()
+        measures = pages.warm_up()
+        charts = pages.warm_up_earlier()
+        click.echo(
+            f"warm-up done in {time.perf_counter() - started:.1f} s: {measures} measures, "
+            f"{charts} earlier charts",
+            err=True,
+        )
     except Exception as error:  # the pages work without it; say why it did not happen
         click.echo(f"warning: warm-up skipped: {error}", err=True)
     finally:
