@@ -156,3 +156,11 @@ def test_the_number_of_problems_reported_is_capped():
         parse_observations(text)
     assert len(info.value.problems) == 200 and info.value.more == 50
     assert str(info.value).endswith("... and 50 more problems")
+
+
+def test_text_escaped_against_formulas_when_written_is_read_back_as_it_was():
+    from journey.engine.observations import parse_observations
+
+    text = "measure_id,period,value,breakdown,breakdown_value\nx,2024-01,3,team,'=North\n"
+    frame = parse_observations(text)
+    assert frame["breakdown_value"].to_list() == ["=North"]

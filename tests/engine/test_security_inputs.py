@@ -302,13 +302,6 @@ def test_the_canonical_workbook_export_has_no_formula_cells_and_escapes_triggers
     assert sorted(c.value for c in cells) == sorted("'" + v for v in TRIGGERS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="cli/measures.py drilldown --format csv writes the child-level rows with "
-    "polars write_csv, unescaped: a child id or name starting = + - @ runs as a formula "
-    "in a spreadsheet. Owner: measures CLI (use the safe_cell/escape_text_columns rule).",
-)
 def test_the_command_line_drilldown_csv_escapes_cells_a_spreadsheet_would_run(tmp_path):
     from journey.cli import main
 
@@ -363,14 +356,6 @@ def test_a_plan_file_cannot_make_python_objects(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="cli/measures.py compute writes the observations CSV with polars write_csv: a "
-    "breakdown value from the case data (a team named '=HYPERLINK(...)') runs as a formula "
-    "when the file is opened in a spreadsheet. Owner: measures CLI + engine/observations "
-    "(escape on write, undo the escape in parse_observations, as the Annex A reader does).",
-)
 def test_the_observations_csv_escapes_breakdown_values_a_spreadsheet_would_run(tmp_path):
     from journey.cli import main
 

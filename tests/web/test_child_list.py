@@ -10,10 +10,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from journey.engine.spreadsheet import escape_cell
 from journey.web.accounts.models import AuditEvent
 from journey.web.casedata.models import LoadJob
 from journey.web.plans import services as plan_services
-from journey.web.plans.drilldown import safe_cell
 
 DATA = Path(__file__).parent / "data"
 CHILDREN = b"child_id,sex,date_of_birth\nQZKIDA,F,2015-03-02\n=CMD|C2,M,2012-07-19\nQZKIDC,F,2019-01-05\n"
@@ -51,7 +51,7 @@ def loaded(settings, tmp_path, db, client_for):
      ("\tx", "'\tx"), ("\rx", "'\rx"), ("C1", "C1"), (None, ""), (12, "12")],
 )
 def test_cells_a_spreadsheet_would_run_as_formulas_are_escaped(value, expected):
-    assert safe_cell(value) == expected
+    assert escape_cell(value) == expected
 
 
 def test_a_team_manager_sees_the_children_behind_a_figure_and_the_view_is_logged(loaded, client_for):

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from journey.engine.periods import is_month
+from journey.engine.spreadsheet import escape_text_columns
 
 
 def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -219,7 +220,9 @@ def compute_command(
             click.echo(str(exc), err=True)
             sys.exit(1)
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.with_columns(source=pl.lit("computed")).write_csv(out)
+    # Breakdown values come from the case data (team names): escaped so a spreadsheet shows
+    # them as text; reading the file back removes the escape.
+    escape_text_columns(result.with_columns(source=pl.lit("computed"))).write_csv(out)
     click.echo(f"Wrote {result.height:,} figures for {len(requests)} measures, {first} to {last}, to {out}.")
 
 
@@ -267,7 +270,7 @@ def drilldown_command(
         click.echo(str(exc.args[0]) if exc.args else str(exc), err=True)
         sys.exit(1)
     if fmt == "csv":
-        click.echo(rows.write_csv(), nl=False)
+        click.echo(escape_text_columns(rows).write_csv(), nl=False)
         return
     from rich.console import Console
     from rich.table import Table

@@ -55,6 +55,7 @@ import polars as pl
 
 from journey.engine.periods import is_month
 from journey.engine.plan import Plan, did_you_mean
+from journey.engine.spreadsheet import unescape_text
 
 __all__ = [
     "COLUMNS",
@@ -366,7 +367,8 @@ def parse_observations(text: str, file: str = "observations.csv", *, warnings: l
                 if len(row) > len(names):
                     out.add(rownum, "", "", f"the row has {len(row)} cells but the header has {len(names)}")
                     continue
-                yield rownum, {names[i]: (row[i] if i < len(row) else "") for i in range(len(names))}
+                # Text escaped against formula injection when written comes back unescaped.
+                yield rownum, {names[i]: (unescape_text(row[i]) if i < len(row) else "") for i in range(len(names))}
         except csv.Error as exc:
             out.add(reader.line_num, "", "", f"the CSV cannot be read: {exc}")
 

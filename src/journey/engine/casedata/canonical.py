@@ -48,12 +48,12 @@ from journey.engine.casedata.safety import (
 from journey.engine.casedata.schema import SCHEMA, Extract, Table
 from journey.engine.casedata.validation import (
     DATE_FORMATS,
-    FORMULA_TRIGGERS,
     ROW,
     Source,
     normalise_header,
     parse_table,
 )
+from journey.engine.spreadsheet import escape_expr
 
 FORMAT = "canonical"
 EXTRACT_FILE = "extract.json"
@@ -423,11 +423,6 @@ register_format(
 # --- writing ----------------------------------------------------------------------------
 
 
-def _escaped(expr: pl.Expr) -> pl.Expr:
-    dangerous = expr.str.slice(0, 1).is_in(list(FORMULA_TRIGGERS)) | expr.str.starts_with("'")
-    return pl.when(dangerous).then(pl.concat_str([pl.lit("'"), expr])).otherwise(expr)
-
-
 def _sorted_table(table: Table, frame: pl.LazyFrame) -> pl.DataFrame:
     columns = list(table.key) + [c for c in table.column_names if c not in table.key]
     return (
@@ -447,7 +442,7 @@ def _as_text(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
         elif column.dtype == pl.Boolean():
             out.append(pl.when(value).then(pl.lit("true")).when(value.not_()).then(pl.lit("false")))
         elif column.dtype == pl.String():
-            out.append(_escaped(value))
+            out.append(escape_expr(value))
         else:
             out.append(value.cast(pl.String))
     return frame.select([e.alias(c.name) for e, c in zip(out, table.columns, strict=True)])
@@ -483,7 +478,7 @@ def to_xlsx_bytes(extract: Extract) -> bytes:
         frame = _sorted_table(table, extract.tables[name])
         escaped = frame.with_columns(
             [
-                _escaped(pl.col(c.name)).alias(c.name)
+                escape_expr(pl.col(c.name)).alias(c.name)
                 for c in table.columns
                 if c.dtype == pl.String()
             ]

@@ -31,6 +31,7 @@ import polars as pl
 
 from journey.engine.casedata.problems import ERROR, WARNING, Problem, Severity
 from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, CaseData, Column, Table
+from journey.engine.spreadsheet import unescape_expr
 
 FILE = "_file"
 SHEET = "_sheet"
@@ -42,9 +43,6 @@ DATE_FORMATS = "YYYY-MM-DD or DD/MM/YYYY"
 TRUE_WORDS = ("y", "yes", "true", "1")
 FALSE_WORDS = ("n", "no", "false", "0")
 
-#: A text cell starting with one of these (or an apostrophe) is escaped with a leading
-#: apostrophe on export (spreadsheet formula injection); reading removes that apostrophe.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _UK = r"^\d{1,2}/\d{1,2}/\d{4}$"
@@ -84,9 +82,7 @@ def is_identifier(column: Column) -> bool:
 
 def _text(name: str) -> pl.Expr:
     """Trimmed text, blank as null, with the export's formula escape removed."""
-    value = pl.col(name).cast(pl.String).str.strip_chars()
-    escaped = value.str.starts_with("'") & value.str.slice(1, 1).is_in([*FORMULA_TRIGGERS, "'"])
-    value = pl.when(escaped).then(value.str.slice(1)).otherwise(value)
+    value = unescape_expr(pl.col(name).cast(pl.String).str.strip_chars())
     return pl.when(value == "").then(None).otherwise(value)
 
 

@@ -23,18 +23,9 @@ from django.utils.http import content_disposition_header
 
 from journey.engine.periods import month_label
 from journey.engine.plan import Measure
+from journey.engine.spreadsheet import escape_cell
 from journey.web.plans import services
 from journey.web.plans.models import Observation
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will show as text, never run (formula injection)."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 @dataclass
@@ -161,9 +152,9 @@ def child_list_for(
 def csv_response(listing: ChildList) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([safe_cell(c) for c in listing.columns])
+    writer.writerow([escape_cell(c) for c in listing.columns])
     for row in listing.rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([escape_cell(v) for v in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     suffix = "" if listing.show == "all" else f"-{listing.show}"
     name = f"{listing.measure.id}-{listing.month}-children{suffix}.csv"

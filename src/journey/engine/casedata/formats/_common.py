@@ -40,10 +40,8 @@ __all__ = [
     "clean_text",
     "collect_tables",
     "conform",
-    "escape_formula",
     "event_id",
     "parse_dates",
-    "unescape_formula",
 ]
 
 # --- cleaning -----------------------------------------------------------------------------
@@ -262,28 +260,3 @@ def collect_tables(source: TableSource) -> dict[str, pl.DataFrame]:
         out[name] = conform(frame, name)
     return out
 
-
-# --- writing ------------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def unescape_formula(expr: pl.Expr) -> pl.Expr:
-    """Undo :func:`escape_formula` on read."""
-    return expr.str.replace(r"^'([=+\-@\t\r])", "${1}")
-
-
-def escape_text_columns(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(
-        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]"))
-        .then(pl.concat_str([pl.lit("'"), pl.col(c)]))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c, dtype in df.schema.items()
-        if dtype == pl.String
-    )

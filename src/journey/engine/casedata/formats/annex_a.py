@@ -90,14 +90,13 @@ from journey.engine.casedata.formats._common import (
     collect_tables,
     conform,
     dedupe_ids,
-    escape_formula,
     event_id,
     parse_dates,
-    unescape_formula,
 )
 from journey.engine.casedata.load import ExtractFormat, register_format
 from journey.engine.casedata.safety import Limits, Sheet, UnsafeInput, read_xlsx, xlsx_sheet_names
 from journey.engine.casedata.validation import FILE, ROW, SHEET, Source
+from journey.engine.spreadsheet import escape_text, unescape_expr
 
 FORMAT = "annex_a"
 
@@ -809,7 +808,7 @@ def _read_list(
         ]
     frame = pl.DataFrame(raw, schema={ROW: pl.Int64, **{f.key: pl.String for f in spec.fields}})
     frame = frame.with_columns(
-        *[unescape_formula(clean_text(pl.col(f.key))).alias(f.key) for f in spec.fields],
+        *[unescape_expr(clean_text(pl.col(f.key))).alias(f.key) for f in spec.fields],
         pl.lit(file).alias(FILE),
         pl.lit(sheet.name).alias(SHEET),
     )
@@ -1803,7 +1802,7 @@ def write_annex_a(
                 if isinstance(cell.value, date):
                     cell.number_format = "dd/mm/yyyy"
                 elif isinstance(cell.value, str):
-                    cell.value = escape_formula(cell.value)
+                    cell.value = escape_text(cell.value)
                     cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)

@@ -66,12 +66,12 @@ from journey.engine.casedata.formats._common import (
     clean_text,
     collect_tables,
     conform,
-    escape_text_columns,
     parse_dates,
 )
 from journey.engine.casedata.load import ExtractFormat, register_format
 from journey.engine.casedata.safety import Limits, UnsafeInput, decode_text
 from journey.engine.casedata.validation import FILE, ROW, SHEET, Source
+from journey.engine.spreadsheet import escape_text_columns
 
 FORMAT = "ssda903"
 

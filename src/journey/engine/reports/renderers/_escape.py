@@ -1,13 +1,8 @@
-"""Spreadsheet formula injection: text that a spreadsheet would run as a formula."""
+"""CSV cells for reports: numbers stay numbers, formula-like text is escaped."""
 
 from __future__ import annotations
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def is_risky(text: str) -> bool:
-    """True when a spreadsheet would read ``text`` as a formula (or strip its first character)."""
-    return text.startswith(FORMULA_STARTS)
+from journey.engine.spreadsheet import escape_cell
 
 
 def csv_text(value: object) -> str:
@@ -18,5 +13,4 @@ def csv_text(value: object) -> str:
         return "Yes" if value else "No"
     if isinstance(value, int | float):
         return repr(value) if isinstance(value, float) else str(value)
-    text = str(value)
-    return "'" + text if is_risky(text) else text
+    return escape_cell(value)

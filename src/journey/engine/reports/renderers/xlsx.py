@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from journey.engine.reports.model import Dataset, Report
 from journey.engine.reports.renderers import register
-from journey.engine.reports.renderers._escape import is_risky
+from journey.engine.spreadsheet import is_formula_like
 
 RAG_FILLS = {
     "Green": PatternFill("solid", fgColor="CCE2D8"),
@@ -46,7 +46,7 @@ def write_value(ws, row: int, column: int, value: object):
     if isinstance(value, str):
         cell.value = value
         cell.data_type = "s"
-        if is_risky(value):
+        if is_formula_like(value):
             cell.quotePrefix = True
     elif isinstance(value, bool):
         cell.value = "Yes" if value else "No"
