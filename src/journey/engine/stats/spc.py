@@ -74,10 +74,12 @@ class AssuranceIcon(StrEnum):
     """Whether the process, as it runs now, will meet the target."""
 
     CONSISTENTLY_PASSING = (
-        "Consistently passing the target: it lies outside the limits on the good side"
+        "Consistently passing the target: it lies outside the process limits on the worse "
+        "side, so the process as it runs will meet it"
     )
     CONSISTENTLY_FAILING = (
-        "Consistently failing the target: it lies outside the limits on the bad side"
+        "Consistently failing the target: it lies outside the process limits on the better "
+        "side, so the process as it runs will miss it"
     )
     HIT_AND_MISS = "Hit and miss: the target lies within the process limits"
 
