@@ -103,7 +103,7 @@ def test_a_run_of_seven_months_above_the_mean_is_a_concern(plan, tmp_path, board
     assert row.spc.assurance_short == "Hit and miss"
     (signal,) = page.signals
     assert signal.spc.signal_words == "Concern"
-    assert signal.spc.rules == ("a run of 7 or more months above the mean (21.74%)",)
+    assert signal.spc.rules == ("a run of 7 or more months above the mean (21.7%)",)
 
 
 def test_concerns_are_listed_before_improvements(plan, tmp_path, board_member):
@@ -210,3 +210,32 @@ def test_warming_up_draws_the_earlier_months_charts(series):
     # the 11 months before 2023-04 for the one measure with figures then (audits)
     assert pages.warm_up_earlier() == 11
     assert len(list(pages.charts_dir().glob("*.svg"))) == 12
+
+
+def test_a_cumulative_in_year_measure_is_charted_by_its_monthly_figures(db, tmp_path, board_member):
+    # Audits made cumulative in year: the year-to-date figure climbs every month from April
+    # (a "trend" by construction), so SPC uses each month's own figure, here the steady
+    # 20, 22 … series then 40 worked out in ``series`` above, and no assurance is given
+    # against the year-to-date target.
+    text = (DATA / "plan.yaml").read_text().replace(
+        "        title: Case-file audits completed\n",
+        "        title: Case-file audits completed\n        cumulative_in_year: true\n",
+    )
+    services.save_plan_version(text, filename="plan.yaml", user=None)
+    months = _months("2022-01", 16)
+    audits = [20 if i % 2 == 0 else 22 for i in range(15)] + [40]
+    rows = [f"audits_completed,{m},{v},," for m, v in zip(months, audits, strict=True)]
+    csv_file = tmp_path / "ytd.csv"
+    ytd = ["measure_id,period,period_type,value"]
+    total = 0
+    for m, v in zip(months, audits, strict=True):
+        total = v if m.endswith("-04") else total + v
+        ytd.append(f"audits_completed,{m},fytd,{total}")
+    csv_file.write_text("\n".join(ytd) + "\n")
+    _import(tmp_path, rows)
+    services.import_observations(csv_file, user=None)
+    row = _row(board_member.get(reverse("plans:dashboard"), {"month": "2023-04"}).context["page"], "audits_completed")
+    assert row.result.value == 40  # rated on the year to date (April: the month itself)
+    assert row.spc.variation_short == "Special cause – improving (higher)"
+    assert row.spc.rules == ("a point above the upper process limit (27.4)",)
+    assert row.spc.assurance_short == "Not assessed"

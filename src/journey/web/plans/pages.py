@@ -204,7 +204,7 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
             counts[result.rag.value] += 1
             old = before.get(measure.id)
             href = reverse("plans:measure", args=[measure.id]) + f"?month={month}"
-            spc = services.spc_summary(measure, values.get(measure.id, {}), month, result.target)
+            spc = services.spc_summary(measure, services.spc_series(measure, version), month, result.target)
             if spc is not None and spc.signal:
                 signals.append(Signal(measure, spc, href))
             rows.append(
@@ -226,9 +226,12 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
                     mine=False,
                     href=href,
                     spc=spc,
-                    benchmarks=services.compare_with_benchmarks(
-                        plan, measure, result.value, fractions.get(measure.id, {}).get(month)
-                    ),
+                    benchmarks=[  # the measure page shows the region too
+                        b for b in services.compare_with_benchmarks(
+                            plan, measure, result.value, fractions.get(measure.id, {}).get(month)
+                        )
+                        if b.short_name in DASHBOARD_COMPARATORS
+                    ],
                 )
             )
             if old is not None and old.rag != result.rag:
@@ -248,6 +251,7 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
     return _SUMMARIES.put(key, summary)
 
 
+DASHBOARD_COMPARATORS = frozenset({"Stat. neighbours", "England"})
 SIGNAL_ORDER = {"concern": 0, "neither": 1, "improvement": 2}
 """Concerns first on the dashboard's list of signals."""
 
@@ -543,8 +547,9 @@ def _measure_figures(
         description = describe_measure_chart(chart)
     spc = None
     if month is not None:
-        series = services.values_for_evaluation(plan, version).get(measure.id, {})
-        spc = services.spc_summary(measure, series, month, result.target if result else None)
+        spc = services.spc_summary(
+            measure, services.spc_series(measure, version), month, result.target if result else None
+        )
     # The stored figure's provenance and breakdowns change only with the data version too.
     figure = services.figure_for(measure.id, month) if month else None
     fraction = (

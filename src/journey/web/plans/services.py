@@ -455,15 +455,7 @@ def values_for_evaluation(
     """measure id → month → the value the plan rates: the financial-year-to-date figure for
     cumulative in-year measures when one was recorded, otherwise the month's figure."""
     by_type = monthly_values(version)
-    monthly = by_type.get(Observation.PeriodType.MONTH, {})
-    fytd = by_type.get(Observation.PeriodType.FYTD, {})
-    out: dict[str, dict[str, float | None]] = {}
-    for measure in plan.measures:
-        series = dict(monthly.get(measure.id, {}))
-        if measure.cumulative_in_year:
-            series.update(fytd.get(measure.id, {}))
-        out[measure.id] = series
-    return out
+    return {measure.id: values_for_evaluation_of(measure, by_type) for measure in plan.measures}
 
 
 # -------------------------------------------------------------------- evaluations
@@ -774,12 +766,40 @@ class SpcSummary:
         return SIGNAL_WORDS.get(self.signal, "")
 
 
+def spc_series(measure: Measure, version: tuple[int, str] | None = None) -> dict[str, float | None]:
+    """The monthly figures an XmR chart of the measure is drawn from: each month's own figure.
+
+    For a cumulative in-year measure that is the in-month count, not the year-to-date total
+    the plan rates (which climbs every month from April, so would always look like a trend).
+    """
+    by_type = monthly_values(version)
+    if measure.cumulative_in_year:
+        return by_type.get(Observation.PeriodType.MONTH, {}).get(measure.id, {})
+    return values_for_evaluation_of(measure, by_type)
+
+
+def values_for_evaluation_of(
+    measure: Measure, by_type: dict[str, dict[str, dict[str, float | None]]]
+) -> dict[str, float | None]:
+    """month → the value the plan rates the measure on (see :func:`values_for_evaluation`)."""
+    series = dict(by_type.get(Observation.PeriodType.MONTH, {}).get(measure.id, {}))
+    if measure.cumulative_in_year:
+        series.update(by_type.get(Observation.PeriodType.FYTD, {}).get(measure.id, {}))
+    return series
+
+
 def spc_summary(
     measure: Measure, series: dict[str, float | None], month: str, target: float | None
 ) -> SpcSummary | None:
-    """XmR of up to 24 consecutive months ending with ``month``; ``None`` under 12."""
+    """XmR of up to 24 consecutive months ending with ``month``; ``None`` under 12.
+
+    ``series`` comes from :func:`spc_series`. A cumulative in-year measure's target is for the
+    year to date, so it is not set against the chart of monthly figures (no assurance).
+    """
     from journey.engine.stats.spc import Improvement, Variation, xmr
 
+    if measure.cumulative_in_year:
+        target = None
     months: list[str] = []
     values: list[float] = []
     m = month
@@ -794,6 +814,9 @@ def spc_summary(
     )
     if chart.assurance_icon is not None:
         assurance, assurance_short = chart.assurance_icon.value, ASSURANCE_SHORT[chart.assurance_icon.name]
+    elif measure.cumulative_in_year:
+        assurance = "Not assessed: the target is for the year to date, the chart of each month's figure"
+        assurance_short = "Not assessed"
     elif target is None:
         assurance, assurance_short = "No target to assure against", "No target"
     else:
@@ -818,7 +841,8 @@ def _rules_in_words(measure: Measure, chart: Any, values: list[float]) -> tuple[
     from journey.engine.stats.spc import SpecialCause
 
     latest = chart.points[-1]
-    fmt = lambda v: format_value(v, measure.unit, measure.display_decimals, exact=True)  # noqa: E731
+    decimals = max(measure.display_decimals, 1)  # a limit of 27.4 audits is not 27
+    fmt = lambda v: format_value(v, measure.unit, decimals)  # noqa: E731
     above = latest.value > latest.mean
     words = []
     for cause in latest.special_causes:
