@@ -157,6 +157,43 @@ def wait_for_warm_up(server: subprocess.Popen, limit: float) -> float | None:
     return None
 
 
+PAGE_NAMES = {
+    "dashboard": "dashboard (latest month)",
+    "dashboard_month": "dashboard, earlier month",
+    "dashboard_filtered": "dashboard with filters",
+    "measure": "measure page",
+    "measure_chart_svg": "measure chart (SVG image)",
+}
+
+
+def summary_markdown(result: dict) -> str:
+    """The table docs/performance.md shows (benchmarks/run.py takes a result's ``markdown``)."""
+    rows = [
+        "| page | alone, p50 | 20 users, p50 | p90 | p95 |",
+        "|---|---|---|---|---|",
+    ]
+    alone = result.get("single_user_by_page", {})
+    for kind, name in PAGE_NAMES.items():
+        crowd = result["by_page"].get(kind)
+        if crowd is None:
+            continue
+        solo = alone.get(kind, {}).get("p50_ms", "–")
+        rows.append(
+            f"| {name} | {solo} ms | {crowd['p50_ms']} ms | {crowd['p90_ms']} ms | {crowd['p95_ms']} ms |"
+        )
+    overall = result["overall"]
+    rows += [
+        "",
+        f"{result['users']} users on PostgreSQL against `journey serve` (waitress, 8 threads), "
+        f"{result['measures']} measures and {result['observation_rows']:,} figures; "
+        f"{result['requests']} requests, {result['requests_per_second']} a second, "
+        f"{result['errors']} errors; overall p95 {overall['p95_ms']} ms. Warm-up took "
+        f"{result.get('warm_up_seconds')} s; load average {result['load_average_at_start']} at the "
+        f"start on {result['cpus']} CPUs; measured {result['measured_at']}. See docs/web.md (Speed).",
+    ]
+    return "\n".join(rows)
+
+
 def percentiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
@@ -347,6 +384,8 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+        result["title"] = "Web pages under load"
+        result["markdown"] = summary_markdown(result)
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "web.json").write_text(json.dumps(result, indent=2) + "\n")
         print(json.dumps(result, indent=2))
