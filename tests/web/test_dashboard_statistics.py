@@ -239,3 +239,30 @@ def test_a_cumulative_in_year_measure_is_charted_by_its_monthly_figures(db, tmp_
     assert row.spc.variation_short == "Special cause – improving (higher)"
     assert row.spc.rules == ("a point above the upper process limit (27.4)",)
     assert row.spc.assurance_short == "Not assessed"
+
+
+def test_new_figures_start_a_background_warm_up_once_per_data_version(
+    series, board_member, monkeypatch, tmp_path
+):
+    from journey.web.plans import pages
+
+    started = []
+
+    class FakeThread:
+        def __init__(self, target, name, daemon):
+            started.append(name)
+
+        def start(self):
+            pass
+
+    monkeypatch.setattr(pages.threading, "Thread", FakeThread)
+    board_member.get(reverse("plans:dashboard"))
+    assert started == []  # off unless ``journey serve`` turned it on
+    monkeypatch.setattr(pages, "BACKGROUND_WARM_UP", True)
+    pages.mark_warmed(services.data_version())
+    board_member.get(reverse("plans:dashboard"))
+    assert started == []  # this version is warm already
+    _import(tmp_path, ["audits_completed,2023-05,21,,"], "more.csv")
+    board_member.get(reverse("plans:dashboard"))
+    board_member.get(reverse("plans:measure", args=["audits_completed"]))
+    assert started == ["warm-up"]  # once for the new version, not once per page

@@ -25,10 +25,11 @@ def _warm_up() -> None:
 
     from django.db import connection
 
-    from journey.web.plans import pages
+    from journey.web.plans import pages, services
 
     started = time.perf_counter()
     try:
+        version = services.data_version()
         measures = pages.warm_up()
         charts = pages.warm_up_earlier()
         click.echo(
@@ -36,6 +37,9 @@ def _warm_up() -> None:
             f"{charts} earlier charts",
             err=True,
         )
+        # From now on a change of the figures warms the pages again in the background.
+        pages.mark_warmed(version)
+        pages.BACKGROUND_WARM_UP = True
     except Exception as error:  # the pages work without it; say why it did not happen
         click.echo(f"warning: warm-up skipped: {error}", err=True)
     finally:

@@ -6,6 +6,7 @@ costs a handful of queries whatever the size of the plan (tests assert the count
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +32,8 @@ from journey.web.accounts.roles import Capability
 from journey.web.plans import drilldown, services
 from journey.web.plans.manual import may_enter
 from journey.web.plans.models import Observation
+
+logger = logging.getLogger(__name__)
 
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
 DIRECTION_WORDS = {
@@ -271,6 +274,7 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
             if is_month(month_text)
             else f"'{month_text}' is not a month like 2023-06; showing {month_label(month)}."
         )
+    warm_up_in_background(version)
     summary = _month_summary(plan, version, month, months)
     mine = services.measures_owned_by(plan, user) if filters.mine else set()
     page.cache_key = (
@@ -625,6 +629,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
     version = services.data_version()
     months = services.months_available(version)
     month = services.parse_month_choice(month_text, months)
+    warm_up_in_background(version)
     figures = _measure_figures(plan, version, measure, month)
     fmt = lambda v: format_value(v, measure.unit, measure.display_decimals)  # noqa: E731
     can_see_children = user.can(Capability.VIEW_CHILD_LEVEL)
@@ -674,6 +679,48 @@ def warm_up() -> int:
         if figures.chart is not None:
             chart_svg(figures.chart)
     return len(plan.measures)
+
+
+BACKGROUND_WARM_UP = False
+"""Set by ``journey serve`` once its start-up warm-up is done: from then on, the first page
+that finds the figures changed (a new data version, e.g. after ``journey observations
+import`` or a data load) starts the same warm-up in the background, so the pages and charts
+of the last 12 months are ready before most visitors ask for them."""
+_WARMED = services._Cache(16)
+
+
+def warm_up_in_background(version: tuple[int, str]) -> bool:
+    """Start :func:`warm_up` and :func:`warm_up_earlier` in a thread, once per data version
+    (only when :data:`BACKGROUND_WARM_UP` is on). Returns whether it started one."""
+    if not BACKGROUND_WARM_UP:
+        return False
+    with _WARM_LOCK:
+        if _WARMED.get(version) is not None:
+            return False
+        _WARMED.put(version, True)
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            warm_up()
+            warm_up_earlier()
+        except Exception:  # noqa: BLE001 - the pages work without it
+            logger.exception("background warm-up failed")
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name="warm-up", daemon=True).start()
+    return True
+
+
+_WARM_LOCK = threading.Lock()
+
+
+def mark_warmed(version: tuple[int, str]) -> None:
+    """Say the pages of this data version are warm already (no background warm-up for it)."""
+    with _WARM_LOCK:
+        _WARMED.put(version, True)
 
 
 def warm_up_earlier(months_back: int = 12) -> int:
