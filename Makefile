@@ -44,7 +44,10 @@ test-sqlite: install
 test-postgres: install
 	@echo "== test suite on PostgreSQL =="
 	$(BIN)/python scripts/require_postgres.py "$(PG_URL)/postgres"
-	DATABASE_URL="$(PG_URL)/journey_$$(date +%s)_$$$$" $(BIN)/pytest -q --create-db
+	name=journey_$$(date +%s)_$$$$; \
+	DATABASE_URL="$(PG_URL)/$$name" $(BIN)/pytest -q --create-db; status=$$?; \
+	$(BIN)/python scripts/require_postgres.py "$(PG_URL)/postgres" --drop "test_$$name"; \
+	exit $$status
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
