@@ -10,19 +10,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from journey.cli._options import date_option
+
 if TYPE_CHECKING:  # polars is imported only when a command runs, to keep the CLI quick
     from journey.engine.casedata.schema import Extract
 
 TARGETS = ("ssda903", "cin-census", "annex-a", "canonical")
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
 @click.command("convert")
@@ -39,7 +32,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 )
 @click.option(
     "--as-at",
-    callback=_date,
+    callback=date_option,
     metavar="DATE",
     help="The extract date (YYYY-MM-DD), overriding what the source says; the census "
     "reference date and the end of the Annex A period.",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from journey.cli._options import date_option
 from journey.engine.casedata.problems import ExtractRejected, ValidationReport
 
 
@@ -16,15 +17,6 @@ def _store(store_dir: Path | None):  # -> Store, imported lazily to keep the CLI
     from journey.engine.casedata.store import Store
 
     return Store(store_dir)
-
-
-def _as_at(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
 _STORE = click.option(
@@ -35,7 +27,7 @@ _STORE = click.option(
 )
 _AS_AT = click.option(
     "--as-at",
-    callback=_as_at,
+    callback=date_option,
     metavar="DATE",
     help="The date the extract was taken (YYYY-MM-DD), overriding what the files say.",
 )

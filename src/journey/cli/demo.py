@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from journey.cli._options import date_option, month_option
+
 DEMO_MARKER = ".journey-demo"
 EXAMPLE_PLAN = Path(__file__).resolve().parents[3] / "examples" / "plan.yaml"
 
@@ -150,9 +152,9 @@ def _build_reports(month: str, out_dir: Path) -> list[Path]:
               show_default=True, help="Folder for the demo's database, store and reports.")
 @click.option("--population", default=33_000, show_default=True, help="Children aged 0-17.")
 @click.option("--seed", default=7, show_default=True, help="Random seed of the synthetic council.")
-@click.option("--from", "first_month", default="2021-04", show_default=True,
+@click.option("--from", "first_month", default="2021-04", show_default=True, callback=month_option,
               help="First month of case data (YYYY-MM).")
-@click.option("--as-at", "as_at", default="2024-10-14", show_default=True,
+@click.option("--as-at", "as_at", default="2024-10-14", show_default=True, callback=date_option,
               help="Date the synthetic extract is taken (mid-month gives a 'Latest' column).")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="Serve the web application when the demo is built.")
@@ -161,7 +163,7 @@ def _build_reports(month: str, out_dir: Path) -> list[Path]:
 @click.option("--keep", is_flag=True, help="Keep an existing demo folder instead of rebuilding it.")
 @click.pass_context
 def demo(ctx: click.Context, data_dir: Path, population: int, seed: int, first_month: str,
-         as_at: str, serve: bool, host: str, port: int, keep: bool) -> None:
+         as_at: date, serve: bool, host: str, port: int, keep: bool) -> None:
     """Build a synthetic council end to end and serve it on http://HOST:PORT/ with demo logins."""
     data_dir = data_dir.resolve()
     os.environ.setdefault("JOURNEY_ENV", "development")
@@ -200,7 +202,7 @@ def demo(ctx: click.Context, data_dir: Path, population: int, seed: int, first_m
         plan = plans.active_plan()
         assert plan is not None
 
-        extract_date = date.fromisoformat(as_at)
+        extract_date = as_at
         last_month = last_complete_month(extract_date)
         _step(f"Generating a synthetic council: {population:,} children, {first_month} to "
               f"{as_at} (seed {seed})")

@@ -11,23 +11,8 @@ from typing import Any
 
 import click
 
-from journey.engine.periods import is_month
+from journey.cli._options import date_option, month_option
 from journey.engine.spreadsheet import escape_text_columns
-
-
-def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not is_month(value):
-        raise click.BadParameter(f"{value!r} is not a month in the form YYYY-MM (e.g. 2023-09)")
-    return value
-
-
-def _as_at(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
 def load_extract(path: Path | None, snapshot: str | None, store_dir: Path | None, as_at: date | None) -> Any:
@@ -86,7 +71,7 @@ _DATA = click.option(
 )
 _SNAPSHOT = click.option("--snapshot", default=None, metavar="ID", help="A snapshot in the store instead of --data.")
 _STORE = click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Snapshot store directory.")
-_AS_AT = click.option("--as-at", callback=_as_at, metavar="DATE", help="The extract date (YYYY-MM-DD), overriding what the data says.")
+_AS_AT = click.option("--as-at", callback=date_option, metavar="DATE", help="The extract date (YYYY-MM-DD), overriding what the data says.")
 
 
 @click.group("measures")
@@ -155,8 +140,8 @@ def _plan(plan_file: Path | None) -> Any:
 @_SNAPSHOT
 @_STORE
 @_AS_AT
-@click.option("--from", "first", required=True, callback=_month, help="First month, YYYY-MM.")
-@click.option("--to", "last", required=True, callback=_month, help="Last month, YYYY-MM.")
+@click.option("--from", "first", required=True, callback=month_option, help="First month, YYYY-MM.")
+@click.option("--to", "last", required=True, callback=month_option, help="Last month, YYYY-MM.")
 @click.option("--measures", "measure_list", default=None, help="Comma-separated library ids (default: all, or the plan's).")
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Compute the plan's computed measures, with its parameters and population, under its measure ids.")
 @click.option("--no-breakdowns", is_flag=True, help="Overall figures only.")
@@ -232,7 +217,7 @@ def compute_command(
 @_STORE
 @_AS_AT
 @click.option("--measure", "measure_id", required=True, help="Library id (or, with --plan, the plan's measure id).")
-@click.option("--month", required=True, callback=_month, help="The month, YYYY-MM.")
+@click.option("--month", required=True, callback=month_option, help="The month, YYYY-MM.")
 @click.option("--period-type", default="month", type=click.Choice(["month", "fytd", "rolling12", "latest"]), show_default=True)
 @click.option("--breakdown", default=None, help="A breakdown the measure supports (team, placement_type ...).")
 @click.option("--cell", default=None, help="The breakdown's cell (e.g. a team name).")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from journey.engine.periods import is_month, month_label
+from journey.cli._options import month_option
+from journey.engine.periods import month_label
 
 PLAN_PATH = click.Path(dir_okay=False, path_type=Path)
 
@@ -74,12 +75,6 @@ def check(plan_file: Path, check_library: bool) -> None:
         click.echo(f"{no_target} measure(s) have no target and will be shown but not rated.")
 
 
-def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not is_month(value):
-        raise click.BadParameter(f"{value!r} is not a month in the form YYYY-MM (e.g. 2023-09)")
-    return value
-
-
 @click.command("evaluate")
 @click.option("--plan", "plan_file", required=True, type=PLAN_PATH, help="The plan file (YAML).")
 @click.option(
@@ -89,7 +84,7 @@ def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Observations CSV: measure_id,period,value[,numerator,denominator,...].",
 )
-@click.option("--period", required=True, callback=_month, help="The month to evaluate, YYYY-MM.")
+@click.option("--period", required=True, callback=month_option, help="The month to evaluate, YYYY-MM.")
 @click.option(
     "--format",
     "fmt",

@@ -20,19 +20,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from journey.engine.periods import is_month
+from journey.cli._options import month_option
 
 if TYPE_CHECKING:
     from journey.engine.reports.inputs import ReportInputs
 
 KINDS = ("monthly", "quarterly", "scrutiny", "summary")
 FORMATS = ("pdf", "docx", "html", "xlsx", "csv")
-
-
-def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not is_month(value):
-        raise click.BadParameter(f"{value!r} is not a month in the form YYYY-MM (e.g. 2024-06)")
-    return value
 
 
 def _inputs_from_files(plan_path: Path, observations_path: Path, period: str | None) -> ReportInputs:
@@ -84,7 +78,7 @@ def _inputs_from_database(period: str | None) -> ReportInputs:
 
 @click.command("report")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("--period", callback=_month, metavar="YYYY-MM", help="The report's month (the quarter or six months end with it). Default: the latest month with figures.")
+@click.option("--period", callback=month_option, metavar="YYYY-MM", help="The report's month (the quarter or six months end with it). Default: the latest month with figures.")
 @click.option("--format", "fmt", metavar="|".join(FORMATS), help="Output format (any registered renderer). Default: from the extension of -o, else pdf.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write. Default: a name from the report, month and format.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="A plan file (with --observations: no database).")

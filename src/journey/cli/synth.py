@@ -8,24 +8,9 @@ from pathlib import Path
 
 import click
 
+from journey.cli._options import date_option, month_option
+
 FORMATS = ("canonical", "canonical-xlsx", "ssda903", "cin-census", "annex-a", "parquet")
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
-
-
-def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from journey.engine.periods import is_month
-
-    if not is_month(value):
-        raise click.BadParameter(f"{value!r} is not a month as YYYY-MM")
-    return value
 
 
 def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) -> list[Path]:  # type: ignore[type-arg]
@@ -88,7 +73,7 @@ def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) ->
     "first_month",
     default="2020-04",
     show_default=True,
-    callback=_month,
+    callback=month_option,
     help="First month of the window (YYYY-MM).",
 )
 @click.option(
@@ -96,12 +81,12 @@ def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) ->
     "last_month",
     default="2023-07",
     show_default=True,
-    callback=_month,
+    callback=month_option,
     help="Last month of the window (YYYY-MM).",
 )
 @click.option(
     "--as-at",
-    callback=_date,
+    callback=date_option,
     metavar="DATE",
     help="Extract date (YYYY-MM-DD); default the last month's end. A mid-month date gives a 'latest' extract.",
 )

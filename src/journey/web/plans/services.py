@@ -26,7 +26,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from journey.engine.evaluation import MeasureResult, evaluate_plan, format_value
-from journey.engine.observations import ObservationsError, read_observations
+from journey.engine.observations import SCHEMA, ObservationsError, read_observations
 from journey.engine.periods import add_months, is_month, month_range
 from journey.engine.plan import Measure, Plan, PlanError, Problem, Unit, parse_plan
 from journey.web.accounts import audit
@@ -206,17 +206,7 @@ def activate_plan_version(version: PlanVersion, user: Any) -> None:
 # ------------------------------------------------------------------- observations
 
 OBSERVATION_COLUMNS = {
-    "measure_id": pl.String,
-    "period": pl.String,
-    "period_type": pl.String,
-    "breakdown": pl.String,
-    "breakdown_value": pl.String,
-    "value": pl.Float64,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-    "flagged": pl.Boolean,
-    "snapshot": pl.String,
-    "as_at": pl.Date,
+    name: dtype for name, dtype in SCHEMA.items() if name not in {"source", "note", "row"}
 }
 """The columns of the engine's observations frame, as stored here."""
 
