@@ -1,41 +1,22 @@
 """Every view declares the capability it needs, and every role gets exactly that access.
 
 A new view without ``@requires(...)`` or ``@public`` fails here. URLs that take
-arguments need an example in ``EXAMPLE_KWARGS`` (built by a fixture that creates the
+arguments need an example in ``tests/web/url_examples.py`` (which creates the
 objects they point at), so they are exercised too.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from journey.web.accounts.access import PUBLIC
 from journey.web.accounts.roles import Role, capabilities_of
-
-
-def _walk(patterns, namespace=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern):
-            yield f"{namespace}{entry.name}", entry
-
-
-def _capability(callback):
-    target = getattr(callback, "view_class", callback)
-    return getattr(callback, "journey_capability", None) or getattr(
-        target, "journey_capability", None
-    )
-
-
-ALL_VIEWS = sorted(_walk(get_resolver().url_patterns), key=lambda item: item[0])
+from tests.web.url_walk import ALL_VIEWS, GUARDED_VIEWS, capability_of
 
 
 @pytest.mark.parametrize("name,pattern", ALL_VIEWS, ids=[name for name, _ in ALL_VIEWS])
 def test_every_view_declares_who_may_use_it(name, pattern):
-    assert _capability(pattern.callback) is not None, f"{name} has no @requires or @public"
+    assert capability_of(pattern.callback) is not None, f"{name} has no @requires or @public"
 
 
 @pytest.fixture
@@ -46,11 +27,10 @@ def example_kwargs(request, db):
     return build_examples()
 
 
-SIMPLE_VIEWS = [(name, p) for name, p in ALL_VIEWS if _capability(p.callback) != PUBLIC]
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
-@pytest.mark.parametrize("name,pattern", SIMPLE_VIEWS, ids=[name for name, _ in SIMPLE_VIEWS])
+@pytest.mark.parametrize("name,pattern", GUARDED_VIEWS, ids=[name for name, _ in GUARDED_VIEWS])
 def test_each_role_reaches_exactly_the_views_its_capabilities_allow(
     name, pattern, role, client_for, example_kwargs
 ):
@@ -59,7 +39,7 @@ def test_each_role_reaches_exactly_the_views_its_capabilities_allow(
     if pattern.pattern.converters and name not in example_kwargs:
         pytest.fail(f"{name} takes arguments: add an example to tests/web/url_examples.py")
     response = client.get(reverse(name, kwargs=kwargs))
-    allowed = _capability(pattern.callback) in capabilities_of(role)
+    allowed = capability_of(pattern.callback) in capabilities_of(role)
     if allowed:
         assert response.status_code != 403, f"{role} should reach {name}"
     else:

@@ -20,13 +20,13 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from journey.web.accounts.access import PUBLIC
 from journey.web.accounts.models import AuditEvent
 from journey.web.accounts.roles import Capability, Role, capabilities_of
 from journey.web.casedata.models import LoadJob
 from journey.web.plans import services as plan_services
+from tests.web.url_walk import ALL_VIEWS, GUARDED_VIEWS
 
 DATA = Path(__file__).parent / "data"
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the test users' password (conftest)
@@ -44,24 +44,6 @@ REFERRALS = (
 AGGREGATE_ONLY = [Role.BOARD_MEMBER, Role.SCRUTINY, Role.ADMINISTRATOR]
 
 
-def _walk(patterns, namespace=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern):
-            yield f"{namespace}{entry.name}", entry
-
-
-def _capability(callback):
-    target = getattr(callback, "view_class", callback)
-    return getattr(callback, "journey_capability", None) or getattr(
-        target, "journey_capability", None
-    )
-
-
-ALL_VIEWS = sorted(_walk(get_resolver().url_patterns), key=lambda item: item[0])
-GUARDED_VIEWS = [(name, p) for name, p in ALL_VIEWS if _capability(p.callback) != PUBLIC]
 
 
 def _url(name, pattern, examples, overrides=None):
