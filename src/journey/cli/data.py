@@ -19,6 +19,15 @@ def _store(store_dir: Path | None):  # -> Store, imported lazily to keep the CLI
     return Store(store_dir)
 
 
+_REPORT_FORMAT = click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to show the report.",
+)
+
 _STORE = click.option(
     "--store",
     "store_dir",
@@ -53,14 +62,7 @@ def _print_report(report: ValidationReport, output: str) -> None:
 
 @data.command("check")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="How to show the report.",
-)
+@_REPORT_FORMAT
 @_AS_AT
 @_EXTRACT_FORMAT
 def check(path: Path, output: str, as_at: date | None, extract_format: str | None) -> None:
@@ -215,14 +217,7 @@ def export(snapshot_id: str, out: Path, output: str, store_dir: Path | None) -> 
 
 @data.command("report")
 @click.argument("snapshot_id")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="How to show the report.",
-)
+@_REPORT_FORMAT
 @_STORE
 def report(snapshot_id: str, output: str, store_dir: Path | None) -> None:
     """Show the validation report a snapshot was accepted with."""
