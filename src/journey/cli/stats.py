@@ -140,20 +140,28 @@ def show_command(
     directory: Path,
     output: str,
 ) -> None:
-    """How a council compares with England, its region and its ten statistical neighbours."""
+    """How a council compares with England, its region and its ten statistical neighbours.
+
+    A measure DfE published no figure for (that year, or ever) is listed as "no published
+    figure"; the others are shown."""
     from journey.engine.stats.benchmarks import BenchmarkStore
 
     try:
-        results = BenchmarkStore(directory).for_council(
+        results, missing = BenchmarkStore(directory).coverage(
             la_code, measure_id, time_period, neighbour_model, polarity
         )
     except (FileNotFoundError, LookupError) as error:
         _fail(str(error).strip("'\""))
     if output == "json":
-        click.echo(_json([asdict(r) for r in results]))
+        unpublished = [{**asdict(m), "no_published_figure": True} for m in missing]
+        click.echo(_json([asdict(r) for r in results] + unpublished))
         return
     if not results:
-        _fail(f"no benchmarks for {la_code} in {directory}")
+        if not missing:
+            _fail(f"no benchmarks for {la_code} in {directory}")
+        for m in missing:
+            click.echo(f"{m.measure_id}: no published figure ({m.reason})")
+        return
     first = results[0]
     click.echo(
         f"{first.la_name} ({first.old_la_code}, {first.new_la_code}); region {first.region_name}"
@@ -186,12 +194,18 @@ def show_command(
                     r.quartile_label,
                 ]
                 for r in results
+            ]
+            + [
+                [m.measure_id, m.time_period, "no published figure", *[None] * 6]
+                for m in missing
             ],
         )
     )
     for r in results:
         for note in r.notes:
             click.echo(f"Note ({r.measure_id}): {note}")
+    for m in missing:
+        click.echo(f"Note ({m.measure_id}): {m.reason}")
 
 
 @benchmarks_group.command("measures")
@@ -328,6 +342,13 @@ def _read_series(path: Path) -> tuple[list[str], list[float]]:
 @click.option(
     "--trend-points", type=int, default=6, show_default=True, help="Run all rising or all falling."
 )
+@click.option(
+    "--screen-outliers/--no-screen-outliers",
+    default=True,
+    show_default=True,
+    help="Leave moving ranges of 3.267 times their mean or more out of the limits "
+    "(NHSRplotthedots does by default; NHS England's Excel tool does not).",
+)
 @click.option("--format", "output", type=FORMAT, default="table", show_default=True)
 def spc_command(
     input_file: Path,
@@ -337,6 +358,7 @@ def spc_command(
     recalculate_at: tuple[str, ...],
     shift_points: int,
     trend_points: int,
+    screen_outliers: bool,
     output: str,
 ) -> None:
     """An XmR chart as NHS England's Making Data Count: limits, special causes and icons."""
@@ -351,7 +373,11 @@ def spc_command(
             target,
             baseline,
             recalculate_at,
-            SpcRules(shift_points=shift_points, trend_points=trend_points),
+            SpcRules(
+                shift_points=shift_points,
+                trend_points=trend_points,
+                screen_moving_ranges=screen_outliers,
+            ),
         )
     except ValueError as error:
         _fail(str(error))

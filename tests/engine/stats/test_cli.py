@@ -142,3 +142,46 @@ def test_stats_trajectory_gives_the_reason_for_each_milestone(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "target 105: likely to be met" in result.output
+
+
+def test_benchmarks_show_lists_a_measure_without_a_published_figure_and_shows_the_rest(tmp_path):
+    # DfE's placement stability file without North East Lincolnshire's rows: the two
+    # stability measures have no published figure for 812 in 2025; the rest are shown.
+    files = tmp_path / "dfe"
+    files.mkdir()
+    for source in DFE.glob("*.csv"):
+        text = source.read_text(encoding="utf-8-sig")
+        if source.name == "la_cla_placement_stability.csv":
+            text = "\n".join(line for line in text.splitlines() if ",812," not in line) + "\n"
+        (files / source.name).write_text(text, encoding="utf-8")
+    out = tmp_path / "benchmarks"
+    assert run("benchmarks", "import", *map(str, sorted(files.glob("*.csv"))), "--out", str(out)).exit_code == 0
+
+    shown = run("benchmarks", "show", "--la", "812", "--year", "2025", "--dir", str(out))
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert any(line.startswith("cla_rate_per_10k ") and "2025" in line for line in lines)
+    stability = next(line for line in lines if line.startswith("cla_3plus_placements_pct "))
+    assert "no published figure" in stability
+    assert "Note (cla_long_term_stability_pct): DfE published no figure for North East Lincolnshire (812) in 2025" in lines
+
+    as_json = json.loads(run("benchmarks", "show", "--la", "812", "--dir", str(out), "--format", "json").output)
+    unpublished = {row["measure_id"] for row in as_json if row.get("no_published_figure")}
+    assert unpublished == {"cla_3plus_placements_pct", "cla_long_term_stability_pct"}
+
+
+def test_stats_spc_screens_outlying_moving_ranges_unless_told_not_to(tmp_path):
+    # Moving ranges 2, 2, 2, 2, 2, 2, 30 (mean 6); mean of the values 116 / 8 = 14.5.
+    # Screened (30 >= 3.267 x 6): mean moving range 2, upper limit 14.5 + 2.66 x 2 = 19.82.
+    # Not screened (NHS England's Excel tool): 14.5 + 2.66 x 6 = 30.46.
+    series = tmp_path / "series.csv"
+    values = [10, 12, 10, 12, 10, 12, 10, 40]
+    series.write_text("period,value\n" + "".join(f"2024-{i + 1:02d},{v}\n" for i, v in enumerate(values)), encoding="utf-8")
+
+    def upper(*flags: str) -> float:
+        result = run("stats", "spc", "--input", str(series), "--improvement", "increase", *flags, "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["points"][0]["upper_limit"]
+
+    assert upper() == upper("--screen-outliers") == 19.82
+    assert upper("--no-screen-outliers") == 30.46

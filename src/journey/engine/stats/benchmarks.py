@@ -309,6 +309,17 @@ class CouncilBenchmark:
     notes: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class NoPublishedFigure:
+    """A measure DfE published no row for, for this council and year (not even a
+    suppressed one): shown as "no published figure" beside the measures that have one."""
+
+    measure_id: str
+    title: str
+    time_period: str | None
+    reason: str
+
+
 class BenchmarkStore:
     """The imported benchmarks in a directory, read lazily."""
 
@@ -365,8 +376,22 @@ class BenchmarkStore:
         """The council's benchmarks, one per measure, for ``time_period`` or each measure's latest.
 
         ``polarity`` overrides DfE's (for example, when the plan says a rate is better low).
+        Measures with no published row for the council are left out (see :meth:`coverage`).
         """
-        old, _new, _name = self.resolve_council(la_code)
+        return self.coverage(la_code, measure_id, time_period, neighbour_model, polarity)[0]
+
+    def coverage(
+        self,
+        la_code: str,
+        measure_id: str | None = None,
+        time_period: str | None = None,
+        neighbour_model: str | None = None,
+        polarity: str | Enum | None = None,
+    ) -> tuple[list[CouncilBenchmark], list[NoPublishedFigure]]:
+        """:meth:`for_council`, plus the measures DfE published no row for (for this council
+        in ``time_period``, or in any year), so a list of every measure can say which have
+        no published figure instead of failing on the first."""
+        old, _new, name = self.resolve_council(la_code)
         measures = [measure_id] if measure_id else self._measures()
         if measure_id and measure_id not in INDICATORS_BY_MEASURE:
             raise LookupError(
@@ -374,13 +399,38 @@ class BenchmarkStore:
                 + ", ".join(sorted(INDICATORS_BY_MEASURE))
             )
         model = neighbour_model or self._latest_model()
-        results = []
+        results: list[CouncilBenchmark] = []
+        missing: list[NoPublishedFigure] = []
         for measure in measures:
+            title = INDICATORS_BY_MEASURE[measure].title
             period = period_label(time_period) if time_period else self._latest_period(measure, old)
             if period is None:
+                missing.append(
+                    NoPublishedFigure(measure, title, None, f"DfE published no figure for {name} ({old}) in any year imported")
+                )
+                continue
+            if not self._has_row(measure, old, period):
+                missing.append(
+                    NoPublishedFigure(measure, title, period, f"DfE published no figure for {name} ({old}) in {period}")
+                )
                 continue
             results.append(benchmark_for(self, measure, old, period, model, polarity))
-        return results
+        return results, missing
+
+    def _has_row(self, measure_id: str, old_la_code: str, time_period: str) -> bool:
+        found = (
+            self.table()
+            .filter(
+                (pl.col("measure_id") == measure_id)
+                & (pl.col("time_period") == time_period)
+                & (pl.col("geographic_level") == "Local authority")
+                & (pl.col("old_la_code") == old_la_code)
+            )
+            .select(pl.len())
+            .collect()
+            .item()
+        )
+        return bool(found)
 
     def history(
         self,
