@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from journey.engine.disclosure import SmallNumberRule
 from journey.engine.plan import (
     Action,
     ActionStatus,
@@ -90,6 +91,15 @@ def test_a_minimal_plan_gets_defaults():
     assert m.frequency.value == "monthly" and m.cumulative_in_year is False
     assert plan.tolerance_for(m).percent == 10
     assert plan.actions == []
+
+
+def test_small_numbers_default_to_fewer_than_five_and_the_plan_can_change_or_refuse_them():
+    assert parse_plan(MINIMAL).small_numbers.fewer_than == 5
+    assert parse_plan("small_numbers: {fewer_than: 10}\n" + MINIMAL).small_numbers.label == "fewer than 10"
+    assert problems("small_numbers: {fewer_than: 1}\n" + MINIMAL) == [
+        "plan.yaml:1 small_numbers.fewer_than: 1 would hide nothing but fractions: use 0 to show every figure, or 2 or more"
+    ]
+    assert problems("small_numbers: {below: 5}\n" + MINIMAL) == ["plan.yaml:1 small_numbers.below: unknown key 'below'"]
 
 
 def test_every_problem_of_a_broken_plan_is_reported_with_its_line():
@@ -286,7 +296,7 @@ def test_every_key_of_the_models_is_documented():
     doc = (ROOT / "docs" / "plan-format.md").read_text()
     missing = [
         f"{model.__name__}.{name}"
-        for model in (Plan, Authority, Tolerance, Band, Bands, Benchmarks, Priority, Measure, Action)
+        for model in (Plan, Authority, Tolerance, Band, Bands, Benchmarks, Priority, Measure, Action, SmallNumberRule)
         for name in model.model_fields
         if f"`{name}`" not in doc
     ]

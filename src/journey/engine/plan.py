@@ -44,6 +44,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from journey.engine.disclosure import SmallNumberRule
 from journey.engine.periods import MonthLike, financial_year_start_year, is_month
 
 __all__ = [
@@ -476,6 +477,7 @@ class Plan(_Model):
     authority: Authority
     default_tolerance: Tolerance = Tolerance(percent=10)
     statistical_neighbour_method: NeighbourMethod = NeighbourMethod.MEAN
+    small_numbers: SmallNumberRule = SmallNumberRule()
     priorities: list[Priority] = Field(min_length=1)
 
     @field_validator("default_tolerance")
