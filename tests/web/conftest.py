@@ -1,4 +1,4 @@
-"""Web test fixtures: caches of parsed plans and evaluations start empty in every test."""
+"""Web test fixtures: the cache (parsed plans, evaluations, pages, charts) starts empty in every test."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fresh_plan_caches(tmp_path_factory, monkeypatch):
-    from journey.web.plans import pages, services
+def _fresh_plan_caches():
+    from journey.web.plans import services
 
     services.clear_caches()
-    charts = tmp_path_factory.mktemp("charts")
-    monkeypatch.setattr(pages, "charts_dir", lambda: charts)  # not the developer's var/
     yield
     services.clear_caches()

@@ -190,26 +190,44 @@ def test_a_warm_dashboard_with_the_new_columns_costs_a_fixed_number_of_queries(
         board_member.get(reverse("plans:dashboard"), {"month": "2023-04"})
 
 
-def test_a_drawn_chart_is_kept_on_disk_and_served_from_there(series, board_member):
+def _drawing_counted(monkeypatch) -> list[str]:
     from journey.web.plans import pages
 
+    drawn: list[str] = []
+    draw = pages.measure_chart_svg
+
+    def counted(chart):
+        drawn.append(chart.title)
+        return draw(chart)
+
+    monkeypatch.setattr(pages, "measure_chart_svg", counted)
+    return drawn
+
+
+def test_a_drawn_chart_is_kept_in_the_shared_cache_by_its_content(series, board_member, monkeypatch):
+    from django.core.cache import cache
+
+    drawn = _drawing_counted(monkeypatch)
     url = reverse("plans:measure_chart", args=["audits_completed"])
     first = board_member.get(url, {"month": "2023-04"})
-    (kept,) = pages.charts_dir().glob("*.svg")
-    assert kept.read_text(encoding="utf-8") == first.content.decode()
-    kept.write_text(first.content.decode().replace("<svg", "<svg data-from-disk=\"1\"", 1), encoding="utf-8")
-    services.clear_caches()
+    # Another process's page cache is empty, but the chart (keyed by what is drawn) is there.
+    key = services.plan_key(services.active_plan())
+    assert cache.delete(services.cache_key("measure", key, services.data_version(), "audits_completed", "2023-04"))
     again = board_member.get(url, {"month": "2023-04"})
-    assert 'data-from-disk="1"' in again.content.decode()
+    assert again.content == first.content
+    assert drawn == ["Case-file audits completed"]
 
 
-def test_warming_up_draws_the_earlier_months_charts(series):
+def test_warming_up_draws_the_earlier_months_charts(series, board_member, monkeypatch):
     from journey.web.plans import pages
 
     pages.warm_up()
     # the 11 months before 2023-04 for the one measure with figures then (audits)
     assert pages.warm_up_earlier() == 11
-    assert len(list(pages.charts_dir().glob("*.svg"))) == 12
+    drawn = _drawing_counted(monkeypatch)
+    for month in _months("2022-05", 12):
+        board_member.get(reverse("plans:measure_chart", args=["audits_completed"]), {"month": month})
+    assert drawn == []
 
 
 def test_a_cumulative_in_year_measure_is_charted_by_its_monthly_figures(db, tmp_path, board_member):
@@ -241,28 +259,18 @@ def test_a_cumulative_in_year_measure_is_charted_by_its_monthly_figures(db, tmp_
     assert row.spc.assurance_short == "Not assessed"
 
 
-def test_new_figures_start_a_background_warm_up_once_per_data_version(
-    series, board_member, monkeypatch, tmp_path
-):
-    from journey.web.plans import pages
+def test_new_figures_queue_a_warm_up_once_per_data_version(series, board_member, settings, tmp_path):
+    from django_tasks import task_backends
 
-    started = []
-
-    class FakeThread:
-        def __init__(self, target, name, daemon):
-            started.append(name)
-
-        def start(self):
-            pass
-
-    monkeypatch.setattr(pages.threading, "Thread", FakeThread)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    queued = task_backends["default"].results
     board_member.get(reverse("plans:dashboard"))
-    assert started == []  # off unless ``journey serve`` turned it on
-    monkeypatch.setattr(pages, "BACKGROUND_WARM_UP", True)
-    pages.mark_warmed(services.data_version())
+    assert queued == []  # off unless JOURNEY_WARM_UP_PAGES (tests turn it off)
+    settings.JOURNEY_WARM_UP_PAGES = True
     board_member.get(reverse("plans:dashboard"))
-    assert started == []  # this version is warm already
+    board_member.get(reverse("plans:measure", args=["audits_completed"]))
     _import(tmp_path, ["audits_completed,2023-05,21,,"], "more.csv")
     board_member.get(reverse("plans:dashboard"))
     board_member.get(reverse("plans:measure", args=["audits_completed"]))
-    assert started == ["warm-up"]  # once for the new version, not once per page
+    # once for each data version, not once per page
+    assert [r.task.name for r in queued] == ["warm_up_pages", "warm_up_pages"]

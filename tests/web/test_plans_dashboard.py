@@ -249,9 +249,13 @@ def test_warming_up_evaluates_the_recent_months_and_draws_the_latest_charts(load
     assert pages.warm_up() == 4
     version = services.data_version()
     plan = services.active_plan()
-    assert services.DASHBOARDS.get((id(plan), version, "2023-06")) is not None
-    assert services.DASHBOARDS.get((id(plan), version, "2023-04")) is not None
-    assert services.MEASURE_FIGURES.get((id(plan), version, "cp_visits", "2023-06")) is not None
+    from django.core.cache import cache
+
+    key = services.plan_key(plan)
+    bench = services.benchmarks_version()
+    assert cache.get(services.cache_key("dashboard", key, version, "2023-06", bench)) is not None
+    assert cache.get(services.cache_key("dashboard", key, version, "2023-04", bench)) is not None
+    assert cache.get(services.cache_key("measure", key, version, "cp_visits", "2023-06")) is not None
 
 
 def test_warming_up_without_a_plan_does_nothing(db):

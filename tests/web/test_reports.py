@@ -32,9 +32,8 @@ def loaded(db):
 
 
 @pytest.fixture
-def inline(monkeypatch):
-    """Build within the request so the test sees the finished report."""
-    monkeypatch.setattr(services, "BACKGROUND", False)
+def inline():
+    """Tests run tasks as they are queued (the immediate backend): the build is finished."""
 
 
 def approve_all(make_user, month="2023-06", skip=()):
@@ -148,23 +147,25 @@ def test_a_failed_build_says_why_on_its_page(db, inline, board_member):
     assert AuditEvent.objects.filter(action="report.failed").exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_build_runs_in_the_background_and_finishes(client_for):
-    plans.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
-    plans.import_observations(DATA / "observations.csv", user=None)
+def test_a_build_waits_in_the_queue_until_a_worker_runs_it(loaded, client_for, settings):
+    from journey.web.background.models import TaskProgress
+    from journey.web.background.worker import run_ready_tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client = client_for(Role.DATA_TEAM)
     response = build(client, format="xlsx")
     record = ReportBuild.objects.get()
-    import time
-
-    for _ in range(300):
-        record.refresh_from_db()
-        if not record.running:
-            break
-        time.sleep(0.1)
+    assert response["Location"].endswith(f"/reports/builds/{record.pk}/")
+    assert record.status == ReportBuild.Status.QUEUED
+    page = client.get(response["Location"]).content.decode()
+    assert "No background worker is running" in page
+    assert run_ready_tasks() == 1
+    record.refresh_from_db()
     assert record.status == ReportBuild.Status.DONE, record.message
     assert bytes(record.content[:2]) == b"PK"
-    assert response["Location"].endswith(f"/reports/builds/{record.pk}/")
+    progress = TaskProgress.objects.get()
+    assert progress.task_name == "build_report" and progress.percent == 100
+    assert progress.message.startswith("Drawing charts and writing the")
 
 
 def test_the_monthly_pdf_from_the_database_holds_every_measure_and_its_rating(loaded, inline, data_team, make_user):

@@ -330,7 +330,6 @@ def test_reports_built_and_downloaded_by_a_board_member_hold_no_child_identifier
     from journey.web.reports import services as report_services
     from journey.web.reports.models import ReportBuild
 
-    monkeypatch.setattr(report_services, "BACKGROUND", False)
     reader = _signed_in(make_user, Role.BOARD_MEMBER, "board")
     for kind, _label in report_services.KINDS:
         reader.post(reverse("reports:index"), {"kind": kind, "period": "2023-06", "format": fmt})
@@ -510,8 +509,8 @@ def test_the_server_refuses_request_bodies_over_the_upload_limit_itself(
     settings.JOURNEY_MAX_UPLOAD_MB = 1
     called: dict = {}
     monkeypatch.setattr(waitress, "serve", lambda app, **options: called.update(options))
-    monkeypatch.setattr("journey.cli.web._warm_up", lambda: None)
-    result = CliRunner().invoke(main, ["serve", "--no-migrate"])
+    monkeypatch.setattr("journey.cli.web._queue_warm_up", lambda: None)
+    result = CliRunner().invoke(main, ["serve", "--no-migrate", "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert called and called.get("max_request_body_size", 1 << 30) <= body_limit()
 
@@ -728,7 +727,6 @@ def test_text_from_the_plan_file_is_escaped_in_pages_charts_and_reports(
 
     from journey.web.reports import services as report_services
 
-    monkeypatch.setattr(report_services, "BACKGROUND", False)
     build = report_services.request_build(reader.user, "monthly", "2023-06", "html")
     assert build.status == "done", build.message
     report = reader.get(reverse("reports:download", args=[build.pk])).content.decode()
@@ -756,7 +754,6 @@ def test_report_spreadsheets_escape_text_a_spreadsheet_would_run(
     figures = tmp_path / "obs.csv"
     figures.write_text("measure_id,period,value\ncp_visits,2023-05,88\ncp_visits,2023-06,91\n")
     plan_services.import_observations(figures, user=None)
-    monkeypatch.setattr(report_services, "BACKGROUND", False)
     reader = _signed_in(make_user, Role.BOARD_MEMBER, "board")
     build = report_services.request_build(reader.user, "monthly", "2023-06", fmt)
     assert build.status == "done", build.message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,60 +17,68 @@ def _migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)  # only when JOURNEY_CACHE=database
 
 
-def _warm_up() -> None:
-    """Evaluate the last 12 months and draw their charts in the background after a start
-    (the latest month first)."""
-    import time
+def _queue_warm_up() -> None:
+    """Ask a worker to evaluate the last 12 months and draw their charts, so the first
+    visitors after a start do not wait (once per data version, whoever asks)."""
+    from journey.web.plans import tasks
 
-    from django.db import connection
+    if tasks.warm_up_once():
+        click.echo("Warm-up of the last 12 months queued for the worker.", err=True)
 
-    from journey.web.plans import pages, services
 
-    started = time.perf_counter()
-    try:
-        version = services.data_version()
-        measures = pages.warm_up()
-        charts = pages.warm_up_earlier()
-        click.echo(
-            f"warm-up done in {time.perf_counter() - started:.1f} s: {measures} measures, "
-            f"{charts} earlier charts",
-            err=True,
-        )
-        # From now on a change of the figures warms the pages again in the background.
-        pages.mark_warmed(version)
-        pages.BACKGROUND_WARM_UP = True
-    except Exception as error:  # the pages work without it; say why it did not happen
-        click.echo(f"warning: warm-up skipped: {error}", err=True)
-    finally:
-        connection.close()
+def start_workers(count: int) -> list[subprocess.Popen[bytes]]:
+    """Start ``count`` ``journey worker`` processes beside the web server."""
+    return [
+        subprocess.Popen([sys.executable, "-m", "journey", "worker"])  # noqa: S603 - our own command
+        for _ in range(count)
+    ]
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]], wait: float = 30.0) -> None:
+    """SIGTERM: each finishes its current task and stops (killed after ``wait`` seconds)."""
+    for process in workers:
+        if process.poll() is None:
+            process.terminate()
+    for process in workers:
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(0),
+              help="Background workers to start beside the server (0 when they run as their own "
+              "service, see docs/deploy.md).")
 @click.option("--no-migrate", is_flag=True, help="Do not bring the database up to date first.")
-def serve(host: str, port: int, threads: int, no_migrate: bool) -> None:
-    """Run the web application with waitress (static files are served by whitenoise)."""
+def serve(host: str, port: int, threads: int, workers: int, no_migrate: bool) -> None:
+    """Run the web application with waitress (static files are served by whitenoise), and
+    background workers beside it."""
     setup_django()
     if not no_migrate:
         _migrate()
-    import threading
-
     from waitress import serve as waitress_serve
 
+    from journey.web.casedata.middleware import body_limit
     from journey.web.wsgi import application
 
-    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+    _queue_warm_up()
+    started = start_workers(workers)
     click.echo(f"Improvement Journey on http://{host}:{port}/ (Ctrl+C to stop)")
-    from journey.web.casedata.middleware import body_limit
-
-    waitress_serve(
-        application, host=host, port=port, threads=threads, ident="journey",
-        max_request_body_size=body_limit(),
-    )
+    try:
+        waitress_serve(
+            application, host=host, port=port, threads=threads, ident="journey",
+            max_request_body_size=body_limit(),
+        )
+    finally:
+        stop_workers(started)
 
 
 @click.group("users")

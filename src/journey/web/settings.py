@@ -49,12 +49,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "journey.web.accounts",
     "journey.web.plans",
     "journey.web.casedata",
     "journey.web.narrative",
     "journey.web.actions",
     "journey.web.reports",
+    "journey.web.background",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +100,39 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+
+# Background work: a queue in the database (SQLite or PostgreSQL alike), run by
+# `journey worker` processes (`journey serve` starts one unless told not to).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JOURNEY_WORKER_STALE_SECONDS = env_int("JOURNEY_WORKER_STALE_SECONDS", 300)
+JOURNEY_WARM_UP_PAGES = env_bool("JOURNEY_WARM_UP_PAGES", True)
+
+# Computed pages, evaluations and charts, shared by every web and worker process (a worker
+# warms them for the web processes). Files under the data directory by default: no setup,
+# and no writes to the database (on SQLite a write locks it). `JOURNEY_CACHE=database` for
+# web servers on several machines (after `journey serve`'s migrate creates the table).
+JOURNEY_CACHE = env_str("JOURNEY_CACHE", "file")
+_CACHE_OPTIONS = {"MAX_ENTRIES": env_int("JOURNEY_CACHE_MAX_ENTRIES", 20000), "CULL_FREQUENCY": 4}
+if JOURNEY_CACHE == "file":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "pages"),
+            "TIMEOUT": 14 * 24 * 3600,
+            "OPTIONS": _CACHE_OPTIONS,
+        }
+    }
+elif JOURNEY_CACHE == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "journey_cache",
+            "TIMEOUT": 14 * 24 * 3600,
+            "OPTIONS": _CACHE_OPTIONS,
+        }
+    }
+else:
+    raise ConfigurationError(f"JOURNEY_CACHE={JOURNEY_CACHE!r} must be 'file' or 'database'.")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -9,3 +9,9 @@ os.environ.setdefault("JOURNEY_DATA_DIR", tempfile.mkdtemp(prefix="journey-test-
 from journey.web.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tasks run as they are queued, in the test's own transaction (Django's advice for tests);
+# the tests of the queue itself switch to the database backend and run a worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+JOURNEY_WARM_UP_PAGES = False
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": None}}

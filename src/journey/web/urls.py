@@ -8,5 +8,6 @@ urlpatterns = [
     path("actions/", include("journey.web.actions.urls")),
     path("reports/", include("journey.web.reports.urls")),
     path("data/", include("journey.web.casedata.urls")),
+    path("background/", include("journey.web.background.urls")),
     path("", include("journey.web.plans.urls")),
 ]

@@ -20,6 +20,7 @@ NAVIGATION: list[tuple[str, str, Capability]] = [
     ("Plan", "plans:plan", Capability.CONFIGURE_PLAN),
     ("Users", "accounts:users", Capability.MANAGE_USERS),
     ("Audit log", "accounts:audit", Capability.VIEW_AUDIT_LOG),
+    ("Background work", "background:index", Capability.VIEW_AUDIT_LOG),
 ]
 
 

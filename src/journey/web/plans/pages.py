@@ -1,18 +1,19 @@
 """What the dashboard and measure pages show, assembled from the plans services.
 
 Everything here is read-only and built from the cached plan and evaluations, so a page
-costs a handful of queries whatever the size of the plan (tests assert the counts).
+costs a handful of queries whatever the size of the plan (tests assert the counts). What
+is computed is kept in Django's cache (shared by every process, warmed by a worker), under
+keys that name the plan, data version and month it depends on.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -32,8 +33,6 @@ from journey.web.accounts.roles import Capability
 from journey.web.plans import drilldown, services
 from journey.web.plans.manual import may_enter
 from journey.web.plans.models import Observation
-
-logger = logging.getLogger(__name__)
 
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
 DIRECTION_WORDS = {
@@ -143,7 +142,7 @@ class Dashboard:
     previous_month: str | None = None
     shown: int = 0
     notice: str = ""
-    cache_key: tuple[Any, ...] | None = None
+    cache_key: str | None = None
     """What the rendered page body depends on (None: render it afresh)."""
 
     @property
@@ -179,15 +178,12 @@ class _MonthSummary:
     benchmarks_version: int
 
 
-_SUMMARIES = services.DASHBOARDS
-
-
 def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: list[str]) -> _MonthSummary:
-    key = (id(plan), version, month)
     bench_version = services.benchmarks_version()
-    cached = _SUMMARIES.get(key)
-    if cached is not None and cached.plan is plan and cached.benchmarks_version == bench_version:
-        return cached
+    key = services.cache_key("dashboard", services.plan_key(plan), version, month, bench_version)
+    found = cache.get(key)
+    if found is not None:
+        return found
     now = services.evaluations_for(month, plan, version)
     previous_month = add_months(month, -1)
     before = services.evaluations_for(previous_month, plan, version) if previous_month in months else {}
@@ -251,7 +247,8 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
         signals=sorted(signals, key=lambda g: SIGNAL_ORDER.get(g.spc.signal, 3)),
         benchmarks_version=bench_version,
     )
-    return _SUMMARIES.put(key, summary)
+    cache.set(key, summary)
+    return summary
 
 
 DASHBOARD_COMPARATORS = frozenset({"Stat. neighbours", "England"})
@@ -277,9 +274,9 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     warm_up_in_background(version)
     summary = _month_summary(plan, version, month, months)
     mine = services.measures_owned_by(plan, user) if filters.mine else set()
-    page.cache_key = (
-        id(plan), version, month, summary.benchmarks_version, page.notice,
-        filters.red_only, filters.worsening, filters.mine, tuple(sorted(mine)),
+    page.cache_key = services.cache_key(
+        "dashboard-body", services.plan_key(plan), version, month, summary.benchmarks_version,
+        page.notice, filters.red_only, filters.worsening, filters.mine, tuple(sorted(mine)),
     )
     for priority, all_rows in summary.blocks:
         rows = [
@@ -296,9 +293,6 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     return page
 
 
-_BODIES = services.DASHBOARD_BODIES
-
-
 def dashboard_body(page: Dashboard, filters: DashboardFilters, keep: list[tuple[str, str]]) -> SafeString:
     """The dashboard's month, filters, summary, signals and tables as HTML.
 
@@ -307,18 +301,14 @@ def dashboard_body(page: Dashboard, filters: DashboardFilters, keep: list[tuple[
     data version, month, benchmarks and filters (and, for "my measures", the measures shown).
     """
     key = page.cache_key
-    if key is not None:
-        cached = _BODIES.get(key)
-        if cached is not None and cached[0] is page.plan:
-            return cached[1]
-    html = mark_safe(  # noqa: S308 - a rendered, auto-escaped template
-        render_to_string(
+    html = cache.get(key) if key is not None else None
+    if html is None:
+        html = render_to_string(
             "plans/_dashboard_body.html", {"page": page, "filters": filters, "filter_keep": keep}
         )
-    )
-    if key is not None:
-        _BODIES.put(key, (page.plan, html))
-    return html
+        if key is not None:
+            cache.set(key, html)
+    return mark_safe(html)  # noqa: S308 - a rendered, auto-escaped template
 
 
 # ----------------------------------------------------------------------- measure
@@ -488,17 +478,14 @@ class _MeasureFigures:
     breakdowns: list[BreakdownTable] = field(default_factory=list)
 
 
-_FIGURES = services.MEASURE_FIGURES
-
-
 def _measure_figures(
     plan: Plan, version: tuple[int, str], measure: Measure, month: str | None
 ) -> _MeasureFigures:
     """The months table and chart for one measure and month (cached per data version)."""
-    key = (id(plan), version, measure.id, month)
-    cached = _FIGURES.get(key)
-    if cached is not None and cached.plan is plan:
-        return cached
+    key = services.cache_key("measure", services.plan_key(plan), version, measure.id, month)
+    found = cache.get(key)
+    if found is not None:
+        return found
     rows: list[MonthRow] = []
     points: list[ChartPoint] = []
     result = None
@@ -561,15 +548,14 @@ def _measure_figures(
         if figure is not None and figure.numerator is not None and figure.denominator is not None
         else None
     )
-    return _FIGURES.put(
-        key,
-        _MeasureFigures(
-            plan, rows, result, chart, description, spc,
-            provenance=provenance(figure, measure),
-            fraction=fraction,
-            breakdowns=_breakdown_tables(measure, month),
-        ),
+    figures = _MeasureFigures(
+        plan, rows, result, chart, description, spc,
+        provenance=provenance(figure, measure),
+        fraction=fraction,
+        breakdowns=_breakdown_tables(measure, month),
     )
+    cache.set(key, figures)
+    return figures
 
 
 @dataclass(frozen=True)
@@ -593,31 +579,18 @@ def measure_chart(measure_id: str, month_text: str | None) -> ChartImage | None:
     return ChartImage(chart_svg(figures.chart), figures.chart.cache_key()[:32])
 
 
-def charts_dir() -> Path:
-    return Path(settings.DATA_DIR) / "cache" / "charts"
-
-
 def chart_svg(chart: MeasureChart) -> str:
-    """The chart's SVG, drawn once and kept on disk by its content (survives a restart).
+    """The chart's SVG, drawn once and kept in the shared cache by its content.
 
     Drawing a chart (vl-convert) costs tens of milliseconds of CPU, which under load slows
-    every other page; the file name is the hash of everything drawn, so a stale file is
-    never served.
+    every other page; the key is the hash of everything drawn, so a stale chart is never
+    served.
     """
-    key = chart.cache_key()
-    path = charts_dir() / f"{key}.svg"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    svg = measure_chart_svg(chart)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{key}.{threading.get_ident()}.tmp")
-        temporary.write_text(svg, encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        pass  # a read-only data directory: drawn again next time
+    key = services.cache_key("chart", chart.cache_key())
+    svg = cache.get(key)
+    if svg is None:
+        svg = measure_chart_svg(chart)
+        cache.set(key, svg)
     return svg
 
 
@@ -660,10 +633,15 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
     )
 
 
-def warm_up() -> int:
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as a warm-up goes."""
+
+
+def warm_up(progress: Progress | None = None) -> int:
     """Parse the plan, evaluate the last 12 months' dashboards and draw every measure's chart
-    for the latest, so the first visitors after a start do not wait. Returns how many
+    for the latest, so the first visitors after a change do not wait. Returns how many
     measures were drawn."""
+    tell = progress or (lambda done, total: None)
     plan = services.active_plan()
     if plan is None:
         return 0
@@ -672,72 +650,48 @@ def warm_up() -> int:
     if not months:
         return 0
     month = months[-1]
-    for earlier in months[-12:]:
+    total = len(months[-12:]) + len(plan.measures)
+    for done, earlier in enumerate(months[-12:], start=1):
         _month_summary(plan, version, earlier, months)  # evaluates 13 months on the way
-    for measure in plan.measures:
+        tell(done, total)
+    for done, measure in enumerate(plan.measures, start=len(months[-12:]) + 1):
         figures = _measure_figures(plan, version, measure, month)
         if figures.chart is not None:
             chart_svg(figures.chart)
+        tell(done, total)
     return len(plan.measures)
 
 
-BACKGROUND_WARM_UP = False
-"""Set by ``journey serve`` once its start-up warm-up is done: from then on, the first page
-that finds the figures changed (a new data version, e.g. after ``journey observations
-import`` or a data load) starts the same warm-up in the background, so the pages and charts
-of the last 12 months are ready before most visitors ask for them."""
-_WARMED = services._Cache(16)
-
-
 def warm_up_in_background(version: tuple[int, str]) -> bool:
-    """Start :func:`warm_up` and :func:`warm_up_earlier` in a thread, once per data version
-    (only when :data:`BACKGROUND_WARM_UP` is on). Returns whether it started one."""
-    if not BACKGROUND_WARM_UP:
+    """Queue the warm-up task for this data version, once (a page found the figures
+    changed, e.g. after ``journey observations import`` or a load); off in tests
+    (``JOURNEY_WARM_UP_PAGES``). Returns whether it queued one."""
+    if not settings.JOURNEY_WARM_UP_PAGES:
         return False
-    with _WARM_LOCK:
-        if _WARMED.get(version) is not None:
-            return False
-        _WARMED.put(version, True)
+    from journey.web.plans.tasks import warm_up_once
 
-    def run() -> None:
-        from django.db import connection
-
-        try:
-            warm_up()
-            warm_up_earlier()
-        except Exception:  # noqa: BLE001 - the pages work without it
-            logger.exception("background warm-up failed")
-        finally:
-            connection.close()
-
-    threading.Thread(target=run, name="warm-up", daemon=True).start()
-    return True
+    return warm_up_once(version)
 
 
-_WARM_LOCK = threading.Lock()
-
-
-def mark_warmed(version: tuple[int, str]) -> None:
-    """Say the pages of this data version are warm already (no background warm-up for it)."""
-    with _WARM_LOCK:
-        _WARMED.put(version, True)
-
-
-def warm_up_earlier(months_back: int = 12) -> int:
+def warm_up_earlier(progress: Progress | None = None, months_back: int = 12) -> int:
     """After :func:`warm_up`: each measure's page and chart for the earlier of the last
     ``months_back`` months, newest first, so no visitor waits for a chart to be drawn and
-    drawing does not slow other pages under load. Charts already on disk are not drawn
-    again. Returns how many charts it went through."""
+    drawing does not slow other pages under load. Returns how many charts it went through."""
+    tell = progress or (lambda done, total: None)
     plan = services.active_plan()
     if plan is None:
         return 0
     version = services.data_version()
     months = services.months_available(version)
-    done = 0
-    for month in reversed(months[-months_back:-1]):
+    earlier = list(reversed(months[-months_back:-1]))
+    total = len(earlier) * len(plan.measures)
+    done = charts = 0
+    for month in earlier:
         for measure in plan.measures:
             figures = _measure_figures(plan, version, measure, month)
             if figures.chart is not None:
                 chart_svg(figures.chart)
-                done += 1
-    return done
+                charts += 1
+            done += 1
+            tell(done, total)
+    return charts

@@ -2,8 +2,9 @@
 
 Views call these functions and render what they return; the rules (validation, RAG,
 direction of travel) are the engine's. Parsed plans are cached per sha256 of the plan
-text, evaluations per (plan sha, data version, month), so a dashboard costs a couple of
-small queries once warm.
+text, evaluations per (plan, data version, month), in Django's cache, which every web and
+worker process shares (a worker warms it): so a dashboard costs a couple of small queries
+once warm. Every key names what the value depends on, so nothing stale is ever read.
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ import hashlib
 import math
 import re
 import tempfile
-import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -32,48 +32,33 @@ from journey.engine.plan import Measure, Plan, PlanError, Problem, Unit, parse_p
 from journey.web.accounts import audit
 from journey.web.plans.models import Observation, ObservationImport, PlanVersion
 
-# ------------------------------------------------------------------ small LRU cache
+# ------------------------------------------------------------------------ the cache
 
 
-class _Cache:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[Any, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
-
-    def put(self, key: Any, value: Any) -> Any:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
+def cache_key(kind: str, *parts: Any) -> str:
+    """A cache key for ``kind`` of value depending on ``parts`` (versions, ids, months)."""
+    return f"journey:{kind}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:40]}"
 
 
-_PLANS = _Cache(16)
-_FRAMES = _Cache(4)
-_EVALUATIONS = _Cache(256)
-DASHBOARDS = _Cache(64)
-DASHBOARD_BODIES = _Cache(256)
-MEASURE_FIGURES = _Cache(1024)
-"""The pages module's per-month dashboard summaries (cleared with the rest)."""
+def cached(key: str, build: Callable[[], Any]) -> Any:
+    """The value under ``key``, built and kept when missing (``None`` is not kept)."""
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        if value is not None:
+            cache.set(key, value)
+    return value
+
+
+def plan_key(plan: Plan) -> str:
+    """What a plan's evaluations depend on: its content (the same plan, the same key, in
+    every process)."""
+    return hashlib.sha256(plan.model_dump_json().encode()).hexdigest()[:32]
 
 
 def clear_caches() -> None:
-    """Forget parsed plans and evaluations (tests; a changed measure library)."""
-    for cache in (_PLANS, _FRAMES, _EVALUATIONS, _MONTHS, DASHBOARDS, DASHBOARD_BODIES, MEASURE_FIGURES):
-        cache.clear()
+    """Forget parsed plans, evaluations and pages (tests; a changed measure library)."""
+    cache.clear()
 
 
 # ------------------------------------------------------------------------- the plan
@@ -103,15 +88,16 @@ def _library_ids() -> dict[str, frozenset[str]] | None:
 
 def parse_plan_text(text: str, filename: str = "plan.yaml") -> Plan:
     """Validate plan text with the engine, cached by its sha256."""
-    sha = _sha256(text.encode("utf-8"))
-    cached = _PLANS.get(sha)
-    if cached is not None:
-        return cached
+    key = cache_key("plan", _sha256(text.encode("utf-8")))
+    plan = cache.get(key)
+    if plan is not None:
+        return plan
     try:
         plan = parse_plan(text, filename, library_ids=_library_ids())
     except PlanError as error:
         raise PlanRejected(error.problems) from None
-    return _PLANS.put(sha, plan)
+    cache.set(key, plan)
+    return plan
 
 
 def active_plan_version() -> PlanVersion | None:
@@ -124,9 +110,9 @@ def active_plan() -> Plan | None:
     if row is None:
         return None
     sha, filename = row
-    cached = _PLANS.get(sha)
-    if cached is not None:
-        return cached
+    plan = cache.get(cache_key("plan", sha))
+    if plan is not None:
+        return plan
     text = PlanVersion.objects.filter(active=True).values_list("text", flat=True).first() or ""
     try:
         return parse_plan_text(text, filename)
@@ -399,22 +385,24 @@ def store_observations(
     )
 
 
-_MONTHS = _Cache(8)
-
-
 def months_available(version: tuple[int, str] | None = None) -> list[str]:
     """Months with at least one monthly figure, oldest first (cached per data version)."""
-    if version is not None:
-        cached = _MONTHS.get(version)
-        if cached is not None:
-            return cached
-    months = list(
-        Observation.objects.filter(period_type=Observation.PeriodType.MONTH, breakdown="")
-        .values_list("period", flat=True)
-        .distinct()
-        .order_by("period")
-    )
-    return _MONTHS.put(version, months) if version is not None else months
+
+    def months() -> list[str]:
+        return list(
+            Observation.objects.filter(period_type=Observation.PeriodType.MONTH, breakdown="")
+            .values_list("period", flat=True)
+            .distinct()
+            .order_by("period")
+        )
+
+    if version is None:
+        return months()
+    found = cache.get(cache_key("months", version))
+    if found is None:
+        found = months()
+        cache.set(cache_key("months", version), found)
+    return found
 
 
 def data_version() -> tuple[int, str]:
@@ -427,16 +415,21 @@ def data_version() -> tuple[int, str]:
 def monthly_values(version: tuple[int, str] | None = None) -> dict[str, dict[str, dict[str, float | None]]]:
     """period type → measure id → month → headline value (cached per data version)."""
     version = version or data_version()
-    cached = _FRAMES.get(version)
-    if cached is not None:
-        return cached
-    values: dict[str, dict[str, dict[str, float | None]]] = {}
-    rows = Observation.objects.filter(breakdown="").values_list(
-        "period_type", "measure_id", "period", "value"
-    )
-    for period_type, measure_id, period, value in rows:
-        values.setdefault(period_type, {}).setdefault(measure_id, {})[period] = value
-    return _FRAMES.put(version, values)
+
+    def build() -> dict[str, dict[str, dict[str, float | None]]]:
+        values: dict[str, dict[str, dict[str, float | None]]] = {}
+        rows = Observation.objects.filter(breakdown="").values_list(
+            "period_type", "measure_id", "period", "value"
+        )
+        for period_type, measure_id, period, value in rows:
+            values.setdefault(period_type, {}).setdefault(measure_id, {})[period] = value
+        return values
+
+    found = cache.get(cache_key("values", version))
+    if found is None:
+        found = build()
+        cache.set(cache_key("values", version), found)
+    return found
 
 
 def values_for_evaluation(
@@ -459,13 +452,12 @@ def evaluations_for(
     if plan is None:
         return {}
     version = version or data_version()
-    key = (id(plan), version, month)
-    cached = _EVALUATIONS.get(key)
-    if cached is not None and cached[0] is plan:
-        return cached[1]
-    evaluation = evaluate_plan(plan, values_for_evaluation(plan, version), month)
-    by_measure = {result.measure_id: result for result in evaluation.results}
-    _EVALUATIONS.put(key, (plan, by_measure))
+    key = cache_key("evaluations", plan_key(plan), version, month)
+    by_measure = cache.get(key)
+    if by_measure is None:
+        evaluation = evaluate_plan(plan, values_for_evaluation(plan, version), month)
+        by_measure = {result.measure_id: result for result in evaluation.results}
+        cache.set(key, by_measure)
     return by_measure
 
 
@@ -534,18 +526,18 @@ def monthly_fractions(
     """measure id → month → (numerator, denominator) of the monthly headline figures that
     record them (cached per data version): what a confidence interval is built from."""
     version = version or data_version()
-    key = ("fractions", version)
-    cached = _FRAMES.get(key)
-    if cached is not None:
-        return cached
-    out: dict[str, dict[str, tuple[float, float]]] = {}
-    rows = Observation.objects.filter(
-        period_type=Observation.PeriodType.MONTH, breakdown="",
-        numerator__isnull=False, denominator__isnull=False,
-    ).values_list("measure_id", "period", "numerator", "denominator")
-    for measure_id, period, numerator, denominator in rows:
-        out.setdefault(measure_id, {})[period] = (numerator, denominator)
-    return _FRAMES.put(key, out)
+    key = cache_key("fractions", version)
+    out: dict[str, dict[str, tuple[float, float]]] | None = cache.get(key)
+    if out is None:
+        out = {}
+        rows = Observation.objects.filter(
+            period_type=Observation.PeriodType.MONTH, breakdown="",
+            numerator__isnull=False, denominator__isnull=False,
+        ).values_list("measure_id", "period", "numerator", "denominator")
+        for measure_id, period, numerator, denominator in rows:
+            out.setdefault(measure_id, {})[period] = (numerator, denominator)
+        cache.set(key, out)
+    return out
 
 
 # ------------------------------------------------- benchmarks (dashboard and measure page)
@@ -585,15 +577,13 @@ def _published_benchmarks(plan: Plan, measure: Measure) -> dict[str, float]:
     stamp = benchmarks_version()
     if not library_id or not stamp:
         return {}
-    return dict(
-        _published(
-            str(benchmarks_dir()), stamp, plan.authority.la_code,
-            library_id, plan.statistical_neighbour_method.value, measure.polarity.value,
-        )
+    args = (
+        str(benchmarks_dir()), stamp, plan.authority.la_code,
+        library_id, plan.statistical_neighbour_method.value, measure.polarity.value,
     )
+    return dict(cached(cache_key("benchmarks", *args), lambda: _published(*args)))
 
 
-@lru_cache(maxsize=512)
 def _published(
     directory: str, _version: int, la_code: str, library_id: str, method: str, polarity: str
 ) -> tuple[tuple[str, float], ...]:

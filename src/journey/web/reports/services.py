@@ -3,15 +3,15 @@
 * :func:`build_inputs` gathers the active plan, every stored figure, the month's approved
   narrative, the tracked actions and the data notes (loads, imports, warnings summarised
   without values) into :class:`journey.engine.reports.inputs.ReportInputs`.
-* :func:`request_build` records a :class:`ReportBuild` and starts it on a background
-  thread; :func:`run_build` assembles and renders it, recording progress as it goes, and
+* :func:`request_build` records a :class:`ReportBuild` and queues its task
+  (:mod:`journey.web.reports.tasks`) in the same transaction; a ``journey worker`` runs
+  :func:`run_build`, which assembles and renders it, recording progress as it goes, and
   keeps the file for download. Every request, build and download is in the audit log.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter
 from datetime import date
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from journey.engine.observations import SCHEMA
@@ -35,12 +35,10 @@ from journey.engine.reports.inputs import (
     benchmarks_from_store,
 )
 from journey.web.accounts.audit import record
+from journey.web.background import progress
 from journey.web.reports.models import ReportBuild
 
 log = logging.getLogger(__name__)
-
-BACKGROUND = True
-"""Build on a background thread (tests set this to False to build within the request)."""
 
 KINDS = [(kind, fn.__doc__.strip().splitlines()[0].rstrip(".") if fn.__doc__ else kind) for kind, fn in ASSEMBLERS.items()]
 
@@ -192,40 +190,29 @@ def formats() -> list[tuple[str, str]]:
 
 
 def request_build(user: Any, kind: str, period: str, fmt: str) -> ReportBuild:
-    """Record the request and start building (in the background unless ``BACKGROUND`` is off)."""
+    """Record the request and queue its build (one transaction: both or neither)."""
+    from journey.web.reports.tasks import build_report
+
     if kind not in ASSEMBLERS:
         raise ReportUnavailable(f"{kind!r} is not a report")
     if fmt not in renderers.names():
         raise ReportUnavailable(f"{fmt!r} is not a report format")
     if not is_month(period):
         raise ReportUnavailable(f"{period!r} is not a month")
-    build = ReportBuild.objects.create(
-        kind=kind, period=period, format=fmt,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    record(user, "report.requested", f"{kind} report {period} ({fmt})", build=build.pk)
-    if BACKGROUND:
-        transaction.on_commit(lambda: _start_thread(build.pk))
-    else:
-        run_build(build.pk)
-        build.refresh_from_db()
+    with transaction.atomic():
+        build = ReportBuild.objects.create(
+            kind=kind, period=period, format=fmt,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        record(user, "report.requested", f"{kind} report {period} ({fmt})", build=build.pk)
+        build_report.enqueue(build.pk)
+    build.refresh_from_db()
     return build
 
 
-def _start_thread(pk: int) -> None:
-    threading.Thread(target=_run_in_thread, args=(pk,), name=f"report-build-{pk}", daemon=True).start()
-
-
-def _run_in_thread(pk: int) -> None:
-    close_old_connections()
-    try:
-        run_build(pk)
-    finally:
-        connection.close()
-
-
-def _progress(pk: int, progress: int, message: str, **fields: Any) -> None:
-    ReportBuild.objects.filter(pk=pk).update(progress=progress, message=message[:500], **fields)
+def _progress(pk: int, percent: int, message: str, **fields: Any) -> None:
+    ReportBuild.objects.filter(pk=pk).update(progress=percent, message=message[:500], **fields)
+    progress.report(percent, message)
 
 
 def run_build(pk: int) -> None:
@@ -287,6 +274,11 @@ def _fail(build: ReportBuild, message: str) -> None:
         status=ReportBuild.Status.FAILED, message=message[:500], finished_at=timezone.now()
     )
     record(build.created_by, "report.failed", f"{build.kind} report {build.period} ({build.format})", build=build.pk, message=message[:200])
+
+
+def fail_interrupted(build: ReportBuild) -> None:
+    """The worker building this report stopped (three times): say so, ask for a new build."""
+    _fail(build, "The build was interrupted (the worker running it stopped). Build the report again.")
 
 
 def recent_builds(limit: int = 20) -> list[ReportBuild]:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from journey.engine.periods import month_label
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
+from journey.web.background.services import no_worker_running
 from journey.web.plans.services import months_available
 from journey.web.reports import services
 from journey.web.reports.models import ReportBuild
@@ -60,6 +61,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
             "build": build,
             "kind_label": dict(services.KINDS).get(build.kind, build.kind),
             "period_label": month_label(build.period),
+            "no_worker": build.status == ReportBuild.Status.QUEUED and no_worker_running(),
             "can_publish": request.user.can(Capability.APPROVE_NARRATIVE)
             and build.kind == "monthly" and build.status == ReportBuild.Status.DONE and not build.draft,
         },

@@ -1,0 +1,53 @@
+"""What the queue itself (``django_tasks_db``) does not keep: progress, workers, schedules."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TaskProgress(models.Model):
+    """How far a running task has got, in words and per cent (one row per task)."""
+
+    task_id = models.CharField(max_length=64, unique=True)
+    task_name = models.CharField(max_length=200)
+    percent = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.percent}%"
+
+
+class WorkerProcess(models.Model):
+    """A running ``journey worker``: it says it is alive every few seconds.
+
+    A task left running by a worker that stopped saying so (or whose process is gone, on
+    the same machine) is put back in the queue by the next worker that notices.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["host", "pid"]
+
+    def __str__(self) -> str:
+        return f"{self.host} process {self.pid}"
+
+
+class Schedule(models.Model):
+    """When a periodic task (e.g. the watched folder) is next due; claimed by one worker."""
+
+    name = models.CharField(max_length=64, unique=True)
+    next_run_at = models.DateTimeField()
+    last_task_id = models.CharField(max_length=64, blank=True, default="")
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

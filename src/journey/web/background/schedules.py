@@ -1,0 +1,74 @@
+"""Periodic tasks: enqueued by whichever worker first finds them due, once.
+
+Each schedule names a task (by its import path, so this module imports no app) and how
+often it runs. The next due time is kept in the database (:class:`Schedule`), claimed in
+an exclusive transaction together with the enqueueing, so with several workers a
+schedule is enqueued once per period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db import IntegrityError
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks_db.utils import exclusive_transaction
+
+from journey.web.background.models import Schedule
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task_path: str
+    every: Callable[[], timedelta | None]
+    """How often; ``None`` turns the schedule off (e.g. no watched folder configured)."""
+    at: time | None = None
+    """Run at this local time of day (for daily schedules)."""
+
+    def next_after(self, moment: datetime) -> datetime:
+        every = self.every() or timedelta(days=1)
+        if self.at is None:
+            return moment + every
+        local = timezone.localtime(moment)
+        candidate = local.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
+        while candidate <= local:
+            candidate += every
+        return candidate
+
+
+SCHEDULES: list[Periodic] = []
+"""The periodic tasks; each feature adds its own."""
+
+
+def enqueue_due(now: datetime | None = None) -> list[str]:
+    """Enqueue every schedule that is due; returns their names."""
+    now = now or timezone.now()
+    done = []
+    for periodic in SCHEDULES:
+        if periodic.every() is None:
+            continue
+        try:
+            Schedule.objects.get_or_create(
+                name=periodic.name, defaults={"next_run_at": periodic.next_after(now)}
+            )
+        except IntegrityError:  # another worker created it at the same moment
+            pass
+        with exclusive_transaction(Schedule.objects.db):
+            row = (
+                Schedule.objects.select_for_update(skip_locked=True)
+                .filter(name=periodic.name, next_run_at__lte=now)
+                .first()
+            )
+            if row is None:
+                continue
+            result = import_string(periodic.task_path).enqueue()
+            row.last_task_id = str(result.id)
+            row.last_enqueued_at = now
+            row.next_run_at = periodic.next_after(now)
+            row.save()
+        done.append(periodic.name)
+    return done

@@ -1,0 +1,38 @@
+"""Page warm-ups as tasks: the worker fills the shared cache the web processes read."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django_tasks import task
+
+from journey.web.background import progress
+from journey.web.background.services import enqueue_once
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def warm_up_pages() -> dict[str, Any]:
+    """Evaluate the last 12 months' dashboards and draw every measure's chart for them,
+    latest month first, so no visitor waits for them."""
+    from journey.web.plans import pages
+
+    started = time.perf_counter()
+    measures = pages.warm_up(lambda done, total: progress.report(
+        int(50 * done / max(total, 1)), f"Latest month: {done} of {total} measures"))
+    charts = pages.warm_up_earlier(lambda done, total: progress.report(
+        50 + int(50 * done / max(total, 1)), f"Earlier months: {done} of {total} charts"))
+    seconds = round(time.perf_counter() - started, 1)
+    log.info("warm-up done in %.1f s: %d measures, %d earlier charts", seconds, measures, charts)
+    return {"measures": measures, "charts": charts, "seconds": seconds}
+
+
+def warm_up_once(version: tuple[int, str] | None = None) -> bool:
+    """Queue :func:`warm_up_pages` once per data version, whichever process asks first."""
+    from journey.web.plans import services
+
+    version = version or services.data_version()
+    return enqueue_once(warm_up_pages, services.cache_key("warm-up", version))
