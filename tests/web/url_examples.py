@@ -18,6 +18,7 @@ def _web_examples(examples: dict[str, dict[str, Any]]) -> None:
 
     person = User.objects.create_user(username="example-person", password="x-unused-9876")
     examples["accounts:user_edit"] = {"pk": person.pk}
+    examples["accounts:password_reset"] = {"pk": person.pk}
     version, _ = plan_services.save_plan_version(
         EXAMPLE_PLAN.read_text(), filename="plan.yaml", user=None
     )

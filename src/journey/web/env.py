@@ -59,3 +59,69 @@ def development_secret_key(data_dir: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+#: Keys seen in tutorials, examples and .env templates: refused whatever their length.
+KNOWN_KEYS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "secretkey",
+        "secret-key",
+        "secret_key",
+        "password",
+        "django-insecure",
+        "development",
+        "test",
+        "journey",
+        "your-secret-key",
+        "your-secret-key-here",
+        "replace-me",
+        "notasecret",
+    }
+)
+MIN_KEY_LENGTH = 50
+MIN_KEY_CHARACTERS = 10
+
+
+def refuse_weak_secret_key(key: str) -> str:
+    """The production key, unless it is a known placeholder, short or repetitive.
+
+    Sessions, CSRF tokens and password-reset links are signed with it, so a guessable key
+    lets anyone sign in as anyone. ``python -c "import secrets;
+    print(secrets.token_urlsafe(50))"`` makes a good one.
+    """
+    lowered = key.strip().lower()
+    problem = ""
+    if lowered in KNOWN_KEYS or lowered.startswith("django-insecure"):
+        problem = "is a well-known placeholder"
+    elif len(key) < MIN_KEY_LENGTH:
+        problem = f"is {len(key)} characters long (at least {MIN_KEY_LENGTH} are needed)"
+    elif len(set(key)) < MIN_KEY_CHARACTERS:
+        problem = f"uses only {len(set(key))} different characters"
+    if problem:
+        raise ConfigurationError(
+            f"JOURNEY_SECRET_KEY {problem}; production refuses to start with a weak key. "
+            'Make one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
+    return key
+
+
+def parse_group_roles(text: str) -> list[tuple[str, str]]:
+    """``"group-id=role,group-id=role"`` as pairs, each role checked against the known roles."""
+    from journey.web.accounts.roles import Role
+
+    pairs = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        group, _, role = item.partition("=")
+        if not group.strip() or role.strip() not in {r.value for r in Role}:
+            raise ConfigurationError(
+                f"JOURNEY_OIDC_GROUP_ROLES: {item!r} is not 'group-id=role' with a role among "
+                + ", ".join(r.value for r in Role)
+            )
+        pairs.append((group.strip(), role.strip()))
+    return pairs

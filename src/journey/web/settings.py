@@ -20,6 +20,8 @@ from journey.web.env import (
     env_int,
     env_list,
     env_str,
+    parse_group_roles,
+    refuse_weak_secret_key,
 )
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -36,12 +38,18 @@ if DEVELOPMENT:
     SECRET_KEY = env_str("JOURNEY_SECRET_KEY", "") or development_secret_key(DATA_DIR)
     ALLOWED_HOSTS = env_list("JOURNEY_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 else:
-    SECRET_KEY = env_str("JOURNEY_SECRET_KEY")
+    SECRET_KEY = refuse_weak_secret_key(env_str("JOURNEY_SECRET_KEY"))
     ALLOWED_HOSTS = env_list("JOURNEY_ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
         raise ConfigurationError("JOURNEY_ALLOWED_HOSTS must be set in production.")
 
 DEBUG = env_bool("JOURNEY_DEBUG", False)
+if DEBUG and not DEVELOPMENT:
+    # Debug pages show settings, SQL parameters and local variables (child records).
+    raise ConfigurationError(
+        "JOURNEY_DEBUG is on in production: debug pages would show settings and case "
+        "records. Unset JOURNEY_DEBUG (or set JOURNEY_ENV=development on a test machine)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -51,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     "journey.web.accounts",
     "journey.web.plans",
     "journey.web.casedata",
@@ -69,8 +79,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "journey.web.accounts.middleware.LoginRequiredMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Every view needs a signed-in user unless marked @public (accounts/access.py): Django's
+    # LoginRequiredMiddleware, auditing anonymous requests for child-level records.
+    "journey.web.accounts.middleware.AuditedLoginRequiredMiddleware",
+    "journey.web.accounts.middleware.SessionIdleTimeoutMiddleware",
     "journey.web.casedata.middleware.UploadSizeLimitMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "journey.web.urls"
@@ -99,7 +115,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # IMMEDIATE: a writing transaction takes SQLite's write lock when it begins, so two
+    # simultaneous saves queue (up to ``timeout`` seconds) and the version check answers the
+    # second with 409, instead of one failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
 # Background work: a queue in the database (SQLite or PostgreSQL alike), run by
 # `journey worker` processes (`journey serve` starts one unless told not to).
@@ -140,10 +159,67 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "plans:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out account or address is refused before its password is tried.
+    "journey.web.accounts.throttle.SignInThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+    "journey.web.accounts.oidc.CouncilOIDCBackend",
 ]
+
+# Single sign-on with the council's identity provider (OpenID Connect; Microsoft Entra ID
+# in most councils): on when JOURNEY_OIDC_DISCOVERY_URL is set. See accounts/oidc.py and
+# docs/security.md. JOURNEY_OIDC_GROUP_ROLES is "group-id=role,group-id=role" (first match).
+OIDC_DISCOVERY_URL = env_str("JOURNEY_OIDC_DISCOVERY_URL", "")
+OIDC_RP_CLIENT_ID = env_str("JOURNEY_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("JOURNEY_OIDC_CLIENT_SECRET", "")
+OIDC_GROUPS_CLAIM = env_str("JOURNEY_OIDC_GROUPS_CLAIM", "groups")
+OIDC_GROUP_ROLES = parse_group_roles(env_str("JOURNEY_OIDC_GROUP_ROLES", ""))
+if OIDC_DISCOVERY_URL and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET and OIDC_GROUP_ROLES):
+    raise ConfigurationError(
+        "JOURNEY_OIDC_DISCOVERY_URL is set: JOURNEY_OIDC_CLIENT_ID, JOURNEY_OIDC_CLIENT_SECRET "
+        "and JOURNEY_OIDC_GROUP_ROLES must be set too."
+    )
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?single-sign-on=failed"
+
+# Local accounts (small deployments; councils with single sign-on use OIDC below).
+PASSWORD_MIN_LENGTH = env_int("JOURNEY_PASSWORD_MIN_LENGTH", 12)
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {
+            "user_attributes": ("username", "display_name", "first_name", "last_name", "email")
+        },
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": max(PASSWORD_MIN_LENGTH, 12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Failed sign-ins (django-axes): after JOURNEY_SIGNIN_FAILURE_LIMIT failures for one
+# account, or from one address, further attempts are refused (429) for the cool-off time,
+# even with the right password. An administrator's password reset lifts an account's lock.
+AXES_FAILURE_LIMIT = env_int("JOURNEY_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("JOURNEY_SIGNIN_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# The client's address: the connection's, unless JOURNEY_PROXY_COUNT trusted proxies
+# stand in front and add X-Forwarded-For (a header anyone else could forge).
+PROXY_COUNT = env_int("JOURNEY_PROXY_COUNT", 0)
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -168,6 +244,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 JOURNEY_MAX_UPLOAD_MB = env_int("JOURNEY_MAX_UPLOAD_MB", 200)
 
+# Sessions end after JOURNEY_SESSION_IDLE_MINUTES without a request (refreshed at most
+# once a minute, see SessionIdleTimeoutMiddleware) and JOURNEY_SESSION_MAX_HOURS after
+# signing in, whatever the activity.
+SESSION_IDLE_SECONDS = env_int("JOURNEY_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_MAX_SECONDS = env_int("JOURNEY_SESSION_MAX_HOURS", 10) * 3600
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -176,6 +259,42 @@ CSRF_COOKIE_SECURE = not DEVELOPMENT
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts only from this
+# site, no inline script or style anywhere (tests/web/test_content_security.py walks every
+# page), no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+
+# HTTPS. Production redirects plain HTTP and sends HSTS unless the operator says the
+# TLS-terminating proxy does it (JOURNEY_SSL_REDIRECT=0, JOURNEY_HSTS_SECONDS=0); those
+# choices silence the matching `check --deploy` warnings, which otherwise stop start-up.
+# Behind a proxy, JOURNEY_PROXY_SSL_HEADER names the header it sets to "https".
+SECURE_SSL_REDIRECT = env_bool("JOURNEY_SSL_REDIRECT", not DEVELOPMENT)
+SECURE_HSTS_SECONDS = env_int("JOURNEY_HSTS_SECONDS", 0 if DEVELOPMENT else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("JOURNEY_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("JOURNEY_HSTS_PRELOAD", False)
+_proxy_header = env_str("JOURNEY_PROXY_SSL_HEADER", "")
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SILENCED_SYSTEM_CHECKS = [
+    *(["security.W008"] if not SECURE_SSL_REDIRECT else []),
+    *(["security.W004"] if not SECURE_HSTS_SECONDS else []),
+    *(["security.W005"] if not SECURE_HSTS_INCLUDE_SUBDOMAINS else []),
+    *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+]
 
 LOGGING = {
     "version": 1,

@@ -4,13 +4,18 @@ Uploads come from a browser, so every file is treated as hostile until checked:
 
 * **Text (CSV)**: UTF-8 (with or without a byte-order mark) or Windows-1252 only. UTF-16
   and binary files (NUL bytes, a workbook or PDF renamed ``.csv``) are refused by name.
+  Before any parser runs, no line may be longer than ``line_bytes`` and the header may
+  not have more than ``columns`` fields (a CSV of a million columns is refused in
+  milliseconds, not after gigabytes of parsing).
 * **XML** (CIN census): parsed with ``defusedxml``; a DTD, entity declaration or external
   reference is refused, so entity expansion ("billion laughs") and external entities
   cannot happen. :func:`parse_xml` is the one entry every XML reader uses.
 * **XLSX** is a zip: before openpyxl opens it, the entry count, total uncompressed size and
-  compression ratio are checked against :class:`Limits` (zip bombs), and any part that
-  declares a DTD or entities is refused (openpyxl also parses through defusedxml). While reading, rows and
-  columns per sheet are capped. Cells are read as values and never evaluated: a formula
+  compression ratio of every part and of the whole archive are checked against
+  :class:`Limits` (zip bombs), and any part that declares a DTD or entities is refused
+  (openpyxl also parses through defusedxml). The cells a sheet declares (its dimension)
+  are checked before it is read; while reading, rows and columns per sheet and cells per
+  workbook are capped. Cells are read as values and never evaluated: a formula
   cell gives a warning naming the cell and its *saved* value is used (blank when the file
   was never recalculated), so a workbook reads the same wherever it is opened.
 
@@ -20,6 +25,7 @@ Caps are configurable per call (:class:`Limits`) or through environment variable
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -54,6 +60,10 @@ class Limits:
     rows: int = 2_000_000
     #: Most columns in one sheet or CSV file.
     columns: int = 500
+    #: Longest line of a CSV file (bytes).
+    line_bytes: int = 1024 * 1024
+    #: Most cells in one workbook, all sheets together.
+    cells: int = 30_000_000
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
@@ -95,9 +105,44 @@ def check_size(data: bytes, file: str, limits: Limits) -> None:
         )
 
 
+def check_lines(data: bytes, file: str, limits: Limits) -> None:
+    """Refuse a line longer than ``line_bytes`` or a header wider than ``columns``, unparsed.
+
+    A line longer than the cap covers a position that is a multiple of the cap, so looking
+    around those positions only (``find``/``rfind``, bounded by the cap) finds every one.
+    """
+    cap = limits.line_bytes
+    for boundary in range(cap, len(data), cap):
+        start = data.rfind(b"\n", max(0, boundary - cap - 1), boundary)
+        end = data.find(b"\n", boundary, boundary + cap + 1)
+        if end == -1 and len(data) - boundary <= cap:
+            end = len(data)
+        if end == -1 or end - start - 1 > cap:
+            line = data.count(b"\n", 0, boundary) + 1
+            raise _refuse(
+                file,
+                "line_too_long",
+                f"line {line:,} is longer than the limit of {cap:,} bytes: the file is not a "
+                "CSV extract, or its line endings are missing",
+            )
+    end = data.find(b"\n")
+    header = data[: end if end != -1 else len(data)]
+    # A separator inside quotes is counted too, so this over-counts, never under-counts:
+    # a header near the limit is then counted exactly.
+    if header.count(b",") + 1 > limits.columns:
+        fields = next(csv.reader([header.decode("utf-8", "replace")]), [])
+        if len(fields) > limits.columns:
+            raise _refuse(
+                file,
+                "too_many_columns",
+                f"the header has {len(fields):,} columns, over the limit of {limits.columns:,}",
+            )
+
+
 def decode_text(data: bytes, file: str, limits: Limits | None = None) -> str:
     """The text of a CSV file: UTF-8 (BOM optional) or Windows-1252; anything else refused."""
-    check_size(data, file, limits or Limits())
+    limits = limits or Limits()
+    check_size(data, file, limits)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _refuse(
             file,
@@ -111,6 +156,7 @@ def decode_text(data: bytes, file: str, limits: Limits | None = None) -> str:
         raise _refuse(
             file, "not_text", "the file contains NUL bytes: it is binary (or UTF-16), not CSV text"
         )
+    check_lines(data, file, limits)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -230,13 +276,21 @@ def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
             )
         for entry in entries:
             ratio = entry.file_size / max(entry.compress_size, 1)
-            if entry.file_size > 1024 * 1024 and ratio > limits.zip_ratio:
+            if ratio > limits.zip_ratio:
                 raise _refuse(
                     file,
                     "zip_bomb",
                     f"the part {entry.filename} expands {ratio:,.0f} times, over the limit of "
                     f"{limits.zip_ratio} (a compression bomb)",
                 )
+        packed = sum(e.compress_size for e in entries)
+        if total / max(packed, 1) > limits.zip_ratio:
+            raise _refuse(
+                file,
+                "zip_bomb",
+                f"the workbook's parts expand {total / max(packed, 1):,.0f} times together, over "
+                f"the limit of {limits.zip_ratio} (a compression bomb)",
+            )
         for entry in entries:
             _check_part(archive, entry, file)
         if "xl/workbook.xml" not in archive.namelist():
@@ -331,10 +385,29 @@ def _read_checked_xlsx(data: bytes, file: str, limits: Limits) -> tuple[list[She
 
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     sheets = []
+    cells = 0
     try:
+        declared = sum(
+            (worksheet.max_row or 0) * (worksheet.max_column or 0) for worksheet in book.worksheets
+        )
+        if declared > limits.cells:
+            raise _refuse(
+                file,
+                "too_many_cells",
+                f"the workbook's sheets declare {declared:,} cells, over the limit of "
+                f"{limits.cells:,}",
+            )
         for worksheet in book.worksheets:
             sheet = Sheet(worksheet.title)
             for number, row in _rows(worksheet, file, worksheet.title, limits):
+                cells += len(row)
+                if cells > limits.cells:
+                    raise _refuse(
+                        file,
+                        "too_many_cells",
+                        f"the workbook has more than {limits.cells:,} cells",
+                        worksheet.title,
+                    )
                 texts = [cell_text(cell.value) for cell in row]
                 while texts and texts[-1] is None:
                     texts.pop()

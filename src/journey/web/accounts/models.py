@@ -16,6 +16,9 @@ class User(AbstractUser):
         default=Role.BOARD_MEMBER.value,
     )
     display_name = models.CharField(max_length=150, blank=True)
+    #: The council identity provider's ``iss`` and ``sub`` for a user who signs in with
+    #: single sign-on (OpenID Connect); blank for a local account with a password.
+    oidc_subject = models.CharField(max_length=255, unique=True, null=True, blank=True)
 
     def can(self, capability: Capability) -> bool:
         return self.is_active and capability in capabilities_of(self.role)

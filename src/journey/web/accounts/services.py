@@ -68,7 +68,9 @@ def create_user(
     if password_again is not None and password != password_again:
         problems.add("password_again", "The two passwords do not match")
     try:
-        validate_password(password, User(username=username))
+        validate_password(
+            password, User(username=username, display_name=display_name, email=email)
+        )
     except ValidationError as exc:
         problems.add("password", " ".join(exc.messages))
     if problems:
@@ -122,3 +124,26 @@ def update_user(by: Any, person: User, *, role: str, active: bool) -> list[str]:
         if changed:
             person.save(update_fields=["role", "is_active"])
     return changed
+
+
+def change_password(user: User, password: str) -> None:
+    """The user's own change (already validated by the form); every other session ends."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(user, "changed_own_password", user.username)
+
+
+def reset_password(by: Any, person: User, password: str) -> None:
+    """An administrator's reset: the person is signed out everywhere and any lock is lifted.
+
+    Django ends a user's sessions when their password hash changes; django-axes' failure
+    records for the account are removed so the person can sign in straight away.
+    """
+    from axes.utils import reset as reset_failed_sign_ins
+
+    with transaction.atomic():
+        person.set_password(password)
+        person.save(update_fields=["password"])
+        audit.record(by, "reset_password", person.username)
+    reset_failed_sign_ins(username=person.username)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from journey.web.accounts import services
+from journey.web.accounts import oidc, services
 from journey.web.accounts.access import public, requires
 from journey.web.accounts.models import AuditEvent, User
 from journey.web.accounts.roles import Capability, Role
@@ -21,10 +24,27 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["single_sign_on"] = oidc.enabled()
+        context["single_sign_on_failed"] = "single-sign-on" in self.request.GET
+        return context
+
+
+@method_decorator(public, name="dispatch")
+class SignInWithProvider(oidc.SignInWithProvider):
+    pass
+
+
+@method_decorator(public, name="dispatch")
+class ReturnFromProvider(oidc.ReturnFromProvider):
+    pass
+
 
 LoginView.journey_capability = "public"  # type: ignore[attr-defined]
 
 
+@method_decorator(public, name="dispatch")
 class LogoutView(auth_views.LogoutView):
     pass
 
@@ -108,4 +128,61 @@ def audit(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/audit.html",
         {"page": page, "actions": actions, "chosen_action": action},
+    )
+
+
+def _password_page(request: HttpRequest, template: str, form, **context) -> HttpResponse:
+    errors = {
+        form[name].id_for_label if name in form.fields else "": " ".join(messages_)
+        for name, messages_ in form.errors.items()
+    }
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "errors": errors,
+            "min_length": settings.PASSWORD_MIN_LENGTH,
+            **context,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.VIEW_AGGREGATES)
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Anyone with a local password changes it; their other sessions end (Django's hash)."""
+    user = request.user
+    managed_elsewhere = not user.has_usable_password()
+    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not managed_elsewhere and form.is_valid():
+        services.change_password(user, form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, user)  # this session stays; every other one ends
+        messages.success(request, "Your password has been changed.")
+        return redirect("plans:dashboard")
+    return _password_page(
+        request, "accounts/password_change.html", form, managed_elsewhere=managed_elsewhere
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.MANAGE_USERS)
+def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """An administrator sets a new password: the person's sessions end, any lock lifts."""
+    person = get_object_or_404(User, pk=pk)
+    managed_elsewhere = not person.has_usable_password() and bool(person.oidc_subject)
+    form = SetPasswordForm(person, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not managed_elsewhere and form.is_valid():
+        services.reset_password(request.user, person, form.cleaned_data["new_password1"])
+        messages.success(
+            request, f"New password set for {person.username}; they are signed out everywhere."
+        )
+        return redirect("accounts:user_edit", pk=person.pk)
+    return _password_page(
+        request,
+        "accounts/password_reset.html",
+        form,
+        person=person,
+        managed_elsewhere=managed_elsewhere,
     )

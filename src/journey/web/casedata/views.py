@@ -94,7 +94,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@requires(Capability.LOAD_DATA)
+@requires(Capability.LOAD_DATA, child_records=True)
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     services.mark_stale_jobs()
     load_job = get_object_or_404(LoadJob.objects.select_related("created_by", "accepted_by"), pk=pk)
@@ -108,7 +108,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@requires(Capability.LOAD_DATA)
+@requires(Capability.LOAD_DATA, child_records=True)
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress panel alone, polled by htmx while the job runs."""
     load_job = get_object_or_404(LoadJob, pk=pk)
