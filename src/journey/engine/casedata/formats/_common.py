@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -40,6 +40,7 @@ __all__ = [
     "clean_text",
     "collect_tables",
     "conform",
+    "duplicate_columns",
     "event_id",
     "parse_dates",
 ]
@@ -150,6 +151,52 @@ def parse_dates(
         ]
     ).drop([f"__date_{c}" for c in present])
     return parsed, problems
+
+
+def duplicate_columns(
+    header: Sequence[str | None],
+    normalise: Callable[[str], str],
+    *,
+    file: str,
+    sheet: str | None = None,
+    row: int | None = 1,
+    table: str | None = None,
+    used: Callable[[str], bool] = lambda _name: True,
+) -> list[Problem]:
+    """An error for each column that repeats an earlier one, as written or once normalised.
+
+    Reading on would keep one of the two silently (or fail inside the parser); the analyst
+    needs to know which columns clash and where. ``used`` limits the check to the columns
+    the reader takes (a repeated column it ignores anyway is harmless).
+    """
+    seen: dict[str, str] = {}
+    problems: list[Problem] = []
+    for position, label in enumerate(header, start=1):
+        text = (label or "").strip()
+        if not text:
+            continue
+        key = normalise(text)
+        if key not in seen:
+            seen[key] = text
+            continue
+        if not used(key):
+            continue
+        how = "repeats" if seen[key] == text else f"is the same column as {seen[key]!r} (both read as {key})"
+        problems.append(
+            Problem(
+                ERROR,
+                "duplicate_column",
+                f"column {text!r} (column {position} of the header) {how}: "
+                + ("the column appears twice" if seen[key] == text else "keep one of them")
+                + "; remove or rename one so that each column appears once",
+                file=file,
+                sheet=sheet,
+                row=row,
+                column=text,
+                table=table,
+            )
+        )
+    return problems
 
 
 # --- identifiers --------------------------------------------------------------------------

@@ -741,6 +741,43 @@ def _match_columns(spec: ListSpec, headers: list[str | None]) -> dict[str, int]:
     return found
 
 
+def _repeated_columns(
+    spec: ListSpec,
+    headers: list[str | None],
+    columns: dict[str, int],
+    file: str,
+    sheet: str,
+    row: int,
+) -> list[Problem]:
+    """A header left over after matching that matches a field already taken: the list has
+    that column twice (as written, or differing only in case, spaces or punctuation)."""
+    taken = {i: key for key, i in columns.items()}
+    fields = {f.key: f for f in spec.fields}
+    problems = []
+    for i, cell in enumerate(headers):
+        header = (cell or "").strip()
+        norm = _norm(header) if header else ""
+        if not norm or i in taken:
+            continue
+        for key, first in columns.items():
+            if any(re.search(p, norm) for p in fields[key].patterns):
+                problems.append(
+                    Problem(
+                        ERROR,
+                        "duplicate_column",
+                        f"{spec.sheet_name}: column {header!r} (column {i + 1}) repeats "
+                        f"column {(headers[first] or '').strip()!r} (column {first + 1}), both "
+                        f"'{fields[key].header}'; remove or rename one so that each appears once",
+                        file=file,
+                        sheet=sheet,
+                        row=row,
+                        column=header,
+                    )
+                )
+                break
+    return problems
+
+
 @dataclass
 class _ListData:
     spec: ListSpec
@@ -771,6 +808,10 @@ def _read_list(
     index, headers = header
     header_row = sheet.rows[index][0]
     columns = _match_columns(spec, headers)
+    duplicates = _repeated_columns(spec, headers, columns, file, sheet.name, header_row)
+    if duplicates:
+        problems.extend(duplicates)
+        return None
     found_text = ", ".join(h.strip() for h in headers if h)
     absent = [
         f for f in spec.fields if f.key not in columns and f.used and (f.expected or f.required)

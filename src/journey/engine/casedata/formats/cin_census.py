@@ -233,6 +233,46 @@ def _fields(
     return row
 
 
+_BLOCKS = (
+    ("ChildIdentifiers", IDENTIFIER_FIELDS),
+    ("CINdetails", CIN_FIELDS),
+    ("Assessments", ASSESSMENT_FIELDS),
+    ("CINPlanDates", PLAN_FIELDS),
+    ("Section47", S47_FIELDS),
+    ("ChildProtectionPlans", CPP_FIELDS),
+)
+
+
+def _repeated_elements(root: Element, lines: Mapping[int, int], file: str) -> list[Problem]:
+    """A data item given twice in one block (as written, or differing only in case): the
+    reader would take the first and drop the other, so it is an error naming the line."""
+    problems = []
+    for tag, fields in _BLOCKS:
+        wanted = {name.lower(): name for name in fields}
+        for block in root.iter(tag):
+            seen: dict[str, Element] = {}
+            for element in block:
+                key = element.tag.lower() if isinstance(element.tag, str) else ""
+                if key not in wanted:
+                    continue
+                if key in seen:
+                    first = seen[key]
+                    problems.append(
+                        Problem(
+                            ERROR,
+                            "duplicate_column",
+                            f"<{element.tag}> appears twice in one <{tag}> (first at line "
+                            f"{lines.get(id(first))}); a record holds one {wanted[key]}",
+                            file=file,
+                            row=lines.get(id(element)),
+                            column=wanted[key],
+                        )
+                    )
+                else:
+                    seen[key] = element
+    return problems
+
+
 def _collect(root: Element, lines: Mapping[int, int]) -> dict[str, list[dict[str, Any]]]:
     rows: dict[str, list[dict[str, Any]]] = {
         name: [] for name in ("child", "cin", "assessment", "plan", "s47", "cpp", "review")
@@ -426,6 +466,9 @@ def read_cin_census_bytes(data: bytes, file: str, *, limits: Limits | None = Non
     if described:
         result.notes.append(f"{file}: {described}.")
 
+    problems.extend(_repeated_elements(root, lines, file))
+    if any(p.code == "duplicate_column" for p in problems):
+        return result
     raw = {kind: _frame(kind, rows) for kind, rows in _collect(root, lines).items()}
     typed = {
         kind: _typed(frame, _FIELDS_BY_KIND[kind], file, problems).with_columns(

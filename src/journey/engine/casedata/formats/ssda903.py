@@ -47,6 +47,7 @@ episodes open during the year, with DEC and REC blank when the episode had not e
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -66,6 +67,7 @@ from journey.engine.casedata.formats._common import (
     clean_text,
     collect_tables,
     conform,
+    duplicate_columns,
     parse_dates,
 )
 from journey.engine.casedata.load import ExtractFormat, register_format
@@ -266,6 +268,13 @@ def _read_csv(
         text = decode_text(data, name, limits)
     except UnsafeInput as refused:
         problems.append(refused.problem)
+        return None, None
+    first_line = text[: text.find("\n")] if "\n" in text else text
+    duplicates = duplicate_columns(
+        next(csv.reader([first_line.rstrip("\r")]), []), _normalise_column, file=name
+    )
+    if duplicates:
+        problems.extend(duplicates)
         return None, None
     try:
         df = pl.read_csv(text.encode("utf-8"), infer_schema=False, truncate_ragged_lines=True)
