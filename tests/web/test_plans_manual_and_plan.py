@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from journey.web.accounts.models import AuditEvent
+from journey.web.accounts.roles import Role
 from journey.web.plans import services
 from journey.web.plans.models import Observation, PlanVersion
 
@@ -140,15 +141,46 @@ def test_an_invalid_plan_upload_lists_problems_with_line_and_key_and_changes_not
 
 
 def test_editing_the_plan_in_the_browser_validates_the_same_way(plan_loaded, data_team):
-    response = data_team.post(reverse("plans:plan_edit"), {"text": "authority: [unclosed"})
+    based_on = PlanVersion.objects.get(active=True).pk
+    response = data_team.post(
+        reverse("plans:plan_edit"), {"text": "authority: [unclosed", "based_on": based_on}
+    )
     assert response.status_code == 400
     assert "YAML syntax error" in response.content.decode()
     assert PlanVersion.objects.count() == 1
     edited = PLAN_TEXT.replace("CP visits in timescale", "CP visits within timescale")
-    response = data_team.post(reverse("plans:plan_edit"), {"text": edited, "note": "renamed"})
+    response = data_team.post(
+        reverse("plans:plan_edit"), {"text": edited, "note": "renamed", "based_on": based_on}
+    )
     assert response.status_code == 302
     assert services.active_plan().measure("cp_visits").title == "CP visits within timescale"
     assert PlanVersion.objects.get(active=True).origin == "edit"
+
+
+def test_a_plan_edit_saved_over_someone_elses_newer_version_is_refused_with_what_changed(
+    plan_loaded, data_team, make_user
+):
+    started_from = PlanVersion.objects.get(active=True).pk
+    # Someone else saves first, from the same starting version.
+    other = make_user(Role.DATA_TEAM, "other-analyst")
+    theirs = PLAN_TEXT.replace("CP visits in timescale", "CP visits on time")
+    services.save_plan_version(theirs, filename="plan.yaml", user=other, based_on=started_from)
+    mine = PLAN_TEXT.replace("CP visits in timescale", "CP visits within timescale")
+    response = data_team.post(
+        reverse("plans:plan_edit"), {"text": mine, "note": "", "based_on": started_from}
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "The plan was changed while you were editing it" in body and "other-analyst" in body
+    assert "-" in body and "+" in body and "CP visits on time" in body  # the diff of theirs
+    assert "CP visits within timescale" in body  # my text is kept in the box
+    assert services.active_plan().measure("cp_visits").title == "CP visits on time"
+    # Having seen the change, saving again (from the version now shown) replaces it.
+    now = PlanVersion.objects.get(active=True).pk
+    assert f'name="based_on" value="{now}"' in body
+    again = data_team.post(reverse("plans:plan_edit"), {"text": mine, "based_on": now})
+    assert again.status_code == 302
+    assert services.active_plan().measure("cp_visits").title == "CP visits within timescale"
 
 
 def test_an_earlier_version_can_be_made_active_again(plan_loaded, data_team):

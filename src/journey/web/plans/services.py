@@ -133,19 +133,38 @@ def active_plan_problems() -> list[Problem]:
     return []
 
 
+class PlanChanged(Exception):
+    """The plan was saved by someone else after this edit began (``current`` is now active)."""
+
+    def __init__(self, based_on: PlanVersion | None, current: PlanVersion | None) -> None:
+        super().__init__("The plan has been changed since you started editing it")
+        self.based_on = based_on
+        self.current = current
+
+
 def save_plan_version(
-    text: str, *, filename: str, user: Any, origin: str = PlanVersion.Origin.UPLOAD, note: str = ""
+    text: str,
+    *,
+    filename: str,
+    user: Any,
+    origin: str = PlanVersion.Origin.UPLOAD,
+    note: str = "",
+    based_on: int | None = None,
 ) -> tuple[PlanVersion, bool]:
     """Validate ``text`` and make it the active plan. Returns (version, whether it is new).
 
     Invalid text raises :class:`PlanRejected` and changes nothing. Text identical to the
-    active version is not stored again.
+    active version is not stored again. An edit passes ``based_on``, the version it started
+    from (0 when there was none): if another version has become active since, nothing is
+    saved and :class:`PlanChanged` says which, so the editor can see what changed.
     """
     text = text.replace("\r\n", "\n")
     parse_plan_text(text, filename)
     sha = _sha256(text.encode("utf-8"))
     with transaction.atomic():
         current = PlanVersion.objects.select_for_update().filter(active=True).first()
+        if based_on is not None and (current.pk if current else 0) != based_on:
+            raise PlanChanged(PlanVersion.objects.filter(pk=based_on).first(), current)
         if current is not None and current.sha256 == sha:
             return current, False
         PlanVersion.objects.filter(active=True).update(active=False)

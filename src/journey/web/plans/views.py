@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from journey.web.accounts import audit
 from journey.web.accounts.access import requires
@@ -209,22 +211,54 @@ def plan_upload(request: HttpRequest) -> HttpResponse:
     return redirect("plans:plan")
 
 
+class PlanEditForm(forms.Form):
+    text = forms.CharField(strip=False, required=False, max_length=MAX_PLAN_UPLOAD_BYTES)
+    note = forms.CharField(required=False, max_length=255)
+    #: The version the edit started from (0: there was no plan), so a save over someone
+    #: else's newer version is refused (409) rather than silently replacing it.
+    based_on = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+@require_http_methods(["GET", "POST"])
 @requires(Capability.CONFIGURE_PLAN)
 def plan_edit(request: HttpRequest) -> HttpResponse:
     version = services.active_plan_version()
     current = PlanVersion.objects.get(pk=version.pk).text if version else ""
     text = current
+    based_on = version.pk if version else 0
     problems: list = []
+    conflict = None
+    status = 200
     if request.method == "POST":
-        text = request.POST.get("text", "")
+        form = PlanEditForm(request.POST)
+        if not form.is_valid():
+            return HttpResponseBadRequest("The plan form is incomplete; reload the page")
+        text = form.cleaned_data["text"]
         filename = version.filename if version else "plan.yaml"
         try:
             _version, created = services.save_plan_version(
                 text, filename=filename, user=request.user, origin=PlanVersion.Origin.EDIT,
-                note=request.POST.get("note", "").strip(),
+                note=form.cleaned_data["note"].strip(), based_on=form.cleaned_data["based_on"],
             )
         except services.PlanRejected as rejected:
             problems = rejected.problems
+            based_on = form.cleaned_data["based_on"]
+            status = 400
+        except services.PlanChanged as changed:
+            started = changed.based_on.text if changed.based_on else ""
+            now = changed.current.text if changed.current else ""
+            conflict = {
+                "current": changed.current,
+                "diff": "".join(
+                    difflib.unified_diff(
+                        started.splitlines(keepends=True), now.splitlines(keepends=True),
+                        fromfile="the version you started from", tofile="the plan now",
+                    )
+                ),
+            }
+            # Saving again now replaces the newer version knowingly: the diff has been shown.
+            based_on = changed.current.pk if changed.current else 0
+            status = 409
         else:
             messages.success(
                 request, "The plan was saved and is now active." if created else "No changes to save."
@@ -233,8 +267,9 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "plans/plan_edit.html",
-        {"text": text, "problems": problems, "version": version},
-        status=400 if problems else 200,
+        {"text": text, "problems": problems, "version": version, "based_on": based_on,
+         "conflict": conflict},
+        status=status,
     )
 
 
