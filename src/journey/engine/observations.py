@@ -65,6 +65,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "SCHEMA",
     "CsvProblem",
+    "breakdown_problems",
     "ObservationsError",
     "empty_frame",
     "monthly_series",
@@ -411,3 +412,62 @@ def _is_cp1252(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+#: Breakdown values that look like a child's record rather than a group of children.
+RECORD_LIKE = (
+    (r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$", "a date (such as a date of birth)"),
+    (r"^[A-Za-z]\d{11}[0-9A-Za-z]$", "a unique pupil number"),
+    (r"^\d{3} ?\d{3} ?\d{4}$", "an NHS number"),
+)
+
+
+def breakdown_problems(
+    frame: pl.DataFrame,
+    *,
+    file: str,
+    dimensions: Iterable[str],
+    identifiers: Iterable[str] = (),
+) -> list[CsvProblem]:
+    """Imported breakdowns must be known dimensions and groups, never a child's record.
+
+    Figures are shown to aggregate-only readers (board, scrutiny), so a breakdown value that
+    is a child's identifier (one of ``identifiers``, compared as loaders store them: trimmed,
+    upper case), a date or a pupil or NHS number is refused, as is a breakdown the measure
+    library does not know (a free-text "breakdown" could carry anything).
+    """
+    known = sorted(set(dimensions))
+    ids = pl.Series("id", sorted({str(i).strip().upper() for i in identifiers}), dtype=pl.String)
+    cells = frame.filter(pl.col("breakdown") != "")
+    row = pl.col("row") if "row" in frame.columns else pl.lit(None, dtype=pl.Int64)
+    value = pl.col("breakdown_value")
+    found = cells.select(
+        row.alias("row"),
+        pl.col("breakdown"),
+        value,
+        pl.when(~pl.col("breakdown").is_in(known))
+        .then(pl.lit("unknown"))
+        .when(value.str.strip_chars().str.to_uppercase().is_in(ids))
+        .then(pl.lit("a child's identifier"))
+        .otherwise(
+            pl.coalesce(
+                [pl.when(value.str.contains(pattern)).then(pl.lit(what)) for pattern, what in RECORD_LIKE]
+            )
+        )
+        .alias("why"),
+    ).filter(pl.col("why").is_not_null())
+    problems = []
+    for number, breakdown, _cell, why in found.head(MAX_REPORTED).iter_rows():
+        if why == "unknown":
+            problems.append(
+                CsvProblem(file, number, "breakdown", breakdown,
+                           f"{breakdown!r} is not a breakdown of any measure; use one of "
+                           + ", ".join(known))
+            )
+        else:
+            problems.append(
+                CsvProblem(file, number, "breakdown_value", "",
+                           f"the value looks like {why}, not a group of children: breakdowns "
+                           "are shown to board members, so child-level values are refused")
+            )
+    return problems

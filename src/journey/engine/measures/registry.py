@@ -133,6 +133,11 @@ def get(measure_id: str) -> MeasureDef:
         raise KeyError(f"{measure_id!r} is not in the measure library{hint}") from None
 
 
+def breakdown_dimensions() -> frozenset[str]:
+    """Every breakdown some measure in the library is computed by (``team``, ``age_band`` …)."""
+    return frozenset(b for m in REGISTRY.values() for b in m.breakdowns)
+
+
 def library_ids() -> dict[str, frozenset[str]]:
     """Every measure id in the library, with the parameters a plan may set for it.
 

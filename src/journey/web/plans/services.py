@@ -287,10 +287,31 @@ def import_observations(
     """
     data, name = _read_source(source, file_name)
     frame = read_observation_rows(data, name)
-    problems = _unknown_measures(frame, active_plan(), name) + _bad_snapshots(frame, name)
+    problems = (
+        _unknown_measures(frame, active_plan(), name)
+        + _bad_snapshots(frame, name)
+        + [str(p) for p in _breakdown_problems(frame, name)]
+    )
     if problems:
         raise ImportRejected(problems)
     return store_observations(frame, user, name=name, sha256=_sha256(data))
+
+
+def _breakdown_problems(frame: pl.DataFrame, file_name: str) -> list:
+    """Known breakdowns only, and never a child's identifier from the latest extract."""
+    from journey.engine.measures import registry
+    from journey.engine.observations import breakdown_problems
+    from journey.web.casedata.services import store
+
+    if frame.filter(pl.col("breakdown") != "").is_empty():
+        return []
+    latest = store().latest_snapshot()
+    identifiers: list[str] = []
+    if latest is not None and "children" in latest.tables:
+        identifiers = latest.tables["children"].select("child_id").collect()["child_id"].to_list()
+    return breakdown_problems(
+        frame, file=file_name, dimensions=registry.breakdown_dimensions(), identifiers=identifiers
+    )
 
 
 SNAPSHOT_ID = re.compile(r"^[0-9a-f]{64}$")
