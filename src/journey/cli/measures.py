@@ -270,6 +270,12 @@ def drilldown_command(
     num = int(rows["in_numerator"].sum())
     den = int(rows["in_denominator"].sum())
     console.print(f"{rows.height} records: {num} in the numerator, {den} in the denominator.")
+    if "quality" in rows.columns and (noted := rows.filter(rows["quality"].is_not_null())).height:
+        counted = int((noted["in_numerator"] | noted["in_denominator"]).sum())
+        console.print(
+            f"Data quality: {noted.height} records where the codes and the dates disagree "
+            f"({counted} of them counted); the figure follows DfE's codes. See the quality column."
+        )
 
 
 def register(main: click.Group) -> None:

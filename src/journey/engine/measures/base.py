@@ -567,7 +567,11 @@ def sum_records(records: pl.LazyFrame, agg: Aggregation, periods: Periods, break
             frames.append(g.join(points, on="pt", how="inner").drop("pt"))
         keys_out = list(SNAPSHOT_KEYS)
     else:
-        dated = records.with_columns(month_index_expr(pl.col("date")))
+        # Records counted nowhere (notes kept for the drill-down) must not take a child's
+        # place as their first event in a month or year.
+        dated = records.filter((pl.col("num") != 0) | (pl.col("den") != 0)).with_columns(
+            month_index_expr(pl.col("date"))
+        )
         if periods.as_at is not None:
             dated = dated.filter(pl.col("date") <= periods.as_at)
         variants: list[tuple[str, pl.LazyFrame]]

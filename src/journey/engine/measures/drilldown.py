@@ -38,8 +38,9 @@ def drilldown(
     """The records counted in ``measure_id`` for ``month`` (and a breakdown cell).
 
     Columns: child_id, in_numerator, in_denominator, reason, then worker_id and the
-    record's id where the measure has them, the key dates, the breakdown columns and
-    flagged. For "higher is better" percentages the records missing the standard come
+    record's id where the measure has them, the key dates, the breakdown columns, and
+    ``quality`` for measures that note where the codes and the dates disagree (such rows
+    may be in neither the numerator nor the denominator: they say why), then flagged. For "higher is better" percentages the records missing the standard come
     first (overdue visits, late assessments); otherwise numerator rows first.
     """
     m = get(measure_id)
@@ -59,9 +60,13 @@ def drilldown(
         if not windows:
             raise ValueError(f"no {period_type} window for {key}")
         w = windows[0]
-        if m.distinct:
-            records = (first_in_year if w.first_in_year else first_in_month)(records, m.distinct)
         start, end = window_bounds(w, ctx.as_at)
+        if m.distinct:
+            # Each child's first counted event; records counted nowhere (notes on the data,
+            # such as an RNE that disagrees with the dates) are listed as they are.
+            counted = (pl.col("num").fill_null(0) != 0) | (pl.col("den").fill_null(0) != 0)
+            first = (first_in_year if w.first_in_year else first_in_month)(records.filter(counted), m.distinct)
+            records = pl.concat([first, records.filter(~counted)], how="vertical_relaxed")
         records = records.filter(pl.col("date").is_between(start, end))
     # (Snapshot records are already those of the one date asked for.)
     if breakdown is not None:
@@ -73,7 +78,9 @@ def drilldown(
     records = records.with_columns(
         pl.col("num").cast(pl.Float64).fill_null(0.0), pl.col("den").cast(pl.Float64).fill_null(0.0)
     )
-    records = records.filter((pl.col("num") != 0) | (pl.col("den") != 0))
+    names = records.collect_schema().names()
+    noted = pl.col("quality").is_not_null() if "quality" in names else pl.lit(False)
+    records = records.filter((pl.col("num") != 0) | (pl.col("den") != 0) | noted)
     out = records.with_columns(
         (pl.col("num") > 0).alias("in_numerator"),
         (pl.col("den") > 0).alias("in_denominator"),
@@ -89,6 +96,8 @@ def drilldown(
             cols.append(c)
     if m.unit == "number":
         cols += ["num", "den"]
+    if "quality" in names:
+        cols.append("quality")
     cols.append("flagged")
     # What a team manager needs first: the children missing the standard (not in the
     # numerator of a "higher is better" measure), else those in the numerator.

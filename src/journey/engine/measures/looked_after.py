@@ -38,21 +38,136 @@ TEMPORARY_PLACEMENTS = ("T0", "T1", "T2", "T3", "T4")
 TIME_IN_PLACEMENT = ("0-3 months", "3-6 months", "6-12 months", "1-2 years", "2 years or more")
 
 
-def episodes(ctx: Context) -> pl.LazyFrame:
+#: How periods of care are found: by DfE's codes (default) or by the dates alone (local).
+PERIOD_METHODS = {
+    "dfe": "DfE's codes: a period starts with RNE S and ends with an episode whose REC is not X1",
+    "gap": "local: a period is a run of episodes with no gap between them (codes ignored)",
+}
+CONTINUING = ("P", "L", "T", "U", "B")
+
+
+def _method(params: dict[str, Any]) -> str:
+    method = str(params.get("periods_of_care", "dfe"))
+    if method not in PERIOD_METHODS:
+        raise ValueError(f"periods_of_care must be one of {', '.join(PERIOD_METHODS)}, not {method!r}")
+    return method
+
+
+def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    return (later - earlier).dt.total_days().abs().cast(pl.String)
+
+
+def _start_quality(rne: pl.Expr, gap_start: pl.Expr) -> pl.Expr:
+    """Where the episode's reason for new episode and the dates disagree, in words (null
+    where they agree). The figure follows DfE's code; the note says what the dates say."""
+    start, prev_end = pl.col("episode_start"), pl.col("_prev_end_any")
+    has_prev = pl.col("_has_prev_any")
+    previous = (
+        pl.when(prev_end.is_null())
+        .then(pl.lit("the previous episode has not ended"))
+        .when(prev_end == start)
+        .then(pl.lit("the previous episode ended the same day"))
+        .when(prev_end < start)
+        .then(pl.format("the previous episode ended {} days before", _days(start, prev_end)))
+        .otherwise(pl.format("the previous episode ended {} days after this one started", _days(prev_end, start)))
+    )
+    return (
+        pl.when((rne == "S") & has_prev & (prev_end.is_null() | (prev_end >= start)))
+        .then(pl.format("RNE is S but {}: counted as a start, as DfE counts by the code (DfE rule 431)", previous))
+        .when(rne.is_in(CONTINUING) & ~has_prev)
+        .then(pl.format("RNE is {} but the child has no earlier episode in the extract: not counted as a start, as DfE counts by the code (DfE rule 357)", rne))
+        .when(rne.is_in(CONTINUING) & has_prev & prev_end.ne_missing(start))
+        .then(pl.format("RNE is {} but {}: not counted as a start, as DfE counts by the code (DfE rule 433)", rne, previous))
+        .when(rne.is_null() & gap_start)
+        .then(pl.lit("RNE is blank: counted as a start because no earlier episode runs up to this one"))
+        .when(rne.is_null())
+        .then(pl.format("RNE is blank: not counted as a start because {}", previous))
+    )
+
+
+def _ceased_quality(rec: pl.Expr) -> pl.Expr:
+    """Where the episode's reason ceased and the dates disagree, in words (null where they agree)."""
+    end, next_start, next_rne = pl.col("episode_end"), pl.col("_next_start_any"), pl.col("_next_rne_any")
+    has_next = pl.col("_has_next_any")
+    following = (
+        pl.when(~has_next)
+        .then(pl.lit("the child has no later episode"))
+        .when(next_start > end)
+        .then(pl.format("the next episode starts {} days later", _days(next_start, end)))
+        .otherwise(pl.format("the next episode starts {} days before this one ended", _days(end, next_start)))
+    )
+    return (
+        pl.when(end.is_null())
+        .then(None)
+        .when((rec == "X1") & (~has_next | next_start.ne_missing(end)))
+        .then(pl.format("REC is X1 (a new episode the same day) but {}: not counted as ceasing, as DfE counts by the code (DfE rule 388)", following))
+        .when(rec.is_not_null() & (rec != "X1") & has_next & (next_start == end) & next_rne.ne_missing(pl.lit("S")))
+        .then(pl.format("REC is {} (ceased to be looked after) but the next episode starts the same day with RNE {}: counted as ceasing, as DfE counts by the code (DfE rule 388)", rec, next_rne.fill_null("blank")))
+        .when(rec.is_null() & has_next & (next_start <= end))
+        .then(pl.lit("REC is blank: not counted as ceasing because the next episode starts by the day this one ended"))
+        .when(rec.is_null())
+        .then(pl.lit("REC is blank: counted as ceasing because no episode follows on"))
+    )
+
+
+def episodes(ctx: Context, method: str = "dfe") -> pl.LazyFrame:
     """Looked-after episodes without short breaks, each with its period of care and
-    placement: poc_no, poc_start, poc_end, poc_key, placement_no, placement_start."""
+    placement: poc_no, poc_start, poc_end, poc_key, placement_no, placement_start; whether
+    it is a start or a cessation (``starts_here``, ``ceases_here``) by ``method``; and where
+    its codes and dates disagree, why in words (``start_quality``, ``ceased_quality``).
+
+    Short-break episodes (V3/V4) are left out of the counts but not of the neighbours an
+    episode is checked against: a short break that ends X1 the day a care order episode
+    starts with RNE L is a continuation, as DfE's codes say."""
 
     def build() -> pl.LazyFrame:
-        e = (
+        short = pl.col("legal_status").is_in(list(SHORT_BREAK_LEGAL_STATUS)).fill_null(False)
+        every = (
             ctx.table("cla_episodes")
-            .filter(~pl.col("legal_status").is_in(list(SHORT_BREAK_LEGAL_STATUS)).fill_null(False))
             .sort("child_id", "episode_start", "episode_end", nulls_last=True)
             .with_columns(group_ids("child_id").alias("_g"))
         )
+        same_prev = (pl.col("_g") == pl.col("_g").shift(1)).fill_null(False)
+        same_next = (pl.col("_g") == pl.col("_g").shift(-1)).fill_null(False)
+        every = every.with_columns(
+            same_prev.alias("_has_prev_any"),
+            same_next.alias("_has_next_any"),
+            shift_in_group(pl.col("episode_end"), "_g").alias("_prev_end_any"),
+            shift_in_group(pl.col("episode_start"), "_g", -1).alias("_next_start_any"),
+            shift_in_group(pl.col("reason_new_episode"), "_g", -1).alias("_next_rne_any"),
+        )
+        e = every.filter(~short).with_columns(group_ids("child_id").alias("_g"))
         end_f = pl.col("episode_end").fill_null(FAR_FUTURE)
         prev_max = shift_in_group(running_max_date(end_f, "_g"), "_g")
+        gap_start = prev_max.is_null() | (pl.col("episode_start") > prev_max)
+        rne, rec = pl.col("reason_new_episode"), pl.col("reason_ceased")
+        next_start = shift_in_group(pl.col("episode_start"), "_g", -1)
+        if method == "dfe":
+            starts_here = (rne == "S").fill_null(False) | (rne.is_null() & gap_start)
+            ceases_here = pl.col("episode_end").is_not_null() & (
+                (rec.is_not_null() & (rec != "X1"))
+                | (rec.is_null() & (next_start.is_null() | (next_start > pl.col("episode_end"))))
+            )
+            e = e.with_columns(starts_here.alias("starts_here"), ceases_here.alias("ceases_here"))
+            new_poc = prev_max.is_null() | pl.col("starts_here") | shift_in_group(pl.col("ceases_here"), "_g").fill_null(False)
+            e = e.with_columns(
+                new_poc.alias("_new_poc"),
+                _start_quality(rne, gap_start).alias("start_quality"),
+                _ceased_quality(rec).alias("ceased_quality"),
+            )
+        else:
+            # The period ends where the next episode starts after every episode so far ended.
+            period_end = (next_start.is_null() | (next_start > running_max_date(end_f, "_g"))) & (
+                running_max_date(end_f, "_g") < FAR_FUTURE
+            )
+            e = e.with_columns(
+                gap_start.alias("_new_poc"),
+                gap_start.alias("starts_here"),
+                period_end.alias("ceases_here"),
+                pl.lit(None, dtype=pl.String).alias("start_quality"),
+                pl.lit(None, dtype=pl.String).alias("ceased_quality"),
+            )
         e = e.with_columns(
-            (prev_max.is_null() | (pl.col("episode_start") > prev_max)).alias("_new_poc"),
             shift_in_group(pl.col("placement_type"), "_g").alias("_prev_type"),
             shift_in_group(pl.col("carer_id"), "_g").alias("_prev_carer"),
         )
@@ -90,18 +205,21 @@ def episodes(ctx: Context) -> pl.LazyFrame:
                 for c in ("poc_end", "placement_end")
             )
         )
-        return e.drop("_new_poc", "_prev_type", "_prev_carer", "_g")
+        return e.drop(
+            "_new_poc", "_prev_type", "_prev_carer", "_g", "_has_prev_any", "_has_next_any",
+            "_prev_end_any", "_next_start_any", "_next_rne_any",
+        )
 
-    return ctx.cached("cla_episodes", build)
+    return ctx.cached(f"cla_episodes:{method}", build)
 
 
-def placements(ctx: Context) -> pl.LazyFrame:
+def placements(ctx: Context, method: str = "dfe") -> pl.LazyFrame:
     """One row per placement: child, placement_no, start, end, first type, previous
     placement start in the same period of care, flagged."""
 
     def build() -> pl.LazyFrame:
         p = (
-            episodes(ctx)
+            episodes(ctx, method)
             .group_by("placement_no")
             .agg(
                 pl.col("child_id").first(),
@@ -115,13 +233,13 @@ def placements(ctx: Context) -> pl.LazyFrame:
         )
         return p.with_columns(shift_in_group(pl.col("placement_start"), "poc_no").alias("previous_placement_start"))
 
-    return ctx.cached("cla_placements", build)
+    return ctx.cached(f"cla_placements:{method}", build)
 
 
-def periods_of_care(ctx: Context) -> pl.LazyFrame:
+def periods_of_care(ctx: Context, method: str = "dfe") -> pl.LazyFrame:
     def build() -> pl.LazyFrame:
         return (
-            episodes(ctx)
+            episodes(ctx, method)
             .group_by("poc_no")
             .agg(
                 pl.col("child_id").first(),
@@ -134,7 +252,7 @@ def periods_of_care(ctx: Context) -> pl.LazyFrame:
             )
         )
 
-    return ctx.cached("cla_periods_of_care", build)
+    return ctx.cached(f"cla_periods_of_care:{method}", build)
 
 
 def time_in_placement_expr() -> pl.Expr:
@@ -152,21 +270,21 @@ def time_in_placement_expr() -> pl.Expr:
     )
 
 
-def cla_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
+def cla_at(ctx: Context, periods: Periods, method: str = "dfe") -> pl.LazyFrame:
     """Children looked after at each evaluation date (one row each: the latest-starting
     open episode), with placement and period-of-care dates."""
 
     def build() -> pl.LazyFrame:
         recs = active_unique(
-            episodes(ctx), "child_id", "episode_start", "episode_end", periods.points(), periods, ["episode_start"]
+            episodes(ctx, method), "child_id", "episode_start", "episode_end", periods.points(), periods, ["episode_start"]
         )
         return with_age(recs, ctx, "at").with_columns(time_in_placement_expr().alias("time_in_placement"))
 
-    return ctx.cached_at("cla_at", periods, build)
+    return ctx.cached_at(f"cla_at:{method}", periods, build)
 
 
 def _cla(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    return cla_at(ctx, periods).with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+    return cla_at(ctx, periods, _method(params)).with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
 
 
 def _cla_reason(params: dict[str, Any]) -> pl.Expr:
@@ -182,27 +300,92 @@ def _cla_reason(params: dict[str, Any]) -> pl.Expr:
 
 
 def _starts(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    p = periods_of_care(ctx).with_columns(pl.col("poc_start").alias("date"))
-    return with_age(p, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+    """DfE: each episode with RNE S is a start (and, as notes, the episodes whose RNE and
+    dates disagree, counted or not); local ``gap`` method: each period of care's start."""
+    method = _method(params)
+    if method == "gap":
+        p = periods_of_care(ctx, method).with_columns(
+            pl.col("poc_start").alias("date"),
+            pl.col("poc_start").alias("episode_start"),
+            pl.lit(None, dtype=pl.String).alias("reason_new_episode"),
+            pl.lit(None, dtype=pl.String).alias("quality"),
+            pl.lit(1.0).alias("num"),
+        )
+    else:
+        p = (
+            episodes(ctx, method)
+            .filter(pl.col("starts_here") | pl.col("start_quality").is_not_null())
+            .with_columns(
+                pl.col("episode_start").alias("date"),
+                pl.col("start_quality").alias("quality"),
+                pl.col("starts_here").cast(pl.Float64).alias("num"),
+            )
+        )
+    return with_age(p, ctx, "date").with_columns(pl.lit(0.0).alias("den"))
 
 
 def _ceased(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    p = periods_of_care(ctx).filter(pl.col("poc_end").is_not_null()).with_columns(pl.col("poc_end").alias("date"))
-    return with_age(p, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+    """DfE: each episode ended with a REC other than X1 is a cessation (and, as notes, the
+    episodes whose REC and dates disagree); ``gap``: each period of care's end."""
+    method = _method(params)
+    if method == "gap":
+        p = (
+            periods_of_care(ctx, method)
+            .filter(pl.col("poc_end").is_not_null())
+            .with_columns(
+                pl.col("poc_end").alias("date"),
+                pl.col("poc_end").alias("episode_end"),
+                pl.lit(None, dtype=pl.String).alias("reason_ceased"),
+                pl.lit(None, dtype=pl.String).alias("quality"),
+                pl.lit(1.0).alias("num"),
+            )
+        )
+    else:
+        p = (
+            episodes(ctx, method)
+            .filter(pl.col("episode_end").is_not_null() & (pl.col("ceases_here") | pl.col("ceased_quality").is_not_null()))
+            .with_columns(
+                pl.col("episode_end").alias("date"),
+                pl.col("ceased_quality").alias("quality"),
+                pl.col("ceases_here").cast(pl.Float64).alias("num"),
+            )
+        )
+    return with_age(p, ctx, "date").with_columns(pl.lit(0.0).alias("den"))
+
+
+def _with_quality(text: pl.Expr) -> pl.Expr:
+    return pl.when(pl.col("quality").is_null()).then(text).otherwise(pl.format("{}. Data quality: {}", text, pl.col("quality")))
 
 
 def _start_reason(params: dict[str, Any]) -> pl.Expr:
-    return pl.format("Started to be looked after {}", fmt_date("poc_start"))
+    rne = pl.col("reason_new_episode")
+    code = pl.when(rne.is_null()).then(pl.lit("")).otherwise(pl.format(" (RNE {})", rne))
+    text = (
+        pl.when(pl.col("num") > 0)
+        .then(pl.format("Started to be looked after {}{}", fmt_date("episode_start"), code))
+        .otherwise(
+            pl.format("Not a start: the episode from {}{} continues the period of care since {}", fmt_date("episode_start"), code, fmt_date("poc_start"))
+        )
+    )
+    return _with_quality(text)
 
 
 def _ceased_reason(params: dict[str, Any]) -> pl.Expr:
-    return pl.format("Ceased to be looked after {} (in care since {})", fmt_date("poc_end"), fmt_date("poc_start"))
+    rec = pl.col("reason_ceased")
+    code = pl.when(rec.is_null()).then(pl.lit("")).otherwise(pl.format(" (REC {})", rec))
+    text = (
+        pl.when(pl.col("num") > 0)
+        .then(pl.format("Ceased to be looked after {}{} (in care since {})", fmt_date("episode_end"), code, fmt_date("poc_start")))
+        .otherwise(pl.format("Not a cessation: the episode ended {}{} (in care since {})", fmt_date("episode_end"), code, fmt_date("poc_start")))
+    )
+    return _with_quality(text)
 
 
 def _three_plus(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
     threshold = int(params["placements"])
-    recs = cla_at(ctx, periods)
-    pls = placements(ctx).filter(~pl.col("placement_type").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False))
+    method = _method(params)
+    recs = cla_at(ctx, periods, method)
+    pls = placements(ctx, method).filter(~pl.col("placement_type").is_in(list(TEMPORARY_PLACEMENTS)).fill_null(False))
     window_start = pl.col("at").dt.offset_by("-1y") + pl.duration(days=1)
     counts = (
         recs.select("child_id", "pt", "at")
@@ -232,10 +415,11 @@ def _three_plus_reason(params: dict[str, Any]) -> pl.Expr:
 
 
 def _long_term(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    recs = cla_at(ctx, periods).filter(
+    method = _method(params)
+    recs = cla_at(ctx, periods, method).filter(
         (pl.col("age") < 16) & (pl.col("poc_start") <= pl.col("at").dt.offset_by("-2y6mo"))
     )
-    prev = placements(ctx).select("child_id", "placement_no", "previous_placement_start")
+    prev = placements(ctx, method).select("child_id", "placement_no", "previous_placement_start")
     recs = recs.join(prev, on=["child_id", "placement_no"], how="left")
     two_years = pl.col("at").dt.offset_by("-2y")
     adoption = pl.col("placement_type").is_in(list(ADOPTION_PLACEMENT_TYPES)).fill_null(False)
@@ -260,7 +444,8 @@ def _long_term_reason(params: dict[str, Any]) -> pl.Expr:
 
 def _reviews(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
     first_wd, second, later = int(params["first_review_working_days"]), int(params["second_review_months"]), int(params["review_interval_months"])
-    pocs = periods_of_care(ctx)
+    method = _method(params)
+    pocs = periods_of_care(ctx, method)
     starts = pocs.select("poc_key", pl.col("poc_start").alias("start"), pl.col("poc_end").alias("end"))
     reviews = (
         ctx.table("cla_reviews")
@@ -279,7 +464,7 @@ def _reviews(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyF
 
     links = review_links(starts, reviews, "poc_key", due)
     status = review_status(links, "poc_key")
-    recs = cla_at(ctx, periods).with_columns(pl.col("poc_start").alias("start"))
+    recs = cla_at(ctx, periods, method).with_columns(pl.col("poc_start").alias("start"))
     recs = attach_reviews(recs, links, status, "poc_key", mode="current")
     return recs.with_columns(pl.col("in_time").cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den"))
 
@@ -288,7 +473,7 @@ def _visits(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFr
     first_days, interval = int(params["first_visit_days"]), int(params["interval_days"])
     lt_months = int(params["long_term_interval_months"])
     long_term_types = list(params["long_term_placement_types"])
-    recs = attach_last_visit(cla_at(ctx, periods), seen_visits(ctx, "CLA"), "placement_start")
+    recs = attach_last_visit(cla_at(ctx, periods, _method(params)), seen_visits(ctx, "CLA"), "placement_start")
     first_year = pl.col("last_visit") < pl.col("placement_start").dt.offset_by("1y")
     long_term = pl.col("placement_type").is_in(long_term_types).fill_null(False)
     due = (
@@ -302,6 +487,14 @@ def _visits(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFr
     return recs.with_columns(pl.col("in_time").cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den"))
 
 
+PERIODS_OF_CARE = Parameter(
+    "periods_of_care",
+    "dfe",
+    "how periods of care are found: `dfe` (the default: DfE's codes, a period starts with an episode with RNE S "
+    "and ends with an episode whose REC is not X1) or `gap` (a local method, not DfE's: runs of episodes with no "
+    "gap between them, the codes ignored)",
+)
+
 _CLA_DIMS = ("team", "age_band", "placement_type", "placement_provider", "time_in_placement", "legal_status")
 _FLOW_DISTINCT = ("month", "fytd", "latest")
 
@@ -314,7 +507,7 @@ register(
             "Children looked after at the date: an episode started on or before it and not ended before the end "
             "of the day, excluding short breaks (legal status V3/V4). Back-to-back episodes (one ends, the next "
             "starts the same day) and overlapping episodes count the child once. Broken down by the placement at "
-            "the date: type, provider and time in the current placement."
+            "the date: type, provider and time in the current placement. The period of care (\"in care since\") and the placements are found by `periods_of_care` (DfE's codes by default)."
         ),
         unit="count",
         polarity="within_range",
@@ -327,13 +520,14 @@ register(
         records=_cla,
         reason=_cla_reason,
         key_dates=("at", "poc_start", "placement_start", "episode_start"),
+        parameters=(PERIODS_OF_CARE,),
         breakdowns=_CLA_DIMS,
     ),
     MeasureDef(
         id="cla_rate_per_10k",
         title="Children looked after per 10,000",
         area=AREA,
-        definition="Children looked after at the date (as `cla_count`) per 10,000 children aged 0-17 in the month's financial year.",
+        definition="Children looked after at the date (as `cla_count`) per 10,000 children aged 0-17 in the month's financial year. Periods of care by `periods_of_care`.",
         unit="rate_per_10k",
         polarity="within_range",
         numerator="children looked after at the date",
@@ -345,16 +539,25 @@ register(
         records=_cla,
         reason=_cla_reason,
         key_dates=("at", "poc_start"),
+        parameters=(PERIODS_OF_CARE,),
     ),
     MeasureDef(
         id="cla_starts_in_year",
         title="Children starting to be looked after",
         area=AREA,
         definition=(
-            "Children who started a period of care (not a short break) in the period; a child who starts twice "
-            "counts once (in the financial year to date: from their first start in the year). A change of "
-            "placement or legal status within a period of care is not a start. Cumulative from 1 April (`fytd`); "
-            "`month` gives the month alone."
+            "Children who started to be looked after in the period, counted as DfE counts them: an episode with "
+            "reason for new episode (RNE) S is a start; an episode with any other RNE (P, L, T, U, B: a change of "
+            "placement or legal status) is not, whatever the dates say. Short breaks (legal status V3 or V4) are "
+            "never starts, so a child who moves the same day from a short break to another legal status (the short "
+            "break ends X1, the new episode starts with RNE L) has not started to be looked after. A child who "
+            "starts twice counts once (DfE: only the first occasion in the year is counted; in the financial year "
+            "to date from their first start in the year). Where the RNE and the dates disagree (RNE S but the "
+            "previous episode ended the same day, DfE rule 431; RNE L but the previous episode ended 3 days before, "
+            "DfE rule 433) the figure follows the code and the drill-down lists the episode with the reason in "
+            "words; where RNE is blank the dates decide (a start when no earlier episode runs up to it). "
+            "Cumulative from 1 April (`fytd`); `month` gives the month alone. With `periods_of_care` set to `gap` (local, "
+            "not DfE's) a start is the first day of a run of episodes with no gap, the codes ignored."
         ),
         unit="count",
         polarity="within_range",
@@ -366,7 +569,8 @@ register(
         kind="flow",
         records=_starts,
         reason=_start_reason,
-        key_dates=("poc_start",),
+        key_dates=("episode_start", "poc_start"),
+        parameters=(PERIODS_OF_CARE,),
         breakdowns=("team", "age_band", "legal_status"),
         period_types=_FLOW_DISTINCT,
         latest_window="fytd",
@@ -379,7 +583,7 @@ register(
         definition=(
             "Children starting to be looked after (as `cla_starts_in_year`) per 10,000 children aged 0-17, "
             "projected for the financial year: each month, children who started from 1 April to the month's end "
-            "÷ months elapsed × 12 ÷ population × 10,000."
+            "÷ months elapsed × 12 ÷ population × 10,000. Starts as `periods_of_care` says (DfE's codes by default)."
         ),
         unit="rate_per_10k",
         polarity="within_range",
@@ -391,7 +595,8 @@ register(
         kind="flow",
         records=_starts,
         reason=_start_reason,
-        key_dates=("poc_start",),
+        key_dates=("episode_start", "poc_start"),
+        parameters=(PERIODS_OF_CARE,),
         period_types=("month", "latest"),
         month_window="fytd",
         latest_window="fytd",
@@ -402,9 +607,15 @@ register(
         title="Children ceasing to be looked after",
         area=AREA,
         definition=(
-            "Children whose period of care ended in the period (including on turning 18); a child counts once. "
-            "An episode ending with X1 (a new episode the same day) is not a cessation. Cumulative from 1 April "
-            "(`fytd`)."
+            "Children who ceased to be looked after in the period (including on turning 18), counted as DfE counts "
+            "them: an episode that ended with a reason episode ceased (REC) other than X1 is a cessation; an "
+            "episode ending X1 (a new episode begins the same day) is not, whatever the dates say. Short breaks "
+            "(V3 or V4) are never cessations. A child counts once (DfE counts the last occasion in the year; the "
+            "count is the same). Where the REC and the dates disagree (X1 but no episode starts that day, DfE rule "
+            "388; a cessation but the next episode starts the same day without RNE S) the figure follows the code "
+            "and the drill-down lists the episode with the reason in words; where REC is blank the dates decide (a "
+            "cessation when no episode follows on). Cumulative from 1 April (`fytd`). With `periods_of_care` set to `gap` "
+            "(local, not DfE's) a cessation is the last day of a run of episodes with no gap, the codes ignored."
         ),
         unit="count",
         polarity="within_range",
@@ -416,7 +627,8 @@ register(
         kind="flow",
         records=_ceased,
         reason=_ceased_reason,
-        key_dates=("poc_start", "poc_end"),
+        key_dates=("episode_end", "poc_start"),
+        parameters=(PERIODS_OF_CARE,),
         breakdowns=("team", "age_band", "legal_status"),
         period_types=_FLOW_DISTINCT,
         latest_window="fytd",
@@ -426,7 +638,7 @@ register(
         id="cla_ceased_rate_per_10k",
         title="Children ceasing to be looked after per 10,000 (projected for the year)",
         area=AREA,
-        definition="Children ceasing to be looked after (as `cla_ceased_in_year`) per 10,000 children aged 0-17, projected for the financial year: each month, children who ceased from 1 April to the month's end ÷ months elapsed × 12 ÷ population × 10,000.",
+        definition="Children ceasing to be looked after (as `cla_ceased_in_year`) per 10,000 children aged 0-17, projected for the financial year: each month, children who ceased from 1 April to the month's end ÷ months elapsed × 12 ÷ population × 10,000. Cessations as `periods_of_care` says (DfE's codes by default).",
         unit="rate_per_10k",
         polarity="within_range",
         numerator="children who ceased to be looked after in the period",
@@ -437,7 +649,8 @@ register(
         kind="flow",
         records=_ceased,
         reason=_ceased_reason,
-        key_dates=("poc_start", "poc_end"),
+        key_dates=("episode_end", "poc_start"),
+        parameters=(PERIODS_OF_CARE,),
         period_types=("month", "latest"),
         month_window="fytd",
         latest_window="fytd",
@@ -452,7 +665,7 @@ register(
             "during the 12 months to the date (open at any time from the day after the date a year earlier to "
             "the date), counting placements in earlier periods of care too. A placement is a change of carer "
             "(RNE S, P, T or B); changes of legal status only (L) or placement with the same carer (U) are not "
-            "new placements; temporary placements (T0–T4) are not counted."
+            "new placements; temporary placements (T0–T4) are not counted. A new period of care (as `periods_of_care` finds it, DfE's codes by default) starts a new placement."
         ),
         unit="percent",
         polarity="lower_is_better",
@@ -465,7 +678,7 @@ register(
         records=_three_plus,
         reason=_three_plus_reason,
         key_dates=("at", "window_start", "placement_start"),
-        parameters=(Parameter("placements", 3, "how many placements count as unstable"),),
+        parameters=(PERIODS_OF_CARE, Parameter("placements", 3, "how many placements count as unstable"),),
         breakdowns=_CLA_DIMS,
     ),
     MeasureDef(
@@ -477,7 +690,7 @@ register(
             "for 2½ years or more (their period of care started on or before the date 2 years 6 months earlier), "
             "the percentage who have been in the same placement for 2 years or more, or are placed for adoption "
             "(A3–A6) and their adoptive placement together with the placement before it lasted 2 years or more. "
-            "A change of legal status, or of placement with the same carer (RNE U), does not start a new placement."
+            "A change of legal status, or of placement with the same carer (RNE U), does not start a new placement. \"Looked after continuously\" is the period of care as `periods_of_care` finds it: by DfE's codes (default), a short break or a change of legal status does not interrupt it, a cessation (REC other than X1) does."
         ),
         unit="percent",
         polarity="higher_is_better",
@@ -490,6 +703,7 @@ register(
         records=_long_term,
         reason=_long_term_reason,
         key_dates=("at", "poc_start", "placement_start", "previous_placement_start"),
+        parameters=(PERIODS_OF_CARE,),
         breakdowns=_CLA_DIMS,
     ),
     MeasureDef(
@@ -504,7 +718,7 @@ register(
             "`review_interval_months` months of the one before. A review on its due date is on time. Unlike the "
             "DfE child protection measure, a late review stops counting against the child once the next review "
             "is held on time (for children in care for years, 'every review ever on time' says little about "
-            "current practice)."
+            "current practice). The period of care is found by `periods_of_care` (DfE's codes by default)."
         ),
         unit="percent",
         polarity="higher_is_better",
@@ -517,6 +731,7 @@ register(
         reason=lambda params: current_review_reason("Review"),
         key_dates=("at", "poc_start", "last_anchor", "last_due", "next_due"),
         parameters=(
+            PERIODS_OF_CARE,
             Parameter("first_review_working_days", 20, "working days from the start of care to the first review"),
             Parameter("second_review_months", 3, "months from the first review to the second"),
             Parameter("review_interval_months", 6, "months allowed between later reviews"),
@@ -533,7 +748,7 @@ register(
             "`first_visit_days` days of the placement; after that, each within `interval_days` days of the last "
             "in the placement's first year, and where the placement is long-term (intended to last until 18: "
             "placement types `long_term_placement_types`) within `long_term_interval_months` months after the "
-            "first year. Visits count when the child was seen."
+            "first year. Visits count when the child was seen. Placements are found within periods of care as `periods_of_care` says (DfE's codes by default)."
         ),
         unit="percent",
         polarity="higher_is_better",
@@ -546,6 +761,7 @@ register(
         reason=lambda params: visit_reason("CLA visit", "the placement started", "placement_start"),
         key_dates=("at", "placement_start", "last_visit", "due"),
         parameters=(
+            PERIODS_OF_CARE,
             Parameter("first_visit_days", 7, "days from the start of a placement to the first visit"),
             Parameter("interval_days", 42, "days allowed between visits (6 weeks)"),
             Parameter("long_term_interval_months", 3, "months allowed between visits in a long-term placement after its first year"),
