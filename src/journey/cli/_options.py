@@ -24,3 +24,20 @@ def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
+
+
+COLLECTION_YEAR_HELP = (
+    "SSDA903: the collection year (ending 31 March, e.g. 2024 for 2023-24) of files whose "
+    "names and folders carry none (header.csv, episodes.csv)."
+)
+
+
+def collection_year_option(f):  # type: ignore[no-untyped-def]
+    """``--collection-year YYYY``, the same on every command that reads an extract."""
+    return click.option(
+        "--collection-year",
+        "collection_year",
+        type=click.IntRange(2000, 2100),
+        metavar="YYYY",
+        help=COLLECTION_YEAR_HELP,
+    )(f)

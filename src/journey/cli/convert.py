@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from journey.cli._options import date_option
+from journey.cli._options import collection_year_option, date_option
 
 if TYPE_CHECKING:  # polars is imported only when a command runs, to keep the CLI quick
     from journey.engine.casedata.schema import Extract
@@ -42,14 +42,22 @@ TARGETS = ("ssda903", "cin-census", "annex-a", "canonical")
     metavar="NAME",
     help="Read the source as this format instead of recognising it (canonical, ssda903, cin_census, annex_a).",
 )
+@collection_year_option
 def convert(
-    source: Path, target: str, out: Path, as_at: date | None, extract_format: str | None
+    source: Path,
+    target: str,
+    out: Path,
+    as_at: date | None,
+    extract_format: str | None,
+    collection_year: int | None,
 ) -> None:
     """Read SOURCE (a file or folder in any format the product reads), check it, and write
     it in another format. Exit 1, writing nothing, when the source has errors."""
     from journey.engine.casedata.load import read_path
 
-    extract, report = read_path(source, as_at=as_at, format=extract_format)
+    extract, report = read_path(
+        source, as_at=as_at, format=extract_format, collection_year=collection_year
+    )
     if not report.ok:
         click.echo(report.render_text(limit=50), err=True)
         click.echo("Not converted: the source has errors.", err=True)

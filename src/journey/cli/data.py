@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from journey.cli._options import date_option
+from journey.cli._options import collection_year_option, date_option
 from journey.engine.casedata.problems import ExtractRejected, ValidationReport
 
 
@@ -65,12 +65,25 @@ def _print_report(report: ValidationReport, output: str) -> None:
 @_REPORT_FORMAT
 @_AS_AT
 @_EXTRACT_FORMAT
-def check(path: Path, output: str, as_at: date | None, extract_format: str | None) -> None:
+@collection_year_option
+def check(
+    path: Path,
+    output: str,
+    as_at: date | None,
+    extract_format: str | None,
+    collection_year: int | None,
+) -> None:
     """Check an extract (a file or a folder) without loading it; exit 1 when it has errors."""
     from journey.engine.casedata.load import read_path
     from journey.engine.casedata.safety import Limits
 
-    _, report = read_path(path, as_at=as_at, format=extract_format, limits=Limits.from_env())
+    _, report = read_path(
+        path,
+        as_at=as_at,
+        format=extract_format,
+        limits=Limits.from_env(),
+        collection_year=collection_year,
+    )
     _print_report(report, output)
     sys.exit(0 if report.ok else 1)
 
@@ -81,17 +94,19 @@ def check(path: Path, output: str, as_at: date | None, extract_format: str | Non
 @click.option("--by", default=None, help="Who is loading it (default: your user name).")
 @_STORE
 @_EXTRACT_FORMAT
+@collection_year_option
 def load(
     path: Path,
     as_at: date | None,
     by: str | None,
     store_dir: Path | None,
     extract_format: str | None,
+    collection_year: int | None,
 ) -> None:
     """Check an extract and, when it has no errors, keep it as a snapshot in the store."""
     from rich.progress import BarColumn, Progress, TextColumn
 
-    from journey.engine.casedata.load import files_from_path
+    from journey.engine.casedata.load import files_from_path, with_collection_year
     from journey.engine.casedata.safety import Limits, UnsafeInput
     from journey.engine.casedata.store import AlreadyLoaded
 
@@ -102,6 +117,12 @@ def load(
     except UnsafeInput as refused:
         click.echo(f"Not loaded: {refused.problem}", err=True)
         sys.exit(1)
+    if collection_year is not None:
+        files, conflicts = with_collection_year(files, collection_year)
+        for problem in conflicts:
+            click.echo(f"Not loaded: {problem}", err=True)
+        if conflicts:
+            sys.exit(1)
     with Progress(
         TextColumn("{task.description:<40}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%")
     ) as bar:

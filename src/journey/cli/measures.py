@@ -11,11 +11,13 @@ from typing import Any
 
 import click
 
-from journey.cli._options import date_option, month_option
+from journey.cli._options import collection_year_option, date_option, month_option
 from journey.engine.spreadsheet import escape_text_columns
 
 
-def load_extract(path: Path | None, snapshot: str | None, store_dir: Path | None, as_at: date | None) -> Any:
+def load_extract(
+    path: Path | None, snapshot: str | None, store_dir: Path | None, as_at: date | None, collection_year: int | None = None
+) -> Any:
     """An Extract from a snapshot in the store, a folder of Parquet tables, or any extract
     the case-data readers understand (canonical CSV/XLSX, SSDA903, CIN census, Annex A)."""
     import polars as pl
@@ -55,7 +57,7 @@ def load_extract(path: Path | None, snapshot: str | None, store_dir: Path | None
         return Extract(tables, as_at=as_at, snapshot=None)
     from journey.engine.casedata.load import read_path
 
-    extract, report = read_path(path, as_at=as_at)
+    extract, report = read_path(path, as_at=as_at, collection_year=collection_year)
     if not report.ok:
         click.echo(report.render_text(), err=True)
         click.echo(f"{path} has errors; nothing was computed.", err=True)
@@ -140,6 +142,7 @@ def _plan(plan_file: Path | None) -> Any:
 @_SNAPSHOT
 @_STORE
 @_AS_AT
+@collection_year_option
 @click.option("--from", "first", required=True, callback=month_option, help="First month, YYYY-MM.")
 @click.option("--to", "last", required=True, callback=month_option, help="Last month, YYYY-MM.")
 @click.option("--measures", "measure_list", default=None, help="Comma-separated library ids (default: all, or the plan's).")
@@ -151,6 +154,7 @@ def compute_command(
     snapshot: str | None,
     store_dir: Path | None,
     as_at: date | None,
+    collection_year: int | None,
     first: str,
     last: str,
     measure_list: str | None,
@@ -171,7 +175,7 @@ def compute_command(
     )
 
     plan = _plan(plan_file)
-    extract = load_extract(data, snapshot, store_dir, as_at)
+    extract = load_extract(data, snapshot, store_dir, as_at, collection_year)
     if plan is not None:
         requests = plan_requests(plan)
         if measure_list:
@@ -216,6 +220,7 @@ def compute_command(
 @_SNAPSHOT
 @_STORE
 @_AS_AT
+@collection_year_option
 @click.option("--measure", "measure_id", required=True, help="Library id (or, with --plan, the plan's measure id).")
 @click.option("--month", required=True, callback=month_option, help="The month, YYYY-MM.")
 @click.option("--period-type", default="month", type=click.Choice(["month", "fytd", "rolling12", "latest"]), show_default=True)
@@ -228,6 +233,7 @@ def drilldown_command(
     snapshot: str | None,
     store_dir: Path | None,
     as_at: date | None,
+    collection_year: int | None,
     measure_id: str,
     month: str,
     period_type: str,
@@ -246,7 +252,7 @@ def drilldown_command(
             if r.output_id == measure_id:
                 library_id, params = r.library_id, r.parameters
         population = plan_population(plan)
-    extract = load_extract(data, snapshot, store_dir, as_at)
+    extract = load_extract(data, snapshot, store_dir, as_at, collection_year)
     try:
         rows = drilldown(
             extract, library_id, month, breakdown, cell, params, period_type=period_type, population=population

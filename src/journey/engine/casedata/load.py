@@ -147,10 +147,16 @@ def detect_format(files: Files) -> tuple[ExtractFormat | None, list[Problem]]:
 
 
 def files_from_path(path: Path, limits: Limits | None = None) -> dict[str, bytes]:
-    """The files of an extract given as one file or a folder (not its subfolders)."""
+    """The files of an extract given as one file or a folder, with the files of its
+    subfolders named by their path in it (``2018/episodes.csv``: a year folder dates the
+    SSDA903 files inside it). Hidden files and folders are skipped."""
     limits = limits or Limits()
     if path.is_dir():
-        paths = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        paths = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
         if len(paths) > limits.files:
             raise UnsafeInput(
                 Problem(
@@ -174,7 +180,7 @@ def files_from_path(path: Path, limits: Limits | None = None) -> dict[str, bytes
                     file=p.name,
                 )
             )
-        files[p.name] = p.read_bytes()
+        files[p.relative_to(path).as_posix() if path.is_dir() else p.name] = p.read_bytes()
     return files
 
 
@@ -236,18 +242,53 @@ def read_files(
     return Extract(tables, as_at=as_at), report
 
 
+def with_collection_year(files: Files, year: int) -> tuple[dict[str, bytes], list[Problem]]:
+    """The files as if in a folder named for ``year`` (the collection year, ending 31 March),
+    so the year stays with the files wherever they are kept (the snapshot store keeps the
+    names, so a recomputation reads them the same way). A file whose name or folder already
+    states another year is an error naming the option."""
+    from journey.engine.casedata.formats.ssda903 import year_of_name
+
+    out: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for name, data in files.items():
+        stated = year_of_name(name)
+        if stated is None:
+            out[f"{year}/{name}"] = data
+            continue
+        if stated != year:
+            problems.append(
+                Problem(
+                    ERROR,
+                    "collection_year_conflict",
+                    f"the file's name says collection year {stated} but --collection-year "
+                    f"{year} was given: give the option only for files whose names carry no year",
+                    file=name,
+                )
+            )
+        out[name] = data
+    return out, problems
+
+
 def read_path(
     path: Path,
     *,
     as_at: date | None = None,
     format: str | None = None,
     limits: Limits | None = None,
+    collection_year: int | None = None,
 ) -> tuple[Extract, ValidationReport]:
-    """:func:`read_files` for a file or folder on disk; a refused file is an error in the report."""
+    """:func:`read_files` for a file or folder on disk; a refused file is an error in the
+    report. ``collection_year`` dates files whose names carry no year (SSDA903)."""
     limits = limits or Limits()
     try:
         files = files_from_path(path, limits)
     except UnsafeInput as refused:
         report = ValidationReport(problems=[refused.problem], files=[path.name])
         return Extract(validate({}, as_at=as_at)[0], as_at=as_at), report
+    if collection_year is not None:
+        files, problems = with_collection_year(files, collection_year)
+        if problems:
+            report = ValidationReport(problems=problems, files=sorted(files))
+            return Extract(validate({}, as_at=as_at)[0], as_at=as_at), report
     return read_files(files, as_at=as_at, format=format, limits=limits)

@@ -315,7 +315,7 @@ def test_files_that_are_not_csv_are_ignored_with_a_warning_and_undated_files_are
     )
     result = read_ssda903_files({p.name: p.read_bytes() for p in tmp_path.iterdir()})
     assert [(p.code, str(p)) for p in result.problems] == [
-        ("file_ignored", "README.md: not a .csv file, so not an SSDA903 table; ignored"),
+        ("file_ignored", "README.md: not a .csv or .xml file, so not an SSDA903 table; ignored"),
         (
             "year_unknown",
             "some Reviews files have no collection year in their names; where the same record "

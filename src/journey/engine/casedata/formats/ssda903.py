@@ -52,6 +52,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 import polars as pl
 
@@ -338,7 +339,94 @@ def _read_csv(
     return table, df
 
 
-def _year_of_name(name: str) -> int | None:
+#: DfE's XML form of the return (root ``EXPSSDA903``): one ``CHILD`` per child, its
+#: ``HEADER`` holding the Header fields (and UASC, DUC, the OC3 and AD1 fields) with the
+#: repeated groups below, and one ``EPISODE`` per episode. Element names are DfE's column
+#: names, except these.
+XML_RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
+#: Repeated groups inside a child, and the table each is.
+XML_GROUPS = {
+    "EPISODE": "Episodes",
+    "AREVIEW": "Reviews",
+    "AMISSING": "Missing",
+    "OC2": "OC2",
+    "PERMANENCE": "PrevPerm",
+    "AD_PLACED": "PlacedAdoption",
+}
+XML_ROOT = "EXPSSDA903"
+
+
+def _leaves(element: Element) -> dict[str, str | None]:
+    """The element's direct children that hold values, by DfE column name."""
+    out: dict[str, str | None] = {}
+    for leaf in element:
+        if isinstance(leaf.tag, str) and len(leaf) == 0:
+            text = (leaf.text or "").strip()
+            out[XML_RENAMED.get(leaf.tag, leaf.tag)] = text or None
+    return out
+
+
+def _read_xml(
+    name: str, data: bytes, problems: list[Problem], limits: Limits
+) -> dict[str, pl.DataFrame]:
+    """DfE's SSDA903 XML as the same text tables the CSV files give (with the line of each
+    record as its row)."""
+    from journey.engine.casedata.formats.cin_census import parse_census_xml
+
+    try:
+        root, lines = parse_census_xml(data, name, limits)
+    except UnsafeInput as refused:
+        problems.append(refused.problem)
+        return {}
+    if root.tag != XML_ROOT:
+        problems.append(
+            Problem(
+                ERROR,
+                "unrecognised_table",
+                f"the XML's root element is <{root.tag}>; DfE's SSDA903 XML is an <{XML_ROOT}> "
+                "with one <CHILD> per child",
+                file=name,
+                row=lines.get(id(root)),
+            )
+        )
+        return {}
+    rows: dict[str, list[dict[str, str | int | None]]] = {t: [] for t in TABLE_COLUMNS}
+    for child in root.iter("CHILD"):
+        header_el = child.find("HEADER")
+        header = {**_leaves(child), **(_leaves(header_el) if header_el is not None else {})}
+        line = lines.get(id(header_el if header_el is not None else child))
+        ident = {"CHILD": header.get("CHILD"), "DOB": header.get("DOB"), "SEX": header.get("SEX")}
+        rows["Header"].append({**header, ROW: line})
+        if header.get("UASC") == "1" or header.get("DUC"):
+            rows["UASC"].append({**header, ROW: line})
+        if any(header.get(c) for c in ("IN_TOUCH", "ACTIV", "ACCOM")):
+            rows["OC3"].append({**header, ROW: line})
+        if any(header.get(c) for c in ("DATE_INT", "DATE_MATCH")):
+            rows["AD1"].append({**header, ROW: line})
+        for element in child.iter():
+            if element is child or not isinstance(element.tag, str):
+                continue
+            table = XML_GROUPS.get(element.tag)
+            values = _leaves(element)
+            if table is None and "SW_ID" in values:
+                table = "SWEpisodes"
+            if table is not None:
+                rows[table].append({**ident, **values, ROW: lines.get(id(element))})
+    out: dict[str, pl.DataFrame] = {}
+    for table, found in rows.items():
+        if not found and table not in {"Header", "Episodes"}:
+            continue
+        columns = TABLE_COLUMNS[table]
+        frame = pl.DataFrame(
+            {c: [r.get(c) for r in found] for c in columns} | {ROW: [r[ROW] for r in found]},
+            schema={**{c: pl.String() for c in columns}, ROW: pl.Int64()},
+        )
+        out[table] = frame.with_columns(*[clean_text(pl.col(c)).alias(c) for c in columns])
+    return out
+
+
+def year_of_name(name: str) -> int | None:
+    """The collection year a file's name, or its folder's, states (None when neither does)."""
     path = Path(name)
     return collection_year_from_name(path.stem) or collection_year_from_name(path.parent.name)
 
@@ -374,7 +462,7 @@ def read_ssda903(
     for path in _paths(paths):
         name = path.name if path.name not in files else f"{path.parent.name}/{path.name}"
         files[name] = path.read_bytes()
-        year = explicit.get(path.resolve()) or _year_of_name(f"{path.parent.name}/{path.name}")
+        year = explicit.get(path.resolve()) or year_of_name(f"{path.parent.name}/{path.name}")
         if year is not None:
             file_years[name] = year
     return read_ssda903_files(
@@ -400,34 +488,42 @@ def read_ssda903_files(
     parts: dict[str, list[pl.DataFrame]] = {}
     seen_years: dict[str, set[int | None]] = {}
     for name in sorted(files):
-        if not name.lower().endswith(".csv"):
+        suffix = Path(name).suffix.lower()
+        if suffix == ".csv":
+            table, df = _read_csv(name, files[name], problems, limits)
+            tables_read = [(table, df)] if table is not None and df is not None else []
+        elif suffix == ".xml":
+            tables_read = list(_read_xml(name, files[name], problems, limits).items())
+        else:
             result.warn(
-                "file_ignored", "not a .csv file, so not an SSDA903 table; ignored", file=name
-            )
-            continue
-        table, df = _read_csv(name, files[name], problems, limits)
-        if table is None or df is None:
-            continue
-        year = (years or {}).get(name) or _year_of_name(name) or collection_year
-        df, date_problems = parse_dates(df, [c for c in df.columns if c in DATE_COLUMNS], file=name)
-        problems += date_problems
-        parts.setdefault(table, []).append(
-            df.with_columns(
-                pl.lit(year, dtype=pl.Int64).alias("_year"),
-                pl.lit(name).alias(FILE),
-                pl.lit(None, dtype=pl.String).alias(SHEET),
-            )
-        )
-        seen_years.setdefault(table, set()).add(year)
-        if table in NOT_USED:
-            result.not_used(
-                f"{table} ({df.height} rows): read and checked, not used: {NOT_USED[table]}.",
+                "file_ignored",
+                "not a .csv or .xml file, so not an SSDA903 table; ignored",
                 file=name,
             )
+            continue
+        year = (years or {}).get(name) or year_of_name(name) or collection_year
+        for table, df in tables_read:
+            df, date_problems = parse_dates(
+                df, [c for c in df.columns if c in DATE_COLUMNS], file=name
+            )
+            problems += date_problems
+            parts.setdefault(table, []).append(
+                df.with_columns(
+                    pl.lit(year, dtype=pl.Int64).alias("_year"),
+                    pl.lit(name).alias(FILE),
+                    pl.lit(None, dtype=pl.String).alias(SHEET),
+                )
+            )
+            seen_years.setdefault(table, set()).add(year)
+            if table in NOT_USED:
+                result.not_used(
+                    f"{table} ({df.height} rows): read and checked, not used: {NOT_USED[table]}.",
+                    file=name,
+                )
 
     frames = {table: pl.concat(dfs, how="vertical") for table, dfs in parts.items()}
-    for table, found in seen_years.items():
-        if len(found) > 1 and None in found:
+    for table, year_set in seen_years.items():
+        if len(year_set) > 1 and None in year_set:
             result.warn(
                 "year_unknown",
                 f"some {table} files have no collection year in their names; where the same "
@@ -527,9 +623,14 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
 
 
 def detect(files: Mapping[str, bytes]) -> int:
-    """90 when every CSV's header row is an SSDA903 table's, 50 when some are, else 0."""
+    """90 when every CSV's header row is an SSDA903 table's (or the XML is DfE's SSDA903
+    XML), 50 when some are, else 0."""
     recognised = total = 0
     for name, data in files.items():
+        if name.lower().endswith(".xml"):
+            total += 1
+            recognised += f"<{XML_ROOT}".encode() in data[:4096]
+            continue
         if not name.lower().endswith(".csv") or not data.strip():
             continue
         total += 1
@@ -645,7 +746,9 @@ def _care_leavers(oc3: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
                 "unknown_collection_year",
                 f"the collection year of this OC3 file is not known, so its {n} row(s) cannot be "
                 "dated (OC3 describes the young person around their birthday in the collection "
-                "year): put the year in the file name (e.g. oc3_2024.csv) or give the collection year",
+                "year): give --collection-year YYYY (the year ending 31 March), put the year in "
+                "the file name (e.g. oc3_2024.csv) or put the files in a folder named for the "
+                "year (2024/oc3.csv)",
                 file=file,
                 table="care_leavers",
             )
@@ -754,6 +857,69 @@ def write_ssda903(
             path = out / f"ssda903_{year}_{table}.csv"
             escape_text_columns(frame).write_csv(path)
             written.append(path)
+    return written
+
+
+def write_ssda903_xml(
+    source: TableSource,
+    out_dir: str | Path,
+    *,
+    collection_years: Iterable[int] | None = None,
+    as_at: date | None = None,
+) -> list[Path]:
+    """Each collection year's return as DfE's SSDA903 XML (``ssda903_<year>.xml``), holding
+    the same records as :func:`write_ssda903`'s CSV files for that year."""
+    import xml.etree.ElementTree as StdET
+
+    tables = collect_tables(source)
+    if as_at is None and hasattr(source, "as_at"):
+        as_at = source.as_at
+    years = (
+        list(collection_years) if collection_years is not None else _years_covered(tables, as_at)
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    renamed = {v: k for k, v in XML_RENAMED.items()}
+    for year in years:
+        frames = _year_tables(tables, year)
+        uasc = set(frames["UASC"]["CHILD"].to_list())
+
+        def grouped(table: str, frames: dict[str, pl.DataFrame] = frames) -> dict[str, list[dict]]:
+            by_child: dict[str, list[dict]] = {}
+            for row in frames[table].iter_rows(named=True):
+                by_child.setdefault(row["CHILD"], []).append(row)
+            return by_child
+
+        episodes, reviews, leavers, workers = (
+            grouped("Episodes"), grouped("Reviews"), grouped("OC3"), grouped("SWEpisodes")
+        )
+        root = StdET.Element(XML_ROOT)
+        for row in frames["Header"].iter_rows(named=True):
+            child = StdET.SubElement(root, "CHILD")
+            header = StdET.SubElement(child, "HEADER")
+            for column in ("CHILD", "UPN", "SEX", "DOB", "ETHNIC"):
+                StdET.SubElement(header, renamed.get(column, column)).text = row[column]
+            StdET.SubElement(header, "UASC").text = "1" if row["CHILD"] in uasc else None
+            for review in reviews.get(row["CHILD"], []):
+                group = StdET.SubElement(header, "AREVIEW")
+                for column in ("REVIEW", "REVIEW_CODE"):
+                    StdET.SubElement(group, column).text = review[column]
+            for leaver in leavers.get(row["CHILD"], [])[:1]:
+                for column in ("IN_TOUCH", "ACTIV", "ACCOM"):
+                    StdET.SubElement(header, column).text = leaver[column] or None
+            for episode in episodes.get(row["CHILD"], []):
+                group = StdET.SubElement(child, "EPISODE")
+                for column in TABLE_COLUMNS["Episodes"][1:]:
+                    StdET.SubElement(group, renamed.get(column, column)).text = episode[column]
+            for worker in workers.get(row["CHILD"], []):
+                group = StdET.SubElement(child, "SWEPISODE")
+                for column in ("SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"):
+                    StdET.SubElement(group, column).text = worker[column]
+        StdET.indent(root)
+        path = out / f"ssda903_{year}.xml"
+        StdET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+        written.append(path)
     return written
 
 
@@ -878,8 +1044,10 @@ register_format(
         read=lambda files, limits: read_ssda903_files(files, limits=limits),
         accepts=(
             "DfE's SSDA903 CSV tables (Header, Episodes, Reviews, UASC, OC3, SWEpisodes; OC2, "
-            "AD1, PlacedAdoption, PrevPerm and Missing are checked but not used), one year or "
-            "several, the year in each file name (e.g. episodes_2024.csv or header_2324.csv)"
+            "AD1, PlacedAdoption, PrevPerm and Missing are checked but not used) or DfE's "
+            "SSDA903 XML (EXPSSDA903), one year or several, the year in each file or folder "
+            "name (e.g. episodes_2024.csv, header_2324.csv, 2024/episodes.csv) or given with "
+            "--collection-year"
         ),
     )
 )
