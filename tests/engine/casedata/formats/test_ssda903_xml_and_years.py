@@ -10,7 +10,11 @@ from click.testing import CliRunner
 from polars.testing import assert_frame_equal
 
 from journey.cli import main
-from journey.engine.casedata.formats.ssda903 import read_ssda903_files, write_ssda903, write_ssda903_xml
+from journey.engine.casedata.formats.ssda903 import (
+    read_ssda903_files,
+    write_ssda903,
+    write_ssda903_xml,
+)
 from journey.engine.casedata.load import files_from_path, read_files, read_path
 from journey.engine.casedata.schema import Extract
 from journey.engine.casedata.synth import synth_extract
