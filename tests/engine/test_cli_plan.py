@@ -61,7 +61,7 @@ def test_evaluate_json():
     assert a["reason"] == "Green: 81.2% is above the target of 80.0%"
     u = by_id["unallocated_cases_count"]  # target 10, ceiling 15: 16 is red, and worse than 12
     assert (u["rag"], u["direction"]) == ("red", "worsening")
-    assert u["reason"] == "Red: 16 is above the target of 10 and outside the tolerance (15 or below)"
+    assert u["reason"] == "Red: 16 is above the target of 10 and outside the upper tolerance of 15"
     assert u["direction_reason"] == "Worsening: 12 last month → 16, smaller is better"
     assert by_id["icpc_15wd_pct"]["rag"] == "not_rated"
     assert by_id["contacts_to_referral_pct"]["direction"] == "not_comparable"

@@ -12,6 +12,7 @@ from journey.engine.evaluation import (
     rate,
     round_half_up,
     target_for,
+    tolerance_text,
 )
 from journey.engine.observations import observations_from_rows
 from journey.engine.plan import Measure, Tolerance, parse_plan
@@ -90,7 +91,7 @@ def test_cumulative_tolerance_scales_with_the_profile():
     rag, reason, _ = rate(m, 33, "2023-06", DEFAULT)
     assert rag is Rag.AMBER
     assert reason == (
-        "Amber: 33 is above the target of 30 but within the tolerance 25–35 "
+        "Amber: 33 is above the target of 30 but within the upper tolerance of 35 "
         "(60 by Sep-2023, profiled pro rata from 1 April: 3 of 6 months)"
     )
 
@@ -112,8 +113,8 @@ def test_profiled_targets_that_are_not_whole_show_a_decimal():
         (85.04, Rag.GREEN, "Green: 85.0% is at the target of 85.0%"),  # rounded as shown
         (84.96, Rag.GREEN, "Green: 85.0% is at the target of 85.0%"),
         (90, Rag.GREEN, "Green: 90.0% is above the target of 85.0%"),
-        (80, Rag.AMBER, "Amber: 80.0% is below the target of 85.0% but within the tolerance (80.0% or above)"),
-        (79.9, Rag.RED, "Red: 79.9% is below the target of 85.0% and outside the tolerance (80.0% or above)"),
+        (80, Rag.AMBER, "Amber: 80.0% is below the target of 85.0% but within the lower tolerance of 80.0%"),
+        (79.9, Rag.RED, "Red: 79.9% is below the target of 85.0% and outside the lower tolerance of 80.0%"),
         (None, Rag.NOT_RATED, "Not rated: no value for Mar-2024"),
     ],
 )
@@ -127,10 +128,10 @@ def test_higher_is_better_with_a_floor(value, rag, reason):
     [
         (800, Rag.GREEN, "Green: 800 is at the target of 800"),
         (700, Rag.GREEN, "Green: 700 is below the target of 800"),
-        (807, Rag.AMBER, "Amber: 807 is above the target of 800 but within the tolerance 720–880"),
-        (880, Rag.AMBER, "Amber: 880 is above the target of 800 but within the tolerance 720–880"),
-        (881, Rag.RED, "Red: 881 is above the target of 800 and outside the tolerance 720–880"),
-        (1234, Rag.RED, "Red: 1,234 is above the target of 800 and outside the tolerance 720–880"),
+        (807, Rag.AMBER, "Amber: 807 is above the target of 800 but within the upper tolerance of 880"),
+        (880, Rag.AMBER, "Amber: 880 is above the target of 800 but within the upper tolerance of 880"),
+        (881, Rag.RED, "Red: 881 is above the target of 800 and outside the upper tolerance of 880"),
+        (1234, Rag.RED, "Red: 1,234 is above the target of 800 and outside the upper tolerance of 880"),
     ],
 )
 def test_lower_is_better_with_a_band(value, rag, reason):
@@ -143,7 +144,7 @@ def test_the_plan_default_tolerance_applies_when_a_measure_has_none():
     assert rate(m, 81, "2024-03", DEFAULT)[0] is Rag.AMBER
     assert rate(m, 80.9, "2024-03", DEFAULT)[:2] == (
         Rag.RED,
-        "Red: 80.9% is below the target of 90.0% and outside the tolerance 81.0%–99.0%",
+        "Red: 80.9% is below the target of 90.0% and outside the lower tolerance of 81.0%",
     )
     assert rate(m, 80.9, "2024-03", Tolerance(percent=20))[0] is Rag.AMBER
 
@@ -153,7 +154,7 @@ def test_points_and_ceiling_tolerances():
     assert rate(m, 28, "2024-03", DEFAULT)[0] is Rag.AMBER
     assert rate(m, 28.1, "2024-03", DEFAULT)[0] is Rag.RED
     m = measure(unit="count", polarity="lower_is_better", targets={"2024-03": 0}, tolerance={"ceiling": 15})
-    assert rate(m, 15, "2024-03", DEFAULT)[:2] == (Rag.AMBER, "Amber: 15 is above the target of 0 but within the tolerance (15 or below)")
+    assert rate(m, 15, "2024-03", DEFAULT)[:2] == (Rag.AMBER, "Amber: 15 is above the target of 0 but within the upper tolerance of 15")
     assert rate(m, 16, "2024-03", DEFAULT)[0] is Rag.RED
     zero = measure(unit="count", polarity="lower_is_better", targets={"2024-03": 0})
     assert rate(zero, 1, "2024-03", DEFAULT)[0] is Rag.RED  # 10% of 0 is 0: no amber
@@ -238,6 +239,37 @@ def test_direction_of_cumulative_measures_compares_the_monthly_pace():
     assert direction_of_travel(m, 12, 120, "2024-04")[0] is Direction.WORSENING
 
 
+def test_a_plan_can_read_cumulative_measures_by_their_running_totals_month_on_month():
+    # Seed 001 prints children ceasing care 51 -> 58 as "Improving" (bigger is better).
+    m = measure(unit="count", polarity="higher_is_better", targets={"2024-03": 120}, cumulative_in_year=True)
+    assert direction_of_travel(m, 58, 51, "2023-09", "running_total") == (
+        Direction.IMPROVING, "Improving: 51 in the year to date last month → 58, bigger is better"
+    )
+    # By the monthly pace (the default) the same figures are slower: 10.2 then 9.7 a month.
+    assert direction_of_travel(m, 58, 51, "2023-09")[0] is Direction.WORSENING
+
+
+def test_a_span_comparison_of_a_cumulative_measure_reads_the_monthly_pace():
+    m = measure(targets={"2024-03": 120}, **CUMULATIVE)
+    # 92 for April-September (15.3 a month) against 178 for the whole last year (14.8).
+    direction, reason = direction_of_travel(m, 92, 178, "2024-09", before="2024-03")
+    assert direction is Direction.WORSENING
+    assert reason == "Worsening: 14.8 a month so far in the financial year in Mar-2024 → 15.3, smaller is better"
+
+
+@pytest.mark.parametrize(
+    ("kw", "text"),
+    [
+        (dict(polarity="lower_is_better", targets={"2024-03": 25}, tolerance={"points": 3}), "Upper tolerance 28.0%"),
+        (dict(polarity="higher_is_better", targets={"2024-03": 85}, tolerance={"floor": 80}), "Lower tolerance 80.0%"),
+        (dict(polarity="higher_is_better", targets={"2024-03": 90}), "Lower tolerance 81.0%"),
+    ],
+)
+def test_tolerances_are_written_one_sided_as_the_rating_reads_them(kw, text):
+    m = measure(**kw)
+    assert tolerance_text(m, target_for(m, "2024-03", DEFAULT)) == text
+
+
 # ------------------------------------------------------------------ whole plan
 
 PLAN = parse_plan("""\
@@ -278,7 +310,7 @@ def test_result_as_json_ready_dict():
     for key in ("measure_id", "period", "value", "target", "rag", "direction", "reason", "priority", "title",
                 "tolerance", "direction_reason"):
         assert key in d
-    assert (d["rag"], d["direction"], d["target"], d["tolerance"]) == ("green", "improving", 85.0, "76.5%–93.5%")
+    assert (d["rag"], d["direction"], d["target"], d["tolerance"]) == ("green", "improving", 85.0, "Lower tolerance 76.5%")
     assert d["milestone"] == "2024-03"
 
 

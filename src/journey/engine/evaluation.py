@@ -58,7 +58,7 @@ from journey.engine.periods import (
     month_label,
     months_into_financial_year,
 )
-from journey.engine.plan import Band, Measure, Plan, Polarity, Tolerance, Unit
+from journey.engine.plan import Band, CumulativeDirection, Measure, Plan, Polarity, Tolerance, Unit
 
 __all__ = [
     "Direction",
@@ -75,7 +75,9 @@ __all__ = [
     "rate",
     "round_half_up",
     "target_for",
+    "tolerance_limit",
     "tolerance_text",
+    "tolerance_words",
 ]
 
 
@@ -273,13 +275,28 @@ def _band_text(measure: Measure, band: Band) -> str:
     return _range_text(measure, band.lower, band.upper).strip("()")
 
 
+def tolerance_limit(measure: Measure, tif: TargetInForce | None) -> float | None:
+    """The one edge of the tolerance the rating reads: the floor when bigger is better, the
+    ceiling when smaller is better (the other side of a two-sided range is never Amber)."""
+    if tif is None or measure.bands is not None:
+        return None
+    return tif.lower if measure.polarity is Polarity.HIGHER_IS_BETTER else tif.upper
+
+
+def tolerance_words(measure: Measure) -> str:
+    """``Lower tolerance`` (bigger is better) or ``Upper tolerance`` (smaller is better)."""
+    return "Lower tolerance" if measure.polarity is Polarity.HIGHER_IS_BETTER else "Upper tolerance"
+
+
 def tolerance_text(measure: Measure, tif: TargetInForce | None) -> str:
-    """The tolerance as a board reads it: ``720–880``, ``(85.0% or above)``, or the bands."""
+    """The tolerance as a board reads it, one-sided as the rating reads it: ``Upper
+    tolerance 28.0%``, ``Lower tolerance 75.0%``; or the bands of a banded measure."""
     if measure.bands is not None:
         return f"green {_band_text(measure, measure.bands.green)}, amber {_band_text(measure, measure.bands.amber)}"
-    if tif is None:
+    limit = tolerance_limit(measure, tif)
+    if limit is None:
         return ""
-    return _range_text(measure, tif.lower, tif.upper)
+    return f"{tolerance_words(measure)} {_fmt(measure, limit)}"
 
 
 def rate(measure: Measure, value: float | None, month: MonthLike, default_tolerance: Tolerance | None = None) -> tuple[Rag, str, TargetInForce | None]:
@@ -310,7 +327,8 @@ def rate(measure: Measure, value: float | None, month: MonthLike, default_tolera
         return Rag.NOT_RATED, "Not rated: no target is set for this measure", tif
     target = tif.target
     tt = _fmt(measure, target)
-    tol = _range_text(measure, tif.lower, tif.upper)
+    limit = tolerance_limit(measure, tif)
+    tol = f"{tolerance_words(measure).lower()} of {_fmt(measure, limit)}" if limit is not None else "tolerance (none)"
     higher = measure.polarity is Polarity.HIGHER_IS_BETTER
     if v == target:
         return Rag.GREEN, f"Green: {shown} is at the target of {tt}{note}", tif
@@ -318,11 +336,10 @@ def rate(measure: Measure, value: float | None, month: MonthLike, default_tolera
     side = "above" if v > target else "below"
     if better:
         return Rag.GREEN, f"Green: {shown} is {side} the target of {tt}{note}", tif
-    limit = tif.lower if higher else tif.upper
     within = limit is not None and (v >= limit if higher else v <= limit)
     if within:
-        return Rag.AMBER, f"Amber: {shown} is {side} the target of {tt} but within the tolerance {tol}{note}", tif
-    return Rag.RED, f"Red: {shown} is {side} the target of {tt} and outside the tolerance {tol}{note}", tif
+        return Rag.AMBER, f"Amber: {shown} is {side} the target of {tt} but within the {tol}{note}", tif
+    return Rag.RED, f"Red: {shown} is {side} the target of {tt} and outside the {tol}{note}", tif
 
 
 # ------------------------------------------------------------- direction of travel
@@ -339,19 +356,28 @@ def direction_of_travel(
     value: float | None,
     previous: float | None,
     month: MonthLike,
+    cumulative: CumulativeDirection | str = CumulativeDirection.MONTHLY_PACE,
+    *,
+    before: MonthLike | None = None,
 ) -> tuple[Direction, str]:
-    """(direction, reason) comparing ``value`` for ``month`` with ``previous`` for the period before."""
+    """(direction, reason) comparing ``value`` for ``month`` with ``previous`` for the period before.
+
+    ``before`` is the month ``previous`` belongs to (by default the period before, by the
+    measure's frequency): the quarterly and scrutiny reports compare over longer spans by
+    the same rule. ``cumulative`` is the plan's ``cumulative_direction``.
+    """
     m = month_key(month)
-    before = _previous_period(measure, m)
+    explicit = before is not None
+    before = month_key(before) if before is not None else _previous_period(measure, m)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return Direction.NOT_COMPARABLE, f"Not comparable: no value for {month_label(m)}"
     if previous is None or (isinstance(previous, float) and math.isnan(previous)):
         return Direction.NOT_COMPARABLE, f"Not comparable: no value for {month_label(before)} to compare with"
     d = measure.display_decimals
     v, p = round_half_up(value, d), round_half_up(previous, d)
-    when = _PREVIOUS_WORDS[measure.frequency.months]
+    when = f"in {month_label(before)}" if explicit else _PREVIOUS_WORDS[measure.frequency.months]
     suffix = ""
-    if measure.cumulative_in_year:
+    if measure.cumulative_in_year and CumulativeDirection(cumulative) is CumulativeDirection.MONTHLY_PACE:
         # Compare the pace so far this financial year, not the ever-growing running total.
         k_now, k_before = months_into_financial_year(m), months_into_financial_year(before)
         v, p = value / k_now, previous / k_before
@@ -362,6 +388,8 @@ def direction_of_travel(
     else:
         shown_p = format_value(p, measure.unit, d)
         shown_v = format_value(v, measure.unit, d)
+        if measure.cumulative_in_year:
+            suffix = " in the year to date"
 
     if measure.polarity is Polarity.WITHIN_RANGE and measure.bands is not None:
         green = measure.bands.green
@@ -435,11 +463,12 @@ def evaluate_measure(
     default_tolerance: Tolerance | None = None,
     priority: str = "",
     priority_title: str = "",
+    cumulative_direction: CumulativeDirection | str = CumulativeDirection.MONTHLY_PACE,
 ) -> MeasureResult:
     """Rate one measure for one month and compare with the period before."""
     m = month_key(month)
     rag, reason, tif = rate(measure, value, m, default_tolerance)
-    direction, direction_reason = direction_of_travel(measure, value, previous, m)
+    direction, direction_reason = direction_of_travel(measure, value, previous, m, cumulative_direction)
     d = measure.display_decimals
     return MeasureResult(
         measure_id=measure.id,
@@ -522,6 +551,7 @@ def evaluate_plan(
                 default_tolerance=plan.default_tolerance,
                 priority=priority.id,
                 priority_title=priority.title,
+                cumulative_direction=plan.cumulative_direction,
             )
         )
     warnings = [f"figures for '{u}' were not used: it is not a measure in this plan" for u in unknown]

@@ -55,6 +55,7 @@ __all__ = [
     "Band",
     "Bands",
     "Benchmarks",
+    "CumulativeDirection",
     "Frequency",
     "Measure",
     "NeighbourMethod",
@@ -161,6 +162,18 @@ class ActionStatus(StrEnum):
 class NeighbourMethod(StrEnum):
     MEAN = "mean"
     MEDIAN = "median"
+
+
+class CumulativeDirection(StrEnum):
+    """How direction of travel reads a cumulative in-year (year-to-date) measure.
+
+    ``monthly_pace`` (the default) compares the average a month so far in the financial
+    year, since the running total always grows; ``running_total`` compares the running
+    totals themselves, month on month, for councils whose published reports do so.
+    """
+
+    MONTHLY_PACE = "monthly_pace"
+    RUNNING_TOTAL = "running_total"
 
 
 # --------------------------------------------------------------- scalar helpers
@@ -478,6 +491,7 @@ class Plan(_Model):
     default_tolerance: Tolerance = Tolerance(percent=10)
     statistical_neighbour_method: NeighbourMethod = NeighbourMethod.MEAN
     small_numbers: SmallNumberRule = SmallNumberRule()
+    cumulative_direction: CumulativeDirection = CumulativeDirection.MONTHLY_PACE
     priorities: list[Priority] = Field(min_length=1)
 
     @field_validator("default_tolerance")

@@ -214,3 +214,54 @@ def test_screening_that_leaves_only_zero_ranges_also_gives_zero_width_limits():
     assert segment.lower_limit == segment.upper_limit == pytest.approx(16 / 3)
     assert chart.points[-1].special_causes[0] is SpecialCause.OUTSIDE_LIMITS
     assert any("barely vary" in w for w in chart.warnings)
+
+
+# ------------------------------------------------ a plan measure's SPC (dashboard and reports)
+
+
+def _plan_measure(**kw):
+    from journey.engine.plan import Measure
+
+    base = {"id": "starts", "title": "Children starting care", "unit": "count",
+            "polarity": "lower_is_better", "source": "manual", "targets": {"2024-03": 120}}
+    base.update(kw)
+    return Measure.model_validate(base)
+
+
+def test_a_cumulative_measure_is_charted_by_its_monthly_figures_derived_from_year_to_date_totals():
+    from journey.engine.stats.spc import spc_series
+
+    measure = _plan_measure(cumulative_in_year=True)
+    # Year-to-date totals: February 100, March 110; April starts again at 9, May 20.
+    ytd = {"2024-02": 100, "2024-03": 110, "2024-04": 9, "2024-05": 20}
+    assert spc_series(measure, {}, ytd) == {"2024-03": 10, "2024-04": 9, "2024-05": 11}
+    # A month's own figure, where given, is used as it is.
+    assert spc_series(measure, {"2024-05": 12}, ytd)["2024-05"] == 12
+    # A measure that is not cumulative is charted by its monthly figures only.
+    assert spc_series(_plan_measure(), {"2024-05": 12}, ytd) == {"2024-05": 12}
+
+
+def test_a_running_total_never_shows_a_rising_trend_when_charted_by_its_monthly_figures():
+    from journey.engine.periods import add_months
+    from journey.engine.stats.spc import measure_spc, spc_series
+
+    measure = _plan_measure(cumulative_in_year=True)
+    months = [add_months("2022-10", i) for i in range(24)]
+    monthly = [10, 11] * 12  # a steady ten or eleven children a month
+    ytd, total = {}, 0
+    for month, value in zip(months, monthly, strict=True):
+        total = value if month.endswith("-04") else total + value
+        ytd[month] = total
+    reading = measure_spc(measure, spc_series(measure, {}, ytd), months[-1], target=110)
+    assert reading is not None and reading.months == 23  # October has no September total before it
+    assert reading.signal == ""
+    assert reading.variation_short == "Common cause"
+    assert reading.assurance_short == "Not assessed"  # the target is for the year to date
+    assert reading.special_causes(months) == []
+
+
+def test_under_twelve_months_there_is_no_spc_reading():
+    from journey.engine.stats.spc import measure_spc
+
+    series = {f"2024-{m:02d}": 10.0 for m in range(1, 12)}
+    assert measure_spc(_plan_measure(), series, "2024-11", None) is None

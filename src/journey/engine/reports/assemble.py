@@ -32,14 +32,14 @@ from journey.engine.evaluation import (
     Direction,
     MeasureResult,
     Rag,
+    direction_of_travel,
     evaluate_measure,
     format_number,
     format_value,
-    round_half_up,
 )
-from journey.engine.observations import values_for_evaluation
+from journey.engine.observations import monthly_series, values_for_evaluation
 from journey.engine.periods import add_months, month_end, month_range
-from journey.engine.plan import Measure, Plan, Polarity, Priority, Unit
+from journey.engine.plan import Measure, Plan, Priority, Unit
 from journey.engine.reports.inputs import ActionItem, NarrativeText, ReportInputs
 from journey.engine.reports.model import (
     NOT_APPROVED,
@@ -55,7 +55,7 @@ from journey.engine.reports.model import (
     Section,
     Table,
 )
-from journey.engine.stats.spc import Improvement, SpcError, xmr
+from journey.engine.stats.spc import MeasureSpc, measure_spc, spc_series
 
 __all__ = ["ASSEMBLERS", "assemble", "draft_state", "monthly", "quarterly", "scrutiny", "summary"]
 
@@ -185,6 +185,7 @@ class _Figures:
         self.values = values_for_evaluation(self.frame, self.plan)
         self.benchmarks = inputs.benchmark_figures()
         self._results: dict[tuple[str, str], MeasureResult] = {}
+        self._spc: dict[str, MeasureSpc | None] = {}
         self.priority_of = {m.id: p for p, m in self.plan.iter_measures()}
 
     def value(self, measure: Measure, month: str) -> float | None:
@@ -205,6 +206,7 @@ class _Figures:
                 default_tolerance=self.plan.default_tolerance,
                 priority=priority.id,
                 priority_title=priority.title,
+                cumulative_direction=self.plan.cumulative_direction,
             )
             self._results[key] = found
         return found
@@ -222,6 +224,18 @@ class _Figures:
             return None
         row = rows.row(0, named=True)
         return _Latest(float(row["value"]), row["as_at"], row["period"])
+
+    def spc(self, measure: Measure) -> MeasureSpc | None:
+        """The measure's SPC reading at the report's month, as the dashboard shows it."""
+        if measure.id not in self._spc:
+            series = spc_series(
+                measure,
+                monthly_series(self.frame, measure.id),
+                monthly_series(self.frame, measure.id, period_type="fytd"),
+            )
+            target = self.result(measure, self.period).target
+            self._spc[measure.id] = measure_spc(measure, series, self.period, target)
+        return self._spc[measure.id]
 
     def narrative(self, measure: Measure) -> NarrativeText | None:
         return self.inputs.narrative.get(measure.id)
@@ -798,24 +812,23 @@ def monthly(inputs: ReportInputs) -> Report:
 # ----------------------------------------------------------------------- quarterly
 
 
-def _change(measure: Measure, before: float | None, now: float | None) -> Direction:
-    """Better or worse over a longer span, by polarity (for the quarterly and scrutiny reports)."""
-    if before is None or now is None:
-        return Direction.NOT_COMPARABLE
-    d = measure.display_decimals
-    b, n = round_half_up(before, d), round_half_up(now, d)
-    if measure.polarity is Polarity.WITHIN_RANGE:
-        if measure.bands is None or measure.bands.green.lower is None or measure.bands.green.upper is None:
-            return Direction.NOT_COMPARABLE
-        middle = (measure.bands.green.lower + measure.bands.green.upper) / 2
-        b, n = abs(b - middle), abs(n - middle)
-        if b == n:
-            return Direction.NO_CHANGE
-        return Direction.IMPROVING if n < b else Direction.WORSENING
-    if b == n:
-        return Direction.NO_CHANGE
-    better = n > b if measure.polarity is Polarity.HIGHER_IS_BETTER else n < b
-    return Direction.IMPROVING if better else Direction.WORSENING
+def _change(figures: _Figures, measure: Measure, before_month: str, month: str) -> Direction:
+    """Better or worse over a longer span (the quarterly and scrutiny reports), by the same
+    rule as the month's direction of travel: by polarity, and for a cumulative measure by its
+    monthly pace (or its running total, as the plan says)."""
+    direction, _ = direction_of_travel(
+        measure, figures.value(measure, month), figures.value(measure, before_month), month,
+        figures.plan.cumulative_direction, before=before_month,
+    )
+    return direction
+
+
+def comparison_month(measure: Measure, period: str, earlier: str) -> str:
+    """The month to compare ``period`` with over a span: ``earlier``, except that a
+    cumulative (year-to-date) measure is compared with the same point last year, never
+    with a total for a different number of months (92 for April–September is not set
+    against 178 for a whole year)."""
+    return add_months(period, -12) if measure.cumulative_in_year else earlier
 
 
 def quarter_label(period: str) -> str:
@@ -832,27 +845,15 @@ class Signal:
     value: float
 
 
-def spc_signals(figures: _Figures, measure: Measure, months: Iterable[str], history: int = 24) -> list[Signal]:
-    """Special-cause points (XmR, Making Data Count rules) among ``months``."""
-    wanted = set(months)
-    series = [(m, figures.value(measure, m)) for m in month_range(add_months(figures.period, -(history - 1)), figures.period)]
-    # The longest unbroken run of months with values, ending at the report month.
-    run: list[tuple[str, float]] = []
-    for m, v in reversed(series):
-        if v is None:
-            break
-        run.append((m, v))
-    run.reverse()
-    if len(run) < 6:
-        return []
-    try:
-        chart = xmr([v for _, v in run], [m for m, _ in run], Improvement.from_polarity(measure.polarity.value))
-    except SpcError:
+def spc_signals(figures: _Figures, measure: Measure, months: Iterable[str]) -> list[Signal]:
+    """Special-cause points among ``months``, by the one SPC reading the dashboard shows
+    (:func:`journey.engine.stats.spc.measure_spc`: each month's own figure)."""
+    reading = figures.spc(measure)
+    if reading is None:
         return []
     return [
         Signal(measure, p.period, tuple(str(c) for c in p.special_causes), str(p.variation), p.value)
-        for p in chart.points
-        if p.period in wanted and p.special_causes
+        for p in reading.special_causes(months)
     ]
 
 
@@ -893,7 +894,7 @@ def quarterly(inputs: ReportInputs) -> Report:
         better = worse = 0
         for m in priority.measures:
             then, now = figures.result(m, start), figures.result(m, period)
-            move = _change(m, then.value, now.value)
+            move = _change(figures, m, start, period)
             better += move is Direction.IMPROVING
             worse += move is Direction.WORSENING
             if then.rag is not now.rag:
@@ -1083,10 +1084,12 @@ def _key_figure(figures: _Figures, measure: Measure, before_month: str) -> str:
     ]
     if comparisons:
         sentence += " For comparison: " + " and ".join(comparisons) + "."
+    before_month = comparison_month(measure, period, before_month)
     before = figures.value(measure, before_month)
     if before is not None:
-        move = _change(measure, before, r.value)
-        sentence += f" Six months earlier ({long_month(before_month)}) it was {figure(before, measure)}" + (
+        move = _change(figures, measure, before_month, period)
+        when = "At the same point last year" if measure.cumulative_in_year else "Six months earlier"
+        sentence += f" {when} ({long_month(before_month)}) it was {figure(before, measure)}" + (
             {Direction.IMPROVING: ", an improvement.", Direction.WORSENING: ", a deterioration.", Direction.NO_CHANGE: ", unchanged.", Direction.NOT_COMPARABLE: "."}[move]
         )
     return sentence
@@ -1134,7 +1137,7 @@ def scrutiny(inputs: ReportInputs) -> Report:
         achievements, concerns = [], []
         for m in priority.measures:
             r = figures.result(m, period)
-            move = _change(m, figures.value(m, before_month), r.value)
+            move = _change(figures, m, comparison_month(m, period, before_month), period)
             text = figures.narrative(m)
             if r.rag is Rag.GREEN or move is Direction.IMPROVING:
                 why = "on target" if r.rag is Rag.GREEN else "improving"

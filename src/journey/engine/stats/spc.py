@@ -5,15 +5,22 @@ the special-cause rules, the variation icon and the assurance icon follow the NH
 "plot the dots" guidance and its reference implementation, NHS-R's NHSRplotthedots
 (moving ranges of 3.267 times the mean or more are screened out before the limits are set).
 Every icon has a plain-text label so the meaning never rests on colour alone.
+
+:func:`measure_spc` is the one SPC reading of a plan measure, used by the dashboard, the
+measure page and every report: the chart is always of each month's own figure
+(:func:`spc_series`), so a cumulative year-to-date measure is charted by its monthly
+figures everywhere.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
+from journey.engine.periods import add_months
+from journey.engine.plan import Measure
 from journey.engine.stats.intervals import better_direction
 
 LIMIT_FACTOR = 2.66
@@ -376,3 +383,174 @@ def _assurance_icon(
 
 def _sign(number: float) -> int:
     return (number > 0) - (number < 0)
+
+
+# ------------------------------------------------------- a plan measure's SPC (one rule)
+
+SPC_MONTHS = 24
+"""The dashboard, the measure page and every report chart up to this many months."""
+SPC_MINIMUM = 12
+"""Fewer consecutive months than this and no SPC reading is given (Making Data Count)."""
+
+VARIATION_SHORT = {
+    VariationIcon.COMMON_CAUSE: "Common cause",
+    VariationIcon.IMPROVING_HIGH: "Special cause – improving (higher)",
+    VariationIcon.IMPROVING_LOW: "Special cause – improving (lower)",
+    VariationIcon.CONCERNING_HIGH: "Special cause – concerning (higher)",
+    VariationIcon.CONCERNING_LOW: "Special cause – concerning (lower)",
+    VariationIcon.NEITHER_HIGH: "Special cause – higher",
+    VariationIcon.NEITHER_LOW: "Special cause – lower",
+}
+ASSURANCE_SHORT = {
+    AssuranceIcon.CONSISTENTLY_PASSING: "Consistently passing",
+    AssuranceIcon.CONSISTENTLY_FAILING: "Consistently failing",
+    AssuranceIcon.HIT_AND_MISS: "Hit and miss",
+}
+SIGNAL_WORDS = {"improvement": "Improvement", "concern": "Concern", "neither": "Neither improvement nor concern"}
+
+
+def spc_series(
+    measure: Measure,
+    monthly: Mapping[str, float | None],
+    year_to_date: Mapping[str, float | None] | None = None,
+) -> dict[str, float | None]:
+    """month → the figure a measure's XmR chart is drawn from: each month's own figure.
+
+    The one rule for cumulative in-year measures: SPC reads the month's own figure (children
+    who started care *in* June), never the year-to-date total, which climbs every month
+    from April and so would always look like a rising trend. Where only year-to-date
+    totals are given, a month's figure is its total less the month before's in the same
+    financial year (April's total is April's own figure).
+    """
+    series = {m: v for m, v in monthly.items() if v is not None}
+    if measure.cumulative_in_year and year_to_date:
+        for month, total in year_to_date.items():
+            if month in series or total is None:
+                continue
+            if month[5:7] == "04":
+                series[month] = total
+                continue
+            before = year_to_date.get(add_months(month, -1))
+            if before is not None:
+                series[month] = total - before
+    return dict(sorted(series.items()))
+
+
+@dataclass(frozen=True)
+class MeasureSpc:
+    """A plan measure's SPC reading: the XmR chart of up to 24 months ending with one
+    month, with its variation and assurance in words, as the dashboard, the measure
+    page and every report show it."""
+
+    chart: XmrChart
+    variation: str
+    variation_short: str
+    assurance: str
+    assurance_short: str
+    signal: str
+    """For a special-cause latest month: "improvement", "concern" or "neither"; else ""."""
+    rules: tuple[str, ...] = ()
+    """Each Making Data Count rule the latest month meets, in words."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def months(self) -> int:
+        return len(self.chart.points)
+
+    @property
+    def signal_words(self) -> str:
+        return SIGNAL_WORDS.get(self.signal, "")
+
+    def special_causes(self, months: Iterable[str]) -> list[SpcPoint]:
+        """The special-cause points among ``months``."""
+        wanted = set(months)
+        return [p for p in self.chart.points if p.period in wanted and p.special_causes]
+
+
+def measure_spc(
+    measure: Measure,
+    series: Mapping[str, float | None],
+    month: str,
+    target: float | None,
+    *,
+    rules: SpcRules | None = None,
+) -> MeasureSpc | None:
+    """The XmR chart of up to :data:`SPC_MONTHS` consecutive months of ``series`` (from
+    :func:`spc_series`) ending with ``month``; ``None`` under :data:`SPC_MINIMUM`.
+
+    A cumulative in-year measure's target is for the year to date, so it is not set
+    against the chart of monthly figures (no assurance reading).
+    """
+    if measure.cumulative_in_year:
+        target = None
+    months: list[str] = []
+    values: list[float] = []
+    m = month
+    while len(months) < SPC_MONTHS and series.get(m) is not None:
+        months.insert(0, m)
+        values.insert(0, float(series[m]))  # type: ignore[arg-type]
+        m = add_months(m, -1)
+    if len(values) < SPC_MINIMUM:
+        return None
+    try:
+        chart = xmr(
+            values, months, improvement=Improvement.from_polarity(measure.polarity.value),
+            target=target, rules=rules,
+        )
+    except SpcError:
+        return None
+    if chart.assurance_icon is not None:
+        assurance, assurance_short = chart.assurance_icon.value, ASSURANCE_SHORT[chart.assurance_icon]
+    elif measure.cumulative_in_year:
+        assurance = "Not assessed: the target is for the year to date, the chart of each month's figure"
+        assurance_short = "Not assessed"
+    elif target is None:
+        assurance, assurance_short = "No target to assure against", "No target"
+    else:
+        assurance, assurance_short = "No better direction to assure against (within a range)", "Not assessed"
+    latest = chart.points[-1]
+    signal = {
+        Variation.IMPROVEMENT: "improvement", Variation.CONCERN: "concern", Variation.NEITHER: "neither",
+    }.get(latest.variation, "")
+    return MeasureSpc(
+        chart=chart,
+        variation=chart.variation_icon.value,
+        variation_short=VARIATION_SHORT[chart.variation_icon],
+        assurance=assurance,
+        assurance_short=assurance_short,
+        signal=signal,
+        rules=_rules_in_words(measure, chart, values),
+        warnings=chart.warnings,
+    )
+
+
+def _rules_in_words(measure: Measure, chart: XmrChart, values: list[float]) -> tuple[str, ...]:
+    from journey.engine.evaluation import format_value
+
+    latest = chart.points[-1]
+    decimals = max(measure.display_decimals, 1)  # a limit of 27.4 audits is not 27
+    fmt = lambda v: format_value(v, measure.unit, decimals)  # noqa: E731
+    above = latest.value > latest.mean
+    words = []
+    for cause in latest.special_causes:
+        if cause is SpecialCause.OUTSIDE_LIMITS:
+            words.append(
+                f"a point above the upper process limit ({fmt(latest.upper_limit)})"
+                if latest.value > latest.upper_limit
+                else f"a point below the lower process limit ({fmt(latest.lower_limit)})"
+            )
+        elif cause is SpecialCause.SHIFT:
+            words.append(
+                f"a run of {chart.rules.shift_points} or more months {'above' if above else 'below'} "
+                f"the mean ({fmt(latest.mean)})"
+            )
+        elif cause is SpecialCause.TREND:
+            rising = values[-1] > values[-2]
+            words.append(
+                f"{chart.rules.trend_points} or more months in a row all {'rising' if rising else 'falling'}"
+            )
+        elif cause is SpecialCause.TWO_OF_THREE:
+            words.append(
+                f"two of the last three months close to the {'upper' if above else 'lower'} process limit"
+            )
+    return tuple(words)

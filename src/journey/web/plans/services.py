@@ -29,6 +29,8 @@ from journey.engine.evaluation import MeasureResult, evaluate_plan, format_value
 from journey.engine.observations import SCHEMA, ObservationsError, read_observations
 from journey.engine.periods import add_months, is_month, month_range
 from journey.engine.plan import Measure, Plan, PlanError, Problem, Unit, parse_plan
+from journey.engine.stats.spc import MeasureSpc, measure_spc
+from journey.engine.stats.spc import spc_series as engine_spc_series
 from journey.web.accounts import audit
 from journey.web.plans.models import Observation, ObservationImport, PlanVersion
 
@@ -745,57 +747,19 @@ def _interval(measure: Measure, value: float | None, fraction: tuple[float, floa
 
 # ----------------------------------------------------- SPC (dashboard and measure page)
 
-SPC_MONTHS = 24
-SPC_MINIMUM = 12
-"""Fewer consecutive months than this and the SPC icons are not shown."""
-
-VARIATION_SHORT = {
-    "COMMON_CAUSE": "Common cause",
-    "IMPROVING_HIGH": "Special cause – improving (higher)",
-    "IMPROVING_LOW": "Special cause – improving (lower)",
-    "CONCERNING_HIGH": "Special cause – concerning (higher)",
-    "CONCERNING_LOW": "Special cause – concerning (lower)",
-    "NEITHER_HIGH": "Special cause – higher",
-    "NEITHER_LOW": "Special cause – lower",
-}
-ASSURANCE_SHORT = {
-    "CONSISTENTLY_PASSING": "Consistently passing",
-    "CONSISTENTLY_FAILING": "Consistently failing",
-    "HIT_AND_MISS": "Hit and miss",
-}
-SIGNAL_WORDS = {"improvement": "Improvement", "concern": "Concern", "neither": "Neither improvement nor concern"}
-
-
-@dataclass(frozen=True)
-class SpcSummary:
-    """Statistical process control of the months up to the one shown (Making Data Count)."""
-
-    months: int
-    variation: str
-    variation_short: str
-    assurance: str
-    assurance_short: str
-    signal: str
-    """For a special-cause latest month: "improvement", "concern" or "neither"; else ""."""
-    rules: tuple[str, ...] = ()
-    """Each Making Data Count rule the latest month meets, in words."""
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def signal_words(self) -> str:
-        return SIGNAL_WORDS.get(self.signal, "")
+# One SPC reading for the dashboard, the measure page and every report: the engine's.
+SpcSummary = MeasureSpc
 
 
 def spc_series(measure: Measure, version: tuple[int, str] | None = None) -> dict[str, float | None]:
-    """The monthly figures an XmR chart of the measure is drawn from: each month's own figure.
-
-    For a cumulative in-year measure that is the in-month count, not the year-to-date total
-    the plan rates (which climbs every month from April, so would always look like a trend).
-    """
+    """The monthly figures an XmR chart of the measure is drawn from (see
+    :func:`journey.engine.stats.spc.spc_series`: a cumulative measure's own monthly figures)."""
     by_type = monthly_values(version)
-    if measure.cumulative_in_year:
-        return by_type.get(Observation.PeriodType.MONTH, {}).get(measure.id, {})
-    return values_for_evaluation_of(measure, by_type)
+    return engine_spc_series(
+        measure,
+        by_type.get(Observation.PeriodType.MONTH, {}).get(measure.id, {}),
+        by_type.get(Observation.PeriodType.FYTD, {}).get(measure.id, {}),
+    )
 
 
 def values_for_evaluation_of(
@@ -810,80 +774,6 @@ def values_for_evaluation_of(
 
 def spc_summary(
     measure: Measure, series: dict[str, float | None], month: str, target: float | None
-) -> SpcSummary | None:
-    """XmR of up to 24 consecutive months ending with ``month``; ``None`` under 12.
-
-    ``series`` comes from :func:`spc_series`. A cumulative in-year measure's target is for the
-    year to date, so it is not set against the chart of monthly figures (no assurance).
-    """
-    from journey.engine.stats.spc import Improvement, Variation, xmr
-
-    if measure.cumulative_in_year:
-        target = None
-    months: list[str] = []
-    values: list[float] = []
-    m = month
-    while len(months) < SPC_MONTHS and series.get(m) is not None:
-        months.insert(0, m)
-        values.insert(0, float(series[m]))  # type: ignore[arg-type]
-        m = add_months(m, -1)
-    if len(values) < SPC_MINIMUM:
-        return None
-    chart = xmr(
-        values, months, improvement=Improvement.from_polarity(measure.polarity.value), target=target
-    )
-    if chart.assurance_icon is not None:
-        assurance, assurance_short = chart.assurance_icon.value, ASSURANCE_SHORT[chart.assurance_icon.name]
-    elif measure.cumulative_in_year:
-        assurance = "Not assessed: the target is for the year to date, the chart of each month's figure"
-        assurance_short = "Not assessed"
-    elif target is None:
-        assurance, assurance_short = "No target to assure against", "No target"
-    else:
-        assurance, assurance_short = "No better direction to assure against (within a range)", "Not assessed"
-    latest = chart.points[-1]
-    signal = {
-        Variation.IMPROVEMENT: "improvement", Variation.CONCERN: "concern", Variation.NEITHER: "neither",
-    }.get(latest.variation, "")
-    return SpcSummary(
-        months=len(values),
-        variation=chart.variation_icon.value,
-        variation_short=VARIATION_SHORT[chart.variation_icon.name],
-        assurance=assurance,
-        assurance_short=assurance_short,
-        signal=signal,
-        rules=_rules_in_words(measure, chart, values),
-        warnings=chart.warnings,
-    )
-
-
-def _rules_in_words(measure: Measure, chart: Any, values: list[float]) -> tuple[str, ...]:
-    from journey.engine.stats.spc import SpecialCause
-
-    latest = chart.points[-1]
-    decimals = max(measure.display_decimals, 1)  # a limit of 27.4 audits is not 27
-    fmt = lambda v: format_value(v, measure.unit, decimals)  # noqa: E731
-    above = latest.value > latest.mean
-    words = []
-    for cause in latest.special_causes:
-        if cause is SpecialCause.OUTSIDE_LIMITS:
-            words.append(
-                f"a point above the upper process limit ({fmt(latest.upper_limit)})"
-                if latest.value > latest.upper_limit
-                else f"a point below the lower process limit ({fmt(latest.lower_limit)})"
-            )
-        elif cause is SpecialCause.SHIFT:
-            words.append(
-                f"a run of {chart.rules.shift_points} or more months {'above' if above else 'below'} "
-                f"the mean ({fmt(latest.mean)})"
-            )
-        elif cause is SpecialCause.TREND:
-            rising = values[-1] > values[-2]
-            words.append(
-                f"{chart.rules.trend_points} or more months in a row all {'rising' if rising else 'falling'}"
-            )
-        elif cause is SpecialCause.TWO_OF_THREE:
-            words.append(
-                f"two of the last three months close to the {'upper' if above else 'lower'} process limit"
-            )
-    return tuple(words)
+) -> MeasureSpc | None:
+    """The engine's SPC reading (:func:`journey.engine.stats.spc.measure_spc`)."""
+    return measure_spc(measure, series, month, target)
