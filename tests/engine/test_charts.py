@@ -16,10 +16,11 @@ from journey.engine.charts import (
 
 
 def _chart(**extra):
+    # Bigger is better with a lower tolerance of 80%: Green at or above the target, Amber down to 80.
     points = (
-        ChartPoint("Apr-2023", 91.0, 90.0, 80.0, 90.0),
-        ChartPoint("May-2023", 86.0, 95.0, 80.0, 95.0),
-        ChartPoint("Jun-2023", 84.5, 95.0, 80.0, 95.0),
+        ChartPoint("Apr-2023", 91.0, 90.0, (90.0, None), (80.0, None)),
+        ChartPoint("May-2023", 86.0, 95.0, (95.0, None), (80.0, None)),
+        ChartPoint("Jun-2023", 84.5, 95.0, (95.0, None), (80.0, None)),
     )
     return MeasureChart(
         title="CP visits in timescale", unit="percent", points=points,
@@ -27,11 +28,15 @@ def _chart(**extra):
     )
 
 
-def test_the_spec_has_a_tolerance_band_then_lines_for_actual_target_and_each_benchmark():
+def test_the_spec_has_rating_zones_then_the_target_then_lines_for_actual_and_each_benchmark():
     spec = measure_chart_spec(_chart())
-    band, lines, points = spec["layer"]
-    assert band["mark"]["type"] == "area"
-    assert [row["low"] for row in band["data"]["values"]] == [80.0, 80.0, 80.0]
+    zones, target, lines, points = spec["layer"]
+    assert zones["mark"]["type"] == "rect"
+    low, high = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    # April: Red below 80, Amber from 80 to the target 90, Green above, to the top of the axis.
+    april = [(r["zone"], r["low"], r["high"]) for r in zones["data"]["values"] if r["month"] == "Apr-2023"]
+    assert april == [("Red", low, 80.0), ("Amber", 80.0, 90.0), ("Green", 90.0, high)]
+    assert target["mark"]["interpolate"] == "step"
     series = {row["series"] for row in lines["data"]["values"]}
     assert series == {"Actual", "Target", "England (2022-23)", "Statistical neighbours (2022-23)"}
     dashes = lines["encoding"]["strokeDash"]["scale"]["range"]
@@ -39,10 +44,29 @@ def test_the_spec_has_a_tolerance_band_then_lines_for_actual_target_and_each_ben
     assert points["mark"]["type"] == "point"
 
 
+def test_a_one_sided_tolerance_has_amber_on_one_side_only_and_bands_draw_both():
+    from journey.engine.charts import zones
+
+    lower_better = ChartPoint("Jan", 24.0, 22.0, (None, 22.0), (None, 28.0))
+    assert zones(lower_better, 10.0, 40.0) == [("Green", 10.0, 22.0), ("Amber", 22.0, 28.0), ("Red", 28.0, 40.0)]
+    banded = ChartPoint("Jan", 560.0, 575.0, (500.0, 650.0), (450.0, 700.0))
+    assert [z[0] for z in zones(banded, 400.0, 750.0)] == ["Red", "Amber", "Green", "Amber", "Red"]
+
+
+def test_chart_points_take_their_zones_from_the_rating_rule():
+    from journey.engine.evaluation import evaluate_measure
+    from journey.engine.plan import Measure
+
+    m = Measure.model_validate({"id": "r", "title": "Re-referrals", "unit": "percent", "polarity": "lower_is_better",
+                                "source": "manual", "targets": {"2024-03": 25}, "tolerance": {"ceiling": 28}})
+    point = ChartPoint.rated("Mar-24", m, evaluate_measure(m, "2024-03", 26.0, None))
+    assert (point.value, point.target, point.green, point.amber) == (26.0, 25.0, (None, 25.0), (None, 28.0))
+
+
 def test_months_without_a_value_are_left_out_of_the_actual_line():
     chart = MeasureChart("X", "count", (ChartPoint("Jan", None, 5.0), ChartPoint("Feb", 3.0, 5.0)))
     spec = measure_chart_spec(chart)
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "point"]  # no band
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "line", "point"]  # no zones
     rows = (spec["layer"][0].get("data") or spec["data"])["values"]
     assert [r["month"] for r in rows if r["series"] == "Actual"] == ["Feb"]
 
@@ -65,7 +89,7 @@ def test_the_description_gives_the_range_the_latest_target_and_the_benchmarks():
     text = describe_measure_chart(_chart())
     assert text.startswith("CP visits in timescale, Apr-2023 to Jun-2023: from 91.0% to 84.5%.")
     assert "Lowest 84.5%, highest 91.0%." in text
-    assert "Target in Jun-2023: 95.0%, tolerance 80.0% to 95.0%." in text
+    assert "Target in Jun-2023: 95.0%. Green at or above 95.0%; Amber from 80.0% up to 95.0%; Red below 80.0%." in text
     assert "England (2022-23): 86.0%." in text
 
 

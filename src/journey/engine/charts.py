@@ -3,8 +3,9 @@
 Two kinds:
 
 * ``measure_chart_svg`` — a measure over time: the value line, the target (as steps
-  between milestones), the tolerance band and benchmark lines (statistical neighbours,
-  England) where known. Built with Altair and rendered to SVG by ``vl_convert``, so the
+  between milestones), the Green, Amber and Red zones drawn exactly as the rating rule
+  reads them (a one-sided tolerance is one-sided; a banded measure shows its bands) and
+  benchmark lines (statistical neighbours, England) where known. Built with Altair and rendered to SVG by ``vl_convert``, so the
   same picture goes into the browser, the PDF and the Word report. Every chart also gets
   a plain-text description (``describe_measure_chart``) and is meant to be shown beside
   its data table: colour is never the only carrier of meaning (lines differ by dash).
@@ -22,11 +23,17 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from journey.engine.evaluation import MeasureResult
+    from journey.engine.plan import Measure
 
 __all__ = [
+    "ZONE_COLOURS",
     "ChartPoint",
     "MeasureChart",
     "describe_measure_chart",
@@ -34,12 +41,15 @@ __all__ = [
     "measure_chart_spec",
     "measure_chart_svg",
     "sparkline_svg",
+    "zones",
+    "zones_in_words",
 ]
 
 # Colours with at least 3:1 contrast against white; each series also has its own dash.
 ACTUAL_COLOUR = "#1d70b8"
 TARGET_COLOUR = "#0b0c0c"
-BAND_COLOUR = "#cce2d8"
+ZONE_COLOURS = {"Green": "#cce2d8", "Amber": "#fff2c4", "Red": "#f6d7d2"}
+"""Light fills behind the lines; the zones are also named in the legend and the text."""
 BENCHMARK_STYLES: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("#d4351c", (2, 2)),
     ("#4c2c92", (8, 3, 2, 3)),
@@ -59,15 +69,45 @@ AXIS_TITLES = {
 }
 
 
+Range = tuple[float | None, float | None]
+"""(lower, upper), either end open when ``None``."""
+
+
 @dataclass(frozen=True)
 class ChartPoint:
-    """One month on a measure chart. ``label`` is the axis text (e.g. ``Jun-23``)."""
+    """One month on a measure chart. ``label`` is the axis text (e.g. ``Jun-23``).
+
+    ``green`` and ``amber`` are the ranges the rating rule reads that month (the amber range
+    contains the green one; red is everything outside amber): see :meth:`rated`.
+    """
 
     label: str
     value: float | None = None
     target: float | None = None
-    tolerance_low: float | None = None
-    tolerance_high: float | None = None
+    green: Range | None = None
+    amber: Range | None = None
+
+    @classmethod
+    def rated(cls, label: str, measure: Measure, result: MeasureResult | None, value: float | None = None) -> ChartPoint:
+        """The month as rated: its value, target and the zones of the rule that rated it.
+
+        Bigger is better: Green at or above the target, Amber down to the lower tolerance,
+        Red below it. Smaller is better: the mirror image. A banded measure: its bands.
+        """
+        if result is None:
+            return cls(label, value)
+        shown = result.value if value is None else value
+        if measure.bands is not None:
+            g, a = measure.bands.green, measure.bands.amber
+            return cls(label, shown, result.target, (g.lower, g.upper), (a.lower, a.upper))
+        if result.target is None:
+            return cls(label, shown)
+        target = result.target
+        if result.polarity == "higher_is_better":
+            floor = result.tolerance_lower if result.tolerance_lower is not None else target
+            return cls(label, shown, target, (target, None), (floor, None))
+        ceiling = result.tolerance_upper if result.tolerance_upper is not None else target
+        return cls(label, shown, target, (None, target), (None, ceiling))
 
 
 @dataclass(frozen=True)
@@ -87,10 +127,7 @@ class MeasureChart:
             {
                 "t": self.title,
                 "u": self.unit,
-                "p": [
-                    (p.label, p.value, p.target, p.tolerance_low, p.tolerance_high)
-                    for p in self.points
-                ],
+                "p": [(p.label, p.value, p.target, p.green, p.amber) for p in self.points],
                 "b": sorted(self.benchmarks.items()),
                 "d": self.decimals,
                 "w": self.width,
@@ -117,20 +154,66 @@ def _finite(value: float | None) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
+def _domain(chart: MeasureChart) -> tuple[float, float] | None:
+    """The value axis: every value, target, benchmark and zone edge, with a margin."""
+    candidates: list[float | None] = [v for p in chart.points for v in (p.value, p.target)]
+    candidates += list(chart.benchmarks.values())
+    candidates += [edge for p in chart.points for zone in (p.green, p.amber) if zone is not None for edge in zone]
+    numbers = [float(v) for v in candidates if v is not None and _finite(v)]
+    if not numbers:
+        return None
+    low, high = min(numbers), max(numbers)
+    span = (high - low) or abs(high) or 1.0
+    low, high = low - 0.08 * span, high + 0.08 * span
+    if min(numbers) >= 0:
+        low = max(low, 0.0)
+    if chart.unit in {"percent", "%"} and max(numbers) <= 100:
+        high = min(high, 100.0)
+    return low, high
+
+
+def zones(point: ChartPoint, low: float, high: float) -> list[tuple[str, float, float]]:
+    """(Green/Amber/Red, from, to) bands of one month, clipped to the axis ``low``–``high``."""
+    if point.green is None or point.amber is None:
+        return []
+    (g_low, g_high), (a_low, a_high) = point.green, point.amber
+    parts = [
+        ("Red", low, a_low) if a_low is not None else None,
+        ("Amber", low if a_low is None else a_low, g_low) if g_low is not None else None,
+        ("Green", low if g_low is None else g_low, high if g_high is None else g_high),
+        ("Amber", g_high, high if a_high is None else a_high) if g_high is not None else None,
+        ("Red", a_high, high) if a_high is not None else None,
+    ]
+    out = []
+    for part in parts:
+        if part is None:
+            continue
+        name, start, stop = part
+        start, stop = max(start, low), min(stop, high)
+        if stop > start:
+            out.append((name, start, stop))
+    return out
+
+
 def measure_chart_spec(chart: MeasureChart) -> dict:
     """The Vega-Lite specification of a measure chart (Altair builds it)."""
     import altair as alt
 
     order = [p.label for p in chart.points]
     rows: list[dict] = []
-    band: list[dict] = []
     for p in chart.points:
         if _finite(p.value):
             rows.append({"month": p.label, "value": p.value, "series": "Actual"})
         if _finite(p.target):
             rows.append({"month": p.label, "value": p.target, "series": "Target"})
-        if _finite(p.tolerance_low) and _finite(p.tolerance_high):
-            band.append({"month": p.label, "low": p.tolerance_low, "high": p.tolerance_high})
+    domain = _domain(chart)
+    rects: list[dict] = []
+    if domain is not None:
+        for p in chart.points:
+            rects.extend(
+                {"month": p.label, "zone": name, "low": start, "high": stop}
+                for name, start, stop in zones(p, *domain)
+            )
     series_names = ["Actual", "Target"]
     colours = [ACTUAL_COLOUR, TARGET_COLOUR]
     dashes: list[list[int]] = [[1, 0], [6, 3]]
@@ -143,18 +226,33 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
         dashes.append(list(dash))
         rows.extend({"month": label, "value": value, "series": name} for label in order)
 
-    x = alt.X("month:O", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelOverlap=True))
+    x = alt.X(
+        "month:O", sort=order, title=None,
+        scale=alt.Scale(paddingInner=0, paddingOuter=0),
+        axis=alt.Axis(labelAngle=0, labelOverlap=True),
+    )
     y_title = AXIS_TITLES.get(chart.unit, chart.unit.replace("_", " ").capitalize())
+    y_scale = alt.Scale(zero=False) if domain is None else alt.Scale(domain=list(domain), nice=False, zero=False, clamp=True)
     layers = []
-    if band:
+    if rects:
+        shown = [z for z in ZONE_COLOURS if any(r["zone"] == z for r in rects)]
         layers.append(
-            alt.Chart(alt.Data(values=band))
-            .mark_area(color=BAND_COLOUR, opacity=0.7)
-            .encode(x=x, y=alt.Y("low:Q", title=y_title), y2="high:Q")
+            alt.Chart(alt.Data(values=rects))
+            .mark_rect(opacity=0.9)
+            .encode(
+                x=x,
+                y=alt.Y("low:Q", title=y_title, scale=y_scale),
+                y2="high:Q",
+                fill=alt.Fill(
+                    "zone:N",
+                    scale=alt.Scale(domain=shown, range=[ZONE_COLOURS[z] for z in shown]),
+                    legend=alt.Legend(title=None, orient="bottom", labelExpr="datum.label + ' zone'", symbolType="square"),
+                ),
+            )
         )
     lines = alt.Chart(alt.Data(values=rows)).encode(
-        x=x,
-        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+        x=alt.X("month:O", sort=order, title=None, bandPosition=0.5),
+        y=alt.Y("value:Q", title=y_title, scale=y_scale),
         color=alt.Color(
             "series:N",
             scale=alt.Scale(domain=series_names, range=colours),
@@ -166,7 +264,9 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
             "series:N", scale=alt.Scale(domain=series_names, range=dashes), legend=None
         ),
     )
-    layers.append(lines.mark_line(strokeWidth=2, interpolate="linear"))
+    # The target holds from one month to the next and changes at milestones: steps.
+    layers.append(lines.transform_filter(alt.datum.series == "Target").mark_line(strokeWidth=2, interpolate="step"))
+    layers.append(lines.transform_filter(alt.datum.series != "Target").mark_line(strokeWidth=2, interpolate="linear"))
     layers.append(
         lines.transform_filter(alt.datum.series == "Actual").mark_point(filled=True, size=36)
     )
@@ -235,14 +335,39 @@ def describe_measure_chart(chart: MeasureChart) -> str:
     values = [p.value for p in shown if p.value is not None]
     parts.append(f"Lowest {fmt(min(values))}, highest {fmt(max(values))}.")
     if _finite(last.target):
-        target_text = f"Target in {last.label}: {fmt(last.target)}"
-        if _finite(last.tolerance_low) and _finite(last.tolerance_high):
-            target_text += f", tolerance {fmt(last.tolerance_low)} to {fmt(last.tolerance_high)}"
-        parts.append(target_text + ".")
+        parts.append(f"Target in {last.label}: {fmt(last.target)}.")
+    if last.green is not None and last.amber is not None:
+        parts.append(zones_in_words(last, fmt))
     for name, value in sorted(chart.benchmarks.items()):
         if _finite(value):
             parts.append(f"{name}: {fmt(value)}.")
     return " ".join(parts)
+
+
+def zones_in_words(point: ChartPoint, fmt: Callable[[float | None], str]) -> str:
+    """The zones of one month in words: "Green at or above 85.0%; Amber from 80.0% up to
+    the target; Red below 80.0%" (the rating rule, read one-sided where it is one-sided)."""
+    assert point.green is not None and point.amber is not None
+    (g_low, g_high), (a_low, a_high) = point.green, point.amber
+    if g_high is None and g_low is not None:
+        green = f"Green at or above {fmt(g_low)}"
+    elif g_low is None and g_high is not None:
+        green = f"Green at or below {fmt(g_high)}"
+    else:
+        green = f"Green from {fmt(g_low)} to {fmt(g_high)}"
+    amber = []
+    if g_low is not None and a_low != g_low:
+        amber.append(f"from {fmt(a_low)} up to {fmt(g_low)}" if a_low is not None else f"below {fmt(g_low)}")
+    if g_high is not None and a_high != g_high:
+        amber.append(f"above {fmt(g_high)} up to {fmt(a_high)}" if a_high is not None else f"above {fmt(g_high)}")
+    red = [f"below {fmt(a_low)}" if a_low is not None else "", f"above {fmt(a_high)}" if a_high is not None else ""]
+    red = [r for r in red if r]
+    text = green
+    if amber:
+        text += "; Amber " + " and ".join(amber)
+    if red:
+        text += "; Red " + " or ".join(red)
+    return text + "."
 
 
 def sparkline_svg(

@@ -132,6 +132,14 @@ def unit_words(measure: Measure) -> str:
     }[measure.unit]
 
 
+def against(measure: Measure, r: MeasureResult) -> str:
+    """What the figure was rated against, in words: the target, or a banded measure's
+    green range (a banded measure may have no target at all)."""
+    if measure.bands is not None:
+        return "against a green range of " + r.tolerance.split(",")[0].removeprefix("green ")
+    return f"against a target of {r.target_text}"
+
+
 def rag_cell(rag: Rag | str) -> Cell:
     rag = Rag(rag)
     return Cell(rag.label, rag=rag.value)
@@ -399,16 +407,7 @@ def _milestones_table(measure: Measure) -> Table | None:
 
 
 def _chart(figures: _Figures, measure: Measure, months: list[str], table: Table) -> ChartBlock:
-    points = []
-    for m in months:
-        r = figures.result(measure, m)
-        low, high = r.tolerance_lower, r.tolerance_upper
-        if measure.bands is not None:
-            low, high = measure.bands.green.lower, measure.bands.green.upper
-        elif r.target is not None and (low is not None or high is not None):
-            low = r.target if low is None else low
-            high = r.target if high is None else high
-        points.append(ChartPoint(short_month(m), r.value, r.target, low, high))
+    points = [ChartPoint.rated(short_month(m), measure, figures.result(measure, m)) for m in months]
     chart = MeasureChart(
         title=measure.title,
         unit=_CHART_UNITS[measure.unit],
@@ -751,7 +750,7 @@ def monthly(inputs: ReportInputs) -> Report:
         overview.blocks.append(
             BulletList(
                 tuple(
-                    f"{m.title}: {r.value_text} against a target of {r.target_text} ({direction_text(r.direction).lower()})"
+                    f"{m.title}: {r.value_text} {against(m, r)} ({direction_text(r.direction).lower()})"
                     for m, r in red_measures
                 )
             )

@@ -421,19 +421,6 @@ class MeasurePage:
         return DIRECTION_WORDS[self.result.direction] if self.result else ""
 
 
-def _band(evaluation: MeasureResult | None) -> dict[str, float | None]:
-    """The Amber zone to shade: a one-sided tolerance (floor or ceiling) runs to the target."""
-    if evaluation is None or evaluation.target is None:
-        return {"tolerance_low": None, "tolerance_high": None}
-    low, high = evaluation.tolerance_lower, evaluation.tolerance_upper
-    if low is None and high is None:
-        return {"tolerance_low": None, "tolerance_high": None}
-    return {
-        "tolerance_low": low if low is not None else evaluation.target,
-        "tolerance_high": high if high is not None else evaluation.target,
-    }
-
-
 def approved_narrative(measure_id: str, month: str) -> Any:
     """Integration point: the narrative app's signed-off text for this measure and month."""
     try:
@@ -506,12 +493,7 @@ def _measure_figures(
                 )
             )
             points.append(
-                ChartPoint(
-                    label=month_label(m),
-                    value=evaluation.value if evaluation else None,
-                    target=evaluation.target if evaluation else None,
-                    **_band(evaluation),
-                )
+                ChartPoint.rated(month_label(m), measure, evaluation)
             )
             if m == month:
                 result = evaluation
