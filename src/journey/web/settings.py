@@ -119,6 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # simultaneous saves queue (up to ``timeout`` seconds) and the version check answers the
     # second with 409, instead of one failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # Web and worker processes share the file: with write-ahead logging readers never wait
+    # for a writer.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL"
 
 # Background work: a queue in the database (SQLite or PostgreSQL alike), run by
 # `journey worker` processes (`journey serve` starts one unless told not to).

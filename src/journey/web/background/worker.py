@@ -198,7 +198,9 @@ class Worker:
             if not is_locked_database_exception(error):
                 raise
 
-    def claim(self) -> DBTaskResult | None:
+    def claim(self) -> DBTaskResult | None | bool:
+        """The next ready task, claimed for this worker; ``None`` when the queue is empty;
+        ``False`` when the database was busy (SQLite: try again)."""
         tasks = DBTaskResult.objects.ready().filter(
             backend_name=self.backend_name, queue_name__in=self.queue_names
         )
@@ -210,14 +212,15 @@ class Worker:
                 return result
         except OperationalError as error:
             if is_locked_database_exception(error):
-                return None  # SQLite busy: try again next time round
+                return False
             raise
 
-    def run_one(self) -> bool:
-        """Claim and run one ready task. Returns whether there was one."""
+    def run_one(self) -> bool | None:
+        """Claim and run one ready task. Returns whether there was one (``None``: the
+        database was busy, so it is not known)."""
         result = self.claim()
-        if result is None:
-            return False
+        if result is None or result is False:
+            return None if result is False else False
         self._runner.run_task(result)
         self.ran += 1
         return True
@@ -234,9 +237,9 @@ class Worker:
                 found = self.run_one()
                 if self.max_tasks is not None and self.ran >= self.max_tasks:
                     break
+                if found is False and self.batch:
+                    break  # the queue is empty
                 if not found:
-                    if self.batch:
-                        break
                     time.sleep(self.interval)
         finally:
             self.unregister()

@@ -1,0 +1,1 @@
+"""Running the service: backup and restore, reminders, the watched folder (docs/deploy.md)."""
