@@ -137,7 +137,11 @@ class Worker:
         max_tasks: int | None = None,
         backend_name: str = "default",
         worker_id: str | None = None,
+        own_connections: bool = True,
     ) -> None:
+        self.own_connections = own_connections
+        """Close stale database connections between tasks, as a request would (not when
+        run inside another's transaction, e.g. a test's)."""
         self.queue_names = queue_names or ["default"]
         self.interval = interval
         self.batch = batch
@@ -231,7 +235,8 @@ class Worker:
         try:
             self.housekeeping(force=True)
             while self.running:
-                close_old_connections()
+                if self.own_connections:
+                    close_old_connections()
                 progress.beat()
                 self.housekeeping()
                 found = self.run_one()
@@ -248,6 +253,6 @@ class Worker:
 
 def run_ready_tasks(**options: Any) -> int:
     """Run every ready task in this process, then return how many ran (tests, commands)."""
-    worker = Worker(batch=True, **options)
+    worker = Worker(batch=True, own_connections=False, **options)
     worker.run()
     return worker.ran
