@@ -11,7 +11,7 @@ from polars.testing import assert_frame_equal
 
 from journey.engine.casedata import canonical
 from journey.engine.casedata.load import read_files
-from journey.engine.casedata.schema import FLAG_COLUMN, Extract
+from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, Extract
 
 from .conftest import make_extract, with_formula
 
@@ -188,7 +188,10 @@ def test_a_workbook_sheet_may_start_below_row_one_and_problems_give_sheet_rows()
 def test_a_formula_cell_is_a_warning_and_its_saved_value_is_used():
     extract = make_extract()
     workbook = with_formula(
-        canonical.to_xlsx_bytes(extract), "xl/worksheets/sheet19.xml", "B2", "39999+1"
+        canonical.to_xlsx_bytes(extract),
+        f"xl/worksheets/sheet{list(SCHEMA).index('population') + 1}.xml",
+        "B2",
+        "39999+1",
     )
     again, report = read_files({"extract.xlsx": workbook})
     assert [str(p) for p in report.problems] == [

@@ -209,6 +209,12 @@ REVIEW_PARTICIPATION.update(
 
 VISIT_TYPE = {"CIN": "Child in need visit", "CP": "Child protection visit", "CLA": "Looked-after child visit"}
 
+#: SSDA903 Missing MISSING / SSD miss_missing_episode_type.
+MISSING_TYPE = {
+    "M": "Missing: whereabouts not known",
+    "A": "Away from placement without authorisation: whereabouts known",
+}
+
 CARE_LEAVER_IN_TOUCH = {
     "YES": "In touch",
     "NO": "Not in touch",
@@ -261,6 +267,7 @@ WORKER_ROLE = {
     "SM": "Senior manager",
     "SSW": "Senior or advanced practitioner",
     "FSW": "Family support worker (unqualified)",
+    "OTHER": "Other professional (not in the social work workforce)",
 }
 
 CASE_HOLDING_ROLES = frozenset({"SW", "ASYE", "SSW"})

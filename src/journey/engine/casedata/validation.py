@@ -166,15 +166,18 @@ def _unreadable_message(column: Column, value: str) -> str:
 
 
 def parse_table(
-    table_name: str, raw: pl.DataFrame, source: Source | None = None
+    table_name: str | Table, raw: pl.DataFrame, source: Source | None = None
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Type a table of text values; unreadable values and missing required columns are errors.
 
     ``raw`` has canonical column names (any subset; absent optional columns become blank)
     and may carry :data:`ROW`. The result has the table's schema plus the location columns.
+    A reader may pass its own :class:`Table` (the SSD reader types each SSD table before
+    mapping it) to get the same typing and messages.
     """
     source = source or Source()
-    table = SCHEMA[table_name]
+    table = table_name if isinstance(table_name, Table) else SCHEMA[table_name]
+    table_name = table.name
     problems: list[Problem] = []
     for name in table.required_columns:
         if name not in raw.columns:

@@ -3,6 +3,7 @@ unallocated cases."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -126,8 +127,16 @@ def allocated_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
     return ctx.cached_at("allocated_at", periods, build)
 
 
+#: A worker whose start in post is not recorded (the SSD keeps none) is in post from before
+#: any period measured.
+_IN_POST_BEFORE_RECORDS = date(1900, 1, 1)
+
+
 def _workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
-    recs = active_at(ctx.table("workers"), "start_date", "end_date", periods.points(), periods)
+    workers = ctx.table("workers").with_columns(
+        pl.col("start_date").fill_null(_IN_POST_BEFORE_RECORDS).alias("_in_post_from")
+    )
+    recs = active_at(workers, "_in_post_from", "end_date", periods.points(), periods)
     return (
         recs.sort("start_date", descending=True)
         .group_by("worker_id", "pt")
@@ -147,7 +156,8 @@ def _workers_at(ctx: Context, periods: Periods) -> pl.LazyFrame:
 
 def _caseload(roles: tuple[str, ...]) -> RecordsFn:
     def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-        w = workers_at(ctx, periods).filter(pl.col("role").is_in(list(roles)))
+        # A worker whose FTE is not recorded cannot be weighed: left out of cases per FTE.
+        w = workers_at(ctx, periods).filter(pl.col("role").is_in(list(roles)) & pl.col("fte").is_not_null())
         out = w.join(cases_per_worker_at(ctx, periods), on=["worker_id", "pt"], how="left")
         return out.with_columns(
             pl.col("cases").fill_null(0).cast(pl.Float64).alias("num"),
@@ -171,7 +181,9 @@ def _caseload_reason(params: dict[str, Any]) -> pl.Expr:
 
 def _employment(kind: str) -> RecordsFn:
     def records(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-        w = workers_at(ctx, periods).filter(pl.col("role").is_in(list(QUALIFIED_ROLES)))
+        w = workers_at(ctx, periods).filter(
+            pl.col("role").is_in(list(QUALIFIED_ROLES)) & pl.col("employment").is_not_null() & pl.col("fte").is_not_null()
+        )
         return w.with_columns(
             pl.when(pl.col("employment") == kind).then(pl.col("fte")).otherwise(0.0).cast(pl.Float64).alias("num"),
             pl.col("fte").cast(pl.Float64).alias("den"),
@@ -272,7 +284,8 @@ register(
         definition=(
             "Cases held by case-holding social workers (roles SW, ASYE and senior practitioners SSW, agency "
             "included) at the date ÷ their full-time equivalent. A case is a child with an allocation to the "
-            "worker open at the date; a worker in two posts has their FTE added up."
+            "worker open at the date; a worker in two posts has their FTE added up. Workers whose FTE is not "
+            "recorded are left out."
         ),
         unit="number",
         polarity="lower_is_better",
@@ -310,7 +323,7 @@ register(
         id="agency_workforce_pct",
         title="Agency social workers (% of FTE)",
         area=AREA,
-        definition="Agency social workers' FTE as a percentage of the FTE of all qualified social workers in post at the date (roles SW, ASYE, SSW, TM, SM).",
+        definition="Agency social workers' FTE as a percentage of the FTE of all qualified social workers in post at the date (roles SW, ASYE, SSW, TM, SM) whose employment and FTE are recorded.",
         unit="percent",
         polarity="lower_is_better",
         numerator="FTE of agency qualified social workers",
@@ -329,7 +342,7 @@ register(
         id="permanent_workforce_pct",
         title="Permanent social workers (% of FTE)",
         area=AREA,
-        definition="Permanent social workers' FTE as a percentage of the FTE of all qualified social workers in post at the date (fixed-term contracts are neither permanent nor agency).",
+        definition="Permanent social workers' FTE as a percentage of the FTE of all qualified social workers in post at the date whose employment and FTE are recorded (fixed-term contracts are neither permanent nor agency).",
         unit="percent",
         polarity="higher_is_better",
         numerator="FTE of permanent qualified social workers",

@@ -11,6 +11,7 @@ import polars as pl
 from journey.engine.casedata import schema
 from journey.engine.casedata.synth import _util as u
 from journey.engine.casedata.synth import care as care_mod
+from journey.engine.casedata.synth import ssd_facts
 from journey.engine.casedata.synth import workforce as wf
 from journey.engine.casedata.synth.journeys import Ctx, simulate
 from journey.engine.casedata.synth.profile import SynthProfile
@@ -547,6 +548,20 @@ def generate_chunk(
     )
     aud = aud.with_columns(audit_id=_ids("QA", chunk, aud.height))
     out["audits"] = aud.rename({"day": "audit_date", "worker": "worker_id"})
+
+    # --- what only the council's own database holds (the SSD) ------------------------
+    extra_rng = ssd_facts.rng_for(seed, chunk)
+    out["early_help"] = ssd_facts.early_help_end_reasons(extra_rng, out["early_help"])
+    out["missing_episodes"] = ssd_facts.missing_episodes(
+        extra_rng, out["cla_episodes"], dob, ctx.as_at_day, _ids("M", chunk, 4 * out["cla_episodes"].height)
+    )
+    on_plan = pl.concat(
+        [out[name].select("child", pl.col("start_date").alias("start"), pl.col("end_date").alias("end"))
+         for name in ("cin_plans", "cp_plans")]
+    )
+    out["voice_of_child"] = ssd_facts.voice_of_child(
+        extra_rng, on_plan, dob, ctx.as_at_day, _ids("VC", chunk, on_plan.height)
+    )
 
     stage(STAGES[4])
 

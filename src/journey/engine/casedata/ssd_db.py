@@ -1,0 +1,301 @@
+"""Read the Standard Safeguarding Dataset straight from the council's database.
+
+PostgreSQL and SQL Server go through the same code: SQLAlchemy reflects the schema,
+builds one ``SELECT`` per SSD table naming only the columns the measures need (never a
+name, address or comment column; see :data:`journey.engine.casedata.formats.ssd.SSD_TABLES`),
+and runs them all in **one read-only transaction** that is rolled back at the end
+(PostgreSQL: ``READ ONLY``, ``REPEATABLE READ``, so every table is read as at the same
+moment; SQL Server: use a login with read access only, as docs/ssd.md says).
+
+The rows come back as the SSD CSV files (``ssd_person.csv``, ...) plus ``database.json``
+saying where they were read from and which tables were missing; those files are what
+the loader checks and the snapshot store keeps, so a load from a database is read by the
+same reader as an exported folder and recomputes from its stored files exactly.
+
+A password never appears in a message: URLs are shown with it hidden. Give it in the
+URL, or (better) in the environment: ``--from-db env:NAME`` reads the URL from the
+variable NAME, and PostgreSQL's own ``PGPASSWORD`` works too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from journey.engine.casedata.formats.ssd import SSD_TABLES, SsdTable, ssd_tables
+from journey.engine.casedata.problems import ERROR, WARNING, Problem
+from journey.engine.casedata.schema import Extract
+
+#: The database products the SSD is published for that this reader has been built for.
+DIALECTS = ("postgresql", "mssql")
+#: The file saying where a database extract came from (read by the SSD reader).
+DATABASE_FILE = "database.json"
+BATCH_ROWS = 100_000
+
+Progress = Callable[[float, str], None]
+
+
+class SsdDatabaseError(Exception):
+    """The database could not be read at all (connection, permissions, wrong product)."""
+
+
+@dataclass
+class DatabaseRead:
+    """What a read gave: the SSD tables as CSV files, and the problems met."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def resolve_url(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """``env:NAME`` → the URL in the environment variable NAME; anything else as given."""
+    environ = os.environ if environ is None else environ
+    if text.startswith("env:"):
+        name = text[4:]
+        value = environ.get(name)
+        if not value:
+            raise SsdDatabaseError(f"the environment variable {name} is not set (it should hold the database URL)")
+        return value
+    return text
+
+
+def database_url(text: str) -> URL:
+    """The SQLAlchemy URL, PostgreSQL through psycopg (the driver the product already has)."""
+    try:
+        url = make_url(text)
+    except sa.exc.ArgumentError:
+        raise SsdDatabaseError(
+            "the database URL is not a URL (expected postgresql://user@host/database or "
+            "mssql+pyodbc://user@host/database?driver=...)"
+        ) from None
+    if url.get_backend_name() not in DIALECTS:
+        raise SsdDatabaseError(
+            f"{url.get_backend_name()!r} databases are not read: the SSD is read from "
+            "PostgreSQL (postgresql://) or SQL Server (mssql+pyodbc:// or mssql+pymssql://)"
+        )
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def shown(url: URL | str) -> str:
+    """The URL for messages, without its password."""
+    u = make_url(url) if isinstance(url, str) else url
+    return u.render_as_string(hide_password=True)
+
+
+def make_engine(url: URL | str) -> Engine:
+    u = database_url(url) if isinstance(url, str) else url
+    try:
+        return sa.create_engine(u, poolclass=NullPool)
+    except ModuleNotFoundError as missing:
+        raise SsdDatabaseError(
+            f"the database driver for {u.drivername} is not installed ({missing.name}); for SQL "
+            "Server install the 'sqlserver' extra (pip install 'improvement-journey[sqlserver]')"
+        ) from None
+
+
+def _read_only(conn: Connection) -> Connection:
+    """One transaction that cannot write and sees every table as at the same moment."""
+    if conn.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    return conn
+
+
+def select_for(spec: SsdTable, present: Mapping[str, str], schema: str | None) -> tuple[sa.Select, list[str]] | None:
+    """The SELECT reading only the fields the reader uses (by their SSD names as found in
+    the database, ``present`` lower-case → actual), ordered by the table's key; and the
+    header to write. None when not even the key is there."""
+    chosen: list[tuple[str, str]] = []
+    for f in spec.fields:
+        alias = next((a for a in f.ssd if a in present), None)
+        if alias is not None:
+            chosen.append((alias, present[alias]))
+    if not chosen:
+        return None
+    table = sa.table(_actual_table(spec, present), *[sa.column(actual) for _, actual in chosen], schema=schema)
+    key_alias = next((a for a in spec.field(spec.key).ssd if a in present), None)
+    stmt = sa.select(*[table.c[actual] for _, actual in chosen])
+    if key_alias is not None:
+        stmt = stmt.order_by(table.c[present[key_alias]])
+    return stmt, [alias for alias, _ in chosen]
+
+
+def _actual_table(spec: SsdTable, present: Mapping[str, str]) -> str:
+    return present.get("\0table", spec.name)
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as the text a CSV export would hold (ISO dates, Y/N)."""
+    out = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+            out.append(col.dt.strftime("%Y-%m-%d %H:%M:%S").alias(name))
+        elif dtype == pl.Date:
+            out.append(col.dt.strftime("%Y-%m-%d").alias(name))
+        elif dtype == pl.Boolean:
+            out.append(pl.when(col).then(pl.lit("Y")).when(col.not_()).then(pl.lit("N")).alias(name))
+        else:
+            out.append(col.cast(pl.String).alias(name))
+    return frame.select(out)
+
+
+def _fetch(conn: Connection, stmt: sa.Select, header: list[str]) -> pl.DataFrame:
+    result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(stmt)
+    frames = [
+        _as_text(pl.DataFrame([tuple(r) for r in rows], schema=header, orient="row", infer_schema_length=None))
+        for rows in result.partitions()
+    ]
+    if not frames:
+        return pl.DataFrame(schema={h: pl.String for h in header})
+    return pl.concat(frames, how="vertical")
+
+
+def read_ssd_database(
+    url: str,
+    *,
+    schema: str | None = None,
+    progress: Progress | None = None,
+) -> DatabaseRead:
+    """Every SSD table the reader uses, read in one read-only transaction, as CSV files.
+
+    Raises :class:`SsdDatabaseError` when the database cannot be reached or read; a
+    missing table or column is a problem in the result (the reader then reports it with
+    the rest), never a half read.
+    """
+    tell = progress or (lambda fraction, message: None)
+    u = database_url(resolve_url(url))
+    engine = make_engine(u)
+    out = DatabaseRead()
+    where = f"{shown(u)}" + (f", schema {schema}" if schema else "")
+    try:
+        with engine.connect() as raw:
+            conn = _read_only(raw)
+            with conn.begin() as transaction:
+                tell(0.0, "Finding the SSD tables")
+                inspector = sa.inspect(conn)
+                names = inspector.get_table_names(schema=schema) + inspector.get_view_names(schema=schema)
+                found = {n.lower(): n for n in names}
+                missing = [s.name for s in SSD_TABLES if s.name not in found]
+                for i, spec in enumerate(SSD_TABLES):
+                    if spec.name not in found:
+                        continue
+                    tell(0.05 + 0.9 * i / len(SSD_TABLES), f"Reading {spec.name}")
+                    columns = {c["name"].lower(): c["name"] for c in inspector.get_columns(found[spec.name], schema=schema)}
+                    columns["\0table"] = found[spec.name]
+                    made = select_for(spec, columns, schema)
+                    if made is None:
+                        out.problems.append(
+                            Problem(ERROR, "missing_column", f"the table has none of the columns read from it "
+                                    f"({', '.join(f.label for f in spec.fields)})", file=spec.file, table=spec.maps_to)
+                        )
+                        continue
+                    stmt, header = made
+                    frame = _fetch(conn, stmt, header)
+                    out.rows[spec.name] = frame.height
+                    out.files[spec.file] = frame.write_csv().encode("utf-8")
+                transaction.rollback()
+    except sa.exc.SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        raise SsdDatabaseError(f"could not read the SSD from {where}: {reason}") from None
+    if "ssd_person" in missing:
+        out.problems.append(
+            Problem(ERROR, "missing_table", f"the database has no ssd_person table ({where}); "
+                    f"tables found: {', '.join(sorted(found)) or 'none'}", table="children")
+        )
+    out.files[DATABASE_FILE] = json.dumps(
+        {"database": where, "read_at": datetime.now().isoformat(timespec="seconds"),
+         "missing_tables": missing, "rows": out.rows},
+        indent=1,
+    ).encode()
+    tell(1.0, "Read")
+    return out
+
+
+def database_notes(data: bytes, file: str) -> list[Problem]:
+    """The warnings ``database.json`` carries into the report: tables the database lacked."""
+    try:
+        info = json.loads(data)
+    except ValueError:
+        return [Problem(ERROR, "unreadable_file", "the file is not JSON", file=file)]
+    missing = [t for t in info.get("missing_tables", []) if t != "ssd_person"]
+    if not missing:
+        return []
+    return [
+        Problem(WARNING, "missing_table", f"the database ({info.get('database', 'unknown')}) has no "
+                f"{', '.join(missing)}: read as empty", file=file)
+    ]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _sa_type(name: str, dtype: pl.DataType) -> sa.types.TypeEngine:  # type: ignore[type-arg]
+    if dtype == pl.Date:
+        return sa.DateTime()
+    if dtype == pl.Float64:
+        return sa.Float()
+    if dtype.is_integer():
+        return sa.Integer()
+    if name.endswith("_json"):
+        return sa.UnicodeText()
+    return sa.Unicode(255)
+
+
+def write_ssd_database(
+    source: Extract | Mapping[str, pl.LazyFrame | pl.DataFrame],
+    url: str,
+    *,
+    schema: str,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Write a canonical extract as SSD tables into a PostgreSQL schema (created, its
+    SSD tables replaced): the synthetic council as a council's database would hold it."""
+    tell = progress or (lambda fraction, message: None)
+    u = database_url(resolve_url(url))
+    if u.get_backend_name() != "postgresql":
+        raise SsdDatabaseError("synthetic SSD databases are written to PostgreSQL only")
+    tables = ssd_tables(source)
+    engine = make_engine(u)
+    meta = sa.MetaData(schema=schema)
+    defs = {
+        name: sa.Table(name, meta, *[sa.Column(c, _sa_type(c, t)) for c, t in frame.schema.items()])
+        for name, frame in tables.items()
+    }
+    rows = {}
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
+            meta.drop_all(conn)
+            meta.create_all(conn)
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            with raw.cursor() as cursor:
+                for i, (name, frame) in enumerate(tables.items()):
+                    tell(i / len(tables), f"Writing {name}")
+                    target = defs[name]
+                    quoted = ", ".join(f'"{c}"' for c in frame.columns)
+                    data = frame.write_csv(date_format="%Y-%m-%d").encode("utf-8")
+                    with cursor.copy(f'COPY "{schema}"."{target.name}" ({quoted}) FROM STDIN WITH (FORMAT csv, HEADER true)') as copy:
+                        copy.write(data)
+                    rows[name] = frame.height
+    except sa.exc.SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        raise SsdDatabaseError(f"could not write the SSD to {shown(u)}: {reason}") from None
+    tell(1.0, "Written")
+    return rows
+
+
+def as_at_today() -> date:
+    """The date a database read describes when none is given: the day it was read."""
+    return date.today()
