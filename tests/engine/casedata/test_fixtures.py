@@ -57,7 +57,7 @@ def test_the_errors_fixture_is_refused_with_exactly_the_planted_errors():
         "ERROR referrals.csv row 1, column referral_date: required column referral_date is missing",
         "ERROR visits.csv row 3: row 3 has more values than the header's 4 columns",
         "ERROR workers.csv row 2, column fte: 'full' is not a number",
-        "ERROR workers.csv row 3, column start_date: start_date is blank but every row needs one",
+        "ERROR workers.csv row 3, column role: role is blank but every row needs one",
     ]
 
 

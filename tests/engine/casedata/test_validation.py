@@ -6,7 +6,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from journey.engine.casedata.problems import ERROR, WARNING
-from journey.engine.casedata.schema import FLAG_COLUMN
+from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA
 from journey.engine.casedata.validation import (
     ROW,
     Source,
@@ -233,7 +233,7 @@ def test_business_rules_give_warnings_and_flag_exactly_the_rows_concerned():
 def test_every_table_comes_back_lazy_with_its_schema_and_the_flag_even_when_absent():
     tables, problems = validate({}, as_at=AS_AT)
     assert problems == []
-    assert len(tables) == 19
+    assert len(tables) == len(SCHEMA)
     visits = tables["visits"]
     assert isinstance(visits, pl.LazyFrame)
     assert visits.collect_schema().names()[-1] == FLAG_COLUMN

@@ -240,7 +240,7 @@ def database_notes(data: bytes, file: str) -> list[Problem]:
 # --------------------------------------------------------------------------- writing
 
 
-def _sa_type(name: str, dtype: pl.DataType) -> sa.types.TypeEngine:  # type: ignore[type-arg]
+def _sa_type(name: str, dtype: pl.DataType) -> sa.types.TypeEngine:
     if dtype == pl.Date:
         return sa.DateTime()
     if dtype == pl.Float64:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import polars as pl
-from polars.testing import assert_frame_equal
 import pytest
+from polars.testing import assert_frame_equal
 
 from journey.engine.casedata import synth
 from journey.engine.casedata.formats.ssd import read_ssd_files, ssd_csv_files

@@ -110,7 +110,7 @@ class SsdTable:
             self.name,
             self.maps_to,
             tuple(
-                Column(f.name, f.dtype, f.label, required=f.required, codes=f.codes)
+                Column(f.name, f.dtype, f.label, required=f.required, codes=dict(f.codes) if f.codes else None)
                 for f in self.fields
             ),
             key=(self.key,),
@@ -468,8 +468,8 @@ def _read_ssd_csv(
     if cells:
         raw = raw.filter(pl.any_horizontal([pl.col(c).str.strip_chars().ne("") for c in cells]))
     source = Source(file=file, columns={k: v for k, v in labels.items() if k != v}, header_row=1)
-    typed, found = parse_table(spec.table, raw, source)
-    result.problems += _with_keys(found, spec, raw, labels)
+    typed, typing_problems = parse_table(spec.table, raw, source)
+    result.problems += _with_keys(typing_problems, spec, raw, labels)
     return typed
 
 
@@ -498,6 +498,7 @@ def _with_keys(
 def read_ssd_files(files: Files, limits: Limits | None = None) -> FormatResult:
     """Read SSD tables given as CSV files and map them into the canonical tables."""
     from journey.engine.casedata.canonical import EXTRACT_FILE, _read_extract_json
+    from journey.engine.casedata.ssd_db import DATABASE_FILE, database_notes
 
     limits = limits or Limits()
     result = FormatResult(FORMAT)
@@ -507,6 +508,9 @@ def read_ssd_files(files: Files, limits: Limits | None = None) -> FormatResult:
         if base.lower() == EXTRACT_FILE:
             result.as_at, problems = _read_extract_json(files[name], name)
             result.problems += problems
+            continue
+        if base.lower() == DATABASE_FILE:
+            result.problems += database_notes(files[name], name)
             continue
         table = _table_name(name)
         if not base.lower().endswith(".csv") or table not in SSD:

@@ -48,6 +48,7 @@ def missing_episodes(
     start = episodes["episode_start"].to_numpy()
     end = episodes["episode_end"].to_numpy()
     end = np.where(end == u.NO_DAY, as_at_day, np.minimum(end, as_at_day))
+    end = np.minimum(end, u.add_years(dob[child], 18) - 1)
     age_days = start - dob[child]
     eligible = (age_days >= 11 * 365) & (end > start)
     count = np.where(eligible & (rng.random(len(child)) < 0.22), rng.integers(1, 4, len(child)), 0)
@@ -56,8 +57,8 @@ def missing_episodes(
     span = (end[rows] - start[rows]).astype(np.float64)
     gone = start[rows] + np.floor(rng.random(n) * span).astype(I64)
     length = np.where(rng.random(n) < 0.55, 0, rng.integers(1, 6, n))
-    back = gone + length
-    open_ = back > as_at_day
+    back = np.minimum(gone + length, end[rows])
+    open_ = (gone + length) > as_at_day
     offered = rng.random(n) < 0.82
     accepted = offered & (rng.random(n) < 0.63)
     kinds = np.where(rng.random(n) < 0.8, "M", "A")
@@ -67,8 +68,8 @@ def missing_episodes(
             "start_date": gone,
             "end_date": np.where(open_, u.NO_DAY, back),
             "episode_type": pl.Series(kinds.tolist(), dtype=pl.String),
-            "return_interview_offered": pl.Series(np.where(open_, None, offered).tolist(), dtype=pl.Boolean),
-            "return_interview_accepted": pl.Series(np.where(open_ | ~offered, None, accepted).tolist(), dtype=pl.Boolean),
+            "return_interview_offered": pl.Series(offered).set(pl.Series(open_), None),
+            "return_interview_accepted": pl.Series(accepted).set(pl.Series(open_ | ~offered), None),
         }
     ).sort("start_date", "child")
     return frame.with_columns(missing_id=ids.head(frame.height))
@@ -83,6 +84,7 @@ def voice_of_child(
     start = plans["start"].to_numpy()
     end = plans["end"].to_numpy()
     end = np.where(end == u.NO_DAY, as_at_day, np.minimum(end, as_at_day))
+    end = np.minimum(end, u.add_years(dob[child], 18) - 1)
     pick = (end > start) & (start - dob[child] >= 8 * 365) & (rng.random(len(child)) < 0.3)
     c, s, e = child[pick], start[pick], end[pick]
     n = len(c)
