@@ -44,8 +44,37 @@ _EXTRACT_FORMAT = click.option(
     "--extract-format",
     "extract_format",
     metavar="NAME",
-    help="Read as this format instead of recognising it (canonical, ssda903, cin_census, annex_a).",
+    help="Read as this format instead of recognising it (canonical, ssda903, cin_census, annex_a, ssd).",
 )
+
+
+_FROM_DB = click.option(
+    "--from-db",
+    "from_db",
+    metavar="URL",
+    help="Read the Standard Safeguarding Dataset from this database instead of PATH "
+    "(postgresql://user@host/db or mssql+pyodbc://...; env:NAME reads the URL from the "
+    "environment variable NAME, so no password is typed on the command line).",
+)
+_DB_SCHEMA = click.option(
+    "--db-schema", metavar="NAME", help="The database schema holding the ssd_* tables (with --from-db)."
+)
+
+
+def _ssd_database_files(from_db: str, db_schema: str | None) -> dict[str, bytes]:
+    """The SSD tables read from the database as files, or exit 1 saying why not."""
+    from journey.engine.casedata.ssd_db import SsdDatabaseError, read_ssd_database
+
+    try:
+        return read_ssd_database(from_db, schema=db_schema).files
+    except SsdDatabaseError as err:
+        click.echo(f"Not read: {err}", err=True)
+        sys.exit(1)
+
+
+def _path_or_database(path: Path | None, from_db: str | None) -> None:
+    if (path is None) == (from_db is None):
+        raise click.UsageError("give either PATH or --from-db URL")
 
 
 @click.group("data")
@@ -61,62 +90,85 @@ def _print_report(report: ValidationReport, output: str) -> None:
 
 
 @data.command("check")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @_REPORT_FORMAT
 @_AS_AT
 @_EXTRACT_FORMAT
 @collection_year_option
+@_FROM_DB
+@_DB_SCHEMA
 def check(
-    path: Path,
+    path: Path | None,
     output: str,
     as_at: date | None,
     extract_format: str | None,
     collection_year: int | None,
+    from_db: str | None,
+    db_schema: str | None,
 ) -> None:
-    """Check an extract (a file or a folder) without loading it; exit 1 when it has errors."""
-    from journey.engine.casedata.load import read_path
+    """Check an extract (a file or a folder, or the SSD in a database) without loading it;
+    exit 1 when it has errors."""
+    from journey.engine.casedata.load import read_files, read_path
     from journey.engine.casedata.safety import Limits
 
-    _, report = read_path(
-        path,
-        as_at=as_at,
-        format=extract_format,
-        limits=Limits.from_env(),
-        collection_year=collection_year,
-    )
+    _path_or_database(path, from_db)
+    if from_db is not None:
+        files = _ssd_database_files(from_db, db_schema)
+        _, report = read_files(files, as_at=as_at, format="ssd", limits=Limits.from_env())
+    else:
+        assert path is not None
+        _, report = read_path(
+            path,
+            as_at=as_at,
+            format=extract_format,
+            limits=Limits.from_env(),
+            collection_year=collection_year,
+        )
     _print_report(report, output)
     sys.exit(0 if report.ok else 1)
 
 
 @data.command("load")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @_AS_AT
 @click.option("--by", default=None, help="Who is loading it (default: your user name).")
 @_STORE
 @_EXTRACT_FORMAT
 @collection_year_option
+@_FROM_DB
+@_DB_SCHEMA
 def load(
-    path: Path,
+    path: Path | None,
     as_at: date | None,
     by: str | None,
     store_dir: Path | None,
     extract_format: str | None,
     collection_year: int | None,
+    from_db: str | None,
+    db_schema: str | None,
 ) -> None:
-    """Check an extract and, when it has no errors, keep it as a snapshot in the store."""
+    """Check an extract and, when it has no errors, keep it as a snapshot in the store
+    (an extract PATH, or --from-db URL for the SSD in a council's database)."""
     from rich.progress import BarColumn, Progress, TextColumn
 
     from journey.engine.casedata.load import files_from_path, with_collection_year
     from journey.engine.casedata.safety import Limits, UnsafeInput
     from journey.engine.casedata.store import AlreadyLoaded
 
+    _path_or_database(path, from_db)
     store = _store(store_dir)
     limits = Limits.from_env()
-    try:
-        files = files_from_path(path, limits)
-    except UnsafeInput as refused:
-        click.echo(f"Not loaded: {refused.problem}", err=True)
-        sys.exit(1)
+    if from_db is not None:
+        files = _ssd_database_files(from_db, db_schema)
+        extract_format, source = "ssd", "the SSD database"
+    else:
+        assert path is not None
+        source = path.name
+        try:
+            files = files_from_path(path, limits)
+        except UnsafeInput as refused:
+            click.echo(f"Not loaded: {refused.problem}", err=True)
+            sys.exit(1)
     if collection_year is not None:
         files, conflicts = with_collection_year(files, collection_year)
         for problem in conflicts:
@@ -143,7 +195,7 @@ def load(
         except ExtractRejected as rejected:
             bar.stop()
             click.echo(rejected.report.render_text(), err=True)
-            click.echo(f"Not loaded: {path} has errors; nothing was stored.", err=True)
+            click.echo(f"Not loaded: {source} has errors; nothing was stored.", err=True)
             sys.exit(1)
         except AlreadyLoaded as already:
             bar.stop()
@@ -151,7 +203,7 @@ def load(
             sys.exit(1)
     rows = sum(info.rows.values())
     click.echo(
-        f"Loaded {path.name} as snapshot {info.id[:12]} ({info.format}, as at "
+        f"Loaded {source} as snapshot {info.id[:12]} ({info.format}, as at "
         f"{info.as_at or 'unknown'}): {rows:,} rows, {info.warnings} warnings, "
         f"{sum(info.flagged.values()):,} rows flagged."
     )

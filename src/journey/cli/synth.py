@@ -10,7 +10,7 @@ import click
 
 from journey.cli._options import date_option, month_option
 
-FORMATS = ("canonical", "canonical-xlsx", "ssda903", "cin-census", "annex-a", "parquet")
+FORMATS = ("canonical", "canonical-xlsx", "ssda903", "cin-census", "annex-a", "ssd", "parquet")
 
 
 def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) -> list[Path]:  # type: ignore[type-arg]
@@ -53,6 +53,10 @@ def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) ->
             written.append(path)
             fy = financial_year(date(fy.start.year + 1, 4, 1))
         return written
+    if fmt == "ssd":
+        from journey.engine.casedata.formats.ssd import write_ssd
+
+        return write_ssd(extract, out, as_at=as_at)
     if fmt == "annex-a":
         from journey.engine.casedata.formats.annex_a import write_annex_a
 
@@ -106,7 +110,21 @@ def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) ->
     type=click.Choice(FORMATS),
     default="canonical",
     show_default=True,
-    help="canonical CSVs, canonical workbook, SSDA903 CSVs, CIN census XML, Annex A workbook, or Parquet per table (big runs).",
+    help="canonical CSVs, canonical workbook, SSDA903 CSVs, CIN census XML, Annex A workbook, Standard Safeguarding Dataset CSVs (ssd_*.csv), or Parquet per table (big runs).",
+)
+@click.option(
+    "--to-db",
+    "to_db",
+    metavar="URL",
+    help="With --format ssd: also write the SSD tables into this PostgreSQL database "
+    "(env:NAME reads the URL from the environment), replacing the schema's ssd_* tables.",
+)
+@click.option(
+    "--db-schema",
+    default="ssd",
+    show_default=True,
+    metavar="NAME",
+    help="The schema --to-db writes into (created when missing).",
 )
 @click.option(
     "--profile",
@@ -141,6 +159,8 @@ def synth(
     profile_name: str,
     plant: int,
     chunk_children: int | None,
+    to_db: str | None,
+    db_schema: str,
 ) -> None:
     """Generate a synthetic council's case data: children's journeys from contacts to
     leaving care, with the workforce that holds their cases. Only invented data."""
@@ -149,6 +169,8 @@ def synth(
 
     from journey.engine.casedata import synth as s
 
+    if to_db is not None and fmt != "ssd":
+        raise click.UsageError("--to-db writes the Standard Safeguarding Dataset: give --format ssd")
     profile = s.PROFILES[profile_name]
     chunk = chunk_children or s.DEFAULT_CHUNK_CHILDREN
     try:
@@ -200,6 +222,21 @@ def synth(
             bar.update(task, description=f"writing {fmt}")
             files = write_format(fmt, tables, last, first, out_dir)
             rows = {name: df.height for name, df in tables.items()}
+            if to_db is not None:
+                from journey.engine.casedata.ssd_db import (
+                    SsdDatabaseError,
+                    resolve_url,
+                    shown,
+                    write_ssd_database,
+                )
+
+                bar.update(task, description="writing the SSD database")
+                try:
+                    write_ssd_database(tables, to_db, schema=db_schema)
+                    console.print(f"Wrote the SSD tables into schema {db_schema} of {shown(resolve_url(to_db))}.")
+                except SsdDatabaseError as err:
+                    raise click.ClickException(str(err)) from None
+                    console.print(f"Wrote the SSD tables into schema {db_schema} of {shown(resolve_url(to_db))}.")
     elapsed = time.perf_counter() - started
     console.print(
         f"Synthetic council: {population:,} children aged 0-17, {first_month} to {last_month}, "

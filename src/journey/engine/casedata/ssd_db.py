@@ -213,9 +213,12 @@ def read_ssd_database(
             Problem(ERROR, "missing_table", f"the database has no ssd_person table ({where}); "
                     f"tables found: {', '.join(sorted(found)) or 'none'}", table="children")
         )
+    # The tables describe the moment they were read: that is the extract's date.
+    out.files["extract.json"] = json.dumps({"as_at": date.today().isoformat()}).encode()
     out.files[DATABASE_FILE] = json.dumps(
         {"database": where, "read_at": datetime.now().isoformat(timespec="seconds"),
-         "missing_tables": missing, "rows": out.rows},
+         "missing_tables": missing, "rows": out.rows,
+         "problems": [p.to_dict() for p in out.problems]},
         indent=1,
     ).encode()
     tell(1.0, "Read")
@@ -228,13 +231,14 @@ def database_notes(data: bytes, file: str) -> list[Problem]:
         info = json.loads(data)
     except ValueError:
         return [Problem(ERROR, "unreadable_file", "the file is not JSON", file=file)]
+    found = [Problem.from_dict(p) for p in info.get("problems", [])]
     missing = [t for t in info.get("missing_tables", []) if t != "ssd_person"]
-    if not missing:
-        return []
-    return [
-        Problem(WARNING, "missing_table", f"the database ({info.get('database', 'unknown')}) has no "
-                f"{', '.join(missing)}: read as empty", file=file)
-    ]
+    if missing:
+        found.append(
+            Problem(WARNING, "missing_table", f"the database ({info.get('database', 'unknown')}) has no "
+                    f"{', '.join(missing)}: read as empty", file=file)
+        )
+    return found
 
 
 # --------------------------------------------------------------------------- writing
@@ -295,7 +299,3 @@ def write_ssd_database(
     tell(1.0, "Written")
     return rows
 
-
-def as_at_today() -> date:
-    """The date a database read describes when none is given: the day it was read."""
-    return date.today()

@@ -533,7 +533,8 @@ def read_ssd_files(files: Files, limits: Limits | None = None) -> FormatResult:
         if frame is not None:
             typed[table] = frame
     if "ssd_person" not in typed and not any(
-        p.severity == ERROR and p.file and _table_name(p.file) == "ssd_person" for p in result.problems
+        p.severity == ERROR and ((p.file and _table_name(p.file) == "ssd_person") or p.table == "children")
+        for p in result.problems
     ):
         result.problems.append(
             Problem(ERROR, "missing_table", "ssd_person.csv is missing: every SSD extract needs "
