@@ -7,9 +7,9 @@ import os
 import uuid
 from datetime import date
 
-from polars.testing import assert_frame_equal
 import pytest
 import sqlalchemy as sa
+from polars.testing import assert_frame_equal
 from sqlalchemy.dialects import mssql, postgresql
 
 from journey.engine.casedata import synth
@@ -119,8 +119,8 @@ def test_a_broken_ssd_database_gets_located_messages_and_nothing_is_loaded(datab
         conn.execute(sa.text("INSERT INTO broken.ssd_cla_reviews (clar_cla_review_id, clar_cla_id, clar_cla_review_date) VALUES ('ORPHAN1', 'NO-SUCH-PERIOD', '2023-01-01')"))
     engine.dispose()
     read = read_ssd_database(database, schema="broken")
-    from journey.engine.casedata.store import Store
     from journey.engine.casedata.problems import ExtractRejected
+    from journey.engine.casedata.store import Store
 
     store = Store(tmp_path / "store")
     with pytest.raises(ExtractRejected) as rejected:

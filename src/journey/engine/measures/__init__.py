@@ -13,6 +13,7 @@ from journey.engine.measures import (
     care_leavers,
     front_door,
     looked_after,
+    missing_and_voice,
     protection,
     workforce,
 )
@@ -35,7 +36,7 @@ from journey.engine.measures.registry import (
     render_docs,
 )
 
-AREA_MODULES = (front_door, assessment, protection, looked_after, care_leavers, workforce)
+AREA_MODULES = (front_door, assessment, protection, looked_after, missing_and_voice, care_leavers, workforce)
 
 __all__ = [
     "AREA_MODULES",

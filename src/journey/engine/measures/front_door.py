@@ -167,6 +167,20 @@ def _early_help_reason(params: dict[str, Any]) -> pl.Expr:
     )
 
 
+def _closed_early_help(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    eh = ctx.table("early_help").filter(pl.col("end_date").is_not_null()).with_columns(pl.col("end_date").alias("date"))
+    return with_age(eh, ctx, "date").with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+
+
+def _closed_early_help_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Early help started {}, closed {}: {}",
+        fmt_date("start_date"),
+        fmt_date("end_date"),
+        pl.col("end_reason").fill_null("reason not recorded"),
+    )
+
+
 def open_case_intervals(ctx: Context) -> pl.LazyFrame:
     """Every reason a child's case is open to children's social care, as intervals."""
     cols = ["child_id", "start_date", "end_date", "flagged", "why"]
@@ -444,6 +458,29 @@ register(
         reason=_early_help_reason,
         key_dates=("start_date", "end_date"),
         breakdowns=("team", "age_band"),
+        record_id="episode_id",
+    ),
+    MeasureDef(
+        id="early_help_closed_count",
+        title="Early help episodes closed",
+        area=AREA,
+        definition=(
+            "Early help episodes closed in the period (by their end date), whatever the reason; the drill-down "
+            "gives each episode's recorded reason (outcomes achieved, stepped up to social care, ...)."
+        ),
+        unit="count",
+        polarity="within_range",
+        numerator="early help episodes closed in the period",
+        denominator="none",
+        tables=("early_help",),
+        source="local (SSD ssd_early_help_episodes, Ofsted Annex A list 2)",
+        kind="flow",
+        records=_closed_early_help,
+        reason=_closed_early_help_reason,
+        key_dates=("start_date", "end_date"),
+        breakdowns=("team", "age_band"),
+        period_types=_FLOW,
+        latest_window="month",
         record_id="episode_id",
     ),
     MeasureDef(

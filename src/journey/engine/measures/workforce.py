@@ -168,6 +168,36 @@ def _caseload(roles: tuple[str, ...]) -> RecordsFn:
     return records
 
 
+def _holding_cases(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    """Each worker holding at least one case at the date, with their number of cases:
+    from the allocations alone (the SSD's involvements), so FTE and role are not needed."""
+    held = cases_per_worker_at(ctx, periods).join(
+        periods.points().select("pt", "at"), on="pt", how="inner"
+    )
+    team = workers_at(ctx, periods).select("worker_id", "pt", "team", "service", "role")
+    limit = params.get("max_cases")
+    return held.join(team, on=["worker_id", "pt"], how="left").with_columns(
+        (
+            (pl.col("cases") > int(limit)).cast(pl.Float64)
+            if limit is not None
+            else pl.col("cases").cast(pl.Float64)
+        ).alias("num"),
+        pl.lit(1.0).alias("den"),
+        pl.col("alloc_flagged").alias("flagged"),
+        pl.lit(None, pl.String).alias("child_id"),
+    )
+
+
+def _holding_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "Worker {} (team {}): {} children allocated at {}",
+        pl.col("worker_id"),
+        pl.col("team").fill_null("not recorded"),
+        pl.col("cases"),
+        fmt_date("at"),
+    )
+
+
 def _caseload_reason(params: dict[str, Any]) -> pl.Expr:
     return pl.format(
         "Worker {} ({}, {} FTE, team {}): {} cases",
@@ -317,6 +347,50 @@ register(
         reason=_caseload_reason,
         key_dates=("at", "start_date"),
         breakdowns=_W_DIMS,
+        keyed_by="worker",
+    ),
+    MeasureDef(
+        id="caseload_per_worker_avg",
+        title="Children per allocated worker",
+        area=AREA,
+        definition=(
+            "Children allocated at the date ÷ the workers (any role) holding at least one allocation then: the "
+            "average caseload of the people children are allocated to, by head count. Needs only the "
+            "allocations (the SSD's involvements), not FTE or roles."
+        ),
+        unit="number",
+        polarity="lower_is_better",
+        numerator="children allocated to a worker at the date (a child with two workers counts for each)",
+        denominator="workers holding at least one allocation at the date",
+        tables=("allocations",),
+        source="local (SSD ssd_involvements)",
+        kind="snapshot",
+        records=_holding_cases,
+        reason=_holding_reason,
+        key_dates=("at",),
+        breakdowns=("team", "service"),
+        keyed_by="worker",
+    ),
+    MeasureDef(
+        id="workers_over_caseload_pct",
+        title="Workers holding more than the caseload limit (%)",
+        area=AREA,
+        definition=(
+            "Of the workers holding at least one allocation at the date, the percentage holding more than "
+            "`max_cases` children."
+        ),
+        unit="percent",
+        polarity="lower_is_better",
+        numerator="workers holding more than `max_cases` children",
+        denominator="workers holding at least one allocation at the date",
+        tables=("allocations",),
+        source="local (SSD ssd_involvements; caseload policy)",
+        kind="snapshot",
+        records=_holding_cases,
+        reason=_holding_reason,
+        key_dates=("at",),
+        parameters=(Parameter("max_cases", 20, "the most children a worker should hold"),),
+        breakdowns=("team", "service"),
         keyed_by="worker",
     ),
     MeasureDef(
