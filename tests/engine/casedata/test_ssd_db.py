@@ -71,8 +71,10 @@ def test_an_ssd_database_loads_with_the_same_figures_as_the_canonical_extract_of
     assert report.format == "ssd" and report.ok, report.render_text()
     # Every measure but those needing what the SSD does not hold: contact decision dates,
     # supervisions, audits, the workforce's posts over time, the population, previous CP plans,
-    # the carer of a placement (placement moves to the same carer are not moves).
+    # the carer of a placement (placement moves to the same carer are not moves), the date a
+    # child gave their views.
     not_in_ssd = {
+        "voice_plan_safe_pct", "voice_explained_worries_pct", "voice_agree_worker_pct",
         "cla_long_term_stability_pct", "cla_3plus_placements_pct",
         "mash_decisions_24h_pct", "supervisions_in_timescale_pct", "audits_completed_count",
         "audits_good_or_better_pct", "agency_workforce_pct", "permanent_workforce_pct",
