@@ -46,7 +46,7 @@ def test_return_interviews_are_judged_for_the_episodes_that_ended_in_the_period(
 
 VOICE = [
     {"record_id": "V1", "child_id": "c1", "recorded_date": "2023-01-10", "plan_safe": False},
-    {"record_id": "V2", "child_id": "c1", "recorded_date": "2023-05-01", "plan_safe": True},
+    {"record_id": "V2", "child_id": "c1", "recorded_date": "2023-05-01", "plan_safe": True, "explained_worries": False},
     {"record_id": "V3", "child_id": "c2", "recorded_date": "2022-05-01", "plan_safe": True},
     {"record_id": "V4", "child_id": "c3", "plan_safe": False},
     {"record_id": "V5", "child_id": "c4", "recorded_date": "2023-06-15", "agree_worker": True},
@@ -62,6 +62,8 @@ def test_the_voice_of_the_child_counts_each_childs_latest_recent_answer():
     # 31 May: only c1 (yes); c3's undated answer is not yet given.
     assert figure(ex, "voice_plan_safe_pct", "2023-05")["value"] == 100.0
     assert figure(ex, "voice_agree_worker_pct", "2023-06")["value"] == 100.0
+    worries = figure(ex, "voice_explained_worries_pct", "2023-06")
+    assert (worries["numerator"], worries["denominator"]) == (0, 1)
 
 
 def test_early_help_closed_counts_episodes_by_their_end_and_says_why():
