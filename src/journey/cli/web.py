@@ -14,8 +14,10 @@ from journey.cli._django import setup_django
 
 
 def _migrate() -> None:
+    from django.conf import settings
     from django.core.management import call_command
 
+    Path(settings.DATA_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("createcachetable", verbosity=0)  # only when JOURNEY_CACHE=database
 
@@ -75,10 +77,39 @@ def serve(host: str, port: int, threads: int, workers: int, no_migrate: bool) ->
     try:
         waitress_serve(
             application, host=host, port=port, threads=threads, ident="journey",
-            max_request_body_size=body_limit(),
+            max_request_body_size=body_limit(), **proxy_options(),
         )
     finally:
         stop_workers(started)
+
+
+WAITRESS_PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+                          "x-forwarded-port", "x-forwarded-by", "forwarded"}
+
+
+def proxy_options() -> dict[str, object]:
+    """Behind a reverse proxy (``JOURNEY_PROXY_SSL_HEADER`` or ``JOURNEY_PROXY_COUNT`` set),
+    trust its headers when they come from ``JOURNEY_TRUSTED_PROXY`` (127.0.0.1): waitress
+    otherwise strips them, and Django would never see that the request came over HTTPS."""
+    from django.conf import settings
+
+    from journey.web.env import env_str
+
+    names = set()
+    ssl_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if ssl_header:
+        names.add(ssl_header[0].removeprefix("HTTP_").replace("_", "-").lower())
+    count = int(getattr(settings, "PROXY_COUNT", 0))
+    if count:
+        names.add("x-forwarded-for")
+    names &= WAITRESS_PROXY_HEADERS
+    if not names:
+        return {}
+    return {
+        "trusted_proxy": env_str("JOURNEY_TRUSTED_PROXY", "127.0.0.1"),
+        "trusted_proxy_count": max(count, 1),
+        "trusted_proxy_headers": names,
+    }
 
 
 @click.group("users")
