@@ -5,16 +5,15 @@ is checked with axe-core and must have no accessibility violations."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.e2e.checks import check_accessible, watch_policy
 from tests.web.workflow_plan import activate_plan
 
 pytestmark = pytest.mark.e2e
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -65,23 +64,8 @@ def browser():
         browser.close()
 
 
-def check_accessible(page, within=None):
-    """No axe-core violations on the page (or only within the ``within`` selector)."""
-    page.add_script_tag(path=str(AXE))
-    if within:
-        result = page.evaluate("async (selector) => await axe.run(selector)", within)
-    else:
-        result = page.evaluate("async () => await axe.run()")
-    problems = [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:3])
-        for v in result["violations"]
-    ]
-    assert problems == [], f"{page.url}:\n" + "\n".join(problems)
-
-
 def sign_in(browser, live_server, username):
-    page = browser.new_context().new_page()
+    page = watch_policy(browser.new_context().new_page())
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.e2e.checks import check_accessible, watch_policy
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 DATA = ROOT / "tests" / "web" / "data"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -59,19 +59,8 @@ def browser():
         browser.close()
 
 
-def check_accessible(page):
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run()")
-    problems = [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(str(n["target"][0]) if n["target"] else "?" for n in v["nodes"][:3])
-        for v in result["violations"]
-    ]
-    assert problems == [], f"{page.url}:\n" + "\n".join(problems)
-
-
 def sign_in(browser, live_server, username):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = watch_policy(browser.new_page(viewport={"width": 1280, "height": 900}))
     page.goto(f"{live_server.url}/accounts/login/")
     check_accessible(page)
     page.get_by_label("Username").fill(username)
