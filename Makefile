@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
+VENDORED := src/journey/web/static/vendor/.vendored
 PG_URL ?= postgres://postgres@127.0.0.1:5432
 export JOURNEY_ENV ?= development
 
 .PHONY: install system-deps demo test test-sqlite test-postgres lint bench docs clean
 
-install: $(INSTALLED) $(NODE_INSTALLED)
+install: $(INSTALLED) $(NODE_INSTALLED) $(VENDORED)
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +21,11 @@ $(INSTALLED): pyproject.toml
 
 $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The shipped fonts and static files, copied from node_modules into the package.
+$(VENDORED): $(NODE_INSTALLED) scripts/vendor_assets.py
+	$(PYTHON) scripts/vendor_assets.py
 	touch $@
 
 # Debian packages the tests need: Chromium for the browser tests, poppler for PDF checks.
@@ -50,7 +56,7 @@ test-postgres: install
 	exit $$status
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts setup.py
 	$(BIN)/mypy
 
 bench: install
@@ -61,4 +67,4 @@ docs: install
 	$(BIN)/python -c "from journey.cli import main; from journey.cli._reference import command_reference; print(command_reference(main), end='')" > docs/cli.md
 
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache build dist src/journey/web/static/vendor src/journey/engine/fonts/*.ttf src/journey/engine/fonts/OFL.txt

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from journey.engine.evaluation import MeasureResult
     from journey.engine.plan import Measure
 
+from journey.engine.fonts import FONT_STACK, register_chart_fonts
+
 __all__ = [
     "ZONE_COLOURS",
     "ChartPoint",
@@ -273,7 +275,7 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
     layered = alt.layer(*layers).properties(width=chart.width, height=chart.height)
     spec = layered.to_dict(validate=False)  # validated once in the tests, not per chart
     spec["config"] = {
-        "font": "Arial, Helvetica, sans-serif",
+        "font": FONT_STACK,
         "axis": {"labelFontSize": 12, "titleFontSize": 12},
         "legend": {"labelFontSize": 12},
         "view": {"stroke": None},
@@ -297,6 +299,7 @@ def measure_chart_svg(chart: MeasureChart) -> str:
             return cached
     import vl_convert as vlc
 
+    register_chart_fonts()
     raw = vlc.vegalite_to_svg(measure_chart_spec(chart))
     # The whole picture is one image with a text alternative; its parts carry no roles.
     raw = _ARIA.sub("", raw)

@@ -231,12 +231,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# GOV.UK Frontend and htmx are copied into static/vendor from node_modules by
+# scripts/vendor_assets.py (make install, wheel builds), so an installed package has them.
 STATICFILES_DIRS = [
     ("journey", WEB_DIR / "static" / "journey"),
-    ("vendor/govuk-frontend", PROJECT_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
-    ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor", WEB_DIR / "static" / "vendor"),
 ]
-STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEVELOPMENT
 

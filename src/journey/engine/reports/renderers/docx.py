@@ -23,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from journey.engine.charts import MeasureChart, measure_chart_spec
+from journey.engine.fonts import register_chart_fonts
 from journey.engine.reports.model import (
     NOT_APPROVED,
     BulletList,
@@ -39,6 +40,8 @@ from journey.engine.reports.renderers import register
 RAG_FILL = {"green": "CCE2D8", "amber": "FFF2B3", "red": "F6D7D2"}
 RAG_TEXT = {"green": RGBColor(0x00, 0x5A, 0x30), "amber": RGBColor(0x59, 0x4D, 0x00), "red": RGBColor(0x94, 0x25, 0x14)}
 HEADER_FILL = "F3F2F1"
+# Word lays the document out with the reader's fonts: council machines have Arial, whose
+# metrics the shipped Arimo (used for the PDF and the charts) shares.
 FONT = "Arial"
 
 
@@ -162,6 +165,7 @@ def _table(document, table: Table, container=None) -> None:
 def _chart_png(chart: MeasureChart) -> bytes:
     import vl_convert as vlc
 
+    register_chart_fonts()
     return bytes(vlc.vegalite_to_png(measure_chart_spec(chart), scale=2))
 
 

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from journey.engine.charts import MeasureChart, measure_chart_svg
+from journey.engine.fonts import print_font_faces, screen_font_faces
 from journey.engine.reports.model import NOT_APPROVED, ChartBlock, Report
 from journey.engine.reports.renderers import register
 
@@ -62,7 +63,9 @@ def report_html(report: Report, medium: str = "screen") -> str:
     if medium == "screen":
         prerender_charts(report)
     template = _environment().get_template("report.html.j2")
-    return template.render(report=report, medium=medium, css=Markup(stylesheet()))  # noqa: S704 - our own file
+    # The shipped fonts: embedded in the web page, fetched by the PDF renderer.
+    fonts = screen_font_faces() if medium == "screen" else print_font_faces()
+    return template.render(report=report, medium=medium, css=Markup(fonts + "\n" + stylesheet()))  # noqa: S704 - our own files
 
 
 CHART_SCHEME = "journey-chart:"

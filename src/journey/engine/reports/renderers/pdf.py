@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from journey.engine.charts import measure_chart_svg
+from journey.engine.fonts import fetch_font
 from journey.engine.reports.model import ChartBlock, Report
 from journey.engine.reports.renderers import register
 from journey.engine.reports.renderers.html import chart_ref, report_html
@@ -24,7 +25,8 @@ logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 def chart_fetcher(report: Report, ready: Mapping[str, Future[str]] | None = None) -> Any:
     """A WeasyPrint URL fetcher that resolves the report's chart references to their SVG
-    and fetches nothing else (no network, no files), whatever the report's text holds.
+    and the shipped fonts, and fetches nothing else (no network, no files), whatever the
+    report's text holds.
 
     ``ready`` maps references to charts already being drawn (see :func:`render`)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -34,6 +36,9 @@ def chart_fetcher(report: Report, ready: Mapping[str, Future[str]] | None = None
 
     class ChartFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
+            font = fetch_font(url)
+            if font is not None:
+                return URLFetcherResponse(url, font, {"Content-Type": "font/ttf"})
             chart = charts.get(url)
             if chart is None:
                 raise ValueError(f"the report refers to {url[:80]!r}, which is not one of its charts")
