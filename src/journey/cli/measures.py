@@ -276,6 +276,10 @@ def drilldown_command(
     num = int(rows["in_numerator"].sum())
     den = int(rows["in_denominator"].sum())
     console.print(f"{rows.height} records: {num} in the numerator, {den} in the denominator.")
+    from journey.engine.casedata.dfe_rules import rule_counts
+
+    for code, n in rule_counts(rows).items():
+        console.print(f"{n} record{'s' if n != 1 else ''} failing DfE rule {code} {'are' if n != 1 else 'is'} in this figure.")
     if "quality" in rows.columns and (noted := rows.filter(rows["quality"].is_not_null())).height:
         counted = int((noted["in_numerator"] | noted["in_denominator"]).sum())
         console.print(

@@ -96,7 +96,8 @@ def test_planted_problems_are_exactly_the_validation_warnings(tmp_path):
     canonical.write_csv_folder(planted_extract, tmp_path)
     _, report = read_files({p.name: p.read_bytes() for p in tmp_path.iterdir()})
     assert report.ok
-    assert sorted((p.file, p.code) for p in report.problems) == sorted(
+    # DfE's rules flag some planted rows too (tested in dfe_rules/); the planted kinds:
+    assert sorted((p.file, p.code) for p in report.problems if not p.code.startswith("dfe_")) == sorted(
         [
             ("cla_episodes.csv", "end_before_start"),
             ("cla_episodes.csv", "unknown_code"),

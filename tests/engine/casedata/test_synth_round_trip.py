@@ -32,14 +32,15 @@ def test_each_planted_problem_is_found_on_the_planted_childs_rows():
     )
     read, report = read_files(canonical.to_csv_files(extract))
     assert report.ok
-    assert report.counts_by_rule() == {
+    # DfE's rules (tested in dfe_rules/) also flag rows of the planted children only.
+    assert {k: v for k, v in report.counts_by_rule().items() if not k.startswith("dfe_")} == {
         "end_before_start": 2,
         "overlapping_episodes": 1,
         "unknown_code": 2,
         "unknown_reference": 1,
     }
     flagged = {
-        name: sorted(frame.filter(FLAG_COLUMN).collect()["child_id"].to_list())
+        name: sorted(set(frame.filter(FLAG_COLUMN).collect()["child_id"].to_list()))
         for name, frame in read.tables.items()
         if name not in ("population", "workers", "supervisions")
     }
@@ -47,5 +48,5 @@ def test_each_planted_problem_is_found_on_the_planted_childs_rows():
     for problem in planted:
         expected.setdefault(problem.table, []).append(problem.child_id)
     assert {name: ids for name, ids in flagged.items() if ids} == {
-        name: sorted(ids) for name, ids in expected.items()
+        name: sorted(set(ids)) for name, ids in expected.items()
     }

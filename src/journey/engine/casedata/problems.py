@@ -463,3 +463,22 @@ RULES: dict[str, Rule] = {
         "extract.xlsx sheet 'children' row 3, column B: cell B3 holds the formula =A3; formulas are never evaluated: its saved value 'M' is used",
     ),
 }
+
+
+def _dfe_rules() -> dict[str, Rule]:
+    """DfE's validation rules the library checks (:mod:`journey.engine.casedata.dfe_rules`),
+    documented with the others under ``dfe_<DfE's code>``."""
+    from journey.engine.casedata.dfe_rules import DFE_RULES
+
+    return {
+        rule.problem_code: Rule(
+            WARNING,
+            f"DfE {rule.collection} rule {rule.code}: {rule.message} It changes "
+            f"{', '.join(rule.figures)}: {rule.why}.",
+            f"DfE {rule.collection} rule {rule.code}: {rule.message}",
+        )
+        for rule in DFE_RULES
+    }
+
+
+RULES.update(_dfe_rules())

@@ -26,9 +26,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import polars as pl
 
+from journey.engine.casedata.dfe_rules import YEAR as RETURN_YEAR
+from journey.engine.casedata.dfe_rules import DfeRule, failing_rows
 from journey.engine.casedata.problems import ERROR, WARNING, Problem, Severity
 from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, CaseData, Column, Table
 from journey.engine.spreadsheet import unescape_expr
@@ -685,14 +688,35 @@ def _prepared(table: Table, frame: pl.DataFrame | pl.LazyFrame | None) -> pl.Laz
     names = lazy.collect_schema().names()
     missing = [
         pl.lit(None, dtype=dtype).alias(name)
-        for name, dtype in [(FILE, pl.String()), (SHEET, pl.String()), (ROW, pl.Int64())]
+        for name, dtype in [
+            (FILE, pl.String()),
+            (SHEET, pl.String()),
+            (ROW, pl.Int64()),
+            (RETURN_YEAR, pl.Int64()),
+        ]
         if name not in names
     ]
+    types: dict[Any, Any] = {c.name: c.dtype for c in table.columns} | {RETURN_YEAR: pl.Int64()}
     return (
         lazy.with_columns(missing)
-        .select([*table.column_names, FILE, SHEET, ROW])
-        .cast({c.name: c.dtype for c in table.columns})
+        .select([*table.column_names, FILE, SHEET, ROW, RETURN_YEAR])
+        .cast(types)
         .with_row_index(_INDEX)
+    )
+
+
+def _dfe_found(rule: DfeRule, failing: pl.LazyFrame, source: Source) -> pl.LazyFrame:
+    """A DfE rule's failing rows as problems: DfE's code and message, the row's place."""
+    return failing.select(
+        _INDEX,
+        FILE,
+        SHEET,
+        ROW,
+        pl.lit(rule.problem_code).alias("code"),
+        pl.lit(WARNING).alias("severity"),
+        pl.lit(rule.column).alias("column"),
+        pl.col(rule.column).cast(pl.String).alias("value"),
+        pl.lit(f"DfE {rule.collection} rule {rule.code}: {rule.message}").alias("message"),
     )
 
 
@@ -701,11 +725,13 @@ def validate(
     *,
     as_at: date | None = None,
     sources: Mapping[str, Source] | None = None,
+    dfe_rules: bool = True,
 ) -> tuple[CaseData, list[Problem]]:
     """Apply every business rule; return all tables (flagged, lazy) and the problems found.
 
     ``tables`` holds typed canonical tables (any subset) with optional location columns.
     Events are checked against ``as_at`` (today when the extract's date is not known).
+    ``dfe_rules`` adds DfE's validation rules (:mod:`journey.engine.casedata.dfe_rules`).
     """
     unknown = sorted(set(tables) - set(SCHEMA))
     if unknown:
@@ -717,6 +743,10 @@ def validate(
     }
     counts = {name: frame.select(pl.len()).collect().item() for name, frame in frames.items()}
     unborn_found = _unborn_rules(frames, as_at)
+    dfe_found: dict[str, list[tuple[DfeRule, pl.LazyFrame]]] = {}
+    for rule, failing in (failing_rows(frames) if dfe_rules else {}).items():
+        if rule.table is not None and counts[rule.table]:
+            dfe_found.setdefault(rule.table, []).append((rule, failing))
 
     problems: list[Problem] = []
     result: CaseData = {}
@@ -739,6 +769,7 @@ def validate(
             found.append(_cla_overlaps(frame))
             found.append(_x1_continues(frame))
         found += unborn_found.get(name, [])
+        found += [_dfe_found(rule, failing, source) for rule, failing in dfe_found.get(name, [])]
         problems += unchecked
         everything = (
             pl.concat(found)

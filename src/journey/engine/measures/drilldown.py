@@ -40,7 +40,8 @@ def drilldown(
     Columns: child_id, in_numerator, in_denominator, reason, then worker_id and the
     record's id where the measure has them, the key dates, the breakdown columns, and
     ``quality`` for measures that note where the codes and the dates disagree (such rows
-    may be in neither the numerator nor the denominator: they say why), then flagged. For "higher is better" percentages the records missing the standard come
+    may be in neither the numerator nor the denominator: they say why), ``dfe_rules``
+    (DfE validation rules failed by the rows behind the record), then flagged. For "higher is better" percentages the records missing the standard come
     first (overdue visits, late assessments); otherwise numerator rows first.
     """
     m = get(measure_id)
@@ -86,6 +87,7 @@ def drilldown(
         (pl.col("den") > 0).alias("in_denominator"),
         m.reason(params).alias("reason"),
     )
+    out = _with_dfe_rules(out, ctx, m.tables)
     names = out.collect_schema().names()
     cols = ["child_id", "in_numerator", "in_denominator", "reason"]
     for extra in ("worker_id", m.record_id):
@@ -98,7 +100,7 @@ def drilldown(
         cols += ["num", "den"]
     if "quality" in names:
         cols.append("quality")
-    cols.append("flagged")
+    cols += ["dfe_rules", "flagged"]
     # What a team manager needs first: the children missing the standard (not in the
     # numerator of a "higher is better" measure), else those in the numerator.
     failures_first = m.polarity == "higher_is_better" and m.unit == "percent"
@@ -108,3 +110,16 @@ def drilldown(
         .sort(sort_cols, descending=[not failures_first] + [False] * (len(sort_cols) - 1), nulls_last=True)
         .collect(engine=ENGINE)
     )
+
+
+def _with_dfe_rules(records: pl.LazyFrame, ctx: Context, tables: tuple[str, ...]) -> pl.LazyFrame:
+    """The DfE validation rules failed by the rows behind each record (``dfe_rules``), so a
+    figure can say "3 records failing DfE rule 431 are in this figure"."""
+    from journey.engine.casedata.dfe_rules import attach_rules, rules_by_record
+    from journey.engine.casedata.schema import SCHEMA
+
+    keys = {name: SCHEMA[name].key for name in SCHEMA}
+    year = None if ctx.as_at is None else ctx.as_at.year + (1 if ctx.as_at.month >= 4 else 0)
+    frames = {name: ctx.table(name).drop("flagged") for name in SCHEMA}
+    failing = rules_by_record(frames, tables, keys, year)
+    return attach_rules(records, failing, keys)

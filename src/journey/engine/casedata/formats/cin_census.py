@@ -60,6 +60,7 @@ import defusedxml.ElementTree as SafeET
 import polars as pl
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 
+from journey.engine.casedata.dfe_rules import YEAR as RETURN_YEAR
 from journey.engine.casedata.formats._common import (
     ERROR,
     FormatResult,
@@ -476,7 +477,14 @@ def read_cin_census_bytes(data: bytes, file: str, *, limits: Limits | None = Non
         )
         for kind, frame in raw.items()
     }
-    result.tables = _map(typed)
+    census_year = int(year) if (year := values.get("Year") or "").isdigit() else None
+    if census_year is None and result.as_at is not None:
+        census_year = result.as_at.year + (1 if result.as_at.month >= 4 else 0)
+    # The census year goes with each row, for DfE's rules tied to it.
+    result.tables = {
+        name: frame.with_columns(pl.lit(census_year, dtype=pl.Int64).alias(RETURN_YEAR))
+        for name, frame in _map(typed).items()
+    }
     result.sources = {table: Source(columns=labels) for table, labels in COLUMN_LABELS.items()}
     factors = root.find(".//AssessmentFactors")
     if factors is not None:

@@ -56,6 +56,7 @@ from xml.etree.ElementTree import Element
 
 import polars as pl
 
+from journey.engine.casedata.dfe_rules import YEAR as RETURN_YEAR
 from journey.engine.casedata.formats._common import (
     ERROR,
     WARNING,
@@ -689,24 +690,23 @@ def _children(header: pl.DataFrame, uasc: pl.DataFrame | None) -> pl.DataFrame:
 def _episodes(episodes: pl.DataFrame) -> pl.DataFrame:
     episodes = episodes.with_columns(clean_child_id(pl.col("CHILD")).alias("CHILD"))
     episodes = _latest_year(episodes, DEDUPE_KEYS["Episodes"])
-    return conform(
-        episodes.select(
-            pl.col("CHILD").alias("child_id"),
-            pl.col("DECOM").alias("episode_start"),
-            clean_code(pl.col("RNE")).alias("reason_new_episode"),
-            clean_code(pl.col("LS")).alias("legal_status"),
-            clean_code(pl.col("CIN")).alias("category_of_need"),
-            clean_code(pl.col("PLACE")).alias("placement_type"),
-            clean_code(pl.col("PLACE_PROVIDER")).alias("placement_provider"),
-            pl.col("DEC").alias("episode_end"),
-            clean_code(pl.col("REC")).alias("reason_ceased"),
-            clean_code(pl.col("REASON_PLACE_CHANGE")).alias("reason_place_change"),
-            clean_other_id(pl.col("URN")).alias("placement_urn"),
-            *_location(),
-        ).sort("child_id", "episode_start", maintain_order=True),
-        "cla_episodes",
-        location=True,
-    )
+    selected = episodes.select(
+        pl.col("CHILD").alias("child_id"),
+        pl.col("DECOM").alias("episode_start"),
+        clean_code(pl.col("RNE")).alias("reason_new_episode"),
+        clean_code(pl.col("LS")).alias("legal_status"),
+        clean_code(pl.col("CIN")).alias("category_of_need"),
+        clean_code(pl.col("PLACE")).alias("placement_type"),
+        clean_code(pl.col("PLACE_PROVIDER")).alias("placement_provider"),
+        pl.col("DEC").alias("episode_end"),
+        clean_code(pl.col("REC")).alias("reason_ceased"),
+        clean_code(pl.col("REASON_PLACE_CHANGE")).alias("reason_place_change"),
+        clean_other_id(pl.col("URN")).alias("placement_urn"),
+        *_location(),
+        pl.col("_year").alias(RETURN_YEAR),
+    ).sort("child_id", "episode_start", maintain_order=True)
+    # The return's year goes with each episode, for DfE's rules tied to the collection year.
+    return conform(selected, "cla_episodes", location=True).with_columns(selected[RETURN_YEAR])
 
 
 def _reviews(reviews: pl.DataFrame) -> pl.DataFrame:
@@ -892,7 +892,10 @@ def write_ssda903_xml(
             return by_child
 
         episodes, reviews, leavers, workers = (
-            grouped("Episodes"), grouped("Reviews"), grouped("OC3"), grouped("SWEpisodes")
+            grouped("Episodes"),
+            grouped("Reviews"),
+            grouped("OC3"),
+            grouped("SWEpisodes"),
         )
         root = StdET.Element(XML_ROOT)
         for row in frames["Header"].iter_rows(named=True):
