@@ -129,6 +129,19 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 JOURNEY_WORKER_STALE_SECONDS = env_int("JOURNEY_WORKER_STALE_SECONDS", 300)
 JOURNEY_WARM_UP_PAGES = env_bool("JOURNEY_WARM_UP_PAGES", True)
 
+# Reminders by e-mail through GOV.UK Notify (none without a key); docs/deploy.md.
+JOURNEY_NOTIFY_API_KEY = env_str("JOURNEY_NOTIFY_API_KEY", "")
+JOURNEY_NOTIFY_BASE_URL = env_str("JOURNEY_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+JOURNEY_NOTIFY_ACTION_DUE_TEMPLATE = env_str("JOURNEY_NOTIFY_ACTION_DUE_TEMPLATE", "")
+JOURNEY_NOTIFY_NARRATIVE_TEMPLATE = env_str("JOURNEY_NOTIFY_NARRATIVE_TEMPLATE", "")
+JOURNEY_NOTIFY_DAYS_AHEAD = env_int("JOURNEY_NOTIFY_DAYS_AHEAD", 7)
+JOURNEY_BASE_URL = env_str("JOURNEY_BASE_URL", "http://127.0.0.1:8000")
+if JOURNEY_NOTIFY_API_KEY and not (JOURNEY_NOTIFY_ACTION_DUE_TEMPLATE and JOURNEY_NOTIFY_NARRATIVE_TEMPLATE):
+    raise ConfigurationError(
+        "JOURNEY_NOTIFY_API_KEY is set: set JOURNEY_NOTIFY_ACTION_DUE_TEMPLATE and "
+        "JOURNEY_NOTIFY_NARRATIVE_TEMPLATE to the ids of your two Notify e-mail templates."
+    )
+
 # Computed pages, evaluations and charts, shared by every web and worker process (a worker
 # warms them for the web processes). Files under the data directory by default: no setup,
 # and no writes to the database (on SQLite a write locks it). `JOURNEY_CACHE=database` for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -51,3 +52,27 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Reminder(models.Model):
+    """A reminder e-mailed to a user (at most one of each kind per user per day)."""
+
+    class Kind(models.TextChoices):
+        ACTIONS_DUE = "actions_due", "Actions due"
+        NARRATIVE = "narrative", "Narrative requested"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    subjects = models.JSONField(default=list, help_text="The actions or measures it named")
+    notify_id = models.CharField(max_length=64, blank=True, default="")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "user", "day"], name="one_reminder_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user} on {self.day}"

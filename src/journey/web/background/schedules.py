@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -40,7 +41,14 @@ class Periodic:
         return candidate
 
 
-SCHEDULES: list[Periodic] = []
+def _reminders_every() -> timedelta | None:
+    return timedelta(days=1) if settings.JOURNEY_NOTIFY_API_KEY else None
+
+
+SCHEDULES: list[Periodic] = [
+    Periodic("reminders", "journey.web.background.reminders.send_reminders", _reminders_every,
+             at=time(7, 0)),
+]
 """The periodic tasks; each feature adds its own."""
 
 
