@@ -26,6 +26,9 @@ from journey.web.background.models import Reminder
 
 log = logging.getLogger(__name__)
 
+ACTIONS_DUE, NARRATIVE = "actions_due", "narrative"
+"""The kinds of reminder (``Reminder.kind``)."""
+
 
 @dataclass
 class Message:
@@ -60,7 +63,7 @@ def actions_due(users: list[Any], today: date) -> dict[int, Message]:
             continue
         when = f"overdue since {action.due:%d %B %Y}" if action.overdue else f"due {action.due:%d %B %Y}"
         for user in _users_owning(action.owner, users):
-            message = out.setdefault(user.pk, Message(Reminder.Kind.ACTIONS_DUE, user))
+            message = out.setdefault(user.pk, Message(ACTIONS_DUE, user))
             message.subjects.append(action.number)
             message.lines.append(f"{action.number} {action.text} ({when})")
             message.due = min(filter(None, [message.due, action.due]))
@@ -85,7 +88,7 @@ def narrative_requested(users: list[Any]) -> dict[int, Message]:
         if measure.id in done or not measure.owner:
             continue
         for user in _users_owning(measure.owner, users):
-            message = out.setdefault(user.pk, Message(Reminder.Kind.NARRATIVE, user))
+            message = out.setdefault(user.pk, Message(NARRATIVE, user))
             message.subjects.append(measure.id)
             message.lines.append(f"{measure.title}: narrative for {month_label(month)}")
     return out
@@ -100,8 +103,8 @@ def _client() -> Any:
 def _send(client: Any, message: Message, today: date) -> bool:
     """Send one reminder unless it went today; record it. Returns whether it was sent."""
     template, link, subject = {
-        Reminder.Kind.ACTIONS_DUE: (settings.JOURNEY_NOTIFY_ACTION_DUE_TEMPLATE, "actions:list", "Actions due"),
-        Reminder.Kind.NARRATIVE: (settings.JOURNEY_NOTIFY_NARRATIVE_TEMPLATE, "narrative:index", "Narrative to write"),
+        ACTIONS_DUE: (settings.JOURNEY_NOTIFY_ACTION_DUE_TEMPLATE, "actions:list", "Actions due"),
+        NARRATIVE: (settings.JOURNEY_NOTIFY_NARRATIVE_TEMPLATE, "narrative:index", "Narrative to write"),
     }[message.kind]
     if Reminder.objects.filter(kind=message.kind, user=message.user, day=today).exists():
         return False

@@ -223,7 +223,7 @@ class Worker:
         """Claim and run one ready task. Returns whether there was one (``None``: the
         database was busy, so it is not known)."""
         result = self.claim()
-        if result is None or result is False:
+        if not isinstance(result, DBTaskResult):
             return None if result is False else False
         self._runner.run_task(result)
         self.ran += 1

@@ -64,11 +64,8 @@ class Summary:
 
 
 def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def data_dir() -> Path:
@@ -205,9 +202,7 @@ def verify(source: Path) -> dict[str, Any]:
             seen.add(member.name)
             handle = tar.extractfile(member)
             assert handle is not None
-            digest = hashlib.sha256()
-            for chunk in iter(lambda h=handle: h.read(CHUNK), b""):
-                digest.update(chunk)
+            digest = hashlib.file_digest(handle, "sha256")
             if digest.hexdigest() != entry["sha256"] or member.size != entry["size"]:
                 problems.append(f"{member.name}: its checksum does not match the manifest (damaged)")
         problems += [f"{name}: missing from the backup" for name in sorted(set(expected) - seen)]
