@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
+from datetime import date
 
 import pytest
 from pypdf import PdfReader
+from weasyprint import HTML
 
 from journey.engine import fonts
 from journey.engine.charts import ChartPoint, MeasureChart, measure_chart_svg
 from journey.engine.reports import renderers
 from journey.engine.reports.assemble import assemble
+from journey.engine.reports.inputs import ActionItem
+from journey.engine.reports.renderers.html import report_html
+from journey.engine.reports.renderers.pdf import chart_fetcher
 
 SUBSET_OF_ARIMO = re.compile(r"^/[A-Z]{6}\+Arimo(-(Bold|Italic|BoldItalic))?$")
 
@@ -79,3 +85,23 @@ def test_a_package_built_without_its_fonts_says_how_to_put_them_back(tmp_path, m
     monkeypatch.setattr(fonts, "FONTS_DIR", tmp_path)
     with pytest.raises(fonts.FontsMissing, match="make install"):
         fonts.font_files()
+
+
+def test_a_one_page_summary_that_would_run_over_is_set_tighter_and_stays_on_its_page(inputs):
+    long_text = ("Personal advisers to contact every care leaver at least every eight weeks, "
+                 "recorded on the case file and checked monthly by the team manager") * 2
+    actions = [
+        ActionItem(number=f"{n}.1", text=long_text, owner="Head of Care Leavers Service",
+                   due=date(2024, 3, 31), status="In progress", rag="red", rag_reason="",
+                   overdue=True, days_overdue=1000 + n)
+        for n in range(1, 6)
+    ]
+    report = assemble("summary", replace(inputs, actions=actions))
+
+    def pages(fit: int) -> int:
+        html = report_html(report, "print", fit=fit)
+        return len(HTML(string=html, media_type="print", url_fetcher=chart_fetcher(report)).render().pages)
+
+    assert pages(0) > 1, "the test needs a summary that runs over at the normal size"
+    pdf = renderers.render(report, "pdf")
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1

@@ -55,17 +55,18 @@ def prerender_charts(report: Report, render: Callable[[MeasureChart], object] = 
         list(pool.map(render, charts))
 
 
-def report_html(report: Report, medium: str = "screen") -> str:
+def report_html(report: Report, medium: str = "screen", fit: int = 0) -> str:
     """The report as an HTML document for ``medium`` ``screen`` (web page) or ``print`` (PDF).
 
     The screen page holds its charts inline; the print page refers to them (the PDF
-    renderer supplies them as it lays the page out)."""
+    renderer supplies them as it lays the page out). ``fit`` tightens a one-page report's
+    type by that many steps (see ``.fit-N`` in report.css) when it would not fit."""
     if medium == "screen":
         prerender_charts(report)
     template = _environment().get_template("report.html.j2")
     # The shipped fonts: embedded in the web page, fetched by the PDF renderer.
     fonts = screen_font_faces() if medium == "screen" else print_font_faces()
-    return template.render(report=report, medium=medium, css=Markup(fonts + "\n" + stylesheet()))  # noqa: S704 - our own files
+    return template.render(report=report, medium=medium, fit=fit, css=Markup(fonts + "\n" + stylesheet()))  # noqa: S704 - our own files
 
 
 CHART_SCHEME = "journey-chart:"

@@ -49,6 +49,10 @@ def chart_fetcher(report: Report, ready: Mapping[str, Future[str]] | None = None
     return ChartFetcher(allowed_protocols=())
 
 
+# How many times a one-page report may be set tighter to stay on its page.
+ONE_PAGE_FIT_STEPS = 3
+
+
 @register("pdf", label="PDF (board pack)", extension="pdf", media_type="application/pdf")
 def render(report: Report) -> bytes:
     from weasyprint import HTML
@@ -59,6 +63,14 @@ def render(report: Report) -> bytes:
     # reaches each picture.
     with ThreadPoolExecutor(max_workers=2) as pool:
         ready = {chart_ref(chart): pool.submit(measure_chart_svg, chart) for chart in charts}
-        html = report_html(report, "print")
-        document = HTML(string=html, base_url=None, media_type="print", url_fetcher=chart_fetcher(report, ready))
-        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+        fetcher = chart_fetcher(report, ready)
+        fit = 0
+        while True:
+            html = report_html(report, "print", fit=fit)
+            document = HTML(string=html, base_url=None, media_type="print", url_fetcher=fetcher).render(
+                pdf_variant="pdf/ua-1", pdf_tags=True
+            )
+            # A one-page report that runs over is set tighter, step by step (report.css).
+            if not report.one_page or len(document.pages) <= 1 or fit == ONE_PAGE_FIT_STEPS:
+                return document.write_pdf()
+            fit += 1
