@@ -16,8 +16,9 @@ rules do not apply to them. The rows each rule flags were checked against D2I's
 validators (``csc-validator-be-903`` and ``csc-validator-be-cin``) on files with planted
 errors: ``tests/engine/casedata/dfe_rules/``.
 
-Rule 100 (the CIN census ReferenceDate) is about the file's header, so the CIN census
-reader checks it; it is listed here so it is documented and counted with the others.
+Rules 100 (the CIN census ReferenceDate) and 2884 (a conference recorded on both the
+section 47 and the CIN episode) are about the file's layout, so the CIN census reader
+checks them; they are listed here so they are documented with the others.
 """
 
 from __future__ import annotations
@@ -388,6 +389,16 @@ DFE_RULES: tuple[DfeRule, ...] = (
         "ReferenceDate",
         ("every CIN census figure",),
         "the census's date is the extract's date: it decides the 'latest' figures and the census year",
+    ),
+    DfeRule(
+        "2884",
+        CIN,
+        "An initial child protection conference is recorded at both the S47 and CIN Details level and it "
+        "should only be recorded in one",
+        None,
+        "DateOfInitialCPC",
+        ("icpc_15wd_pct",),
+        "the CIN Details conference is not counted as another conference (the CIN census reader checks it)",
     ),
     DfeRule(
         "8569Q",

@@ -204,6 +204,13 @@ class Rule:
 #: Every rule a reader or the validation can report, for the documentation (a test checks
 #: that each problem raised has an entry here).
 RULES: dict[str, Rule] = {
+    "icpc_not_timed": Rule(
+        WARNING,
+        "A CIN census initial conference in a CIN episode with no section 47 enquiry: there is no "
+        "strategy discussion to time it from, so it is listed, not counted, in icpc_15wd_pct.",
+        "cin.xml row 88, column DateOfInitialCPC: the initial conference on 2023-05-20 (child C3) is in a "
+        "CIN episode with no section 47 enquiry ...",
+    ),
     # The file cannot be used: errors.
     "unreadable_file": Rule(
         ERROR,

@@ -88,25 +88,43 @@ def icpc_with_strategy(ctx: Context) -> pl.LazyFrame:
 
 
 def _icpcs(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    """Each conference timed from its enquiry's strategy discussion; a conference with no
+    enquiry to time it from is kept as a note (in neither numerator nor denominator), so
+    the drill-down lists it instead of dropping it."""
     limit = int(params["working_days"])
-    i = icpc_with_strategy(ctx).filter(pl.col("strategy_date").is_not_null())
-    i = i.with_columns(
+    timed = pl.col("strategy_date").is_not_null()
+    i = icpc_with_strategy(ctx).with_columns(
         pl.col("conference_date").alias("date"),
         working_days_expr(pl.col("strategy_date"), pl.col("conference_date")).alias("working_days"),
+        pl.when(~timed)
+        .then(
+            pl.lit(
+                "no section 47 enquiry to time it from (none named, and none of the child's started on or "
+                "before it): not counted"
+            )
+        )
+        .alias("quality"),
     )
     return with_age(i, ctx, "date").with_columns(
-        (pl.col("working_days") <= limit).cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den")
+        (timed & (pl.col("working_days") <= limit)).cast(pl.Float64).alias("num"),
+        timed.cast(pl.Float64).alias("den"),
     )
 
 
 def _icpc_reason(params: dict[str, Any]) -> pl.Expr:
     limit = int(params["working_days"])
-    return pl.format(
-        "Initial conference {} working days after the strategy discussion{} (strategy {}, conference {})",
-        pl.col("working_days"),
-        pl.when(pl.col("working_days") <= limit).then(pl.lit("")).otherwise(pl.lit(f", over {limit}")),
-        fmt_date("strategy_date"),
-        fmt_date("conference_date"),
+    return (
+        pl.when(pl.col("strategy_date").is_null())
+        .then(pl.format("Initial conference {} not timed: {}", fmt_date("conference_date"), pl.col("quality")))
+        .otherwise(
+            pl.format(
+                "Initial conference {} working days after the strategy discussion{} (strategy {}, conference {})",
+                pl.col("working_days"),
+                pl.when(pl.col("working_days") <= limit).then(pl.lit("")).otherwise(pl.lit(f", over {limit}")),
+                fmt_date("strategy_date"),
+                fmt_date("conference_date"),
+            )
+        )
     )
 
 
@@ -193,7 +211,11 @@ register(
             "`working_days` working days of the strategy discussion that started the section 47 enquiry. "
             "The enquiry is the one the conference names (s47_id), else the child's latest enquiry started on "
             "or before the conference; when the strategy discussion date is missing the enquiry's start date is "
-            "used. Conferences with no enquiry to time from are left out."
+            "used. A conference with no enquiry to time it from is not counted, and is listed in the drill-down "
+            "(with the reason) rather than dropped; the CIN census reader warns of each (`icpc_not_timed`). A "
+            "conference the CIN census records on the CIN episode (CINdetails) belongs to the episode's section 47 "
+            "enquiry: not counted again when the enquiry records one (DfE rule 2884), else timed from the "
+            "episode's latest enquiry started on or before it."
         ),
         unit="percent",
         polarity="higher_is_better",

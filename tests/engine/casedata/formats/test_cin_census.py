@@ -69,7 +69,8 @@ def test_assessments_section47_conferences_and_plans_keep_their_episode():
 def test_the_reference_date_is_the_extract_date_and_header_and_factors_are_noted():
     result = read_messy()
     assert result.as_at == D(2024, 3, 31)
-    assert result.problems == []
+    # The conference is recorded on the episode as well as its section 47: DfE rule 2884.
+    assert [(p.code, p.row) for p in result.problems] == [("dfe_2884", 32)]
     assert result.notes == [
         "census_messy.xml: Collection CIN, Year 2024, ReferenceDate 2024-03-31, LEA 999.",
         "census_messy.xml: AssessmentFactors are read but not kept (no canonical column).",

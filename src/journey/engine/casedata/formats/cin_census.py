@@ -63,6 +63,7 @@ from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from journey.engine.casedata.dfe_rules import YEAR as RETURN_YEAR
 from journey.engine.casedata.formats._common import (
     ERROR,
+    WARNING,
     FormatResult,
     Problem,
     TableSource,
@@ -461,6 +462,7 @@ def read_cin_census_bytes(data: bytes, file: str, *, limits: Limits | None = Non
             "from its Year",
             file=file,
         )
+    _check_reference_date(result, values, header, lines, file)
     described = ", ".join(
         f"{k} {values[k]}" for k in ("Collection", "Year", "ReferenceDate", "LEA") if values.get(k)
     )
@@ -477,6 +479,7 @@ def read_cin_census_bytes(data: bytes, file: str, *, limits: Limits | None = Non
         )
         for kind, frame in raw.items()
     }
+    problems.extend(_conference_problems(typed, file))
     census_year = int(year) if (year := values.get("Year") or "").isdigit() else None
     if census_year is None and result.as_at is not None:
         census_year = result.as_at.year + (1 if result.as_at.month >= 4 else 0)
@@ -492,6 +495,105 @@ def read_cin_census_bytes(data: bytes, file: str, *, limits: Limits | None = Non
             f"{file}: AssessmentFactors are read but not kept (no canonical column)."
         )
     return result
+
+
+def _check_reference_date(
+    result: FormatResult,
+    values: Mapping[str, str | None],
+    header: Element | None,
+    lines: Mapping[int, int],
+    file: str,
+) -> None:
+    """DfE rule 100: the ReferenceDate is 31 March of the census Year. When it is not, the
+    census's figures are taken as at that 31 March (the end of the census year), so the
+    "latest" figures describe the census year, not the months after it."""
+    year = values.get("Year") or ""
+    if result.as_at is None:  # no date, or an unreadable one (an error already)
+        return
+    if not year.isdigit():
+        if (result.as_at.month, result.as_at.day) != (3, 31):
+            detail = f"ReferenceDate {result.as_at.isoformat()} is not a 31 March"
+            result.problems.append(_rule_100(detail, header, lines, file))
+        return
+    expected = date(int(year), 3, 31)
+    if result.as_at == expected:
+        return
+    given = values.get("ReferenceDate")
+    found = f"ReferenceDate {given}" if given else "no ReferenceDate"
+    result.problems.append(
+        _rule_100(
+            f"{found}, but the {year} census's is {expected.isoformat()}: its figures are taken as at "
+            f"{expected.isoformat()}, the end of the census year",
+            header,
+            lines,
+            file,
+        )
+    )
+    result.as_at = expected
+
+
+def _rule_100(detail: str, header: Element | None, lines: Mapping[int, int], file: str) -> Problem:
+    element = header.find(".//ReferenceDate") if header is not None else None
+    return Problem(
+        WARNING,
+        "dfe_100",
+        f"DfE CIN census rule 100: Reference Date is incorrect ({detail})",
+        file=file,
+        row=lines.get(id(element if element is not None else header)) if header is not None else None,
+        column="ReferenceDate",
+    )
+
+
+def _conference_problems(typed: Mapping[str, pl.DataFrame], file: str) -> list[Problem]:
+    """Initial conferences recorded on a CIN episode (CINdetails): recorded on its section
+    47 too (DfE rule 2884; counted once, as the section 47's), or in an episode with no
+    section 47 enquiry, so with nothing to time it from (listed, not counted, in the 15
+    working days measure)."""
+    keys = ["_child", "_cin"]
+    children = typed["child"].select("_child", "LAchildID")
+    enquiries = typed["s47"].group_by(keys).agg(
+        pl.len().alias("_enquiries"), pl.col("DateOfInitialCPC").is_not_null().any().alias("_on_s47")
+    )
+    recorded = (
+        typed["cin"]
+        .filter(pl.col("DateOfInitialCPC").is_not_null())
+        .join(enquiries, on=keys, how="left")
+        .join(children, on="_child", how="left")
+    )
+    out: list[Problem] = []
+    for child, day, line in recorded.filter(pl.col("_on_s47").fill_null(False)).select(
+        "LAchildID", "DateOfInitialCPC", "_line_DateOfInitialCPC"
+    ).iter_rows():
+        out.append(
+            Problem(
+                WARNING,
+                "dfe_2884",
+                "DfE CIN census rule 2884: An initial child protection conference is recorded at both "
+                "the S47 and CIN Details level and it should only be recorded in one "
+                f"(child {child}: the CIN Details conference {day} is not counted as another conference)",
+                file=file,
+                row=line,
+                column="DateOfInitialCPC",
+                value=str(day),
+            )
+        )
+    for child, day, line in recorded.filter(pl.col("_enquiries").is_null()).select(
+        "LAchildID", "DateOfInitialCPC", "_line_DateOfInitialCPC"
+    ).iter_rows():
+        out.append(
+            Problem(
+                WARNING,
+                "icpc_not_timed",
+                f"the initial conference on {day} (child {child}) is in a CIN episode with no section 47 "
+                "enquiry, so there is no strategy discussion to time it from: it is listed, not counted, "
+                "in the 15 working days measure unless the child has an earlier enquiry",
+                file=file,
+                row=line,
+                column="DateOfInitialCPC",
+                value=str(day),
+            )
+        )
+    return out
 
 
 #: How the canonical columns are named in the census, for naming them in warnings.
@@ -655,16 +757,33 @@ def _map(t: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         pl.col("DateOfInitialCPC").alias("conference_date"),
         *_location(),
     )
+    # A conference recorded on the CIN episode (CINdetails) is the episode's section 47's:
+    # not a separate conference when a section 47 module records one (DfE rule 2884), else
+    # linked to the episode's latest enquiry started on or before it (its first otherwise).
+    keys = ["_child", "_cin"]
+    enquiries = s47.filter(pl.col("S47ActualStartDate").is_not_null()).select(
+        *keys, "s47_id", pl.col("S47ActualStartDate").alias("_s47_start")
+    )
+    recorded_on_s47 = s47.filter(pl.col("DateOfInitialCPC").is_not_null()).select(keys).unique()
+    first_enquiry = enquiries.sort("_s47_start").unique(keys, keep="first").select(
+        *keys, pl.col("s47_id").alias("_first_s47")
+    )
     episode_conferences = (
         cin.filter(pl.col("DateOfInitialCPC").is_not_null())
-        .select(
-            "_child",
-            "_cin",
-            "child_id",
-            pl.lit(None, dtype=pl.String).alias("s47_id"),
-            pl.col("DateOfInitialCPC").alias("conference_date"),
-            *_location(),
+        .join(recorded_on_s47, on=keys, how="anti")
+        .select(*keys, "child_id", pl.col("DateOfInitialCPC").alias("conference_date"), *_location())
+        .sort("conference_date")
+        .join_asof(
+            enquiries.sort("_s47_start"),
+            left_on="conference_date",
+            right_on="_s47_start",
+            by=keys,
+            strategy="backward",
+            check_sortedness=False,
         )
+        .join(first_enquiry, on=keys, how="left")
+        .with_columns(pl.coalesce("s47_id", "_first_s47").alias("s47_id"))
+        .select(*keys, "child_id", "s47_id", "conference_date", *_location())
         .join(s47_conferences, on=["child_id", "conference_date"], how="anti")
     )
     icpcs = (
