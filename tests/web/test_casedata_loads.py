@@ -174,3 +174,27 @@ def test_an_import_page_lists_each_figure_it_changed_old_and_new(inline_jobs, pl
     page = data_team.get(reverse("casedata:import_detail", args=[record.pk])).content.decode()
     assert "cp_visits/2023-06/month" in page and "84.5" in page and "72.0" in page
     assert "1 new" not in page and "0 new, 1 changed, 1 unchanged" in page
+
+
+SSDA903_HEADER = b"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n4,1,10/10/2005,WBRI,,,\n"
+SSDA903_OC3 = b"CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n4,10/10/2005,YES,F2,D1\n"
+
+
+def test_ssda903_files_named_without_a_year_are_checked_with_the_collection_year_given(inline_jobs, data_team):
+    files = {"header.csv": SSDA903_HEADER, "oc3.csv": SSDA903_OC3}
+    upload = [SimpleUploadedFile(name, data) for name, data in files.items()]
+    data_team.post(reverse("casedata:upload"), {"extract": upload, "collection_year": "2018"})
+    job = LoadJob.objects.get()
+    assert job.status == "checked", job.message
+    assert sorted(p.relative_to(job.stored_path).as_posix() for p in Path(job.stored_path).rglob("*.csv")) == [
+        "2018/header.csv",
+        "2018/oc3.csv",
+    ]
+
+
+def test_a_collection_year_that_is_not_a_year_is_refused_by_its_field(inline_jobs, data_team):
+    upload = [SimpleUploadedFile("header.csv", SSDA903_HEADER)]
+    response = data_team.post(reverse("casedata:upload"), {"extract": upload, "collection_year": "23/24"})
+    assert response.status_code == 400
+    assert "Enter the collection year as a year such as 2024" in response.content.decode()
+    assert not LoadJob.objects.exists()

@@ -45,9 +45,10 @@ _LOAD_LOCK = threading.Lock()
 
 
 class UploadRefused(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str = "extract") -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,30 @@ def _safe_name(name: str) -> str:
 
 
 def _files(job: LoadJob) -> dict[str, bytes]:
+    """The job's files, named by their path in its folder (``2018/header.csv`` when a
+    collection year was given)."""
     folder = Path(job.stored_path)
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def create_job(uploads: list[Upload], user: Any) -> LoadJob:
+def _in_year(names: list[str], collection_year: int | None) -> list[str]:
+    """The names the files are kept under: in a folder named for the collection year when
+    one is given (SSDA903 files whose names carry no year), so the year stays with them."""
+    if collection_year is None:
+        return names
+    from journey.engine.casedata.load import with_collection_year
+
+    placed, conflicts = with_collection_year(dict.fromkeys(names, b""), collection_year)
+    if conflicts:
+        raise UploadRefused(
+            f"{conflicts[0].file}: its name says another collection year than {collection_year}; "
+            "give the year only for files whose names carry none",
+            field="collection_year",
+        )
+    return list(placed)
+
+
+def create_job(uploads: list[Upload], user: Any, collection_year: int | None = None) -> LoadJob:
     """Save the uploaded files (size-capped) and start checking them."""
     if not uploads:
         raise UploadRefused("Choose the extract file or files to upload")
@@ -92,6 +112,7 @@ def create_job(uploads: list[Upload], user: Any) -> LoadJob:
     names = [_safe_name(u.name) for u in uploads]
     if len(set(names)) != len(names):
         raise UploadRefused("Two of the files have the same name; rename one and upload again")
+    names = _in_year(names, collection_year)
     uploads_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
     folder = uploads_dir() / timezone.now().strftime("%Y%m%d-%H%M%S-%f")
     folder.mkdir(mode=0o700)
@@ -101,6 +122,7 @@ def create_job(uploads: list[Upload], user: Any) -> LoadJob:
     try:
         for upload, name in zip(uploads, names, strict=True):
             file_digest = hashlib.sha256()
+            (folder / name).parent.mkdir(exist_ok=True, mode=0o700)
             handle = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(handle, "wb") as out:
                 for chunk in upload.chunks():

@@ -48,10 +48,15 @@ def upload(request: HttpRequest) -> HttpResponse:
         return redirect("casedata:loads")
     files = request.FILES.getlist("extract")
     uploads = [services.Upload(f.name, f.size, f.chunks) for f in files]
+    year_text = request.POST.get("collection_year", "").strip()
+    if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+        return _loads_page(
+            request, {"collection_year": "Enter the collection year as a year such as 2024"}, status=400
+        )
     try:
-        job = services.create_job(uploads, request.user)
+        job = services.create_job(uploads, request.user, collection_year=int(year_text) if year_text else None)
     except services.UploadRefused as refused:
-        return _loads_page(request, {"extract": refused.message}, status=400)
+        return _loads_page(request, {refused.field: refused.message}, status=400)
     return redirect("casedata:job", pk=job.pk)
 
 
