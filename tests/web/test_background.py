@@ -143,3 +143,15 @@ def test_the_background_page_shows_workers_and_tasks_to_administrators_only(queu
     assert "No worker is running" not in page and "other-machine" in page
     board = client_for("board_member", "board")
     assert board.get(reverse("background:index")).status_code == 403
+
+
+def test_a_report_someone_waits_for_runs_before_a_page_warm_up_queued_earlier(queue, make_user):
+    from journey.web.plans.tasks import warm_up_pages
+    from journey.web.reports import services
+
+    warm_up_pages.enqueue()
+    services.request_build(make_user("board_member", "reader"), "monthly", "2023-06", "csv")
+    first = worker.Worker(batch=True, own_connections=False)
+    first.claim()
+    (running,) = DBTaskResult.objects.running()
+    assert running.task_path.endswith("build_report")

@@ -14,10 +14,11 @@ from journey.web.background.services import enqueue_once
 log = logging.getLogger(__name__)
 
 
-@task()
+@task(priority=-50)
 def warm_up_pages() -> dict[str, Any]:
     """Evaluate the last 12 months' dashboards and draw every measure's chart for them,
-    latest month first, so no visitor waits for them."""
+    latest month first, so no visitor waits for them. Low priority: a report someone is
+    waiting for goes first."""
     from journey.web.plans import pages
 
     started = time.perf_counter()

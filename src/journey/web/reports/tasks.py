@@ -7,7 +7,7 @@ from typing import Any
 from django_tasks import TaskResultStatus, task
 
 
-@task()
+@task(priority=50)
 def build_report(build_id: int) -> None:
     """Assemble and render one requested report (progress on the build's page)."""
     from journey.web.reports.services import run_build
