@@ -129,6 +129,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 JOURNEY_WORKER_STALE_SECONDS = env_int("JOURNEY_WORKER_STALE_SECONDS", 300)
 JOURNEY_WARM_UP_PAGES = env_bool("JOURNEY_WARM_UP_PAGES", True)
 
+# The watched folder: new extracts are checked and proposed to the data team (docs/deploy.md).
+JOURNEY_WATCH_DIR = env_str("JOURNEY_WATCH_DIR", "")
+JOURNEY_WATCH_EVERY_SECONDS = env_int("JOURNEY_WATCH_EVERY_SECONDS", 900)
+JOURNEY_WATCH_SETTLE_SECONDS = env_int("JOURNEY_WATCH_SETTLE_SECONDS", 60)
+
 # Reminders by e-mail through GOV.UK Notify (none without a key); docs/deploy.md.
 JOURNEY_NOTIFY_API_KEY = env_str("JOURNEY_NOTIFY_API_KEY", "")
 JOURNEY_NOTIFY_BASE_URL = env_str("JOURNEY_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")

@@ -76,3 +76,19 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.user} on {self.day}"
+
+
+class WatchedExtract(models.Model):
+    """An extract found in the watched folder and proposed to the data team (once)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255)
+    found_at = models.DateTimeField(auto_now_add=True)
+    job_id = models.BigIntegerField(null=True, blank=True, help_text="The load job proposing it")
+    problem = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-found_at"]
+
+    def __str__(self) -> str:
+        return self.name

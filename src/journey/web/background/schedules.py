@@ -45,7 +45,14 @@ def _reminders_every() -> timedelta | None:
     return timedelta(days=1) if settings.JOURNEY_NOTIFY_API_KEY else None
 
 
+def _watch_every() -> timedelta | None:
+    if not settings.JOURNEY_WATCH_DIR:
+        return None
+    return timedelta(seconds=settings.JOURNEY_WATCH_EVERY_SECONDS)
+
+
 SCHEDULES: list[Periodic] = [
+    Periodic("watched-folder", "journey.web.operations.watch.scan_watched_folder", _watch_every),
     Periodic("reminders", "journey.web.background.reminders.send_reminders", _reminders_every,
              at=time(7, 0)),
 ]
