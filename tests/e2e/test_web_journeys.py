@@ -81,7 +81,7 @@ def test_a_board_member_signs_in_and_reads_an_accessible_dashboard_and_measure_p
     check_accessible(page)
 
     page.get_by_label("Worsening").check()
-    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     assert "worsening=1" in page.url
     assert page.get_by_role("row").filter(has_text="Re-referrals").count() == 0
     check_accessible(page)
@@ -193,7 +193,7 @@ def test_administrator_pages_and_forms_with_errors_are_accessible(site, live_ser
     check_accessible(page)
 
     page = sign_in(browser, live_server, "dee")
-    page.get_by_role("link", name="Plan").click()
+    page.get_by_role("link", name="Plan", exact=True).click()
     check_accessible(page)
     page.get_by_role("link", name="Edit the plan file").click()
     page.get_by_label(re.compile("^Plan")).fill("authority: [unclosed")

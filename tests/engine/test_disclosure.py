@@ -22,6 +22,7 @@ def test_a_hidden_count_reads_fewer_than_five_and_a_hidden_rate_says_why():
     assert RULE.label == "fewer than 5"
     assert RULE.hidden_text("count") == "fewer than 5"
     assert RULE.hidden_text("percent") == "not shown (fewer than 5)"
+    assert [RULE.hidden_text(u, short=True) for u in ("count", "percent")] == ["<5", "hidden"]
 
 
 def test_a_percentage_is_hidden_when_its_numerator_or_its_denominator_is_small():
@@ -117,4 +118,4 @@ def test_a_threshold_of_one_is_refused_because_it_would_hide_only_fractions():
 
 
 def test_the_explanation_names_the_range_hidden():
-    assert RULE.explanation.startswith("To protect individuals, counts of 1 to 4 are shown as “fewer than 5”")
+    assert RULE.explanation.startswith("To protect individuals, counts of 1 to 4 are shown as “fewer than 5” (<5)")

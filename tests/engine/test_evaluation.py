@@ -72,7 +72,7 @@ CUMULATIVE = dict(unit="count", polarity="lower_is_better", cumulative_in_year=T
         ({"2023-09": 60}, "2023-04", 10),  # 1 of 6
         ({"2023-09": 60, "2024-03": 120}, "2023-10", 70),  # 120 x 7/12
         ({"2023-09": 60, "2024-03": 120}, "2024-03", 120),
-        ({"2025-03": 110}, "2023-06", 27.5),  # milestone in a later financial year: 110 x 3/12
+        ({"2025-03": 110}, "2023-06", 28),  # milestone in a later financial year: 110 x 3/12 = 27.5, a count: 28
         ({"2023-09": 60}, "2024-06", 30),  # past the last milestone, next year: 60 x 3/6
         ({"2023-09": 60}, "2023-12", 90),  # past the milestone, same year: 60 x 9/6
     ],
@@ -96,11 +96,21 @@ def test_cumulative_tolerance_scales_with_the_profile():
     )
 
 
-def test_profiled_targets_that_are_not_whole_show_a_decimal():
+def test_profiled_targets_for_counts_are_whole_numbers_rounded_half_up():
     m = measure(targets={"2024-03": 800}, **CUMULATIVE)
-    rag, reason, _ = rate(m, 466, "2023-10", DEFAULT)  # 800 x 7/12 = 466.67
+    rag, reason, tif = rate(m, 466, "2023-10", DEFAULT)  # 800 x 7/12 = 466.67 -> 467
     assert rag is Rag.GREEN
-    assert reason.startswith("Green: 466 is below the target of 466.7 ")
+    assert reason.startswith("Green: 466 is below the target of 467 ")
+    # 10% either side of 466.67 is 420.0 to 513.3: 420 to 513 as counts.
+    assert (tif.target, tif.lower, tif.upper) == (467, 420, 513)
+    # 92 a year: 7.67 by April rounds to 8, 15.33 by May to 15.
+    yearly = measure(targets={"2024-03": 92}, **CUMULATIVE)
+    assert [target_for(yearly, m, DEFAULT).target for m in ("2023-04", "2023-05", "2023-09")] == [8, 15, 46]
+
+
+def test_profiled_targets_for_rates_keep_their_decimals():
+    m = measure(targets={"2024-03": 92}, unit="rate_per_10k", polarity="lower_is_better", cumulative_in_year=True)
+    assert target_for(m, "2023-05", DEFAULT).target == pytest.approx(15.333333333)
 
 
 # ------------------------------------------------------------------------ RAG

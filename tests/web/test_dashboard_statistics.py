@@ -145,7 +145,7 @@ def test_benchmarks_are_compared_by_the_figures_confidence_interval(plan, tmp_pa
     response = board_member.get(reverse("plans:dashboard"))
     row = _row(response.context["page"], "cp_visits")
     assert [b.comparison for b in row.benchmarks] == ["Worse", "Similar"]
-    assert "Stat. neighbours 88.0%: <strong>Worse</strong>" in response.content.decode()
+    assert "<abbr title=\"Statistical neighbours\">SN</abbr> 88.0%: <strong>Worse</strong>" in response.content.decode()
 
 
 def test_without_a_numerator_the_figure_as_shown_is_compared(plan, tmp_path, board_member):
@@ -161,9 +161,9 @@ def test_counts_and_measures_without_comparators_are_not_compared(series, board_
     response = board_member.get(reverse("plans:dashboard"), {"month": "2023-04"})
     assert _row(response.context["page"], "audits_completed").benchmarks == []
     body = response.content.decode()
-    assert '<th scope="col" class="govuk-table__header">SPC (variation, assurance)</th>' in body
-    assert '<th scope="col" class="govuk-table__header">Benchmarks</th>' in body
-    assert "What the SPC and benchmark columns mean" in body  # the legend, a <details>
+    assert '<th scope="col" class="govuk-table__header">SPC</th>' in body
+    assert '<th scope="col" class="govuk-table__header">Benchmark</th>' in body
+    assert "What the columns mean" in body  # the legend, a <details>
 
 
 def test_the_measure_page_uses_the_same_comparison(plan, tmp_path, board_member):

@@ -291,3 +291,78 @@ def test_the_measure_page_shows_the_months_breakdowns(loaded, board_member, tmp_
     (table,) = page.breakdowns
     assert table.title == "By team, Jun-2023" and table.dimension == "Team"
     assert table.rows == [("North", "80.0%", "40 of 50"), ("South", "89.0%", "89 of 100")]
+
+
+def _rows(page):
+    return {row.measure.id: row for block in page.blocks for row in block.rows}
+
+
+def test_the_table_shows_the_last_three_months_and_the_reader_may_choose_six_or_twelve(loaded, board_member):
+    page = board_member.get(reverse("plans:dashboard")).context["page"]
+    assert page.columns == ["Apr-2023", "May-2023", "Jun-2023"]
+    assert _rows(page)["cp_visits"].shown_months == ["91.0%", "86.0%", "84.5%"]
+    page = board_member.get(reverse("plans:dashboard"), {"months": "6"}).context["page"]
+    assert page.columns == ["Jan-2023", "Feb-2023", "Mar-2023", "Apr-2023", "May-2023", "Jun-2023"]
+    assert _rows(page)["cp_visits"].shown_months == ["–", "–", "–", "91.0%", "86.0%", "84.5%"]
+    # Anything else falls back to three.
+    assert board_member.get(reverse("plans:dashboard"), {"months": "999"}).context["page"].columns[0] == "Apr-2023"
+
+
+def test_latest_is_shown_beside_the_newest_month_only_never_beside_an_old_one(loaded, board_member):
+    from datetime import date
+
+    Observation.objects.create(
+        measure_id="cp_visits", period="2023-07", period_type="latest", value=88.0, as_at=date(2023, 7, 14)
+    )
+    page = board_member.get(reverse("plans:dashboard")).context["page"]
+    assert page.latest_shown and page.latest_heading == "14 Jul"
+    assert _rows(page)["cp_visits"].shown_latest == "88.0%"
+    earlier = board_member.get(reverse("plans:dashboard"), {"month": "2023-05"})
+    assert not earlier.context["page"].latest_shown
+    assert "Latest" not in earlier.content.decode().split("<table", 1)[1]
+
+
+def test_board_members_see_small_counts_as_fewer_than_five_and_staff_see_them_whole(loaded, client_for, tmp_path):
+    from journey.web.accounts.roles import Role
+
+    small = tmp_path / "small.csv"
+    small.write_text(
+        "measure_id,period,value,numerator,denominator\n"
+        "audits_completed,2023-06,3,,\n"  # a count of 3
+        "cp_visits,2023-05,100.0,2,2\n"  # "2 of 2"
+    )
+    services.import_observations(small, user=None)
+    board = client_for(Role.BOARD_MEMBER, "bea")
+    response = board.get(reverse("plans:dashboard"))
+    rows = _rows(response.context["page"])
+    assert rows["audits_completed"].shown_months == ["18", "24", "<5"]
+    assert rows["cp_visits"].shown_months == ["91.0%", "hidden", "84.5%"]
+    # Neither the reason, the direction nor the trend line gives the figure back.
+    assert "3" not in rows["audits_completed"].shown_reason
+    assert "100.0%" not in rows["cp_visits"].shown_direction_reason
+    body = response.content.decode()
+    assert "counts of 1 to 4 are shown as “fewer than 5”" in body
+    assert "May-2023 100.0%" not in body and "Jun-2023 3," not in body
+    staff = client_for(Role.TEAM_MANAGER, "tim").get(reverse("plans:dashboard"))
+    rows = _rows(staff.context["page"])
+    assert rows["audits_completed"].shown_months == ["18", "24", "3"]
+    assert rows["cp_visits"].shown_months == ["91.0%", "100.0%", "84.5%"]
+    assert "counts of 1 to 4" not in staff.content.decode()
+
+
+def test_the_plan_can_turn_small_number_suppression_off(loaded, board_member, tmp_path):
+    services.save_plan_version(
+        "small_numbers: {fewer_than: 0}\n" + (DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None
+    )
+    small = tmp_path / "small.csv"
+    small.write_text("measure_id,period,value\naudits_completed,2023-06,3\n")
+    services.import_observations(small, user=None)
+    rows = _rows(board_member.get(reverse("plans:dashboard")).context["page"])
+    assert rows["audits_completed"].shown_months[-1] == "3"
+
+
+def test_skip_links_jump_to_each_priority_table(loaded, board_member):
+    body = board_member.get(reverse("plans:dashboard")).content.decode()
+    assert '<a href="#priority-A" class="govuk-skip-link"' in body
+    assert 'id="priority-A" tabindex="-1"' in body
+    assert body.index('href="#priority-A"') < body.index('class="govuk-header')

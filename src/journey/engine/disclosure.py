@@ -80,8 +80,8 @@ class SmallNumberRule(BaseModel):
         """One sentence for the foot of a page or table that hides figures."""
         return (
             f"To protect individuals, counts of 1 to {self.fewer_than - 1} are shown as "
-            f"“{self.label}”, and percentages, rates and averages worked out from fewer than "
-            f"{self.fewer_than} people are not shown."
+            f"“{self.label}” (<{self.fewer_than}), and percentages, rates and averages worked out "
+            f"from fewer than {self.fewer_than} people are not shown (hidden)."
         )
 
     def is_small(self, count: float | None) -> bool:
@@ -112,8 +112,11 @@ class SmallNumberRule(BaseModel):
             return self.is_small(numerator)
         return self.hides(numerator, denominator)
 
-    def hidden_text(self, unit: str) -> str:
-        """What shows in place of a hidden figure: the count's label, or why a rate is not shown."""
+    def hidden_text(self, unit: str, *, short: bool = False) -> str:
+        """What shows in place of a hidden figure: the count's label, or why a rate is not
+        shown; ``short`` for a table cell (``<5``, ``hidden``) with :attr:`explanation` below."""
+        if short:
+            return f"<{self.fewer_than}" if unit == "count" else "hidden"
         return self.label if unit == "count" else f"not shown ({self.label})"
 
     def parts(self, rows: Sequence[Counts]) -> Parts:

@@ -239,6 +239,11 @@ def target_for(measure: Measure, month: MonthLike, default_tolerance: Tolerance 
     if measure.bands is None and tol is not None:
         lower, upper = _tolerance_range(tol, target, fraction)
         kind = tol.kind
+    if measure.unit is Unit.COUNT and fraction != 1.0:
+        # A profiled count is still a count of children or events: 92 a year by March is
+        # 46 by September, and 9.2 by May is 9 (half up), never a fraction of a child.
+        target, lower, upper = (None if x is None else round_half_up(x, 0) for x in (target, lower, upper))
+        assert target is not None
     return TargetInForce(
         month=m,
         target=target,

@@ -49,19 +49,38 @@ DIRECTION_ARROWS = {
 }
 
 
+MONTH_COLUMNS = (3, 6, 12)
+"""How many months the dashboard table may show (3 unless the reader chooses more)."""
+
+
 @dataclass(frozen=True)
 class DashboardFilters:
     red_only: bool = False
     worsening: bool = False
     mine: bool = False
+    columns: int = MONTH_COLUMNS[0]
 
     @classmethod
     def from_query(cls, query: QueryDict) -> DashboardFilters:
+        columns = query.get("months", "")
         return cls(
             red_only=query.get("red") == "1",
             worsening=query.get("worsening") == "1",
             mine=query.get("mine") == "1",
+            columns=int(columns) if columns.isdigit() and int(columns) in MONTH_COLUMNS else MONTH_COLUMNS[0],
         )
+
+    @property
+    def keep(self) -> list[tuple[str, str]]:
+        """The filters as query parameters, for links and forms that change something else."""
+        keep = [
+            (name, "1")
+            for name, on in (("red", self.red_only), ("worsening", self.worsening), ("mine", self.mine))
+            if on
+        ]
+        if self.columns != MONTH_COLUMNS[0]:
+            keep.append(("months", str(self.columns)))
+        return keep
 
     @property
     def active(self) -> bool:
@@ -75,22 +94,67 @@ class DashboardFilters:
         return not (self.mine and not row.mine)
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A figure as text, and what shows instead when the reader may not see small numbers."""
+
+    text: str
+    hidden_text: str = ""
+    """Empty when the figure is not small by the plan's rule."""
+
+    def shown(self, suppress: bool) -> str:
+        return self.hidden_text if suppress and self.hidden_text else self.text
+
+
+def figure(plan: Plan, measure: Measure, value: float | None, counts: services.Counts | None) -> Figure:
+    """``value`` formatted for the measure, with the small-number rule's text if it applies."""
+    text = format_value(value, measure.unit, measure.display_decimals) if value is not None else "–"
+    numerator, denominator = counts or (None, None)
+    rule = plan.small_numbers
+    if value is not None and rule.hides_figure(measure.unit.value, value, numerator, denominator):
+        return Figure(text, rule.hidden_text(measure.unit.value, short=True))
+    return Figure(text)
+
+
 @dataclass
 class DashboardRow:
     measure: Measure
     result: MeasureResult
     previous_rag: Rag | None
-    sparkline: SafeString
+    months: list[Figure]
+    """The last 12 months' figures, oldest first, ending with the month shown."""
     latest: Observation | None
-    latest_text: str
+    latest_figure: Figure | None
     mine: bool
     href: str = ""
     spc: services.SpcSummary | None = None
     benchmarks: list[services.BenchmarkComparison] = field(default_factory=list)
+    sparkline: SafeString = mark_safe("")  # noqa: S308 - empty
+    sparkline_suppressed: SafeString = mark_safe("")  # noqa: S308 - empty
+    # What one reader sees (set per page from the cached summary):
+    shown_months: list[str] = field(default_factory=list)
+    shown_latest: str = ""
+    shown_reason: str = ""
+    shown_direction_reason: str = ""
+    hidden: bool = False
+    """The month's own figure is small and this reader may not see it."""
+
+    @property
+    def actual(self) -> Figure:
+        return self.months[-1]
+
+    @property
+    def owner(self) -> str:
+        return self.measure.owner or ""
 
     @property
     def latest_label(self) -> str:
         return month_label(self.latest.period) if self.latest else ""
+
+    @property
+    def comparator(self) -> services.BenchmarkComparison | None:
+        """The one comparator the compact table shows: statistical neighbours, else England."""
+        return self.benchmarks[0] if self.benchmarks else None
 
     @property
     def direction_word(self) -> str:
@@ -106,6 +170,11 @@ class PriorityBlock:
     priority: Priority
     rows: list[DashboardRow]
     total: int
+
+    @property
+    def anchor(self) -> str:
+        """The id the skip links jump to."""
+        return "priority-" + "".join(c if c.isalnum() else "-" for c in self.priority.id)
 
 
 @dataclass
@@ -142,6 +211,15 @@ class Dashboard:
     previous_month: str | None = None
     shown: int = 0
     notice: str = ""
+    columns: list[str] = field(default_factory=list)
+    """Labels of the month columns, oldest first (the month shown last)."""
+    latest_shown: bool = False
+    """Whether a mid-month "Latest" column follows the month (only for the newest month)."""
+    latest_heading: str = ""
+    suppress: bool = False
+    """The reader may not see small numbers (board members, scrutiny councillors)."""
+    suppressed_any: bool = False
+    month_choices: tuple[int, ...] = MONTH_COLUMNS
     cache_key: str | None = None
     """What the rendered page body depends on (None: render it afresh)."""
 
@@ -154,14 +232,13 @@ class Dashboard:
         return month_label(self.previous_month) if self.previous_month else ""
 
 
-def _series(values: dict[str, float | None], months: list[str]) -> list[float | None]:
-    return [values.get(m) for m in months]
-
-
-def _latest_text(measure: Measure, latest: Observation | None) -> str:
-    if latest is None or latest.value is None:
-        return ""
-    return format_value(latest.value, measure.unit, measure.display_decimals)
+def _sparkline(measure: Measure, values: list[float | None], labels: list[str]) -> SafeString:
+    return mark_safe(  # noqa: S308 - built from numbers, titles escaped
+        sparkline_svg(
+            values, labels, title=f"{measure.title}, last 12 months",
+            decimals=measure.display_decimals, unit=measure.unit.value,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -190,7 +267,8 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
     values = services.values_for_evaluation(plan, version)
     trend_months = services.recent_months(month, 12)
     trend_labels = [month_label(m) for m in trend_months]
-    latest = services.latest_values(month)
+    # A mid-month "Latest" belongs beside the newest complete month only.
+    latest = services.latest_values(month) if not months or month == months[-1] else {}
     fractions = services.monthly_fractions(version)
     counts = {rag.value: 0 for rag in Rag}
     changes: list[RagChange] = []
@@ -206,22 +284,25 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
             spc = services.spc_summary(measure, services.spc_series(measure, version), month, result.target)
             if spc is not None and spc.signal:
                 signals.append(Signal(measure, spc, href))
+            series = values.get(measure.id, {})
+            measure_counts = services.counts_for_evaluation_of(measure, version)
+            trend = [series.get(m) for m in trend_months]
+            figures = [figure(plan, measure, series.get(m), measure_counts.get(m)) for m in trend_months]
+            latest_obs = latest.get(measure.id)
+            latest_figure = (
+                figure(plan, measure, latest_obs.value, (latest_obs.numerator, latest_obs.denominator))
+                if latest_obs is not None and latest_obs.value is not None
+                else None
+            )
+            sparkline = _sparkline(measure, trend, trend_labels)
             rows.append(
                 DashboardRow(
                     measure=measure,
                     result=result,
                     previous_rag=old.rag if old else None,
-                    sparkline=mark_safe(  # noqa: S308 - built from numbers, titles escaped
-                        sparkline_svg(
-                            _series(values.get(measure.id, {}), trend_months),
-                            trend_labels,
-                            title=f"{measure.title}, last 12 months",
-                            decimals=measure.display_decimals,
-                            unit=measure.unit.value,
-                        )
-                    ),
-                    latest=latest.get(measure.id),
-                    latest_text=_latest_text(measure, latest.get(measure.id)),
+                    months=figures,
+                    latest=latest_obs,
+                    latest_figure=latest_figure,
                     mine=False,
                     href=href,
                     spc=spc,
@@ -231,6 +312,14 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
                         )
                         if b.short_name in DASHBOARD_COMPARATORS
                     ],
+                    sparkline=sparkline,
+                    sparkline_suppressed=(
+                        _sparkline(
+                            measure, [None if f.hidden_text else v for f, v in zip(figures, trend, strict=True)],
+                            trend_labels,
+                        )
+                        if any(f.hidden_text for f in figures) else sparkline
+                    ),
                 )
             )
             if old is not None and old.rag != result.rag:
@@ -257,7 +346,10 @@ SIGNAL_ORDER = {"concern": 0, "neither": 1, "improvement": 2}
 
 
 def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> Dashboard:
-    """Priority by priority, every measure's figure, RAG and direction for one month."""
+    """Priority by priority, every measure's figures, RAG and direction for one month.
+
+    Readers who may not see child-level records (board members, scrutiny councillors) see
+    small numbers as the plan's rule says (``journey.engine.disclosure``)."""
     plan = services.active_plan()
     version = services.data_version()
     months = services.months_available(version)
@@ -274,16 +366,29 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     warm_up_in_background(version)
     summary = _month_summary(plan, version, month, months)
     mine = services.measures_owned_by(plan, user) if filters.mine else set()
+    page.suppress = sees_small_numbers_hidden(user) and plan.small_numbers.active
+    page.columns = [month_label(m) for m in services.recent_months(month, filters.columns)]
+    page.latest_shown = any(row.latest_figure for _priority, rows in summary.blocks for row in rows)
+    as_at = {row.latest.as_at for _priority, rows in summary.blocks for row in rows if row.latest and row.latest.as_at}
+    page.latest_heading = f"{max(as_at).day} {max(as_at):%b}" if as_at else ""
     page.cache_key = services.cache_key(
         "dashboard-body", services.plan_key(plan), version, month, summary.benchmarks_version,
-        page.notice, filters.red_only, filters.worsening, filters.mine, tuple(sorted(mine)),
+        page.notice, filters, tuple(sorted(mine)), page.suppress,
     )
     for priority, all_rows in summary.blocks:
         rows = [
-            row for row in (replace(r, mine=r.measure.id in mine) for r in all_rows) if filters.keep(row)
+            _for_reader(row, filters.columns, page.suppress)
+            for row in (replace(r, mine=r.measure.id in mine) for r in all_rows)
+            if filters.keep(row)
         ]
         page.blocks.append(PriorityBlock(priority, rows, len(all_rows)))
         page.shown += len(rows)
+        if page.suppress and any(
+            row.shown_latest != (row.latest_figure.text if row.latest_figure else "")
+            or row.shown_months != [f.text for f in row.months[-filters.columns:]]
+            for row in rows
+        ):
+            page.suppressed_any = True
     page.counts = summary.counts
     page.changes = summary.changes
     page.new_reds = summary.new_reds
@@ -293,7 +398,32 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     return page
 
 
-def dashboard_body(page: Dashboard, filters: DashboardFilters, keep: list[tuple[str, str]]) -> SafeString:
+def sees_small_numbers_hidden(user: Any) -> bool:
+    """Readers without child-level access (board, scrutiny, administrators) get the plan's
+    small-number rule; staff who may open the records behind a figure see it whole."""
+    return not user.can(Capability.VIEW_CHILD_LEVEL)
+
+
+def _for_reader(row: DashboardRow, columns: int, suppress: bool) -> DashboardRow:
+    hidden = suppress and bool(row.actual.hidden_text)
+    before_hidden = suppress and len(row.months) > 1 and bool(row.months[-2].hidden_text)
+    why_not = "the figure is worked out from so few people that it is not shown"
+    return replace(
+        row,
+        shown_reason=f"{row.result.rag.label}: {why_not}." if hidden else row.result.reason,
+        shown_direction_reason=(
+            f"{row.direction_word}: {why_not}." if hidden or before_hidden else row.result.direction_reason
+        ),
+        shown_months=[f.shown(suppress) for f in row.months[-columns:]],
+        shown_latest=row.latest_figure.shown(suppress) if row.latest_figure else "",
+        hidden=hidden,
+        sparkline=row.sparkline_suppressed if suppress else row.sparkline,
+        # A comparison of a hidden figure would narrow it down: the comparator alone is shown.
+        benchmarks=[replace(b, comparison="") for b in row.benchmarks] if hidden else row.benchmarks,
+    )
+
+
+def dashboard_body(page: Dashboard, filters: DashboardFilters) -> SafeString:
     """The dashboard's month, filters, summary, signals and tables as HTML.
 
     Rendering some thirty rows of a dozen cells was most of a warm dashboard's time, and the
@@ -304,7 +434,7 @@ def dashboard_body(page: Dashboard, filters: DashboardFilters, keep: list[tuple[
     html = cache.get(key) if key is not None else None
     if html is None:
         html = render_to_string(
-            "plans/_dashboard_body.html", {"page": page, "filters": filters, "filter_keep": keep}
+            "plans/_dashboard_body.html", {"page": page, "filters": filters, "filter_keep": filters.keep}
         )
         if key is not None:
             cache.set(key, html)

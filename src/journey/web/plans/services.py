@@ -562,24 +562,47 @@ def find_measure(plan: Plan, measure_id: str) -> Measure | None:
         return None
 
 
+Counts = tuple[float | None, float | None]
+
+
+def monthly_counts(version: tuple[int, str] | None = None) -> dict[str, dict[str, dict[str, Counts]]]:
+    """period type → measure id → month → (numerator, denominator) of the headline figures
+    (cached per data version): what the small-number rule and confidence intervals need."""
+    version = version or data_version()
+
+    def build() -> dict[str, dict[str, dict[str, Counts]]]:
+        out: dict[str, dict[str, dict[str, Counts]]] = {}
+        rows = Observation.objects.filter(breakdown="").values_list(
+            "period_type", "measure_id", "period", "numerator", "denominator"
+        )
+        for period_type, measure_id, period, numerator, denominator in rows:
+            out.setdefault(period_type, {}).setdefault(measure_id, {})[period] = (numerator, denominator)
+        return out
+
+    found: dict[str, dict[str, dict[str, Counts]]] = cached(cache_key("counts", version), build)
+    return found
+
+
+def counts_for_evaluation_of(measure: Measure, version: tuple[int, str] | None = None) -> dict[str, Counts]:
+    """month → the (numerator, denominator) of the value the plan rates (as
+    :func:`values_for_evaluation_of`: year to date for cumulative in-year measures)."""
+    by_type = monthly_counts(version)
+    series = dict(by_type.get(Observation.PeriodType.MONTH, {}).get(measure.id, {}))
+    if measure.cumulative_in_year:
+        series.update(by_type.get(Observation.PeriodType.FYTD, {}).get(measure.id, {}))
+    return series
+
+
 def monthly_fractions(
     version: tuple[int, str] | None = None,
 ) -> dict[str, dict[str, tuple[float, float]]]:
     """measure id → month → (numerator, denominator) of the monthly headline figures that
-    record them (cached per data version): what a confidence interval is built from."""
-    version = version or data_version()
-    key = cache_key("fractions", version)
-    out: dict[str, dict[str, tuple[float, float]]] | None = cache.get(key)
-    if out is None:
-        out = {}
-        rows = Observation.objects.filter(
-            period_type=Observation.PeriodType.MONTH, breakdown="",
-            numerator__isnull=False, denominator__isnull=False,
-        ).values_list("measure_id", "period", "numerator", "denominator")
-        for measure_id, period, numerator, denominator in rows:
-            out.setdefault(measure_id, {})[period] = (numerator, denominator)
-        cache.set(key, out)
-    return out
+    record both: what a confidence interval is built from."""
+    months = monthly_counts(version).get(Observation.PeriodType.MONTH, {})
+    return {
+        measure_id: {p: (n, d) for p, (n, d) in by_month.items() if n is not None and d is not None}  # type: ignore[misc]
+        for measure_id, by_month in months.items()
+    }
 
 
 # ------------------------------------------------- benchmarks (dashboard and measure page)

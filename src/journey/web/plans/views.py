@@ -32,19 +32,13 @@ MAX_PLAN_UPLOAD_BYTES = 2_000_000
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = pages.DashboardFilters.from_query(request.GET)
     context = pages.dashboard(request.user, request.GET.get("month"), filters)
-    keep = [
-        (name, "1")
-        for name, on in (("red", filters.red_only), ("worsening", filters.worsening), ("mine", filters.mine))
-        if on
-    ]
     return render(
         request,
         "plans/dashboard.html",
         {
             "page": context,
-            "body": pages.dashboard_body(context, filters, keep) if context.month else "",
+            "body": pages.dashboard_body(context, filters) if context.month else "",
             "filters": filters,
-            "filter_keep": keep,
             "can_configure": request.user.can(Capability.CONFIGURE_PLAN),
             "plan_unreadable": context.plan is None and services.active_plan_version() is not None,
         },
