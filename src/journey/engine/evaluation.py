@@ -242,8 +242,9 @@ def target_for(measure: Measure, month: MonthLike, default_tolerance: Tolerance 
     if measure.unit is Unit.COUNT and fraction != 1.0:
         # A profiled count is still a count of children or events: 92 a year by March is
         # 46 by September, and 9.2 by May is 9 (half up), never a fraction of a child.
-        target, lower, upper = (None if x is None else round_half_up(x, 0) for x in (target, lower, upper))
-        assert target is not None
+        target = round_half_up(target, 0)
+        lower = None if lower is None else round_half_up(lower, 0)
+        upper = None if upper is None else round_half_up(upper, 0)
     return TargetInForce(
         month=m,
         target=target,

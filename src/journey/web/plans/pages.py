@@ -71,18 +71,6 @@ class DashboardFilters:
         )
 
     @property
-    def keep(self) -> list[tuple[str, str]]:
-        """The filters as query parameters, for links and forms that change something else."""
-        keep = [
-            (name, "1")
-            for name, on in (("red", self.red_only), ("worsening", self.worsening), ("mine", self.mine))
-            if on
-        ]
-        if self.columns != MONTH_COLUMNS[0]:
-            keep.append(("months", str(self.columns)))
-        return keep
-
-    @property
     def active(self) -> bool:
         return self.red_only or self.worsening or self.mine
 
@@ -434,7 +422,7 @@ def dashboard_body(page: Dashboard, filters: DashboardFilters) -> SafeString:
     html = cache.get(key) if key is not None else None
     if html is None:
         html = render_to_string(
-            "plans/_dashboard_body.html", {"page": page, "filters": filters, "filter_keep": filters.keep}
+            "plans/_dashboard_body.html", {"page": page, "filters": filters}
         )
         if key is not None:
             cache.set(key, html)
