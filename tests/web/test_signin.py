@@ -204,7 +204,7 @@ def test_an_administrators_reset_lifts_the_lock(administrator, make_user):
 def test_a_few_mistakes_then_the_right_password_signs_in(make_user, client):
     make_user(Role.DIRECTOR, "dcs")
     for _ in range(3):
-        assert _sign_in(client, "dcs", "wrong-password-here").status_code == 200
+        assert _sign_in(client, "dcs", "wrong-password-here").status_code == 400  # the form again, with the error
     assert _sign_in(client, "dcs", PASSWORD).status_code == 302
 
 

@@ -44,6 +44,37 @@ def _role(value: str, problems: Problems) -> Role | None:
         return None
 
 
+def new_user_problems(
+    *,
+    username: str,
+    role: str,
+    password: str,
+    password_again: str | None = None,
+    display_name: str = "",
+    email: str = "",
+) -> Problems:
+    """Everything wrong with a new user's details, all at once (the web form shows them)."""
+    problems = Problems()
+    username = username.strip()
+    if not USERNAME.match(username):
+        problems.add(
+            "username",
+            "Enter a username of 2 to 150 letters, digits or the characters . @ + - _",
+        )
+    elif User.objects.filter(username__iexact=username).exists():
+        problems.add("username", f"There is already a user called {username}")
+    _role(role, problems)
+    if password_again is not None and password != password_again:
+        problems.add("password_again", "The two passwords do not match")
+    try:
+        validate_password(
+            password, User(username=username, display_name=display_name, email=email)
+        )
+    except ValidationError as exc:
+        problems.add("password", " ".join(exc.messages))
+    return problems
+
+
 def create_user(
     by: Any,
     *,
@@ -55,27 +86,14 @@ def create_user(
     email: str = "",
 ) -> User:
     """Create a user with one role; refuses with every problem at once."""
-    problems = Problems()
-    username = username.strip()
-    if not USERNAME.match(username):
-        problems.add(
-            "username",
-            "Enter a username of 2 to 150 letters, digits or the characters . @ + - _",
-        )
-    elif User.objects.filter(username__iexact=username).exists():
-        problems.add("username", f"There is already a user called {username}")
-    chosen = _role(role, problems)
-    if password_again is not None and password != password_again:
-        problems.add("password_again", "The two passwords do not match")
-    try:
-        validate_password(
-            password, User(username=username, display_name=display_name, email=email)
-        )
-    except ValidationError as exc:
-        problems.add("password", " ".join(exc.messages))
+    problems = new_user_problems(
+        username=username, role=role, password=password, password_again=password_again,
+        display_name=display_name, email=email,
+    )
     if problems:
         raise UserChangeRefused(problems)
-    assert chosen is not None
+    username = username.strip()
+    chosen = Role(role)
     with transaction.atomic():
         user = User.objects.create_user(
             username=username,

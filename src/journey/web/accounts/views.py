@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,13 +14,22 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from journey.web.accounts import oidc, services
 from journey.web.accounts.access import public, requires
+from journey.web.accounts.forms import (
+    NewPasswordForm,
+    NewUserForm,
+    OwnPasswordForm,
+    SignInForm,
+    UserChangeForm,
+)
 from journey.web.accounts.models import AuditEvent, User
 from journey.web.accounts.roles import Capability, Role
+from journey.web.forms import add_errors, error_summary
 
 
 @method_decorator(public, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
@@ -29,6 +37,12 @@ class LoginView(auth_views.LoginView):
         context["single_sign_on"] = oidc.enabled()
         context["single_sign_on_failed"] = "single-sign-on" in self.request.GET
         return context
+
+    def form_invalid(self, form):
+        """The form again with what was wrong, as a 400 like every other refused form."""
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 @method_decorator(public, name="dispatch")
@@ -63,24 +77,22 @@ def users(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 @requires(Capability.MANAGE_USERS)
 def user_create(request: HttpRequest) -> HttpResponse:
+    form = NewUserForm(request.POST if request.method == "POST" else None)
     errors: dict[str, str] = {}
-    values = {"username": "", "display_name": "", "email": "", "role": ""}
-    if request.method == "POST":
-        values = {key: request.POST.get(key, "") for key in values}
-        try:
-            person = services.create_user(
-                request.user,
-                password=request.POST.get("password", ""),
-                password_again=request.POST.get("password_again", ""),
-                **values,
-            )
-        except services.UserChangeRefused as refused:
-            errors = refused.problems.errors
-        else:
-            messages.success(request, f"Created {person.username} as {person.role_label}.")
-            return redirect("accounts:users")
+    if form.is_bound:
+        if form.is_valid():
+            try:
+                person = services.create_user(request.user, **form.cleaned_data)
+            except services.UserChangeRefused as refused:
+                add_errors(form, refused.problems.errors)
+            else:
+                messages.success(request, f"Created {person.username} as {person.role_label}.")
+                return redirect("accounts:users")
+        errors = error_summary(form)
+    values = {name: form.data.get(name, "") for name in ("username", "display_name", "email", "role")}
     return render(
         request,
         "accounts/user_form.html",
@@ -89,24 +101,28 @@ def user_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 @requires(Capability.MANAGE_USERS)
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        try:
-            changed = services.update_user(
-                request.user,
-                person,
-                role=request.POST.get("role", ""),
-                active=request.POST.get("active") == "yes",
-            )
-        except services.UserChangeRefused as refused:
-            errors = refused.problems.errors
-        else:
-            if changed:
-                messages.success(request, f"{person.username}: {', '.join(changed)}.")
-            return redirect("accounts:users")
+        form = UserChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                changed = services.update_user(
+                    request.user,
+                    person,
+                    role=form.cleaned_data["role"],
+                    active=form.cleaned_data["active"] == "yes",
+                )
+            except services.UserChangeRefused as refused:
+                add_errors(form, refused.problems.errors)
+            else:
+                if changed:
+                    messages.success(request, f"{person.username}: {', '.join(changed)}.")
+                return redirect("accounts:users")
+        errors = error_summary(form)
     return render(
         request,
         "accounts/user_edit.html",
@@ -132,10 +148,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 def _password_page(request: HttpRequest, template: str, form, **context) -> HttpResponse:
-    errors = {
-        form[name].id_for_label if name in form.fields else "": " ".join(messages_)
-        for name, messages_ in form.errors.items()
-    }
+    errors = error_summary(form, by_id=True)
     return render(
         request,
         template,
@@ -155,7 +168,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     """Anyone with a local password changes it; their other sessions end (Django's hash)."""
     user = request.user
     managed_elsewhere = not user.has_usable_password()
-    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
+    form = OwnPasswordForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and not managed_elsewhere and form.is_valid():
         services.change_password(user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)  # this session stays; every other one ends
@@ -172,7 +185,7 @@ def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     """An administrator sets a new password: the person's sessions end, any lock lifts."""
     person = get_object_or_404(User, pk=pk)
     managed_elsewhere = not person.has_usable_password() and bool(person.oidc_subject)
-    form = SetPasswordForm(person, request.POST if request.method == "POST" else None)
+    form = NewPasswordForm(person, request.POST if request.method == "POST" else None)
     if request.method == "POST" and not managed_elsewhere and form.is_valid():
         services.reset_password(request.user, person, form.cleaned_data["new_password1"])
         messages.success(

@@ -12,7 +12,9 @@ from journey.web.accounts import audit
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
 from journey.web.casedata import services
+from journey.web.casedata.forms import ExtractUploadForm, ObservationsImportForm
 from journey.web.casedata.models import LoadJob
+from journey.web.forms import error_summary
 from journey.web.plans import services as plan_services
 from journey.web.plans.models import ObservationImport
 
@@ -46,15 +48,14 @@ def loads(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("casedata:loads")
-    files = request.FILES.getlist("extract")
-    uploads = [services.Upload(f.name, f.size, f.chunks) for f in files]
-    year_text = request.POST.get("collection_year", "").strip()
-    if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
-        return _loads_page(
-            request, {"collection_year": "Enter the collection year as a year such as 2024"}, status=400
-        )
+    form = ExtractUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _loads_page(request, error_summary(form), status=400)
+    uploads = [services.Upload(f.name, f.size, f.chunks) for f in form.cleaned_data["extract"]]
     try:
-        job = services.create_job(uploads, request.user, collection_year=int(year_text) if year_text else None)
+        job = services.create_job(
+            uploads, request.user, collection_year=form.cleaned_data["collection_year"]
+        )
     except services.UploadRefused as refused:
         return _loads_page(request, {refused.field: refused.message}, status=400)
     return redirect("casedata:job", pk=job.pk)
@@ -64,15 +65,10 @@ def upload(request: HttpRequest) -> HttpResponse:
 def import_observations(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("casedata:loads")
-    upload = request.FILES.get("observations")
-    if upload is None:
-        return _loads_page(request, {"observations": "Choose an observations CSV file"}, status=400)
-    if upload.size > services.max_upload_bytes():
-        return _loads_page(
-            request,
-            {"observations": f"The file is larger than {settings.JOURNEY_MAX_UPLOAD_MB} MB"},
-            status=400,
-        )
+    form = ObservationsImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _loads_page(request, error_summary(form), status=400)
+    upload = form.cleaned_data["observations"]
     try:
         result = plan_services.import_observations(upload, request.user, file_name=upload.name)
     except plan_services.ImportRejected as rejected:

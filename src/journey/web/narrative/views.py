@@ -170,7 +170,7 @@ def review(request: HttpRequest, measure_id: str, month: str) -> HttpResponse:
                 entry = _entry_or_404(request, measure_id, month)
         else:
             status = 400
-            if request.POST.get("decision") == "return":
+            if form.data.get("decision") == "return":
                 return_form = form
             else:
                 approve_form = form

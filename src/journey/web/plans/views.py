@@ -5,11 +5,10 @@ from __future__ import annotations
 import difflib
 import re
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
@@ -18,11 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from journey.web.accounts import audit
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
+from journey.web.forms import add_errors, error_summary
 from journey.web.plans import drilldown, pages, services
+from journey.web.plans.forms import ManualFigureForm, PlanEditForm, PlanUploadForm, problems_of
 from journey.web.plans.models import PlanVersion
-
-MAX_PLAN_UPLOAD_BYTES = 2_000_000
-
 
 # ---------------------------------------------------------------------- dashboard
 
@@ -102,6 +100,7 @@ def child_list(request: HttpRequest, measure_id: str) -> HttpResponse:
 # ---------------------------------------------------------------- manual figures
 
 
+@require_http_methods(["GET", "POST"])
 @requires(Capability.ENTER_MANUAL_FIGURES)
 def manual_entry(request: HttpRequest, measure_id: str) -> HttpResponse:
     plan = services.active_plan()
@@ -122,16 +121,20 @@ def manual_entry(request: HttpRequest, measure_id: str) -> HttpResponse:
     errors: dict[str, str] = {}
     values = {"month": request.GET.get("month", ""), "value": "", "note": ""}
     if request.method == "POST":
-        values = {key: request.POST.get(key, "").strip() for key in values}
-        try:
-            outcome = manual.enter_figure(
-                request.user, measure, values["month"], values["value"], values["note"]
-            )
-        except manual.FigureRefused as refused:
-            errors = refused.errors
-        else:
-            messages.success(request, outcome.message)
-            return redirect(f"{request.path}?month={outcome.observation.period}")
+        form = ManualFigureForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                outcome = manual.enter_figure(
+                    request.user, measure, data["month"], data["value"], data["note"]
+                )
+            except manual.FigureRefused as refused:
+                add_errors(form, refused.errors)
+            else:
+                messages.success(request, outcome.message)
+                return redirect(f"{request.path}?month={outcome.observation.period}")
+        errors = error_summary(form)
+        values = form.values()
     history = manual.history(measure.id)
     return render(
         request,
@@ -173,28 +176,15 @@ def plan(request: HttpRequest) -> HttpResponse:
 def plan_upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("plans:plan")
-    upload = request.FILES.get("plan_file")
-    if upload is None:
-        return _plan_page(
-            request, [services.Problem("", None, "", "Choose a plan file to upload")], 400
-        )
-    if upload.size > MAX_PLAN_UPLOAD_BYTES:
-        return _plan_page(
-            request,
-            [services.Problem(upload.name, None, "", "The file is larger than 2 MB; a plan is a few tens of kilobytes")],
-            400,
-        )
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return _plan_page(
-            request,
-            [services.Problem(upload.name, None, "", "The file is not UTF-8 text (save it as UTF-8)")],
-            400,
-        )
+    form = PlanUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        sent = form.files.get("plan_file")
+        return _plan_page(request, problems_of(form, sent.name if sent else ""), 400)
+    upload = form.cleaned_data["plan_file"]
     try:
         _version, created = services.save_plan_version(
-            text, filename=upload.name, user=request.user, origin=PlanVersion.Origin.UPLOAD
+            form.cleaned_data["text"], filename=upload.name, user=request.user,
+            origin=PlanVersion.Origin.UPLOAD,
         )
     except services.PlanRejected as rejected:
         return _plan_page(request, rejected.problems, 400)
@@ -203,14 +193,6 @@ def plan_upload(request: HttpRequest) -> HttpResponse:
         f"{upload.name} is now the active plan." if created else "That file is the active plan already.",
     )
     return redirect("plans:plan")
-
-
-class PlanEditForm(forms.Form):
-    text = forms.CharField(strip=False, required=False, max_length=MAX_PLAN_UPLOAD_BYTES)
-    note = forms.CharField(required=False, max_length=255)
-    #: The version the edit started from (0: there was no plan), so a save over someone
-    #: else's newer version is refused (409) rather than silently replacing it.
-    based_on = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
 @require_http_methods(["GET", "POST"])
@@ -226,7 +208,13 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PlanEditForm(request.POST)
         if not form.is_valid():
-            return HttpResponseBadRequest("The plan form is incomplete; reload the page")
+            return render(
+                request,
+                "plans/plan_edit.html",
+                {"text": form.data.get("text", ""), "problems": problems_of(form),
+                 "version": version, "based_on": based_on, "conflict": None},
+                status=400,
+            )
         text = form.cleaned_data["text"]
         filename = version.filename if version else "plan.yaml"
         try:

@@ -5,37 +5,42 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journey.engine.periods import month_label
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
 from journey.web.background.services import no_worker_running
+from journey.web.forms import error_summary
 from journey.web.plans.services import months_available
 from journey.web.reports import services
+from journey.web.reports.forms import ReportRequestForm
 from journey.web.reports.models import ReportBuild
 
 
+@require_http_methods(["GET", "POST"])
 @requires(Capability.BUILD_REPORTS)
 def index(request: HttpRequest) -> HttpResponse:
     months = list(reversed(months_available()))
     errors: dict[str, str] = {}
     chosen = {"kind": "monthly", "period": months[0] if months else "", "format": "pdf"}
     if request.method == "POST":
-        chosen = {k: request.POST.get(k, "") for k in chosen}
-        if chosen["kind"] not in dict(services.KINDS):
-            errors["kind"] = "Choose a report"
-        if chosen["period"] not in months:
-            errors["period"] = "Choose a month that has figures"
-        if chosen["format"] not in dict(services.formats()):
-            errors["format"] = "Choose a format"
-        if not errors:
+        form = ReportRequestForm(
+            request.POST,
+            kinds=services.KINDS,
+            months=[(m, month_label(m)) for m in months],
+            formats=services.formats(),
+        )
+        chosen = {name: form.data.get(name, "") for name in chosen}
+        if form.is_valid():
+            data = form.cleaned_data
             try:
-                build = services.request_build(request.user, chosen["kind"], chosen["period"], chosen["format"])
+                build = services.request_build(request.user, data["kind"], data["period"], data["format"])
             except services.ReportUnavailable as exc:
-                errors["kind"] = str(exc)
+                form.add_error("kind", str(exc))
             else:
                 return redirect("reports:status", pk=build.pk)
+        errors = error_summary(form)
     return render(
         request,
         "reports/index.html",
@@ -51,6 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 @requires(Capability.BUILD_REPORTS)
 def status(request: HttpRequest, pk: int) -> HttpResponse:
     build = get_object_or_404(ReportBuild.objects.defer("content"), pk=pk)
@@ -68,6 +74,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_GET
 @requires(Capability.BUILD_REPORTS)
 def download(request: HttpRequest, pk: int) -> HttpResponse:
     build = get_object_or_404(ReportBuild, pk=pk)
