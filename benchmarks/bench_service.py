@@ -17,7 +17,8 @@ What it does, in order:
    carries the version it started from, so two people updating one action at once get a
    409 for the second: refused and said, not lost). Meanwhile one data-team user uploads
    the extract, waits for its check, accepts it and waits for the load and computation;
-   two others ask for a monthly PDF and a quarterly Word report and wait for them;
+   two others ask for a monthly PDF and a quarterly Word report and wait for them. People
+   arrive (sign in) over the first 30 seconds;
 4. afterwards counts **errors** (any answer other than 200/302, or 409 to an update,
    and any load or build that failed) and **lost updates** (an update answered as saved
    that is not in the action's history), and writes ``benchmarks/results/service.json``.
@@ -84,6 +85,19 @@ class Person(Client):
                 return response.status, "", time.perf_counter() - started
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Location", ""), time.perf_counter() - started
+
+    def sign_in(self, username: str, password: str) -> None:
+        """The login form (hashing the password is deliberately slow: 60 s allowed)."""
+        token, _ = self.token("/accounts/login/")
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/"}
+        ).encode()
+        request = urllib.request.Request(
+            self.base + "/accounts/login/", data=data, headers={"Referer": self.base + "/accounts/login/"}
+        )
+        with self.opener.open(request, timeout=60) as response:
+            if "/accounts/login" in response.url:
+                raise RuntimeError("sign-in failed")
 
     def token(self, path: str) -> tuple[str, bytes]:
         status, body, _ = self.get(path)
@@ -204,6 +218,7 @@ def main() -> int:
         def person(i: int) -> None:
             rng = random.Random(i)
             me = Person(bases, rng)
+            time.sleep(rng.uniform(0, 30))  # people arrive over the first half minute
             try:
                 me.sign_in(f"person{i}", password)
             except Exception as error:  # noqa: BLE001 - counted
