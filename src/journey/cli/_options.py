@@ -32,7 +32,7 @@ COLLECTION_YEAR_HELP = (
 )
 
 
-def collection_year_option(f):  # type: ignore[no-untyped-def]
+def collection_year_option(f):
     """``--collection-year YYYY``, the same on every command that reads an extract."""
     return click.option(
         "--collection-year",

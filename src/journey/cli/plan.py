@@ -20,13 +20,13 @@ from journey.engine.periods import month_label
 PLAN_PATH = click.Path(dir_okay=False, path_type=Path)
 
 
-def _library_ids() -> list[str]:
+def _library_ids() -> dict[str, frozenset[str]]:
     from journey.engine.measures import library_ids
 
     return library_ids()
 
 
-def _load_plan_or_exit(path: Path, *, check_library: bool = False):  # type: ignore[no-untyped-def]
+def _load_plan_or_exit(path: Path, *, check_library: bool = False):
     from journey.engine.plan import PlanError, load_plan
 
     try:
@@ -134,7 +134,7 @@ _RAG_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red", 
 _DOT_SYMBOL = {"improving": "▲ Improving", "worsening": "▼ Worsening", "no_change": "► No change", "not_comparable": "– Not comparable"}
 
 
-def _table(plan, result) -> None:  # type: ignore[no-untyped-def]
+def _table(plan, result) -> None:
     from rich.console import Console
     from rich.table import Table
 

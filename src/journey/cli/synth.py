@@ -13,7 +13,7 @@ from journey.cli._options import date_option, month_option
 FORMATS = ("canonical", "canonical-xlsx", "ssda903", "cin-census", "annex-a", "ssd", "parquet")
 
 
-def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) -> list[Path]:  # type: ignore[type-arg]
+def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) -> list[Path]:
     """Write in-memory synthetic tables in one of the statutory or canonical formats."""
     import polars as pl
 

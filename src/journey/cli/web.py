@@ -215,7 +215,7 @@ def observations_import(csv_path: Path, plan_path: Path | None) -> None:
             for problem in rejected.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)
-        plan = services.active_plan()
+        plan = services.parse_plan_text(version.text, version.filename)
         verb = "Loaded" if created else "Already active:"
         click.echo(
             f"{verb} plan {plan_path.name} ({version.sha256[:12]}): "
@@ -225,8 +225,8 @@ def observations_import(csv_path: Path, plan_path: Path | None) -> None:
         result = services.import_observations(csv_path, user=None)
     except services.ImportRejected as rejected:
         click.echo(f"Nothing imported from {csv_path}:", err=True)
-        for problem in rejected.problems[:50]:
-            click.echo(f"  {problem}", err=True)
+        for message in rejected.problems[:50]:
+            click.echo(f"  {message}", err=True)
         if len(rejected.problems) > 50:
             click.echo(f"  … and {len(rejected.problems) - 50} more", err=True)
         sys.exit(1)

@@ -31,7 +31,7 @@ def error_summary(form: forms.BaseForm, *, by_id: bool = False) -> dict[str, str
             key = form[name].id_for_label if by_id else name
         else:
             key = NOT_ABOUT_ONE_FIELD
-        summary[key] = " ".join(messages)
+        summary[key] = " ".join(str(message) for message in messages)
     return summary
 
 
@@ -63,7 +63,7 @@ class BoundedPasswords:
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for field in _char_fields(self.fields.values()):
             if field.max_length is None:
                 field.max_length = MAX_PASSWORD

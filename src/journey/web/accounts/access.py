@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -12,7 +12,16 @@ from django.http import HttpRequest, HttpResponse
 
 from journey.web.accounts.roles import Capability
 
+if TYPE_CHECKING:
+    from journey.web.accounts.models import User
+
 View = Callable[..., HttpResponse]
+
+
+class SignedInRequest(HttpRequest):
+    """The request a ``@requires`` view is given: its user is signed in (for type checks)."""
+
+    user: User
 
 PUBLIC = "public"
 
@@ -30,7 +39,7 @@ def requires(capability: Capability, *, child_records: bool = False) -> Callable
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
-            if not user.is_authenticated or not user.can(capability):  # type: ignore[union-attr]
+            if not user.is_authenticated or not user.can(capability):
                 if child_level:
                     audit_denied(request, capability)
                 raise PermissionDenied(f"Your role cannot {capability.value.replace('_', ' ')}.")

@@ -28,7 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
-    items = []
+    items: list[dict[str, Any]] = []
     for label, name, capability in NAVIGATION:
         if not user.can(capability):
             continue

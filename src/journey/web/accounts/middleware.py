@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from journey.web.accounts.access import audit_denied
 
@@ -18,7 +18,7 @@ from journey.web.accounts.access import audit_denied
 class AuditedLoginRequiredMiddleware(LoginRequiredMiddleware):
     """Django's LoginRequiredMiddleware, auditing an anonymous request for child-level records."""
 
-    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponseRedirect:
         if getattr(view_func, "journey_child_level", False):
             audit_denied(request)
         return super().handle_no_permission(request, view_func)

@@ -13,7 +13,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods
 
 from journey.web.accounts import oidc, services
-from journey.web.accounts.access import public, requires
+from journey.web.accounts.access import SignedInRequest, public, requires
 from journey.web.accounts.forms import (
     NewPasswordForm,
     NewUserForm,
@@ -164,7 +164,7 @@ def _password_page(request: HttpRequest, template: str, form, **context) -> Http
 
 @require_http_methods(["GET", "POST"])
 @requires(Capability.VIEW_AGGREGATES)
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: SignedInRequest) -> HttpResponse:
     """Anyone with a local password changes it; their other sessions end (Django's hash)."""
     user = request.user
     managed_elsewhere = not user.has_usable_password()

@@ -46,7 +46,7 @@ class UpdateForm(forms.Form):
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("status") == Status.BLOCKED and not (data.get("note") or "").strip():
             self.add_error("note", "Say what is blocking the action")
         if (data.get("evidence_link") or "") and not (data.get("evidence_text") or "").strip():

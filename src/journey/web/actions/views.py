@@ -140,8 +140,7 @@ def update(request: HttpRequest, number: str) -> HttpResponse:
             }
         )
     if status == 409:
-        form.data = form.data.copy()
-        form.data["version"] = str(action.version)
+        form.data = {name: form.data.get(name) for name in form.data} | {"version": str(action.version)}
     return render(
         request, "actions/update.html",
         {"action": action, "form": form, "allowed": allowed}, status=status,

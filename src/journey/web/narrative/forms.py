@@ -31,12 +31,12 @@ class NarrativeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            if name in HINTS:
+            if name in HINTS and isinstance(field, forms.CharField):
                 field.help_text = HINTS[name]
                 field.strip = True
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("intent") == "submit":
             for name, question in QUESTIONS:
                 if not (data.get(name) or "").strip() and name not in self.errors:
@@ -60,7 +60,7 @@ class DecisionForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("decision") == "return" and not (data.get("comment") or "").strip():
             self.add_error("comment", "Say what needs to change before returning the narrative")
         return data

@@ -218,7 +218,7 @@ def instance_holds_data() -> list[str]:
         label = model._meta.label_lower
         if model._meta.app_label in {"contenttypes", "sessions", "background", "django_tasks_database"} or label == "auth.permission":
             continue
-        if model.objects.exists():
+        if model._default_manager.exists():
             found.append(f"{model._meta.verbose_name_plural} in the database")
     if any(True for _ in kept_files()):
         found.append(f"files in {data_dir()}")

@@ -158,6 +158,6 @@ def csv_response(listing: ChildList) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     suffix = "" if listing.show == "all" else f"-{listing.show}"
     name = f"{listing.measure.id}-{listing.month}-children{suffix}.csv"
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     response["Cache-Control"] = "no-store"
     return response

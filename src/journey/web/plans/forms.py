@@ -21,7 +21,7 @@ MAX_PLAN_BYTES = 2_000_000
 def problems_of(form: forms.BaseForm, file_name: str = "") -> list[Problem]:
     """The form's errors as the plan page lists problems (file, line, key, message)."""
     return [
-        Problem(file_name, None, "", message)
+        Problem(file_name, None, "", str(message))
         for messages in form.errors.values()
         for message in messages
     ]

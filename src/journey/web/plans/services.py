@@ -81,7 +81,7 @@ def _sha256(data: bytes) -> str:
 def _library_ids() -> dict[str, frozenset[str]] | None:
     """Measure library ids that ``computed:`` sources may name, once the library exists."""
     try:
-        from journey.engine import measures as library  # type: ignore[attr-defined]
+        from journey.engine import measures as library
     except ImportError:
         return None
     ids = getattr(library, "library_ids", None)
@@ -600,7 +600,7 @@ def monthly_fractions(
     record both: what a confidence interval is built from."""
     months = monthly_counts(version).get(Observation.PeriodType.MONTH, {})
     return {
-        measure_id: {p: (n, d) for p, (n, d) in by_month.items() if n is not None and d is not None}  # type: ignore[misc]
+        measure_id: {p: (n, d) for p, (n, d) in by_month.items() if n is not None and d is not None}
         for measure_id, by_month in months.items()
     }
 

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from journey.web.accounts import audit
-from journey.web.accounts.access import requires
+from journey.web.accounts.access import SignedInRequest, requires
 from journey.web.accounts.roles import Capability
 from journey.web.forms import add_errors, error_summary
 from journey.web.plans import drilldown, pages, services
@@ -27,7 +27,7 @@ from journey.web.plans.models import PlanVersion
 
 @require_GET
 @requires(Capability.VIEW_AGGREGATES)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     filters = pages.DashboardFilters.from_query(request.GET)
     context = pages.dashboard(request.user, request.GET.get("month"), filters)
     return render(
@@ -179,7 +179,7 @@ def plan_upload(request: HttpRequest) -> HttpResponse:
     form = PlanUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         sent = form.files.get("plan_file")
-        return _plan_page(request, problems_of(form, sent.name if sent else ""), 400)
+        return _plan_page(request, problems_of(form, (sent.name or "") if sent else ""), 400)
     upload = form.cleaned_data["plan_file"]
     try:
         _version, created = services.save_plan_version(
@@ -268,6 +268,6 @@ def plan_version(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("download"):
         response = HttpResponse(version.text, content_type="application/yaml; charset=utf-8")
         safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", version.filename) or "plan.yaml"
-        response["Content-Disposition"] = content_disposition_header(True, safe_name)
+        response["Content-Disposition"] = content_disposition_header(True, safe_name) or "attachment"
         return response
     return render(request, "plans/plan_version.html", {"version": version})

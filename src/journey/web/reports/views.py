@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journey.engine.periods import month_label
-from journey.web.accounts.access import requires
+from journey.web.accounts.access import SignedInRequest, requires
 from journey.web.accounts.roles import Capability
 from journey.web.background.services import no_worker_running
 from journey.web.forms import error_summary
@@ -58,7 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires(Capability.BUILD_REPORTS)
-def status(request: HttpRequest, pk: int) -> HttpResponse:
+def status(request: SignedInRequest, pk: int) -> HttpResponse:
     build = get_object_or_404(ReportBuild.objects.defer("content"), pk=pk)
     return render(
         request,
