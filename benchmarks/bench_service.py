@@ -45,6 +45,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from load_web import PLAN, RESULTS, Client, free_port, percentiles, synthetic_observations
@@ -308,10 +309,22 @@ def main() -> int:
             if outcome != "done":
                 errors.append(f"report {kind} {fmt}: {outcome}")
 
+        def counted(work: Callable[..., None], *args: object) -> Callable[[], None]:
+            """Run ``work``; anything it raises is an error of the run, not lost."""
+
+            def run() -> None:
+                try:
+                    work(*args)
+                except Exception as error:  # noqa: BLE001 - counted
+                    with lock:
+                        errors.append(f"{work.__name__}{args}: {type(error).__name__}: {error}")
+
+            return run
+
         threads = [threading.Thread(target=person, args=(i,)) for i in range(args.users)]
-        threads += [threading.Thread(target=load_extract),
-                    threading.Thread(target=build, args=(1, "monthly", "pdf")),
-                    threading.Thread(target=build, args=(5, "quarterly", "docx"))]
+        threads += [threading.Thread(target=counted(load_extract)),
+                    threading.Thread(target=counted(build, 1, "monthly", "pdf")),
+                    threading.Thread(target=counted(build, 5, "quarterly", "docx"))]
         load_at_start = [round(x, 2) for x in os.getloadavg()]
         run_started = time.perf_counter()
         for thread in threads:
