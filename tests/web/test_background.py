@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -18,6 +19,7 @@ from journey.web.background.models import Schedule, TaskProgress, WorkerProcess
 from journey.web.reports.models import ReportBuild
 
 RAN: list[int] = []
+DATA = Path(__file__).parent / "data"
 
 
 @task()
@@ -155,3 +157,33 @@ def test_a_report_someone_waits_for_runs_before_a_page_warm_up_queued_earlier(qu
     first.claim()
     (running,) = DBTaskResult.objects.running()
     assert running.task_path.endswith("build_report")
+
+
+def test_a_task_queued_once_is_not_queued_again_by_another_process_with_its_own_cache(queue):
+    from django.core.cache import cache
+
+    from journey.web.background.services import enqueue_once
+
+    assert enqueue_once(note_number, "numbers-v1", 1) is True
+    cache.clear()  # another web process: nothing in its cache, the database decides
+    assert enqueue_once(note_number, "numbers-v1", 1) is False
+    assert enqueue_once(note_number, "numbers-v2", 2) is True
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_the_warm_up_queues_each_earlier_month_as_its_own_small_task(settings, db, tmp_path):
+    from django_tasks import task_backends
+
+    from journey.web.plans import services
+    from journey.web.plans.tasks import warm_up_pages
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
+    services.import_observations(DATA / "observations.csv", user=None)
+    months = services.months_available()
+    warm_up_pages.call()
+    queued = task_backends["default"].results
+    assert [(r.task.name, r.args) for r in queued] == [
+        ("warm_up_month", [m]) for m in reversed(months[-12:-1])
+    ]
+    assert all(r.task.priority < warm_up_pages.priority for r in queued)

@@ -92,3 +92,14 @@ class WatchedExtract(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QueuedOnce(models.Model):
+    """A task queued under a key that must not be queued again for a while (e.g. one
+    warm-up per data version, whichever web process asks first)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from journey.web.background.models import TaskProgress, WorkerProcess
+from journey.web.background.models import QueuedOnce, TaskProgress, WorkerProcess
 from journey.web.background.worker import live_workers
 
 
 def enqueue_once(task: Any, key: str, *args: Any, timeout: int = 6 * 3600) -> bool:
-    """Enqueue ``task`` unless the same ``key`` was enqueued within ``timeout`` seconds
-    (by any process: the key is kept in the shared cache). Returns whether it did."""
-    if not cache.add(f"enqueued:{key}", True, timeout):
+    """Enqueue ``task`` unless the same ``key`` was enqueued within ``timeout`` seconds by
+    any process (a unique row in the database decides; the shared cache saves asking it on
+    every page). Returns whether it did."""
+    remembered = f"enqueued:{key}"
+    if cache.get(remembered):
         return False
-    task.enqueue(*args)
-    return True
+    QueuedOnce.objects.filter(queued_at__lt=timezone.now() - timedelta(seconds=timeout)).delete()
+    try:
+        with transaction.atomic():
+            QueuedOnce.objects.create(key=key)
+            task.enqueue(*args)
+        queued = True
+    except IntegrityError:
+        queued = False
+    cache.set(remembered, True, timeout)
+    return queued
 
 
 def task_status(task_id: str) -> str | None:

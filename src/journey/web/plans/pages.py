@@ -777,21 +777,28 @@ def warm_up_earlier(progress: Progress | None = None, months_back: int = 12) -> 
     """After :func:`warm_up`: each measure's page and chart for the earlier of the last
     ``months_back`` months, newest first, so no visitor waits for a chart to be drawn and
     drawing does not slow other pages under load. Returns how many charts it went through."""
+    earlier = earlier_months(months_back)
+    return sum(warm_up_month(month, progress) for month in earlier)
+
+
+def earlier_months(months_back: int = 12) -> list[str]:
+    """The months before the latest of the last ``months_back``, newest first."""
+    months = services.months_available(services.data_version())
+    return list(reversed(months[-months_back:-1]))
+
+
+def warm_up_month(month: str, progress: Progress | None = None) -> int:
+    """Every measure's page and chart for ``month``. Returns how many charts it drew or found."""
     tell = progress or (lambda done, total: None)
     plan = services.active_plan()
     if plan is None:
         return 0
     version = services.data_version()
-    months = services.months_available(version)
-    earlier = list(reversed(months[-months_back:-1]))
-    total = len(earlier) * len(plan.measures)
-    done = charts = 0
-    for month in earlier:
-        for measure in plan.measures:
-            figures = _measure_figures(plan, version, measure, month)
-            if figures.chart is not None:
-                chart_svg(figures.chart)
-                charts += 1
-            done += 1
-            tell(done, total)
+    charts = 0
+    for done, measure in enumerate(plan.measures, start=1):
+        figures = _measure_figures(plan, version, measure, month)
+        if figures.chart is not None:
+            chart_svg(figures.chart)
+            charts += 1
+        tell(done, len(plan.measures))
     return charts

@@ -16,19 +16,29 @@ log = logging.getLogger(__name__)
 
 @task(priority=-50)
 def warm_up_pages() -> dict[str, Any]:
-    """Evaluate the last 12 months' dashboards and draw every measure's chart for them,
-    latest month first, so no visitor waits for them. Low priority: a report someone is
-    waiting for goes first."""
+    """Evaluate the last 12 months' dashboards and draw every measure's chart for the
+    latest month, then queue one task per earlier month (newest first), so no visitor waits
+    for them. Low priority and in short pieces: a report someone is waiting for goes first."""
     from journey.web.plans import pages
 
     started = time.perf_counter()
     measures = pages.warm_up(lambda done, total: progress.report(
-        int(50 * done / max(total, 1)), f"Latest month: {done} of {total} measures"))
-    charts = pages.warm_up_earlier(lambda done, total: progress.report(
-        50 + int(50 * done / max(total, 1)), f"Earlier months: {done} of {total} charts"))
+        int(100 * done / max(total, 1)), f"Latest month: {done} of {total} steps"))
+    earlier = pages.earlier_months()
+    for month in earlier:
+        warm_up_month.enqueue(month)
     seconds = round(time.perf_counter() - started, 1)
-    log.info("warm-up done in %.1f s: %d measures, %d earlier charts", seconds, measures, charts)
-    return {"measures": measures, "charts": charts, "seconds": seconds}
+    log.info("warm-up done in %.1f s: %d measures; %d earlier months queued", seconds, measures, len(earlier))
+    return {"measures": measures, "earlier_months": earlier, "seconds": seconds}
+
+
+@task(priority=-60)
+def warm_up_month(month: str) -> int:
+    """Draw every measure's chart for one earlier month (a piece of the warm-up)."""
+    from journey.web.plans import pages
+
+    return pages.warm_up_month(month, lambda done, total: progress.report(
+        int(100 * done / max(total, 1)), f"{month}: {done} of {total} measures"))
 
 
 def warm_up_once(version: tuple[int, str] | None = None) -> bool:
