@@ -51,6 +51,8 @@ def chart_fetcher(report: Report, ready: Mapping[str, Future[str]] | None = None
 
 # How many times a one-page report may be set tighter to stay on its page.
 ONE_PAGE_FIT_STEPS = 3
+# Tagged PDF/UA-1: needed when laying out (structure) and when writing (metadata, tags).
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 
 
 @register("pdf", label="PDF (board pack)", extension="pdf", media_type="application/pdf")
@@ -67,10 +69,8 @@ def render(report: Report) -> bytes:
         fit = 0
         while True:
             html = report_html(report, "print", fit=fit)
-            document = HTML(string=html, base_url=None, media_type="print", url_fetcher=fetcher).render(
-                pdf_variant="pdf/ua-1", pdf_tags=True
-            )
+            document = HTML(string=html, base_url=None, media_type="print", url_fetcher=fetcher).render(**PDF_OPTIONS)
             # A one-page report that runs over is set tighter, step by step (report.css).
             if not report.one_page or len(document.pages) <= 1 or fit == ONE_PAGE_FIT_STEPS:
-                return document.write_pdf()
+                return document.write_pdf(**PDF_OPTIONS)
             fit += 1
