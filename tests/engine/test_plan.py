@@ -330,3 +330,60 @@ priorities:
         "parameter of cp_visits_in_timescale_pct (did you mean 'working_days'?) "
         "(its parameters: working_days)"
     ]
+
+
+OWNED = """\
+authority: {name: Northfield Council, la_code: "999", population_0_17: {2023: 33200}}
+priorities:
+  - id: A
+    title: Safety   # the first priority
+    measures:
+      - id: m1
+        title: A measure
+        unit: percent
+        polarity: higher_is_better
+        owner: Head of Front Door  # until the restructure
+        source: manual
+      - id: m2
+        title: Another
+        unit: count
+        polarity: lower_is_better
+        source: manual
+      - {id: m3, title: Flow, unit: count, polarity: lower_is_better, source: manual, owner: ann}
+    actions:
+      - number: "1.10"
+        text: Do it
+        owner: 'O''Brien'
+        due: 2024-03-31
+"""
+
+
+def test_owners_are_changed_in_place_keeping_comments_and_layout():
+    from journey.engine.plan import set_owners
+
+    text = set_owners(
+        OWNED,
+        {("measure", "m1"): "front-door-team", ("measure", "m2"): "Head of: Children in Care",
+         ("measure", "m3"): "bob", ("action", "1.10"): "dee"},
+    )
+    plan = parse_plan(text)
+    assert [m.owner for m in plan.measures] == ["front-door-team", "Head of: Children in Care", "bob"]
+    assert plan.actions[0].owner == "dee"
+    lines = text.splitlines()
+    assert "        owner: front-door-team  # until the restructure" in lines
+    assert lines[lines.index("      - id: m2") + 1] == '        owner: "Head of: Children in Care"'
+    assert "      - {id: m3, title: Flow, unit: count, polarity: lower_is_better, source: manual, owner: bob}" in lines
+    assert "    title: Safety   # the first priority" in lines
+    # Nothing else moved: the same number of lines plus the one added.
+    assert len(lines) == len(OWNED.splitlines()) + 1
+
+
+def test_an_owner_can_be_removed_and_a_plan_without_the_item_is_unchanged():
+    from journey.engine.plan import set_owners
+
+    text = set_owners(OWNED, {("measure", "m1"): "", ("measure", "m3"): " ", ("measure", "nope"): "x"})
+    plan = parse_plan(text)
+    assert [m.owner for m in plan.measures] == [None, None, None]
+    assert "until the restructure" not in text
+    assert "{id: m3, title: Flow, unit: count, polarity: lower_is_better, source: manual}" in text
+    assert set_owners(OWNED, {}) == OWNED

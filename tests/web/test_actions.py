@@ -63,7 +63,7 @@ def test_actions_are_imported_from_the_active_plan_with_their_details():
     assert set(actions) == {"1.1", "1.10", "4.10"}
     first = actions["1.1"]
     assert first.text == "Weekly performance meetings review every overdue CP visit"
-    assert first.owner == "Sam Lead"
+    assert first.owner == "sam"
     assert (first.start, first.due) == (date(2024, 4, 1), date(2024, 9, 30))
     assert (first.status, first.percent_complete) == ("in_progress", 40)
     assert first.measures == ["cp_visits_in_time"]
@@ -97,10 +97,10 @@ def test_a_changed_plan_adds_new_actions_marks_removed_ones_and_keeps_progress(s
         PLAN_YAML.replace("Weekly performance meetings review", "Fortnightly meetings review")
         .replace(
             "      - number: 1.10\n        text: Audit re-referrals with the front door\n"
-            "        owner: Dana Director\n        due: 2024-06-30\n"
+            "        owner: dana\n        due: 2024-06-30\n"
             "        measures: [re_referrals]\n",
             "      - number: 1.2\n        text: Publish a visits dashboard for team managers\n"
-            "        owner: Sam Lead\n        due: 2024-12-31\n"
+            "        owner: sam\n        due: 2024-12-31\n"
             "        measures: [cp_visits_in_time]\n",
         )
     )
@@ -201,13 +201,13 @@ def test_a_service_lead_cannot_update_an_action_someone_else_owns(sam):
     services.all_actions()
     page = sam.get(update_url("1.10"))
     assert page.status_code == 200
-    assert "Only the action's owner (Dana Director)" in page.content.decode()
+    assert "Only the action's owner (dana)" in page.content.decode()
     assert post_update(sam, "1.10").status_code == 403
     assert services.get_action("1.10").percent_complete == 0
 
 
 def test_one_of_several_named_owners_may_update(sam):
-    services.all_actions()  # 4.10 is owned by "Sam Lead; HR business partner"
+    services.all_actions()  # 4.10 is owned by "sam; HR business partner"
     assert post_update(sam, "4.10", percent_complete=10).status_code == 302
 
 
@@ -252,7 +252,7 @@ def test_the_list_filters_by_priority_owner_status_and_rag(board_member):
 
     assert numbers() == ["1.10", "4.10", "1.1"]
     assert numbers(priority="D") == ["4.10"]
-    assert numbers(owner="Dana Director") == ["1.10"]
+    assert numbers(owner="dana") == ["1.10"]
     assert numbers(status="in_progress") == ["1.1"]
     assert numbers(rag="amber") == ["1.1"]
     assert numbers(rag="red") == ["1.10", "4.10"]

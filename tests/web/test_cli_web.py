@@ -70,3 +70,17 @@ def test_users_demo_creates_one_user_per_role_with_printed_random_passwords(runn
         line = next(line for line in result.output.splitlines() if username in line)
         password = line.split()[1]
         assert User.objects.get(username=username).check_password(password)
+
+
+def test_users_demo_makes_the_plans_owners_teams_held_by_the_demo_accounts(runner):
+    from journey.web.accounts.models import Team
+    from journey.web.accounts.ownership import is_owner
+
+    runner.invoke(main, ["observations", "import", str(DATA / "observations.csv"), "--plan", str(DATA / "plan.yaml")])
+    result = runner.invoke(main, ["users", "demo"])
+    assert result.exit_code == 0, result.output
+    # "sam" and "front-door" are no accounts here; "Director Person" goes to the director.
+    assert set(Team.objects.values_list("name", flat=True)) == {"sam", "front-door", "Director Person", "Quality Lead"}
+    director = User.objects.get(username="demo-director")
+    assert is_owner(director, "Director Person")
+    assert "Demo teams (owners named in the plan): 4." in result.output

@@ -12,8 +12,8 @@ from journey.web.narrative import services
 from journey.web.narrative.models import Narrative, NarrativeRevision
 from tests.web.workflow_plan import activate_plan
 
-MEASURE = "cp_visits_in_time"  # owned by "Sam Lead"
-OTHER_MEASURE = "re_referrals"  # owned by "Dana Director"
+MEASURE = "cp_visits_in_time"  # owned by sam
+OTHER_MEASURE = "re_referrals"  # owned by dana
 MONTH = "2024-06"
 
 ANSWERS = {
@@ -88,7 +88,7 @@ def test_the_edit_page_shows_the_three_questions_with_labels(sam):
 def test_a_service_lead_cannot_change_narrative_for_a_measure_someone_else_owns(sam):
     page = sam.get(edit_url(OTHER_MEASURE))
     assert page.status_code == 200
-    assert "Only the measure's owner (Dana Director)" in page.content.decode()
+    assert "Only the measure's owner (dana)" in page.content.decode()
     assert "<textarea" not in page.content.decode()
     response = save(sam, measure=OTHER_MEASURE)
     assert response.status_code == 403
@@ -101,8 +101,8 @@ def test_the_data_team_and_directors_may_write_narrative_for_any_measure(data_te
     assert current().version == 2
 
 
-def test_ownership_matches_the_username_as_well_as_the_display_name(make_user):
-    client = signed_in(make_user, Role.SERVICE_LEAD, "Sam.Lead")
+def test_ownership_matches_the_username_whatever_its_case(make_user):
+    client = signed_in(make_user, Role.SERVICE_LEAD, "SAM")
     assert save(client).status_code == 302
 
 
@@ -292,21 +292,6 @@ def test_posting_without_the_csrf_token_is_refused(make_user):
     response = client.post(edit_url(), {**ANSWERS, "version": 0, "intent": "save"})
     assert response.status_code == 403
     assert not Narrative.objects.exists()
-
-
-def test_owner_names_split_on_separators_and_ignore_case_spacing_and_full_stops(make_user):
-    from journey.web.narrative.ownership import is_owner, owner_names
-
-    assert owner_names("Sam Lead; HR business partner") == {
-        "sam lead; hr business partner", "sam lead", "hr business partner"
-    }
-    assert owner_names("A. Smith and B. Jones") >= {"a smith", "b jones"}
-    sam = make_user(Role.SERVICE_LEAD, "slead", display_name="Sam Lead")
-    assert is_owner(sam, "  sam   LEAD ")
-    assert is_owner(sam, "Head of Service / Sam Lead")
-    assert is_owner(sam, "slead")
-    assert not is_owner(sam, "Sam Leader")
-    assert not is_owner(sam, "")
 
 
 def test_the_word_diff_marks_added_and_removed_words_and_keeps_the_rest():

@@ -86,15 +86,37 @@ def test_the_worsening_filter_keeps_only_worsening_measures(loaded, board_member
     assert shown == ["cp_visits"]
 
 
-def test_my_measures_matches_the_owner_to_the_signed_in_user(loaded, client_for):
+def test_my_measures_matches_the_owner_to_the_signed_in_account(loaded, client_for):
     from journey.web.accounts.roles import Role
 
     lead = client_for(Role.SERVICE_LEAD, "sam")
-    lead.user.display_name = "Sam Lead"
-    lead.user.save()
     page = lead.get(reverse("plans:dashboard"), {"mine": "1"}).context["page"]
     shown = [row.measure.id for block in page.blocks for row in block.rows]
     assert shown == ["cp_visits"]
+
+
+def test_my_measures_works_for_any_role_that_owns_a_measure_through_a_team(loaded, client_for):
+    from journey.web.accounts.models import Team
+    from journey.web.accounts.roles import Role
+
+    # audits_completed belongs to "Quality Lead": a post, held by a team manager and a board member.
+    team = Team.objects.create(name="Quality lead")
+    for role, name in ((Role.TEAM_MANAGER, "tim"), (Role.BOARD_MEMBER, "bea")):
+        client = client_for(role, name)
+        team.members.add(client.user)
+        page = client.get(reverse("plans:dashboard"), {"mine": "1"}).context["page"]
+        assert [row.measure.id for block in page.blocks for row in block.rows] == ["audits_completed"]
+        client.logout()
+
+
+def test_a_display_name_like_the_owner_does_not_make_anyone_the_owner(loaded, client_for):
+    from journey.web.accounts.roles import Role
+
+    impostor = client_for(Role.SERVICE_LEAD, "someone")
+    impostor.user.display_name = "sam"
+    impostor.user.save()
+    page = impostor.get(reverse("plans:dashboard"), {"mine": "1"}).context["page"]
+    assert page.shown == 0
 
 
 def test_the_dashboard_without_a_plan_says_so(board_member):

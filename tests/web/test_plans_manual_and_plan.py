@@ -25,13 +25,10 @@ def plan_loaded(db):
 
 @pytest.fixture
 def service_lead(client_for):
-    """The service lead who owns cp_visits in the test plan (owner: Sam Lead)."""
+    """The service lead who owns cp_visits in the test plan (owner: sam)."""
     from journey.web.accounts.roles import Role
 
-    client = client_for(Role.SERVICE_LEAD, "sam")
-    client.user.display_name = "Sam Lead"
-    client.user.save()
-    return client
+    return client_for(Role.SERVICE_LEAD, "sam")
 
 
 def _enter(client, measure_id, **values):

@@ -108,3 +108,62 @@ def test_other_roles_cannot_create_users(director):
     )
     assert response.status_code == 403
     assert not User.objects.filter(username="sneaky").exists()
+
+
+def test_an_administrator_edits_a_name_email_and_teams_and_each_change_is_audited(administrator, make_user):
+    from journey.web.accounts.models import Team
+
+    front_door = Team.objects.create(name="Head of Front Door")
+    person = make_user(Role.SERVICE_LEAD, "lead", display_name="Old Name")
+    response = administrator.post(
+        reverse("accounts:user_edit", args=[person.pk]),
+        {"role": "service_lead", "active": "yes", "display_name": "Lee Ead", "email": "lee@council.example",
+         "teams": [str(front_door.pk)]},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.display_name, person.email) == ("Lee Ead", "lee@council.example")
+    assert list(person.teams.values_list("name", flat=True)) == ["Head of Front Door"]
+    details = AuditEvent.objects.get(action="changed_user_details")
+    assert details.detail["old_name"] == "Old Name" and details.detail["new_name"] == "Lee Ead"
+    assert AuditEvent.objects.get(action="changed_teams").detail == {"old": [], "new": ["Head of Front Door"]}
+    page = administrator.get(reverse("accounts:users")).content.decode()
+    assert "Lee Ead" in page and "Head of Front Door" in page
+
+
+def test_a_bad_email_address_is_named_and_nothing_changes(administrator, make_user):
+    person = make_user(Role.SERVICE_LEAD, "lead", display_name="Kept")
+    response = administrator.post(
+        reverse("accounts:user_edit", args=[person.pk]),
+        {"role": "service_lead", "active": "yes", "display_name": "Changed", "email": "not an address"},
+    )
+    assert response.status_code == 400
+    assert 'href="#email"' in response.content.decode()
+    person.refresh_from_db()
+    assert person.display_name == "Kept"
+
+
+def test_teams_are_created_given_members_listed_with_what_they_own_and_deleted(administrator, make_user):
+    from journey.web.accounts.models import Team
+    from journey.web.plans import services as plan_services
+    from tests.web.url_examples import EXAMPLE_PLAN
+
+    plan_services.save_plan_version(
+        EXAMPLE_PLAN.read_text().replace("owner: sam\n", "owner: Head of Visits\n", 1), filename="plan.yaml", user=None
+    )
+    ann = make_user(Role.SERVICE_LEAD, "ann", display_name="Ann Able")
+    created = administrator.post(reverse("accounts:teams"), {"name": "  Head of   Visits "})
+    team = Team.objects.get(name="Head of Visits")
+    assert created["Location"] == reverse("accounts:team_edit", args=[team.pk])
+    duplicate = administrator.post(reverse("accounts:teams"), {"name": "head of visits"})
+    assert duplicate.status_code == 400 and "There is already a team called head of visits" in duplicate.content.decode()
+    edit = administrator.get(reverse("accounts:team_edit", args=[team.pk])).content.decode()
+    assert "CP visits in timescale" in edit  # what the plan gives the team
+    administrator.post(reverse("accounts:team_edit", args=[team.pk]), {"name": "Head of Visits", "members": [ann.pk]})
+    assert list(team.members.all()) == [ann]
+    listing = administrator.get(reverse("accounts:teams")).content.decode()
+    assert "Ann Able" in listing and "1 measure" in listing
+    assert AuditEvent.objects.get(action="changed_team_members").detail == {"old": [], "new": ["ann"]}
+    administrator.post(reverse("accounts:team_edit", args=[team.pk]), {"delete": "yes"})
+    assert not Team.objects.exists()
+    assert AuditEvent.objects.filter(action="deleted_team", target="Head of Visits").exists()

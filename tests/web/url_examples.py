@@ -13,11 +13,12 @@ EXAMPLE_PLAN = Path(__file__).parent / "data" / "plan.yaml"
 
 def _web_examples(examples: dict[str, dict[str, Any]]) -> None:
     """Users, measures and load jobs (the web engineer's URLs)."""
-    from journey.web.accounts.models import User
+    from journey.web.accounts.models import Team, User
     from journey.web.plans import services as plan_services
 
     person = User.objects.create_user(username="example-person", password="x-unused-9876")
     examples["accounts:user_edit"] = {"pk": person.pk}
+    examples["accounts:team_edit"] = {"pk": Team.objects.create(name="Example team").pk}
     examples["accounts:password_reset"] = {"pk": person.pk}
     version, _ = plan_services.save_plan_version(
         EXAMPLE_PLAN.read_text(), filename="plan.yaml", user=None

@@ -1,7 +1,7 @@
 """A small synthetic plan for the narrative and actions tests, and a way to make it active.
 
-Measure and action owners are people's display names: "Sam Lead" (a service lead in the
-tests) and "Dana Director".
+Measure and action owners are accounts, by username: ``sam`` (a service lead in the
+tests) and ``dana`` (a director).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ priorities:
         targets:
           2024-09: 90
         source: manual
-        owner: Sam Lead
+        owner: sam
       - id: re_referrals
         title: Re-referrals within 12 months
         unit: percent
@@ -34,11 +34,11 @@ priorities:
         targets:
           2024-09: 20
         source: manual
-        owner: Dana Director
+        owner: dana
     actions:
       - number: 1.1
         text: Weekly performance meetings review every overdue CP visit
-        owner: Sam Lead
+        owner: sam
         start: 2024-04-01
         due: 2024-09-30
         status: in_progress
@@ -46,7 +46,7 @@ priorities:
         measures: [cp_visits_in_time]
       - number: 1.10
         text: Audit re-referrals with the front door
-        owner: Dana Director
+        owner: dana
         due: 2024-06-30
         measures: [re_referrals]
   - id: D
@@ -59,11 +59,11 @@ priorities:
         targets:
           2024-09: 85
         source: manual
-        owner: Sam Lead
+        owner: sam
     actions:
       - number: 4.10
         text: Recruit permanent team managers
-        owner: Sam Lead; HR business partner
+        owner: sam; HR business partner
         start: 2024-01-01
         due: 2025-03-31
         status: not_started

@@ -181,6 +181,40 @@ def users_demo() -> None:
         user.save()
         audit.record(None, "created_user" if created else "reset_demo_user", username, role=role.value)
         click.echo(f"  {username:<24} {password:<20} {role.label}")
+    teams = _demo_teams()
+    if teams:
+        click.echo(f"Demo teams (owners named in the plan): {teams}.")
+
+
+#: Which demo account holds the posts the example plan names as owners: directors the
+#: director's, the front door the team manager's, every other head of service the service lead's.
+def _demo_holder(owner: str) -> str:
+    if "Director" in owner:
+        return "demo-director"
+    if "Front Door" in owner:
+        return "demo-team-manager"
+    return "demo-service-lead"
+
+
+def _demo_teams() -> int:
+    """A team for each owner the active plan names that is no account yet, with the demo
+    account that holds that post, so "My measures" and narrative work in the demo."""
+    from journey.web.accounts.models import Team, User
+    from journey.web.accounts.ownership import resolve_owners
+    from journey.web.plans.services import active_plan
+
+    plan = active_plan()
+    if plan is None:
+        return 0
+    texts = {m.owner for m in plan.measures if m.owner} | {a.owner for a in plan.actions if a.owner}
+    made = 0
+    for text, owner in sorted(resolve_owners(texts).items()):
+        if owner.matched:
+            continue
+        team, _ = Team.objects.get_or_create(name=text.strip())
+        team.members.add(*User.objects.filter(username=_demo_holder(text)))
+        made += 1
+    return made
 
 
 @click.group("observations")

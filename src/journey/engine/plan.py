@@ -20,6 +20,7 @@ every part that parsed, so one run reports everything.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import types
@@ -69,6 +70,7 @@ __all__ = [
     "Unit",
     "load_plan",
     "parse_plan",
+    "set_owners",
 ]
 
 MAX_PLAN_BYTES = 2_000_000
@@ -940,3 +942,78 @@ def load_plan(path: str | Path, *, library_ids: Collection[str] | None = None, m
         line = data[: exc.start].count(b"\n") + 1
         raise PlanError([Problem(name, line, "", "the file is not UTF-8 text (save it as UTF-8)")]) from None
     return parse_plan(text, name, library_ids=library_ids)
+
+
+# ------------------------------------------------------------------ changing owners
+
+_PLAIN_OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,'’()/&+_-]*")
+
+
+def _owner_scalar(owner: str) -> str:
+    """``owner`` as YAML: plain when it reads back unchanged, else double-quoted."""
+    if _PLAIN_OWNER.fullmatch(owner) and owner.casefold() not in {"yes", "no", "true", "false", "null", "on", "off"}:
+        return owner
+    return json.dumps(owner, ensure_ascii=False)
+
+
+def set_owners(text: str, owners: Mapping[tuple[str, str], str]) -> str:
+    """The plan text with the owners of some measures and actions changed, and nothing else.
+
+    ``owners`` maps ``("measure", id)`` or ``("action", number)`` to the new owner (a
+    username or a team's name; empty removes the owner). Only the owner's own text is
+    rewritten (a missing ``owner`` is added on the line after the item's ``id`` or
+    ``number``), so comments, order and layout stay as the author wrote them. The text must
+    be a valid plan.
+    """
+    root = YAML().compose(text)
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) by character index
+
+    def value(node: MappingNode, key: str) -> tuple[ScalarNode, Node] | None:
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return k, v
+        return None
+
+    priorities = value(root, "priorities") if isinstance(root, MappingNode) else None
+    if priorities is None or not isinstance(priorities[1], SequenceNode):
+        raise ValueError("not a plan: there are no priorities")
+    for priority in priorities[1].value:
+        for section, key, kind in (("measures", "id", "measure"), ("actions", "number", "action")):
+            items = value(priority, section) if isinstance(priority, MappingNode) else None
+            if items is None or not isinstance(items[1], SequenceNode):
+                continue
+            for item in items[1].value:
+                ident = value(item, key) if isinstance(item, MappingNode) else None
+                if ident is None or not isinstance(ident[1], ScalarNode) or (kind, ident[1].value) not in owners:
+                    continue
+                new = " ".join(owners[(kind, ident[1].value)].split())
+                current = value(item, "owner")
+                if current is not None:
+                    key_node, value_node = current
+                    if new:
+                        edits.append((value_node.start_mark.index, value_node.end_mark.index, _owner_scalar(new)))
+                    elif item.flow_style:
+                        comma = text.rfind(",", item.start_mark.index, key_node.start_mark.index)
+                        if comma >= 0:
+                            edits.append((comma, value_node.end_mark.index, ""))
+                        else:
+                            after = text.find(",", value_node.end_mark.index, item.end_mark.index)
+                            stop = item.end_mark.index - 1 if after < 0 else after + 1
+                            while after >= 0 and text[stop] == " ":
+                                stop += 1
+                            edits.append((key_node.start_mark.index, stop, ""))
+                    else:
+                        start = text.rfind("\n", 0, key_node.start_mark.index) + 1
+                        end = text.find("\n", value_node.end_mark.index)
+                        edits.append((start, len(text) if end < 0 else end + 1, ""))
+                elif new and item.flow_style:
+                    at = item.end_mark.index - 1
+                    edits.append((at, at, f", owner: {_owner_scalar(new)}"))
+                elif new:
+                    end = text.find("\n", ident[1].end_mark.index)
+                    at = len(text) if end < 0 else end + 1
+                    line = " " * ident[0].start_mark.column + f"owner: {_owner_scalar(new)}\n"
+                    edits.append((at, at, line if end >= 0 else "\n" + line))
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 
 from journey.web.accounts import services
+from journey.web.accounts.models import Team, User
 from journey.web.accounts.roles import Role
 from journey.web.forms import MAX_PASSWORD, BoundedPasswords, choice_errors, text_errors
 
@@ -79,8 +80,41 @@ class NewUserForm(forms.Form):
 
 
 class UserChangeForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=150, required=False, error_messages=text_errors("Full name", 150)
+    )
+    email = forms.EmailField(
+        max_length=254,
+        required=False,
+        error_messages={
+            **text_errors("Email address", 254),
+            "invalid": "Enter an email address like name@council.gov.uk",
+        },
+    )
     role = forms.ChoiceField(choices=ROLE_CHOICES, error_messages=choice_errors("Choose a role"))
     active = forms.ChoiceField(
         choices=[("yes", "Yes, active"), ("no", "No, deactivated")],
         error_messages=choice_errors("Choose whether this person can sign in"),
     )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": "Choose teams from the list", "invalid_pk_value": "Choose teams from the list"},
+    )
+
+
+class TeamForm(forms.Form):
+    """A team's name; on its own page, its members too (and a delete button)."""
+
+    name = forms.CharField(
+        max_length=150,
+        error_messages=text_errors(
+            "The team's name", 150, required="Enter the team's name, as the plan names it (e.g. Head of Front Door)"
+        ),
+    )
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        error_messages={"invalid_choice": "Choose members from the list", "invalid_pk_value": "Choose members from the list"},
+    )
+    delete = forms.ChoiceField(choices=[("", "Keep"), ("yes", "Delete")], required=False)

@@ -32,6 +32,20 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
 
+class Team(models.Model):
+    """A named group of accounts — a team, or a post such as "Head of Front Door" — that the
+    plan may name as the owner of measures and actions (``accounts.ownership``)."""
+
+    name = models.CharField(max_length=150, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditEvent(models.Model):
     """One thing someone did or saw that must be accountable: never edited, never deleted."""
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from journey.web.accounts import audit
-from journey.web.accounts.models import User
+from journey.web.accounts.models import Team, User
 from journey.web.accounts.roles import Role
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{2,150}$")
@@ -106,8 +107,18 @@ def create_user(
     return user
 
 
-def update_user(by: Any, person: User, *, role: str, active: bool) -> list[str]:
-    """Change a user's role and whether they may sign in. Returns what changed."""
+def update_user(
+    by: Any,
+    person: User,
+    *,
+    role: str,
+    active: bool,
+    display_name: str | None = None,
+    email: str | None = None,
+    team_ids: list[int] | None = None,
+) -> list[str]:
+    """Change a user's role, whether they may sign in, their name, e-mail address and teams
+    (``None``: leave as it is). Returns what changed; every change is audited."""
     problems = Problems()
     chosen = _role(role, problems)
     if person.pk == getattr(by, "pk", None):
@@ -122,6 +133,18 @@ def update_user(by: Any, person: User, *, role: str, active: bool) -> list[str]:
             )
             if not others.exists():
                 problems.add("role", "There must always be at least one active administrator")
+    name = display_name.strip() if display_name is not None else person.display_name
+    if len(name) > 150:
+        problems.add("display_name", "Enter a name of 150 characters or fewer")
+    address = email.strip() if email is not None else person.email
+    if address:
+        try:
+            validate_email(address)
+        except ValidationError:
+            problems.add("email", "Enter an e-mail address like name@council.gov.uk")
+    teams = list(Team.objects.filter(pk__in=team_ids)) if team_ids is not None else None
+    if team_ids is not None and teams is not None and len(teams) != len(set(team_ids)):
+        problems.add("teams", "Choose teams from the list")
     if problems:
         raise UserChangeRefused(problems)
     assert chosen is not None
@@ -139,9 +162,62 @@ def update_user(by: Any, person: User, *, role: str, active: bool) -> list[str]:
             )
             changed.append("reactivated" if active else "deactivated")
             person.is_active = active
+        if name != person.display_name or address != person.email:
+            audit.record(
+                by, "changed_user_details", person.username,
+                old_name=person.display_name, new_name=name, old_email=person.email, new_email=address,
+            )
+            if name != person.display_name:
+                changed.append(f"name changed to {name or 'none'}")
+            if address != person.email:
+                changed.append(f"e-mail address changed to {address or 'none'}")
+            person.display_name, person.email = name, address
         if changed:
-            person.save(update_fields=["role", "is_active"])
+            person.save(update_fields=["role", "is_active", "display_name", "email"])
+        if teams is not None:
+            before = set(person.teams.values_list("name", flat=True))
+            after = {t.name for t in teams}
+            if before != after:
+                person.teams.set(teams)
+                audit.record(by, "changed_teams", person.username, old=sorted(before), new=sorted(after))
+                changed.append("teams: " + (", ".join(sorted(after)) or "none"))
     return changed
+
+
+def save_team(by: Any, team: Team | None, *, name: str, member_ids: list[int]) -> Team:
+    """Create a team (``team`` None) or rename it and set its members; audited."""
+    problems = Problems()
+    name = " ".join(name.split())
+    if not name:
+        problems.add("name", "Enter the team's name, as the plan names it (e.g. Head of Front Door)")
+    elif len(name) > 150:
+        problems.add("name", "Enter a name of 150 characters or fewer")
+    elif Team.objects.filter(name__iexact=name).exclude(pk=getattr(team, "pk", None)).exists():
+        problems.add("name", f"There is already a team called {name}")
+    members = list(User.objects.filter(pk__in=member_ids))
+    if len(members) != len(set(member_ids)):
+        problems.add("members", "Choose members from the list")
+    if problems:
+        raise UserChangeRefused(problems)
+    with transaction.atomic():
+        if team is None:
+            team = Team.objects.create(name=name)
+            audit.record(by, "created_team", name)
+        elif team.name != name:
+            audit.record(by, "renamed_team", name, old=team.name)
+            team.name = name
+            team.save(update_fields=["name"])
+        before = set(team.members.values_list("username", flat=True))
+        after = {m.username for m in members}
+        if before != after:
+            team.members.set(members)
+            audit.record(by, "changed_team_members", name, old=sorted(before), new=sorted(after))
+    return team
+
+
+def delete_team(by: Any, team: Team) -> None:
+    audit.record(by, "deleted_team", team.name, members=sorted(team.members.values_list("username", flat=True)))
+    team.delete()
 
 
 def change_password(user: User, password: str) -> None:

@@ -14,5 +14,7 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/password/", views.password_reset, name="password_reset"),
+    path("teams/", views.teams, name="teams"),
+    path("teams/<int:pk>/", views.team_edit, name="team_edit"),
     path("audit/", views.audit, name="audit"),
 ]

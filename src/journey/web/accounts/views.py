@@ -12,16 +12,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods
 
-from journey.web.accounts import oidc, services
+from journey.web.accounts import oidc, ownership, services
 from journey.web.accounts.access import SignedInRequest, public, requires
 from journey.web.accounts.forms import (
     NewPasswordForm,
     NewUserForm,
     OwnPasswordForm,
     SignInForm,
+    TeamForm,
     UserChangeForm,
 )
-from journey.web.accounts.models import AuditEvent, User
+from journey.web.accounts.models import AuditEvent, Team, User
 from journey.web.accounts.roles import Capability, Role
 from journey.web.forms import add_errors, error_summary
 
@@ -69,7 +70,7 @@ LogoutView.journey_capability = "public"  # type: ignore[attr-defined]
 @require_GET
 @requires(Capability.MANAGE_USERS)
 def users(request: HttpRequest) -> HttpResponse:
-    people = User.objects.order_by("role", "username")
+    people = User.objects.order_by("role", "username").prefetch_related("teams")
     return render(
         request,
         "accounts/users.html",
@@ -106,27 +107,106 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
     errors: dict[str, str] = {}
+    values = {
+        "display_name": person.display_name, "email": person.email, "role": person.role,
+        "active": person.is_active, "teams": set(person.teams.values_list("pk", flat=True)),
+    }
     if request.method == "POST":
         form = UserChangeForm(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
                 changed = services.update_user(
                     request.user,
                     person,
-                    role=form.cleaned_data["role"],
-                    active=form.cleaned_data["active"] == "yes",
+                    role=data["role"],
+                    active=data["active"] == "yes",
+                    display_name=data["display_name"],
+                    email=data["email"],
+                    team_ids=[team.pk for team in data["teams"]],
                 )
             except services.UserChangeRefused as refused:
                 add_errors(form, refused.problems.errors)
             else:
                 if changed:
-                    messages.success(request, f"{person.username}: {', '.join(changed)}.")
+                    messages.success(request, f"{person.username}: {'; '.join(changed)}.")
                 return redirect("accounts:users")
         errors = error_summary(form)
+        values = {
+            "display_name": form.data.get("display_name", ""), "email": form.data.get("email", ""),
+            "role": form.data.get("role", ""), "active": form.data.get("active") == "yes",
+            "teams": {int(v) for v in form.data.getlist("teams") if v.isdigit()},
+        }
     return render(
         request,
         "accounts/user_edit.html",
-        {"person": person, "errors": errors, "roles": list(Role)},
+        {"person": person, "errors": errors, "roles": list(Role), "values": values, "teams": Team.objects.all()},
+        status=400 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.MANAGE_USERS)
+def teams(request: HttpRequest) -> HttpResponse:
+    """Teams (and posts) the plan may name as owners: the list, and a new team."""
+    errors: dict[str, str] = {}
+    name = ""
+    if request.method == "POST":
+        form = TeamForm(request.POST)
+        name = form.data.get("name", "")
+        if form.is_valid():
+            try:
+                team = services.save_team(request.user, None, name=form.cleaned_data["name"], member_ids=[])
+            except services.UserChangeRefused as refused:
+                add_errors(form, refused.problems.errors)
+            else:
+                messages.success(request, f"Created the team {team.name}: now choose its members.")
+                return redirect("accounts:team_edit", pk=team.pk)
+        errors = error_summary(form)
+    return render(
+        request,
+        "accounts/teams.html",
+        {"teams": ownership.teams_with_what_they_own(), "errors": errors, "name": name},
+        status=400 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.MANAGE_USERS)
+def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=pk)
+    errors: dict[str, str] = {}
+    values = {"name": team.name, "members": set(team.members.values_list("pk", flat=True))}
+    if request.method == "POST":
+        form = TeamForm(request.POST)
+        if form.data.get("delete") == "yes" and "name" not in form.data:
+            form.fields["name"].required = False  # the delete button sends no name
+        if form.is_valid() and form.cleaned_data["delete"] == "yes":
+            name = team.name
+            services.delete_team(request.user, team)
+            messages.success(request, f"Deleted the team {name}.")
+            return redirect("accounts:teams")
+        if form.is_valid():
+            try:
+                services.save_team(
+                    request.user, team, name=form.cleaned_data["name"],
+                    member_ids=[member.pk for member in form.cleaned_data["members"]],
+                )
+            except services.UserChangeRefused as refused:
+                add_errors(form, refused.problems.errors)
+            else:
+                messages.success(request, f"Saved the team {team.name}.")
+                return redirect("accounts:teams")
+        errors = error_summary(form)
+        values = {"name": form.data.get("name", ""), "members": {int(v) for v in form.data.getlist("members") if v.isdigit()}}
+    return render(
+        request,
+        "accounts/team_edit.html",
+        {
+            "team": team, "values": values, "errors": errors,
+            "people": User.objects.filter(is_active=True).order_by("username"),
+            "owns": ownership.what_is_owned_by(team.name),
+        },
         status=400 if errors else 200,
     )
 

@@ -9,7 +9,7 @@
   status or percentage, which is then applied and noted in the history; actions no
   longer in the plan are kept, marked "no longer in the plan", and hidden from the list
   unless asked for.
-* **Updates.** The action's owner (matched as in :mod:`journey.web.narrative.ownership`),
+* **Updates.** The action's owner (matched as in :mod:`journey.web.accounts.ownership`),
   the data team and the director update status, percentage complete, a progress note
   and evidence (text and an optional link). Marking an action completed sets it to 100%.
   A blocked action needs a note saying what blocks it. Each update carries the version
@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from journey.engine.actions import ActionRag, assess_action
 from journey.web.accounts.audit import record
+from journey.web.accounts.ownership import acts_on_all, is_owner
 from journey.web.accounts.roles import Capability
 from journey.web.actions.models import (
     ActionEvidence,
@@ -42,7 +43,6 @@ from journey.web.actions.models import (
     TrackedAction,
     UpdateKind,
 )
-from journey.web.narrative.ownership import acts_on_all, is_owner
 from journey.web.narrative.planlink import current_plan
 
 RAG_ORDER = {ActionRag.RED: 1, ActionRag.AMBER: 2, ActionRag.GREEN: 3}

@@ -4,7 +4,7 @@ Run every morning by a worker (``schedules``) when ``JOURNEY_NOTIFY_API_KEY`` is
 user gets at most one e-mail of each kind a day, listing everything of theirs: the
 actions they own that are due within ``JOURNEY_NOTIFY_DAYS_AHEAD`` days or overdue, and
 the measures they own whose narrative for the latest month with figures has not been
-submitted. Owners are matched to users as everywhere else (narrative ``ownership``).
+submitted. Owners are matched to users as everywhere else (``accounts.ownership``: by account or team).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _link(name: str) -> str:
 
 
 def _users_owning(owner: str, users: list[Any]) -> list[Any]:
-    from journey.web.narrative.ownership import is_owner
+    from journey.web.accounts.ownership import is_owner
 
     return [u for u in users if owner and is_owner(u, owner)]
 

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from journey.engine.periods import month_key, month_label
 from journey.web.accounts.audit import record
+from journey.web.accounts.ownership import acts_on_all, is_owner
 from journey.web.accounts.roles import Capability
 from journey.web.narrative.diff import Segment, has_changes, word_diff
 from journey.web.narrative.models import (
@@ -44,7 +45,6 @@ from journey.web.narrative.models import (
     NarrativeState,
     RevisionEvent,
 )
-from journey.web.narrative.ownership import acts_on_all, is_owner
 from journey.web.narrative.planlink import current_plan, find_measure, priority_of
 
 QUESTIONS: list[tuple[str, str]] = [

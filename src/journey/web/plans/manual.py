@@ -46,8 +46,8 @@ class Outcome:
 def may_enter(user: Any, measure: Measure) -> bool:
     """The data team and the director enter any manual figure; others only their own
     measures' (the same ownership rule as narrative and actions)."""
+    from journey.web.accounts.ownership import acts_on_all, is_owner
     from journey.web.accounts.roles import Capability
-    from journey.web.narrative.ownership import acts_on_all, is_owner
 
     if not user.can(Capability.ENTER_MANUAL_FIGURES):
         return False

@@ -527,7 +527,7 @@ def latest_values(month: str) -> dict[str, Observation]:
 
 def measures_owned_by(plan: Plan, user: Any) -> set[str]:
     """Measures this user owns, by the plan's owner names (the narrative app's rule)."""
-    from journey.web.narrative.ownership import is_owner
+    from journey.web.accounts.ownership import is_owner
 
     return {m.id for m in plan.measures if m.owner and is_owner(user, m.owner)}
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("plan/", views.plan, name="plan"),
     path("plan/upload/", views.plan_upload, name="plan_upload"),
     path("plan/edit/", views.plan_edit, name="plan_edit"),
+    path("plan/owners/", views.plan_owners, name="plan_owners"),
     path("plan/versions/<int:pk>/", views.plan_version, name="plan_version"),
 ]

@@ -256,6 +256,34 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Capability.CONFIGURE_PLAN)
+def plan_owners(request: HttpRequest) -> HttpResponse:
+    """Who owns each measure and action, by account or team; changes make a new plan version."""
+    from journey.web.plans import owners
+
+    problems: list = []
+    status = 200
+    if request.method == "POST":
+        try:
+            _version, count = owners.save_owners(request.user, request.POST)
+        except services.PlanChanged:
+            messages.error(request, "The plan changed while you were choosing: nothing was saved. Choose again below.")
+            return redirect("plans:plan_owners")
+        except services.PlanRejected as rejected:
+            problems, status = rejected.problems, 400
+        else:
+            messages.success(
+                request,
+                f"Saved {count} new owner{'s' if count != 1 else ''} as a new version of the plan." if count
+                else "No owners were changed.",
+            )
+            return redirect("plans:plan_owners")
+    page = owners.owners_page()
+    if page is None:
+        raise Http404("No plan has been loaded yet.")
+    return render(request, "plans/plan_owners.html", {"page": page, "problems": problems, "remove": owners.REMOVE}, status=status)
+
+
+@requires(Capability.CONFIGURE_PLAN)
 def plan_version(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(PlanVersion.objects.select_related("created_by"), pk=pk)
     if request.method == "POST":

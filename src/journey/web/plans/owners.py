@@ -1,0 +1,98 @@
+"""The Plan owners page: who each measure's and action's owner text stands for, and
+choosing a new owner from the accounts and teams (saved as a new version of the plan)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from journey.engine.plan import Plan, set_owners
+from journey.web.accounts.models import Team, User
+from journey.web.accounts.ownership import Owner, resolve_owners
+from journey.web.plans import services
+from journey.web.plans.models import PlanVersion
+
+REMOVE = "-"
+"""The choice that removes an owner."""
+
+
+@dataclass
+class OwnedItem:
+    kind: str  # measure | action
+    key: str  # measure id | action number
+    label: str
+    owner: Owner | None
+
+    @property
+    def field(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+@dataclass
+class OwnersPage:
+    version: PlanVersion
+    sections: list[tuple[str, list[OwnedItem]]]
+    choices: list[tuple[str, str]]
+    """(owner text to write, what the reader sees): teams first, then people."""
+
+    @property
+    def unmatched(self) -> list[OwnedItem]:
+        return [i for _title, items in self.sections for i in items if i.owner is not None and i.owner.unmatched]
+
+
+def owners_page() -> OwnersPage | None:
+    """Every measure and action of the active plan with its owner resolved to accounts."""
+    version = services.active_plan_version()
+    plan = services.active_plan()
+    if version is None or plan is None:
+        return None
+    texts = {m.owner for m in plan.measures if m.owner} | {a.owner for a in plan.actions if a.owner}
+    resolved = resolve_owners(texts)
+    sections = []
+    for priority in plan.priorities:
+        items = [OwnedItem("measure", m.id, m.title, resolved.get(m.owner) if m.owner else None) for m in priority.measures]
+        items += [
+            OwnedItem("action", a.number, f"Action {a.number}: {a.text}", resolved.get(a.owner) if a.owner else None)
+            for a in priority.actions
+        ]
+        sections.append((priority.title, items))
+    choices = [(t.name, f"{t.name} (team)") for t in Team.objects.order_by("name")]
+    choices += [
+        (u.username, f"{u.name} ({u.username}, {u.role_label})")
+        for u in User.objects.filter(is_active=True).order_by("username")
+    ]
+    return OwnersPage(version, sections, choices)
+
+
+def changes_from(form: Any, plan: Plan, allowed: set[str]) -> dict[tuple[str, str], str]:
+    """(kind, key) → new owner text from the posted choices (blank: unchanged)."""
+    out: dict[tuple[str, str], str] = {}
+    for kind, keys in (("measure", [m.id for m in plan.measures]), ("action", [a.number for a in plan.actions])):
+        for key in keys:
+            chosen = form.get(f"{kind}:{key}", "")
+            if chosen == REMOVE:
+                out[(kind, key)] = ""
+            elif chosen in allowed:
+                out[(kind, key)] = chosen
+    return out
+
+
+def save_owners(user: Any, posted: Any) -> tuple[PlanVersion, int]:
+    """Write the chosen owners into a new version of the plan. Returns (version, how many
+    owners changed). Raises the plans services' ``PlanChanged`` when the plan changed since
+    the page was shown, and ``PlanRejected`` if the result would not be a valid plan."""
+    page = owners_page()
+    plan = services.active_plan()
+    if page is None or plan is None:
+        raise services.PlanRejected([services.Problem("", None, "", "No plan has been loaded yet")])
+    allowed = {value for value, _label in page.choices}
+    wanted = changes_from(posted, plan, allowed)
+    current = {("measure", m.id): m.owner or "" for m in plan.measures} | {("action", a.number): a.owner or "" for a in plan.actions}
+    changes = {key: owner for key, owner in wanted.items() if owner != current[key]}
+    text = set_owners(PlanVersion.objects.get(pk=page.version.pk).text, changes)
+    based_on = int(posted.get("based_on", "0") or 0)
+    version, _created = services.save_plan_version(
+        text, filename=page.version.filename, user=user, origin=PlanVersion.Origin.EDIT,
+        note=f"owners changed: {len(changes)}", based_on=based_on,
+    )
+    return version, len(changes)
