@@ -192,7 +192,7 @@ def save_team(by: Any, team: Team | None, *, name: str, member_ids: list[int]) -
         problems.add("name", "Enter the team's name, as the plan names it (e.g. Head of Front Door)")
     elif len(name) > 150:
         problems.add("name", "Enter a name of 150 characters or fewer")
-    elif Team.objects.filter(name__iexact=name).exclude(pk=getattr(team, "pk", None)).exists():
+    elif Team.objects.filter(name__iexact=name).exclude(pk=team.pk if team is not None else 0).exists():
         problems.add("name", f"There is already a team called {name}")
     members = list(User.objects.filter(pk__in=member_ids))
     if len(members) != len(set(member_ids)):

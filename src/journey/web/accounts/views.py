@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -102,6 +106,15 @@ def user_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _chosen(form: forms.Form, name: str) -> list[Any]:
+    """The valid choices of a multiple-choice field as posted (to show a form again)."""
+    field = form.fields[name]
+    try:
+        return list(field.clean(form[name].value()))
+    except ValidationError:
+        return []
+
+
 @require_http_methods(["GET", "POST"])
 @requires(Capability.MANAGE_USERS)
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -135,7 +148,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         values = {
             "display_name": form.data.get("display_name", ""), "email": form.data.get("email", ""),
             "role": form.data.get("role", ""), "active": form.data.get("active") == "yes",
-            "teams": {int(v) for v in form.data.getlist("teams") if v.isdigit()},
+            "teams": {team.pk for team in _chosen(form, "teams")},
         }
     return render(
         request,
@@ -198,7 +211,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Saved the team {team.name}.")
                 return redirect("accounts:teams")
         errors = error_summary(form)
-        values = {"name": form.data.get("name", ""), "members": {int(v) for v in form.data.getlist("members") if v.isdigit()}}
+        values = {"name": form.data.get("name", ""), "members": {team_member.pk for team_member in _chosen(form, "members")}}
     return render(
         request,
         "accounts/team_edit.html",

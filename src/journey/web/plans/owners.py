@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from journey.engine.plan import Plan, set_owners
+from django import forms
+
+from journey.engine.plan import set_owners
 from journey.web.accounts.models import Team, User
 from journey.web.accounts.ownership import Owner, resolve_owners
 from journey.web.plans import services
@@ -64,35 +66,43 @@ def owners_page() -> OwnersPage | None:
     return OwnersPage(version, sections, choices)
 
 
-def changes_from(form: Any, plan: Plan, allowed: set[str]) -> dict[tuple[str, str], str]:
-    """(kind, key) → new owner text from the posted choices (blank: unchanged)."""
-    out: dict[tuple[str, str], str] = {}
-    for kind, keys in (("measure", [m.id for m in plan.measures]), ("action", [a.number for a in plan.actions])):
-        for key in keys:
-            chosen = form.get(f"{kind}:{key}", "")
-            if chosen == REMOVE:
-                out[(kind, key)] = ""
-            elif chosen in allowed:
-                out[(kind, key)] = chosen
-    return out
+class OwnersForm(forms.Form):
+    """One choice per measure and action (blank: keep), and the version the page showed."""
+
+    based_on = forms.IntegerField(min_value=0, error_messages={"required": "Reload the page and choose again"})
+
+    def __init__(self, data: Any, page: OwnersPage) -> None:
+        super().__init__(data)
+        choices = [("", "Keep as it is"), *page.choices, (REMOVE, "Remove the owner")]
+        for _title, items in page.sections:
+            for item in items:
+                self.fields[item.field] = forms.ChoiceField(
+                    choices=choices, required=False, error_messages={"invalid_choice": "Choose an account or a team from the list"}
+                )
 
 
-def save_owners(user: Any, posted: Any) -> tuple[PlanVersion, int]:
+def save_owners(user: Any, data: Any) -> tuple[PlanVersion, int] | OwnersForm:
     """Write the chosen owners into a new version of the plan. Returns (version, how many
-    owners changed). Raises the plans services' ``PlanChanged`` when the plan changed since
-    the page was shown, and ``PlanRejected`` if the result would not be a valid plan."""
+    owners changed), or the form with its errors. Raises the plans services' ``PlanChanged``
+    when the plan changed since the page was shown, and ``PlanRejected`` if the result would
+    not be a valid plan."""
     page = owners_page()
     plan = services.active_plan()
     if page is None or plan is None:
         raise services.PlanRejected([services.Problem("", None, "", "No plan has been loaded yet")])
-    allowed = {value for value, _label in page.choices}
-    wanted = changes_from(posted, plan, allowed)
+    form = OwnersForm(data, page)
+    if not form.is_valid():
+        return form
     current = {("measure", m.id): m.owner or "" for m in plan.measures} | {("action", a.number): a.owner or "" for a in plan.actions}
-    changes = {key: owner for key, owner in wanted.items() if owner != current[key]}
+    changes: dict[tuple[str, str], str] = {}
+    for (kind, key), owner in current.items():
+        chosen = form.cleaned_data.get(f"{kind}:{key}", "")
+        new = "" if chosen == REMOVE else chosen
+        if chosen and new != owner:
+            changes[(kind, key)] = new
     text = set_owners(PlanVersion.objects.get(pk=page.version.pk).text, changes)
-    based_on = int(posted.get("based_on", "0") or 0)
     version, _created = services.save_plan_version(
         text, filename=page.version.filename, user=user, origin=PlanVersion.Origin.EDIT,
-        note=f"owners changed: {len(changes)}", based_on=based_on,
+        note=f"owners changed: {len(changes)}", based_on=form.cleaned_data["based_on"],
     )
     return version, len(changes)

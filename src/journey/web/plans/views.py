@@ -255,6 +255,7 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 @requires(Capability.CONFIGURE_PLAN)
 def plan_owners(request: HttpRequest) -> HttpResponse:
     """Who owns each measure and action, by account or team; changes make a new plan version."""
@@ -264,13 +265,17 @@ def plan_owners(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            _version, count = owners.save_owners(request.user, request.POST)
+            saved = owners.save_owners(request.user, request.POST)
         except services.PlanChanged:
             messages.error(request, "The plan changed while you were choosing: nothing was saved. Choose again below.")
             return redirect("plans:plan_owners")
         except services.PlanRejected as rejected:
             problems, status = rejected.problems, 400
         else:
+            if isinstance(saved, owners.OwnersForm):
+                messages.error(request, "Nothing was saved: " + " ".join(error_summary(saved).values()))
+                return redirect("plans:plan_owners")
+            _version, count = saved
             messages.success(
                 request,
                 f"Saved {count} new owner{'s' if count != 1 else ''} as a new version of the plan." if count
