@@ -170,7 +170,7 @@ def test_the_measure_page_answers_in_a_fixed_number_of_queries(
     loaded, board_member, django_assert_max_num_queries
 ):
     board_member.get(reverse("plans:measure", args=["cp_visits"]))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):  # 3 of them the page's ETag (test_conditional_get)
         board_member.get(reverse("plans:measure", args=["re_referrals"]))
 
 

@@ -658,13 +658,7 @@ def _measure_figures(
     return figures
 
 
-@dataclass(frozen=True)
-class ChartImage:
-    svg: str
-    etag: str
-
-
-def measure_chart(measure_id: str, month_text: str | None) -> ChartImage | None:
+def measure_chart(measure_id: str, month_text: str | None) -> str | None:
     """The measure's chart as an SVG document (the page shows it beside its data table)."""
     plan = services.active_plan()
     measure = services.find_measure(plan, measure_id) if plan else None
@@ -676,7 +670,7 @@ def measure_chart(measure_id: str, month_text: str | None) -> ChartImage | None:
     figures = _measure_figures(plan, version, measure, month)
     if figures.chart is None:
         return None
-    return ChartImage(chart_svg(figures.chart), figures.chart.cache_key()[:32])
+    return chart_svg(figures.chart)
 
 
 def chart_svg(chart: MeasureChart) -> str:

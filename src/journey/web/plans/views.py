@@ -11,22 +11,27 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import condition, require_GET, require_http_methods
 
 from journey.web.accounts import audit
 from journey.web.accounts.access import SignedInRequest, requires
 from journey.web.accounts.roles import Capability
 from journey.web.forms import add_errors, error_summary
-from journey.web.plans import drilldown, pages, services
+from journey.web.plans import conditional, drilldown, pages, services
 from journey.web.plans.forms import ManualFigureForm, PlanEditForm, PlanUploadForm, problems_of
 from journey.web.plans.models import PlanVersion
+
+REVALIDATE = cache_control(private=True, no_cache=True)
+"""Browsers keep the page but ask each time; the ETag makes the answer 304 when unchanged."""
 
 # ---------------------------------------------------------------------- dashboard
 
 
 @require_GET
 @requires(Capability.VIEW_AGGREGATES)
+@REVALIDATE
+@condition(etag_func=conditional.page_etag)
 def dashboard(request: SignedInRequest) -> HttpResponse:
     filters = pages.DashboardFilters.from_query(request.GET)
     context = pages.dashboard(request.user, request.GET.get("month"), filters)
@@ -45,6 +50,8 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
 
 @require_GET
 @requires(Capability.VIEW_AGGREGATES)
+@REVALIDATE
+@condition(etag_func=conditional.page_etag)
 def measure(request: HttpRequest, measure_id: str) -> HttpResponse:
     page = pages.measure_page(request.user, measure_id, request.GET.get("month"))
     if page is None:
@@ -54,19 +61,14 @@ def measure(request: HttpRequest, measure_id: str) -> HttpResponse:
 
 @require_GET
 @requires(Capability.VIEW_AGGREGATES)
+@REVALIDATE
+@condition(etag_func=conditional.chart_etag)
 def measure_chart(request: HttpRequest, measure_id: str) -> HttpResponse:
-    """The chart as an SVG image, cacheable by the browser (its ETag is its content)."""
-    image = pages.measure_chart(measure_id, request.GET.get("month"))
-    if image is None:
+    """The chart as an SVG image, kept by the browser until the figures change."""
+    svg = pages.measure_chart(measure_id, request.GET.get("month"))
+    if svg is None:
         raise Http404("No chart for this measure and month.")
-    etag = f'"{image.etag}"'
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(image.svg, content_type="image/svg+xml; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
 @never_cache

@@ -1,0 +1,117 @@
+"""Conditional GET for the pages read most (dashboard, measure page, chart): a repeat visit
+answers 304 Not Modified without building the page.
+
+Django's ``@condition`` asks for the page's ETag before the view runs. The ETag is a hash
+of everything the page shows, each part cheap to read: the figures (the data version),
+the plan in force, DfE's benchmarks, narrative and actions (and the day, as actions fall
+overdue), who is looking (their role, name, session and CSRF token, which the page's
+forms carry), the address with its query, and the code that draws it. The pages are sent
+``Cache-Control: private, no-cache``, so browsers keep them but ask each time. A page with
+a message waiting, and any page in DEBUG, gets no ETag: it is always drawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.db.models import Count, Max
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils import timezone
+
+import journey
+from journey.web.plans import services
+
+CODE_SUFFIXES = {".py", ".html", ".css", ".js"}
+
+
+@cache
+def code_version() -> str:
+    """A hash of the engine's and the web's code, templates and own static files: a new
+    release draws pages differently, so their old ETags must not match."""
+    root = Path(journey.__file__).parent
+    digest = hashlib.sha256(journey.__version__.encode())
+    for path in sorted(root.rglob("*")):
+        if path.suffix in CODE_SUFFIXES and "vendor" not in path.parts and path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def figures_version() -> tuple[Any, ...]:
+    """The figures, the plan in force and DfE's benchmarks (two small queries, a stat)."""
+    plan = services.active_plan_version()
+    return (
+        services.data_version(),
+        (plan.pk, plan.sha256) if plan else None,
+        services.benchmarks_version(),
+    )
+
+
+def workflow_version() -> tuple[Any, ...]:
+    """Narrative and actions: changed whenever one is written, approved or updated (or the
+    plan's actions are brought in), and the day, as an action falls overdue."""
+    from journey.web.actions.models import TrackedAction
+    from journey.web.narrative.models import Narrative
+
+    narrative = Narrative.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    actions = TrackedAction.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return (
+        narrative["n"], narrative["last"], actions["n"], actions["last"], timezone.localdate()
+    )
+
+
+def _viewer(request: HttpRequest) -> tuple[Any, ...]:
+    user: Any = request.user
+    get_token(request)  # the CSRF secret the page's forms use, made now on a first visit
+    return (
+        user.pk,
+        user.role,
+        user.name,
+        user.has_usable_password(),
+        request.session.session_key,
+        request.META.get("CSRF_COOKIE"),
+    )
+
+
+def _always_drawn(request: HttpRequest) -> bool:
+    """A message waits to be shown (counting them does not use them up), or DEBUG."""
+    return settings.DEBUG or len(get_messages(request)) > 0
+
+
+def _tag(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def page_etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str | None:
+    """The dashboard's or a measure page's ETag (None: no ETag, always drawn)."""
+    if _always_drawn(request):
+        return None
+    return _tag(
+        "page",
+        code_version(),
+        request.get_full_path(),
+        request.headers.get("HX-Request"),
+        figures_version(),
+        workflow_version(),
+        _viewer(request),
+    )
+
+
+def chart_etag(request: HttpRequest, measure_id: str) -> str | None:
+    """A chart shows figures only: the same for everyone with the same role."""
+    if settings.DEBUG:
+        return None
+    return _tag(
+        "chart",
+        code_version(),
+        measure_id,
+        request.GET.get("month"),
+        figures_version(),
+        getattr(request.user, "role", None),
+    )
