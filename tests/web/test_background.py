@@ -187,3 +187,15 @@ def test_the_warm_up_queues_each_earlier_month_as_its_own_small_task(settings, d
         ("warm_up_month", [m]) for m in reversed(months[-12:-1])
     ]
     assert all(r.task.priority < warm_up_pages.priority for r in queued)
+
+
+def test_tasks_finished_more_than_two_weeks_ago_are_forgotten_with_their_progress(queue):
+    from journey.web.background.tasks import prune_finished_tasks
+
+    old, recent = note_number.enqueue(1), note_number.enqueue(2)
+    worker.run_ready_tasks()
+    DBTaskResult.objects.filter(pk=old.id).update(finished_at=timezone.now() - timedelta(days=15))
+    TaskProgress.objects.filter(task_id=str(old.id)).update(updated_at=timezone.now() - timedelta(days=15))
+    assert prune_finished_tasks.call() == 1
+    assert str(DBTaskResult.objects.get().pk) == str(recent.id)
+    assert list(TaskProgress.objects.values_list("task_id", flat=True)) == [str(recent.id)]

@@ -52,6 +52,8 @@ def _watch_every() -> timedelta | None:
 
 
 SCHEDULES: list[Periodic] = [
+    Periodic("prune-tasks", "journey.web.background.tasks.prune_finished_tasks", lambda: timedelta(days=1),
+             at=time(3, 0)),
     Periodic("watched-folder", "journey.web.operations.watch.scan_watched_folder", _watch_every),
     Periodic("reminders", "journey.web.background.reminders.send_reminders", _reminders_every,
              at=time(7, 0)),
