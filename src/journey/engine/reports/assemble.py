@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
@@ -36,13 +38,15 @@ from journey.engine.evaluation import (
     evaluate_measure,
     format_number,
     format_value,
+    round_half_up,
 )
 from journey.engine.observations import monthly_series, values_for_evaluation
 from journey.engine.periods import add_months, month_end, month_range
-from journey.engine.plan import Measure, Plan, Priority, Unit
+from journey.engine.plan import Measure, Plan, Polarity, Priority, Unit
 from journey.engine.reports.inputs import ActionItem, NarrativeText, ReportInputs
 from journey.engine.reports.model import (
     NOT_APPROVED,
+    Block,
     BulletList,
     Cell,
     ChartBlock,
@@ -54,6 +58,13 @@ from journey.engine.reports.model import (
     ReportKind,
     Section,
     Table,
+)
+from journey.engine.reports.written import (
+    QUARTERLY_AFTER,
+    ApprovedText,
+    missing_sections,
+    progress_key,
+    written_sections,
 )
 from journey.engine.stats.spc import MeasureSpc, measure_spc, spc_series
 
@@ -233,6 +244,18 @@ class _Figures:
         row = rows.row(0, named=True)
         return _Latest(float(row["value"]), row["as_at"], row["period"])
 
+    def counts(self, measure: Measure, month: str) -> tuple[float | None, float | None]:
+        """(numerator, denominator) behind the figure the plan rates for ``month``."""
+        kind = "fytd" if measure.cumulative_in_year else "month"
+        rows = self.frame.filter(
+            (pl.col("measure_id") == measure.id) & (pl.col("period") == month)
+            & (pl.col("breakdown") == "") & pl.col("period_type").is_in([kind, "month"])
+        ).sort(pl.col("period_type") != kind)
+        if not rows.height:
+            return None, None
+        row = rows.row(0, named=True)
+        return row["numerator"], row["denominator"]
+
     def spc(self, measure: Measure) -> MeasureSpc | None:
         """The measure's SPC reading at the report's month, as the dashboard shows it."""
         if measure.id not in self._spc:
@@ -290,15 +313,25 @@ def draft_state(plan: Plan, narrative: Mapping[str, NarrativeText | None]) -> tu
 
 def _report(inputs: ReportInputs, kind: ReportKind, figures: _Figures, subtitle: str) -> Report:
     draft, reasons = draft_state(inputs.plan, inputs.narrative)
+    missing = missing_sections(kind.value, inputs.plan, inputs.texts)
+    if missing:
+        draft = True
+        total = len(written_sections(kind.value, inputs.plan))
+        names = ", ".join(s.title for s in missing[:6]) + (" and others" if len(missing) > 6 else "")
+        reasons.append(f"{len(missing)} of {total} sections written by people are not yet approved: {names}.")
     generated = inputs.generated_at or datetime.now(timezone.utc)  # noqa: UP017
     as_at = figures.data_as_at()
     plan = inputs.plan
-    cover = [("Reporting period", subtitle or long_month(inputs.period))]
+    cover = [
+        (s.title, inputs.texts[s.key].text.strip() if s.key in inputs.texts else "Not yet entered")
+        for s in written_sections(kind.value, plan) if s.short
+    ]
+    cover.append(("Reporting period", subtitle or long_month(inputs.period)))
     cover.append(("Data as at", day_text(as_at) if as_at else "No figures recorded"))
     cover.append(("Prepared", day_text(generated.date())))
     if inputs.source_label:
         cover.append(("Source", inputs.source_label))
-    cover.append(("Status", "DRAFT – not for publication" if draft else "Final: all narrative approved"))
+    cover.append(("Status", "DRAFT – not for publication" if draft else "Final: everything approved"))
     return Report(
         kind=kind,
         title=kind.label,
@@ -318,6 +351,30 @@ def _report(inputs: ReportInputs, kind: ReportKind, figures: _Figures, subtitle:
 
 
 # ------------------------------------------------------------- shared sections
+
+GENERATED = Paragraph(
+    "Generated from the figures by Improvement Journey; not written by a person.", "note"
+)
+"""Marks a section the product wrote, so machine text is never read as someone's judgement."""
+
+
+def written_blocks(texts: Mapping[str, ApprovedText], key: str, what: str) -> list[Block]:
+    """A section people write: its approved text with who wrote and approved it, or a
+    plain statement that it is not yet written and approved (never machine text)."""
+    text = texts.get(key)
+    if text is None:
+        return [Paragraph(f"Not yet written and approved: {what}. This report is a DRAFT until it is.", "warning")]
+    blocks: list[Block] = [Paragraph(p) for p in text.paragraphs()]
+    by = []
+    if text.written_by:
+        by.append(f"Written by {text.written_by}")
+    if text.approved_by:
+        by.append(f"approved by {text.approved_by}" + (f" on {day_text(text.approved_on)}" if text.approved_on else ""))
+    if by:
+        words = "; ".join(by)
+        blocks.append(Paragraph(words[0].upper() + words[1:] + ".", "note"))
+    return blocks
+
 
 
 def _summary_table(figures: _Figures, priority: Priority) -> Table:
@@ -872,23 +929,30 @@ def quarterly(inputs: ReportInputs) -> Report:
     for _, m in plan.iter_measures():
         counts_now[figures.result(m, period).rag] += 1
         counts_then[figures.result(m, start).rag] += 1
+    texts = inputs.texts
     intro = Section("summary", "Summary from the independent chair", level=1, new_page=True)
-    intro.blocks.append(
-        Paragraph(
-            f"This report sets out the progress of {plan.authority.name}'s improvement plan in the quarter "
-            f"{label}. At the end of {long_month(period)}, {counts_now[Rag.GREEN]} of {len(plan.measures)} measures "
-            f"were Green, {counts_now[Rag.AMBER]} Amber and {counts_now[Rag.RED]} Red; at the end of "
-            f"{long_month(start)} the figures were {counts_then[Rag.GREEN]} Green, {counts_then[Rag.AMBER]} Amber "
-            f"and {counts_then[Rag.RED]} Red.",
-            "lead",
-        )
-    )
+    intro.blocks.extend(written_blocks(texts, "chair_summary", "the independent chair's summary"))
     report.sections.append(intro)
 
-    progress = Section("progress", "Progress by priority", level=1)
+    glance = Section("quarter-in-figures", "The quarter in figures", level=2)
+    glance.blocks.append(GENERATED)
+    glance.blocks.append(
+        Paragraph(
+            f"At the end of {long_month(period)}, {counts_now[Rag.GREEN]} of {_plural(len(plan.measures), 'measure')} "
+            f"were Green, {counts_now[Rag.AMBER]} Amber and {counts_now[Rag.RED]} Red"
+            + (f" ({counts_now[Rag.NOT_RATED]} not rated)" if counts_now[Rag.NOT_RATED] else "")
+            + f"; at the end of {long_month(start)}: {counts_then[Rag.GREEN]} Green, {counts_then[Rag.AMBER]} Amber "
+            f"and {counts_then[Rag.RED]} Red"
+            + (f" ({counts_then[Rag.NOT_RATED]} not rated)" if counts_then[Rag.NOT_RATED] else "") + "."
+        )
+    )
+    intro.subsections.append(glance)
+
+    progress = Section("progress", "Progress against each priority", level=1)
     changed: list[tuple[Measure, MeasureResult, MeasureResult]] = []
     for priority in plan.priorities:
         sub = Section(f"progress-{priority.id}", priority.title, level=2)
+        sub.blocks.extend(written_blocks(texts, progress_key(priority.id), f"the chair's assessment of {priority.title}"))
         rows = []
         better = worse = 0
         for m in priority.measures:
@@ -908,10 +972,11 @@ def quarterly(inputs: ReportInputs) -> Report:
                     Cell(direction_text(move)),
                 )
             )
+        sub.blocks.append(GENERATED)
         sub.blocks.append(
             Paragraph(
-                f"Over the quarter {_plural(better, 'measure')} improved and {worse} worsened "
-                f"(of {len(priority.measures)})."
+                f"Of {_plural(len(priority.measures), 'measure')}, {better} improved and {worse} worsened over the quarter "
+                "(a cumulative measure by its monthly pace)."
             )
         )
         sub.blocks.append(
@@ -924,7 +989,15 @@ def quarterly(inputs: ReportInputs) -> Report:
         progress.subsections.append(sub)
     report.sections.append(progress)
 
-    moved = Section("rag-changes", "Ratings that changed this quarter", level=1)
+    for section in QUARTERLY_AFTER:
+        chair_part = Section(section.key.replace("_", "-"), section.title, level=1)
+        chair_part.blocks.extend(written_blocks(texts, section.key, section.title.lower()))
+        report.sections.append(chair_part)
+
+    appendix = Section("appendix", "Appendix: the figures behind this report", level=1, new_page=True)
+    appendix.blocks.append(GENERATED)
+    report.sections.append(appendix)
+    moved = Section("rag-changes", "Ratings that changed this quarter", level=2)
     if changed:
         order = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
         moved.blocks.append(
@@ -945,9 +1018,9 @@ def quarterly(inputs: ReportInputs) -> Report:
         )
     else:
         moved.blocks.append(Paragraph("No measure's rating changed over the quarter."))
-    report.sections.append(moved)
 
-    signals_section = Section("signals", "Signals beyond normal variation", level=1)
+    appendix.subsections.append(moved)
+    signals_section = Section("signals", "Signals beyond normal variation", level=2)
     signals_section.blocks.append(
         Paragraph(
             "Monthly figures vary by chance. Statistical process control (XmR charts, NHS England's "
@@ -986,9 +1059,9 @@ def quarterly(inputs: ReportInputs) -> Report:
         )
     else:
         signals_section.blocks.append(Paragraph("No measure shows special-cause variation this quarter: the changes seen are within normal variation."))
-    report.sections.append(signals_section)
+    appendix.subsections.append(signals_section)
 
-    act = Section("actions", "Actions completed and overdue", level=1)
+    act = Section("actions", "Actions completed and overdue", level=2)
     completed = [
         a for a in actions
         if a.completed and (a.completed_on is None or quarter[0] <= a.completed_on.isoformat()[:7] <= period)
@@ -1001,7 +1074,7 @@ def quarterly(inputs: ReportInputs) -> Report:
         act.blocks.append(_actions_table(completed, "Actions completed"))
     if overdue:
         act.blocks.append(_actions_table(overdue, "Actions overdue", reasons=True))
-    report.sections.append(act)
+    appendix.subsections.append(act)
 
     excerpts = Section("narrative", "From the service: approved narrative", level=1, new_page=True)
     # The measures the Minister needs to read about: rating changed, Red now, or a signal.
@@ -1053,28 +1126,104 @@ def quarterly(inputs: ReportInputs) -> Report:
 # ------------------------------------------------------------------------ scrutiny
 
 
+class Standing(StrEnum):
+    """Where a measure stands for the committee: one of three, never two at once."""
+
+    ACHIEVEMENT = "achievement"
+    CONCERN = "concern"
+    NEITHER = "neither"
+
+
+def benchmark_side(measure: Measure, value: float | None, england: float | None) -> str:
+    """``better``, ``worse`` or ``same`` than England by polarity (as shown), or ``""``."""
+    if value is None or england is None or measure.polarity is Polarity.WITHIN_RANGE:
+        return ""
+    d = measure.display_decimals
+    v, e = round_half_up(value, d), round_half_up(england, d)
+    if v == e:
+        return "same"
+    better = v > e if measure.polarity is Polarity.HIGHER_IS_BETTER else v < e
+    return "better" if better else "worse"
+
+
+def standing(measure: Measure, r: MeasureResult, move: Direction, england: float | None) -> tuple[Standing, str]:
+    """The one rule for achievements and concerns (docs/reports.md), from the rating now,
+    the direction over the span and England's figure:
+
+    * **Concern**: rated Red; or Amber and worsening.
+    * **Achievement**: rated Green, not worsening, and not worse than England (where
+      England publishes the figure).
+    * Otherwise neither (shown in the table of every measure, not in either list).
+    """
+    side = benchmark_side(measure, r.value, england)
+    if r.rag is Rag.RED:
+        return Standing.CONCERN, "Red" + (" and worsening" if move is Direction.WORSENING else "")
+    if r.rag is Rag.AMBER and move is Direction.WORSENING:
+        return Standing.CONCERN, "Amber and worsening"
+    if r.rag is Rag.GREEN and move is not Direction.WORSENING and side != "worse":
+        why = "Green"
+        if move is Direction.IMPROVING:
+            why += " and improving"
+        if side == "better":
+            why += ", better than England"
+        return Standing.ACHIEVEMENT, why
+    return Standing.NEITHER, ""
+
+
+def _england(figures: _Figures, measure: Measure) -> float | None:
+    for name, value in figures.benchmarks.get(measure.id, {}).items():
+        if name.startswith("England"):
+            return value
+    return None
+
+
+def _short_words(text: str) -> str:
+    """A measure library's numerator or denominator as a noun phrase for a sentence."""
+    text = re.sub(r"\s*\([^)]*\)", "", text).replace("`", "")
+    return " ".join(text.split())
+
+
+def count_words(figures: _Figures, measure: Measure, month: str) -> str:
+    """What a rate or percentage counts, with the count: "347 children on a CP plan at the
+    date", "41 of 50 case-holding workers in post at the date". Empty when the figure has
+    no recorded count or the measure library cannot say what it counts. Small counts are
+    shown as the plan's small-number rule says ("fewer than 5")."""
+    if measure.unit not in (Unit.RATE_PER_10K, Unit.PERCENT):
+        return ""
+    numerator, denominator = figures.counts(measure, month)
+    if numerator is None:
+        return ""
+    found = _library(measure)
+    if found is None:
+        return ""
+    rule = figures.plan.small_numbers
+    n = rule.label if rule.is_small(numerator) else format_number(numerator, 0)
+    if measure.unit is Unit.RATE_PER_10K:
+        return f"{n} {_short_words(found.numerator)}"
+    if denominator is None or found.denominator == "none":
+        return ""
+    d = rule.label if rule.is_small(denominator) else format_number(denominator, 0)
+    return f"{n} of {d} {_short_words(found.denominator)}"
+
+
+def _library(measure: Measure) -> Any:
+    if measure.source.kind != "computed" or not measure.source.library_id:
+        return None
+    from journey.engine.measures import REGISTRY
+
+    return REGISTRY.get(measure.source.library_id)
+
+
 def _key_figure(figures: _Figures, measure: Measure, before_month: str) -> str:
+    """One bullet: the figure, what it counts, its rating, England and neighbours, and the
+    comparison over the span (a year-to-date figure with the same point last year)."""
     period = figures.period
     r = figures.result(measure, period)
     if r.value is None:
-        return f"{measure.title}: no figure for {long_month(period)}, so it is not rated."
-    plan = figures.plan
-    obs = figures.frame.filter(
-        (pl.col("measure_id") == measure.id) & (pl.col("period") == period)
-        & (pl.col("breakdown") == "") & (pl.col("period_type") == ("fytd" if measure.cumulative_in_year else "month"))
-    )
-    numerator = obs["numerator"].drop_nulls()
-    parts = [f"{measure.title}: {format_value(r.value, measure.unit, measure.display_decimals)} in {long_month(period)}"]
-    if measure.unit is Unit.RATE_PER_10K and numerator.len():
-        parts[0] += f" ({format_number(float(numerator[0]), 0)} children)"
-    elif measure.unit is Unit.COUNT and "child" in measure.title.lower():
-        population = plan.authority.population_for(period)
-        parts[0] += f", a rate of {format_number(r.value / population * 10_000, 1)} per 10,000 children"
-    elif measure.unit is Unit.PERCENT and numerator.len() and obs["denominator"].drop_nulls().len():
-        parts[0] += f" ({format_number(float(numerator[0]), 0)} of {format_number(float(obs['denominator'].drop_nulls()[0]), 0)})"
-    sentence = parts[0] + "."
-    if r.target is not None:
-        sentence += f" The target is {r.target_text}; the measure is rated {r.rag.label}."
+        return f"{measure.title}: no figure for {long_month(period)}, so not rated."
+    counted = count_words(figures, measure, period)
+    sentence = f"{measure.title}: {r.value_text}" + (f" ({counted})" if counted else "")
+    sentence += f", {r.rag.label} {against(measure, r)}"
     bench = figures.benchmarks.get(measure.id, {})
     comparisons = [
         f"{name[0].lower() + name[1:] if name.startswith('Statistical') else name} {figure(v, measure)}"
@@ -1082,20 +1231,25 @@ def _key_figure(figures: _Figures, measure: Measure, before_month: str) -> str:
         if not name.startswith("Region")
     ]
     if comparisons:
-        sentence += " For comparison: " + " and ".join(comparisons) + "."
-    before_month = comparison_month(measure, period, before_month)
-    before = figures.value(measure, before_month)
+        sentence += "; " + ", ".join(comparisons)
+    earlier = comparison_month(measure, period, before_month)
+    before = figures.value(measure, earlier)
     if before is not None:
-        move = _change(figures, measure, before_month, period)
-        when = "At the same point last year" if measure.cumulative_in_year else "Six months earlier"
-        sentence += f" {when} ({long_month(before_month)}) it was {figure(before, measure)}" + (
-            {Direction.IMPROVING: ", an improvement.", Direction.WORSENING: ", a deterioration.", Direction.NO_CHANGE: ", unchanged.", Direction.NOT_COMPARABLE: "."}[move]
-        )
-    return sentence
+        move = _change(figures, measure, earlier, period)
+        when = "same point last year" if measure.cumulative_in_year else long_month(earlier)
+        sentence += f"; {figure(before, measure)} at the {when}" if measure.cumulative_in_year else f"; {figure(before, measure)} in {when}"
+        if measure.cumulative_in_year:
+            sentence += f" ({long_month(earlier)})"
+        sentence += f" – {direction_text(move).lower()}"
+    return sentence + "."
+
+
+KEY_FIGURES = 10
+"""About as many bullets as a committee report's key figures hold."""
 
 
 def scrutiny(inputs: ReportInputs) -> Report:
-    """The six-monthly scrutiny update: key figures in prose, achievements and concerns."""
+    """The six-monthly scrutiny update: a council committee report with the figures."""
     figures = _Figures(inputs)
     period = inputs.period
     before_month = add_months(period, -6)
@@ -1103,68 +1257,122 @@ def scrutiny(inputs: ReportInputs) -> Report:
     report = _report(inputs, ReportKind.SCRUTINY, figures, f"Six months to {long_month(period)}")
     plan = inputs.plan
     actions = inputs.action_items()
+    texts = inputs.texts
 
-    purpose = Section("purpose", "Purpose of the report", level=1, new_page=True)
-    purpose.blocks.append(
-        Paragraph(
-            f"To update the committee on the progress of {plan.authority.name}'s children's services "
-            f"improvement plan in the six months from {long_month(window[0])} to {long_month(period)}, "
-            "with the key figures compared with statistical neighbours and England, and the "
-            "achievements and concerns under each priority.",
-            "lead",
-        )
-    )
+    def written(key: str, title: str, *, new_page: bool = False) -> Section:
+        section = Section(key.replace("_", "-"), title, level=1, new_page=new_page)
+        section.blocks.extend(written_blocks(texts, key, title.lower()))
+        return section
+
+    standings: dict[str, tuple[Standing, str]] = {}
+    for _, m in plan.iter_measures():
+        r = figures.result(m, period)
+        move = _change(figures, m, comparison_month(m, period, before_month), period)
+        standings[m.id] = standing(m, r, move, _england(figures, m))
+
+    summary_section = written("executive_summary", "Executive summary", new_page=True)
     counts = {rag: 0 for rag in Rag}
     for _, m in plan.iter_measures():
         counts[figures.result(m, period).rag] += 1
-    purpose.blocks.append(
+    overdue = [a for a in actions if a.overdue]
+    key = Section("key-figures", "Key figures", level=2)
+    key.blocks.append(GENERATED)
+    key.blocks.append(
         Paragraph(
-            f"Of {_plural(len(plan.measures), 'measure')}, {counts[Rag.GREEN]} are Green, {counts[Rag.AMBER]} Amber "
-            f"and {counts[Rag.RED]} Red in {long_month(period)}. {_plural(sum(a.overdue for a in actions), 'action')} "
-            f"of {len(actions)} {'is' if sum(a.overdue for a in actions) == 1 else 'are'} overdue."
+            f"In {long_month(period)}, of {_plural(len(plan.measures), 'measure')}: {counts[Rag.GREEN]} Green, "
+            f"{counts[Rag.AMBER]} Amber, {counts[Rag.RED]} Red"
+            + (f", {counts[Rag.NOT_RATED]} not rated" if counts[Rag.NOT_RATED] else "")
+            + f". Of {_plural(len(actions), 'action')}, {len(overdue)} {'is' if len(overdue) == 1 else 'are'} overdue."
         )
     )
-    purpose.blocks.append(Paragraph("Recommendation: that the committee notes the progress made and the areas of concern.", "body"))
-    report.sections.append(purpose)
+    ordered = [m for _, m in plan.iter_measures() if standings[m.id][0] is Standing.CONCERN]
+    ordered += [m for _, m in plan.iter_measures() if standings[m.id][0] is Standing.ACHIEVEMENT]
+    chosen = ordered[:KEY_FIGURES]
+    if chosen:
+        key.blocks.append(BulletList(tuple(_key_figure(figures, m, before_month) for m in chosen)))
+    more = len(plan.measures) - len(chosen)
+    if more > 0:
+        key.blocks.append(Paragraph(f"Every measure is in the table in the appendix ({_plural(more, 'more measure')}).", "note"))
+    summary_section.subsections.append(key)
+    report.sections.append(summary_section)
+    report.sections.append(written("recommendations", "Recommendations"))
+    report.sections.append(written("reasons", "Reasons for the recommendations"))
+    report.sections.append(written("background", "Background"))
 
-    for index, priority in enumerate(plan.priorities, 1):
-        section = Section(f"priority-{index}", priority.title, level=1)
-        key = Section(f"key-{priority.id}", "Key figures", level=2)
-        for m in priority.measures:
-            key.blocks.append(Paragraph(_key_figure(figures, m, before_month)))
-        section.subsections.append(key)
+    progress = Section("progress", "Achievements and concerns", level=1)
+    progress.blocks.append(GENERATED)
+    progress.blocks.append(
+        Paragraph(
+            "One rule decides, from the rating now, the direction over the six months (a "
+            "year-to-date measure against the same point last year, by its monthly pace) and "
+            "England's figure: a concern is rated Red, or Amber and worsening; an achievement is "
+            "rated Green, not worsening and not worse than England. A measure is never both.",
+            "note",
+        )
+    )
+    for priority in plan.priorities:
+        sub = Section(f"progress-{priority.id}", priority.title, level=2)
         achievements, concerns = [], []
         for m in priority.measures:
+            kind, why = standings[m.id]
             r = figures.result(m, period)
-            move = _change(figures, m, comparison_month(m, period, before_month), period)
             text = figures.narrative(m)
-            if r.rag is Rag.GREEN or move is Direction.IMPROVING:
-                why = "on target" if r.rag is Rag.GREEN else "improving"
-                if r.rag is Rag.GREEN and move is Direction.IMPROVING:
-                    why = "on target and improving"
-                achievements.append(f"{m.title}: {why} ({r.value_text})." + (f" {_excerpt(text.working_well, 1)}" if text else ""))
-            if r.rag is Rag.RED or move is Direction.WORSENING:
-                why = "below tolerance" if r.rag is Rag.RED else "worsening"
-                if r.rag is Rag.RED and move is Direction.WORSENING:
-                    why = "outside tolerance and worsening"
-                elif r.rag is Rag.RED:
-                    why = "outside tolerance"
-                doing = f" What is being done: {_excerpt(text.doing_about, 1)}" if text else f" ({NOT_APPROVED}.)"
-                concerns.append(f"{m.title}: {why} ({r.value_text}).{doing}")
-        ach = Section(f"achievements-{priority.id}", "Achievements", level=2)
-        ach.blocks.append(BulletList(tuple(achievements)) if achievements else Paragraph("No measure in this priority is on target or improving over the six months."))
-        con = Section(f"concerns-{priority.id}", "Concerns", level=2)
-        con.blocks.append(BulletList(tuple(concerns)) if concerns else Paragraph("No measure in this priority is outside tolerance or worsening over the six months."))
-        section.subsections += [ach, con]
-        report.sections.append(section)
+            if kind is Standing.ACHIEVEMENT:
+                achievements.append(f"{m.title}: {r.value_text}, {why}.")
+            elif kind is Standing.CONCERN:
+                doing = f" What is being done: {_excerpt(text.doing_about, 1)}" if text else ""
+                concerns.append(f"{m.title}: {r.value_text}, {why}.{doing}")
+        sub.blocks.append(Paragraph("Achievements", "lead"))
+        sub.blocks.append(BulletList(tuple(achievements)) if achievements else Paragraph("None under this priority by the rule above."))
+        sub.blocks.append(Paragraph("Concerns", "lead"))
+        sub.blocks.append(BulletList(tuple(concerns)) if concerns else Paragraph("None under this priority by the rule above."))
+        progress.subsections.append(sub)
+    report.sections.append(progress)
 
-    act = Section("actions", "Actions", level=1)
-    overdue = [a for a in actions if a.overdue]
+    for key_name, title in (
+        ("other_options", "Other options considered"),
+        ("risks", "Risks"),
+        ("financial_implications", "Financial implications"),
+        ("legal_implications", "Legal implications"),
+        ("consultation", "Consultation"),
+        ("background_papers", "Background papers"),
+    ):
+        report.sections.append(written(key_name, title))
+
+    appendix = Section("appendix", "Appendix: every measure", level=1, new_page=True)
+    appendix.blocks.append(GENERATED)
+    rows = []
+    for _, m in plan.iter_measures():
+        r = figures.result(m, period)
+        earlier = comparison_month(m, period, before_month)
+        bench = figures.benchmarks.get(m.id, {})
+        england = next((v for k, v in bench.items() if k.startswith("England")), None)
+        neighbours = next((v for k, v in bench.items() if k.startswith("Statistical")), None)
+        rows.append(
+            (
+                Cell(m.title),
+                Cell(r.value_text, number=r.value, numeric=True),
+                Cell(count_words(figures, m, period) or "–"),
+                rag_cell(r.rag),
+                Cell(figure(figures.value(m, earlier), m) + (" (same point last year)" if m.cumulative_in_year else ""), number=figures.value(m, earlier), numeric=not m.cumulative_in_year),
+                Cell(figure(england, m), number=england, numeric=True),
+                Cell(figure(neighbours, m), number=neighbours, numeric=True),
+            )
+        )
+    appendix.blocks.append(
+        Table(
+            f"Every measure, {long_month(period)}",
+            ("Measure", short_month(period), "Counted", "RAG", short_month(before_month), "England", "Stat. neighbours"),
+            tuple(rows),
+        )
+    )
+    act = Section("actions", "Overdue actions", level=2)
     done = [a for a in actions if a.completed]
     act.blocks.append(Paragraph(f"{_plural(len(done), 'action')} completed; {len(overdue)} overdue.", "lead"))
     if overdue:
         act.blocks.append(_actions_table(overdue, "Overdue actions"))
-    report.sections.append(act)
+    appendix.subsections.append(act)
+    report.sections.append(appendix)
     report.sections.append(_data_notes(figures, window, definitions=False))
     report.datasets = [
         _summary_dataset(figures),

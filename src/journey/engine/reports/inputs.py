@@ -18,6 +18,7 @@ import polars as pl
 from journey.engine.actions import assess_action
 from journey.engine.periods import month_end
 from journey.engine.plan import Action, Plan
+from journey.engine.reports.written import ApprovedText
 
 __all__ = [
     "ActionItem",
@@ -199,6 +200,9 @@ class ReportInputs:
     months_shown: int = 12
     charts: bool = True
     source_label: str = ""
+    texts: Mapping[str, ApprovedText] = field(default_factory=dict)
+    """Section key → the approved text people wrote for this report and period
+    (:mod:`journey.engine.reports.written`; scrutiny and quarterly reports)."""
 
     def action_items(self) -> list[ActionItem]:
         if self.actions is not None:
