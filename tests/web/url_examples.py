@@ -73,9 +73,16 @@ def _reports_examples(examples: dict[str, dict[str, Any]]) -> None:
         examples[name] = {"pk": build.pk}
 
 
+def _reporttext_examples(examples: dict[str, dict[str, Any]]) -> None:
+    """A scrutiny report's sections for June 2024 (the report-text pages)."""
+    examples["reporttext:sections"] = {"kind": "scrutiny", "period": "2024-06"}
+    examples["reporttext:edit"] = {"kind": "scrutiny", "period": "2024-06", "section": "executive_summary"}
+
+
 def build_examples() -> dict[str, dict[str, Any]]:
     examples: dict[str, dict[str, Any]] = {}
     _web_examples(examples)
     _workflow_examples(examples)
     _reports_examples(examples)
+    _reporttext_examples(examples)
     return examples

@@ -134,10 +134,9 @@ def _build_reports(month: str, out_dir: Path) -> list[Path]:
     from journey.web.reports.services import build_inputs
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    inputs = build_inputs(month)
     written = []
     for kind, formats in DEMO_REPORTS:
-        built = assemble(kind, inputs)
+        built = assemble(kind, build_inputs(month, kind=kind))
         for fmt in formats:
             renderer = renderers.get(fmt)
             path = out_dir / renderer.filename(built)

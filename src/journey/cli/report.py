@@ -56,7 +56,7 @@ def _inputs_from_files(plan_path: Path, observations_path: Path, period: str | N
     return ReportInputs(plan=plan, observations=frame, period=period, source_label=f"{plan_path.name} and {observations_path.name}")
 
 
-def _inputs_from_database(period: str | None) -> ReportInputs:
+def _inputs_from_database(period: str | None, kind: str) -> ReportInputs:
     from journey.cli._django import setup_django
 
     setup_django()
@@ -70,7 +70,7 @@ def _inputs_from_database(period: str | None) -> ReportInputs:
             sys.exit(1)
         period = months[-1]
     try:
-        return build_inputs(period)
+        return build_inputs(period, kind=kind)
     except ReportUnavailable as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -107,7 +107,7 @@ def report(kind: str, period: str | None, fmt: str | None, output: Path | None, 
     if plan_path is not None and observations_path is not None:
         inputs = _inputs_from_files(plan_path, observations_path, period)
     else:
-        inputs = _inputs_from_database(period)
+        inputs = _inputs_from_database(period, kind)
     inputs.charts = charts
     built = assemble(kind, inputs)
     renderer = renderers.get(fmt)

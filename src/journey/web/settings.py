@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "journey.web.narrative",
     "journey.web.actions",
     "journey.web.reports",
+    "journey.web.reporttext",
     "journey.web.background",
 ]
 

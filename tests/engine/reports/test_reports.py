@@ -18,7 +18,7 @@ from journey.engine.plan import parse_plan
 from journey.engine.reports import renderers
 from journey.engine.reports.assemble import assemble, draft_state
 from journey.engine.reports.inputs import ActionItem, NarrativeText, ReportInputs
-from journey.engine.reports.model import NOT_APPROVED, ChartBlock, NarrativeBlock, Table
+from journey.engine.reports.model import NOT_APPROVED, BulletList, ChartBlock, NarrativeBlock, Table
 from tests.engine.reports.conftest import UNAPPROVED
 
 
@@ -226,8 +226,15 @@ def test_draft_marking_appears_exactly_when_some_narrative_is_unapproved():
 
 @pytest.mark.parametrize("kind", ["monthly", "quarterly", "scrutiny", "summary"])
 def test_every_report_is_draft_without_narrative_and_final_with_it(kind):
+    from journey.engine.reports.written import ApprovedText, written_sections
+
     assert assemble(kind, small_inputs()).draft
-    assert not assemble(kind, small_inputs({"cp_visits": approved(), "cp_rate": approved()})).draft
+    narrative = {"cp_visits": approved(), "cp_rate": approved()}
+    written = {s.key: ApprovedText("Written.", "A Writer", "A Director") for s in written_sections(kind, parse_plan(SMALL_PLAN))}
+    assert not assemble(kind, small_inputs(narrative, texts=written)).draft
+    if written:  # the scrutiny and quarterly reports wait for the sections people write, too
+        report = assemble(kind, small_inputs(narrative))
+        assert report.draft and "sections written by people are not yet approved" in report.draft_reasons[-1]
 
 
 def test_only_approved_narrative_is_shown_and_the_rest_says_not_yet_approved(monthly_report):
@@ -416,36 +423,56 @@ def test_the_quarterly_report_lists_rating_changes_signals_and_actions():
     report = assemble("quarterly", inputs)
     html = renderers.render(report, "html").decode()
     titles = [s.title for s in report.contents()]
-    assert titles[:4] == ["Summary from the independent chair", "Progress by priority", "A – Safety", "Ratings that changed this quarter"]
-    changed = next(s for s in report.sections if s.id == "rag-changes")
+    assert titles[:4] == ["Summary from the independent chair", "The quarter in figures", "Progress against each priority", "A – Safety"]
+    assert titles[4:10] == ["Capacity to improve", "Leadership and workforce stability", "Ofsted monitoring findings",
+                            "Risks and finance", "Asks of the DfE", "Next quarter"]
+    sections = {s.id: s for top in report.sections for s in top.walk()}
+    changed = sections["rag-changes"]
     table = changed.blocks[0]
     assert [row[0].text for row in table.rows] == ["CP visits in timescale"]
     assert (table.rows[0][2].text, table.rows[0][3].text) == ("Amber", "Green")
-    signals = next(s for s in report.sections if s.id == "signals")
+    signals = sections["signals"]
     signal_table = next(b for b in signals.blocks if isinstance(b, Table))
     assert [row[0].text for row in signal_table.rows] == ["CP visits in timescale"]
     assert signal_table.rows[0][3].text == "Improvement"
     assert signal_table.rows[0][1].text == "Apr-24 (96.0%), May-24 (95.0%), Jun-24 (96.0%)"
     assert "Managers check visits every week." in html
     assert f"{NOT_APPROVED} for: Children on a CP plan per 10,000 &lt;script&gt;alert(1)&lt;/script&gt;." in html
-    actions = next(s for s in report.sections if s.id == "actions")
+    actions = sections["actions"]
     assert "1 action completed and 1 overdue" in actions.blocks[0].text
 
 
-def test_the_scrutiny_update_gives_key_figures_in_prose_with_count_rate_comparators_and_target():
+def test_the_scrutiny_update_gives_key_figures_with_rating_comparators_and_the_figure_six_months_earlier():
     report = assemble("scrutiny", small_inputs({"cp_visits": approved(), "cp_rate": approved()}))
-    text = " ".join(
-        b.text for s in report.sections for sub in s.walk() for b in sub.blocks if hasattr(b, "text")
+    key = next(s for top in report.sections for s in top.walk() if s.id == "key-figures")
+    bullets = next(b for b in key.blocks if isinstance(b, BulletList)).items
+    assert bullets == (
+        "Children on a CP plan per 10,000 <script>alert(1)</script>: 57.0, Red against a target of 50.0; "
+        "statistical neighbours 45.5, England 43.2; 60.0 in December 2023 – improving.",
     )
-    assert (
-        "Children on a CP plan per 10,000 <script>alert(1)</script>: 57.0 in June 2024 (270 children). "
-        "The target is 50.0; the measure is rated Red. For comparison: statistical neighbours 45.5 and "
-        "England 43.2. Six months earlier (December 2023) it was 60.0, an improvement."
-    ) in text
-    achievements = [s for s in report.sections[1].subsections if s.title == "Achievements"][0]
-    concerns = [s for s in report.sections[1].subsections if s.title == "Concerns"][0]
-    assert any(item.startswith("CP visits in timescale: improving") for item in achievements.blocks[0].items)
-    assert any("outside tolerance" in item and "What is being done: Weekly tracker." in item for item in concerns.blocks[0].items)
+    progress = next(s for s in report.sections if s.id == "progress").subsections[0]
+    items = [i for b in progress.blocks if isinstance(b, BulletList) for i in b.items]
+    # CP visits: Amber and improving (80% -> 92%) is neither an achievement nor a concern.
+    assert not any(i.startswith("CP visits") for i in items)
+    assert items == ["Children on a CP plan per 10,000 <script>alert(1)</script>: 57.0, Red. What is being done: Weekly tracker."]
+
+
+def test_a_measure_is_never_both_an_achievement_and_a_concern():
+    from dataclasses import replace
+
+    from journey.engine.evaluation import Direction, Rag
+    from journey.engine.reports.assemble import Standing, _Figures, standing
+
+    inputs = small_inputs()
+    figures = _Figures(inputs)
+    m = inputs.plan.measure("cp_rate")
+    r = figures.result(m, "2024-06")  # 57.0 against 50: Red
+    for move in Direction:
+        for england in (None, 43.2, 80.0):
+            assert standing(m, r, move, england)[0] is Standing.CONCERN
+    green = replace(r, rag=Rag.GREEN)
+    assert standing(m, green, Direction.IMPROVING, 80.0)[0] is Standing.ACHIEVEMENT  # better than England's 80
+    assert standing(m, green, Direction.IMPROVING, 43.2)[0] is Standing.NEITHER  # Green, but worse than England
 
 
 def test_a_report_with_actions_from_the_web_app_uses_them_instead_of_the_plan_files():

@@ -158,8 +158,11 @@ def published_benchmarks(plan: Plan) -> dict[str, dict[str, float]] | None:
     return benchmarks_from_store(plan, store)
 
 
-def build_inputs(period: str, *, today: date | None = None) -> ReportInputs:
-    """Everything a report for ``period`` needs, from the database."""
+def build_inputs(period: str, *, today: date | None = None, kind: str = "") -> ReportInputs:
+    """Everything a report for ``period`` needs, from the database (``kind``: whose
+    approved written sections to include, for the scrutiny and quarterly reports)."""
+    from journey.web.reporttext.services import approved_texts
+
     from journey.web.plans.services import active_plan
 
     if not is_month(period):
@@ -179,6 +182,7 @@ def build_inputs(period: str, *, today: date | None = None) -> ReportInputs:
         generated_at=timezone.now(),
         today=today,
         source_label="Improvement Journey database",
+        texts=approved_texts(kind, period) if kind else {},
     )
 
 
@@ -221,7 +225,7 @@ def run_build(pk: int) -> None:
     started = time.monotonic()
     _progress(pk, 5, "Gathering the plan, figures, narrative and actions", status=ReportBuild.Status.RUNNING, started_at=timezone.now())
     try:
-        inputs = build_inputs(build.period)
+        inputs = build_inputs(build.period, kind=build.kind)
         _progress(pk, 25, "Working out ratings and assembling the report")
         report = assemble(build.kind, inputs)
         renderer = renderers.get(build.format)
