@@ -161,9 +161,8 @@ def published_benchmarks(plan: Plan) -> dict[str, dict[str, float]] | None:
 def build_inputs(period: str, *, today: date | None = None, kind: str = "") -> ReportInputs:
     """Everything a report for ``period`` needs, from the database (``kind``: whose
     approved written sections to include, for the scrutiny and quarterly reports)."""
-    from journey.web.reporttext.services import approved_texts
-
     from journey.web.plans.services import active_plan
+    from journey.web.reporttext.services import approved_texts
 
     if not is_month(period):
         raise ReportUnavailable(f"{period!r} is not a month in the form YYYY-MM")
