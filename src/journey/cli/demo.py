@@ -81,9 +81,73 @@ def _manual_figures(plan: Any, first: str, last: str, seed: int) -> Any:
     return frame.with_columns([pl.lit(None, SCHEMA[name]).alias(name) for name in missing])
 
 
+def narrative_for(measure: Any, result: Any, benchmarks: dict[str, float]) -> dict[str, str]:
+    """The demo's three answers for one measure, consistent with its rating, direction of
+    travel and benchmarks: a Red measure is never said to be working well."""
+    from journey.engine.evaluation import Direction, Rag, format_value
+    from journey.engine.reports.assemble import against, benchmark_side
+
+    def shown(value: float) -> str:
+        return format_value(value, measure.unit, measure.display_decimals)
+
+    figure = f"{measure.title} was {result.value_text} in {result.period[:4]}-{result.period[5:]}"
+    rated = f"{figure}, {result.rag.label} {against(measure, result)}"
+    england = next((v for k, v in benchmarks.items() if k.startswith("England")), None)
+    side = benchmark_side(measure, result.value, england)
+    compared = f" England's figure is {shown(england)}." if england is not None else ""
+    if side:
+        compared = f" That is {'better than' if side == 'better' else 'worse than' if side == 'worse' else 'the same as'} England ({shown(england)})." if england is not None else ""
+    moving = {
+        Direction.IMPROVING: "It improved on the month before.",
+        Direction.WORSENING: "It was worse than the month before.",
+        Direction.NO_CHANGE: "It was the same as the month before.",
+        Direction.NOT_COMPARABLE: "",
+    }[result.direction]
+    owner = measure.owner or "The head of service"
+    if result.rag is Rag.GREEN:
+        return {
+            "working_well": f"{rated}.{compared} {moving}".strip(),
+            "worried_about": (
+                "We need to hold this position as demand changes; the month-to-month variation "
+                "is watched in the weekly performance meeting."
+                if result.direction is not Direction.WORSENING
+                else "The figure slipped this month, although it is still on target; we are checking "
+                "whether that is more than normal variation."
+            ),
+            "doing_about": f"{owner} keeps the weekly review of this measure and reports any slippage to the Board.",
+        }
+    if result.rag is Rag.AMBER:
+        return {
+            "working_well": (
+                f"{rated}: within tolerance. {moving}".strip()
+                + (" The direction is right." if result.direction is Direction.IMPROVING else "")
+            ),
+            "worried_about": f"It is not yet at the target.{compared}".strip(),
+            "doing_about": f"{owner} reviews the children behind this figure weekly and has set a trajectory to the target.",
+        }
+    if result.rag is Rag.RED:
+        return {
+            "working_well": (
+                "The figure improved on the month before, but it is still outside tolerance, so "
+                "this is not yet an achievement."
+                if result.direction is Direction.IMPROVING
+                else "Little is working well on this measure yet."
+            ),
+            "worried_about": f"{rated}: outside tolerance. {moving}{compared}".strip(),
+            "doing_about": (
+                f"{owner} has a recovery plan: every child behind this figure is reviewed weekly, "
+                "and progress against a monthly trajectory is reported to the Board."
+            ),
+        }
+    return {
+        "working_well": f"{measure.title} has no figure to rate this month.",
+        "worried_about": "Without a figure the Board cannot see progress on this measure.",
+        "doing_about": f"{owner} is making sure the figure is recorded next month.",
+    }
+
+
 def _seed_narrative(plan: Any, month: str, director: Any) -> tuple[int, int]:
     """Narrative for the month: approved for some measures, waiting for sign-off for others."""
-    from journey.engine.evaluation import format_value
     from journey.web.narrative import services as narrative
     from journey.web.plans import services as plans
 
@@ -93,20 +157,7 @@ def _seed_narrative(plan: Any, month: str, director: Any) -> tuple[int, int]:
         result = evaluations.get(measure.id)
         if result is None or result.value is None:
             continue
-        texts = {
-            "working_well": (
-                f"{measure.title} stood at {format_value(result.value, measure.unit, measure.display_decimals)} in {month}. "
-                f"{result.reason}"
-            ),
-            "worried_about": (
-                f"{result.direction_reason.rstrip('.')}. We are checking whether the change is more than "
-                "month-to-month variation before drawing conclusions."
-            ),
-            "doing_about": (
-                f"{measure.owner or 'The service lead'} reviews the children behind this figure "
-                "in the weekly performance meeting and reports progress to the Board."
-            ),
-        }
+        texts = narrative_for(measure, result, plans.measure_benchmarks(plan, measure))
         saved = narrative.save(director, measure.id, month, texts, base_version=0, submit=True)
         if index % 3 == 2:
             submitted += 1
@@ -117,6 +168,82 @@ def _seed_narrative(plan: Any, month: str, director: Any) -> tuple[int, int]:
         )
         approved += 1
     return approved, submitted
+
+
+def report_texts_for(kind: str, plan: Any, month: str, evaluations: dict[str, Any]) -> dict[str, str]:
+    """The demo's written sections for the scrutiny and quarterly reports: invented text for
+    an invented council, consistent with the month's ratings (names no real person)."""
+    from journey.engine.evaluation import Rag
+
+    red = [plan.measure(mid).title for mid, r in evaluations.items() if r.rag is Rag.RED]
+    green = [plan.measure(mid).title for mid, r in evaluations.items() if r.rag is Rag.GREEN]
+    worst = "; ".join(red[:3]) or "none"
+    best = "; ".join(green[:3]) or "none"
+    common = {
+        "risks": "Recruitment and retention of experienced social workers remain the main risk; "
+        "agency use is monitored monthly and a market supplement is in place.",
+    }
+    if kind == "scrutiny":
+        return {
+            **common,
+            "meeting": "Children and Young People Scrutiny Panel (demo)",
+            "report_of": "Director of Children's Services",
+            "portfolio_holder": "Cabinet Member for Children and Families",
+            "open_exempt": "Open",
+            "wards": "All wards",
+            "contact_officer": "Head of Performance (demo), performance@northfield.example",
+            "executive_summary": (
+                f"Of {len(evaluations)} measures, {len(green)} are on target and {len(red)} are outside "
+                f"tolerance. The committee should note in particular: {worst}.\n\n"
+                f"Progress is clearest in: {best}."
+            ),
+            "recommendations": "That the committee notes the progress made and the areas of concern, "
+            "and asks for a further update in six months.",
+            "reasons": "The committee's work programme includes regular oversight of the improvement plan.",
+            "background": "Ofsted judged the council's children's services Inadequate (an invented "
+            "judgement for this demo). The Department for Education issued an improvement notice and "
+            "an Improvement Board with an independent chair oversees the plan.",
+            "other_options": "None: scrutiny of the plan is part of the council's response to the notice.",
+            "financial_implications": "No new financial implications arise from this report.",
+            "legal_implications": "The council must comply with the improvement notice.",
+            "consultation": "The Improvement Board and the service leads were consulted on this report.",
+            "background_papers": "The Ofsted inspection report; the improvement plan; monitoring visit letters.",
+        }
+    texts = {
+        **common,
+        "chair": "Independent Chair of the Improvement Board (demo)",
+        "chair_summary": (
+            f"Progress this quarter is uneven. {len(green)} of {len(evaluations)} measures are on target; "
+            f"{len(red)} are outside tolerance, among them {worst}. The Board is not yet assured that "
+            "improvement is sustained on those measures."
+        ),
+        "capacity": "Leaders understand their weaknesses; capacity to improve depends on a stable workforce.",
+        "leadership_workforce": "The senior team is stable; agency use remains above the target.",
+        "ofsted_findings": "The last monitoring visit found improving practice at the front door and "
+        "inconsistent management oversight in long-term teams.",
+        "risks_finance": "Placement costs are the main pressure on the budget.",
+        "asks_of_dfe": "Continued support from the DfE adviser for the workforce strategy.",
+        "next_quarter": "Recovery plans for the measures outside tolerance; a practice week in January.",
+    }
+    for priority in plan.priorities:
+        rated = [evaluations[m.id] for m in priority.measures if m.id in evaluations]
+        reds = sum(r.rag is Rag.RED for r in rated)
+        texts[f"progress_{priority.id}"] = (
+            f"{reds} of {len(rated)} measures in this priority are outside tolerance; "
+            + ("the Board expects a recovery plan for each." if reds else "the Board is assured by progress here.")
+        )
+    return texts
+
+
+def _seed_report_texts(plan: Any, month: str, writer: Any, director: Any) -> None:
+    from journey.web.plans import services as plans
+    from journey.web.reporttext import services as reporttext
+
+    evaluations = {k: v for k, v in plans.evaluations_for(month, plan).items() if v.value is not None}
+    for kind in ("scrutiny", "quarterly"):
+        for key, text in report_texts_for(kind, plan, month, evaluations).items():
+            saved = reporttext.save(writer, kind, month, key, text, base_version=0)
+            reporttext.approve(director, kind, month, key, base_version=saved.version)
 
 
 DEMO_REPORTS = (
@@ -241,6 +368,10 @@ def demo(ctx: click.Context, data_dir: Path, population: int, seed: int, first_m
         )
         actions.sync(plan, director)
         approved, submitted = _seed_narrative(plan, str(last_month), director)
+        writer, _ = User.objects.get_or_create(
+            username="demo-data-team", defaults={"role": "data_team", "display_name": "Demo performance analyst"}
+        )
+        _seed_report_texts(plan, str(last_month), writer, director)
         click.echo(f"  narrative for {last_month}: {approved} approved, {submitted} awaiting "
                    "sign-off", err=True)
 
