@@ -62,3 +62,54 @@ def test_a_one_sided_tolerance_is_worded_one_sided_in_the_facts_and_drawn_one_si
 
 def chart_description(report):
     return " ".join(c.description for c in _blocks(report, ChartBlock))
+
+
+def test_breakdowns_read_in_their_natural_order_with_code_names():
+    from journey.engine.reports.assemble import breakdown_order
+
+    assert breakdown_order("age_band", ["1 to 4", "10 to 15", "16 and over", "5 to 9", "Under 1"]) == [
+        "Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"]
+    assert breakdown_order("time_in_placement", ["1-2 years", "0-3 months", "2 years or more", "6-12 months", "3-6 months"]) == [
+        "0-3 months", "3-6 months", "6-12 months", "1-2 years", "2 years or more"]
+    assert breakdown_order("placement_type", ["Z1", "U6", "K2", "U1", "A5"]) == ["A5", "K2", "U1", "U6", "Z1"]
+
+
+def test_small_counts_in_a_breakdown_are_hidden_with_a_second_so_the_total_cannot_give_them_back():
+    from journey.engine.reports.model import Table
+
+    text = PLAN.replace("""      - id: rereferrals""", """      - id: cla
+        title: Children looked after
+        unit: count
+        polarity: lower_is_better
+        source: manual
+      - id: rereferrals""")
+    plan = parse_plan(text)
+    rows = [{"measure_id": "cla", "period": "2024-03", "value": "300"}]
+    for code, n in (("U1", 40), ("U4", 200), ("K2", 57), ("P1", 3)):
+        rows.append({"measure_id": "cla", "period": "2024-03", "breakdown": "placement_type", "breakdown_value": code, "value": str(n)})
+    report = assemble("monthly", ReportInputs(plan=plan, observations=observations_from_rows(rows), period="2024-03"))
+    table = next(b for b in report.all_blocks() if isinstance(b, Table) and "placement type" in b.caption)
+    shown = {row[0].text.split(" – ")[0]: row[1].text for row in table.rows}
+    assert shown["P1"] == "fewer than 5"
+    assert shown["U1"] == "not shown"  # the next smallest, so 300 less the rest cannot give P1 back
+    assert (shown["U4"], shown["K2"]) == ("200", "57")
+    assert list(shown) == ["K2", "P1", "U1", "U4"]  # SSDA903 code-list order
+
+
+def test_a_rate_shows_its_count_and_says_what_it_counts():
+    text = PLAN.replace("""      - id: rereferrals""", """      - id: cp_rate
+        title: Children on a child protection plan per 10,000 children
+        unit: rate_per_10k
+        polarity: lower_is_better
+        targets: {2024-03: 100}
+        source: {computed: cp_plans_rate_per_10k}
+      - id: rereferrals""")
+    plan = parse_plan(text)
+    rows = [{"measure_id": "cp_rate", "period": "2024-03", "value": "104.5", "numerator": "347"}]
+    report = assemble("monthly", ReportInputs(plan=plan, observations=observations_from_rows(rows), period="2024-03"))
+    counts = [dict(f.items).get("Count") for f in _blocks(report, Facts)]
+    assert counts == [None, "347 children on a CP plan at the date", None]  # referrals have no recorded count
+    table = next(c.table for c in _blocks(report, ChartBlock) if c.chart.title.startswith("Children on a child"))
+    assert table.columns == ("Month", "Actual", "Count", "Target", "Rating")
+    assert table.rows[-1][2].text == "347"
+    assert table.caption.endswith("; Count: children on a CP plan at the date")

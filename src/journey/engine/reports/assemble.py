@@ -205,6 +205,7 @@ class _Figures:
         self.benchmarks = inputs.benchmark_figures()
         self._results: dict[tuple[str, str], MeasureResult] = {}
         self._spc: dict[str, MeasureSpc | None] = {}
+        self._counts: dict[tuple[str, str, str], tuple[float | None, float | None]] | None = None
         self.priority_of = {m.id: p for p, m in self.plan.iter_measures()}
 
     def value(self, measure: Measure, month: str) -> float | None:
@@ -246,15 +247,15 @@ class _Figures:
 
     def counts(self, measure: Measure, month: str) -> tuple[float | None, float | None]:
         """(numerator, denominator) behind the figure the plan rates for ``month``."""
+        if self._counts is None:
+            rows = self.frame.filter(
+                (pl.col("breakdown") == "") & pl.col("period_type").is_in(["month", "fytd"])
+                & (pl.col("numerator").is_not_null() | pl.col("denominator").is_not_null())
+            ).select("measure_id", "period", "period_type", "numerator", "denominator")
+            self._counts = {(a, b, c): (n, d) for a, b, c, n, d in rows.iter_rows()}
         kind = "fytd" if measure.cumulative_in_year else "month"
-        rows = self.frame.filter(
-            (pl.col("measure_id") == measure.id) & (pl.col("period") == month)
-            & (pl.col("breakdown") == "") & pl.col("period_type").is_in([kind, "month"])
-        ).sort(pl.col("period_type") != kind)
-        if not rows.height:
-            return None, None
-        row = rows.row(0, named=True)
-        return row["numerator"], row["denominator"]
+        found = self._counts.get((measure.id, month, kind)) or self._counts.get((measure.id, month, "month"))
+        return found or (None, None)
 
     def spc(self, measure: Measure) -> MeasureSpc | None:
         """The measure's SPC reading at the report's month, as the dashboard shows it."""
@@ -405,6 +406,9 @@ def _facts(figures: _Figures, measure: Measure, r: MeasureResult) -> Facts:
     items.append(("Tolerance", r.tolerance or "None"))
     items.append(("Polarity", measure.polarity.words))
     items.append(("Unit", unit_words(measure)))
+    counted = count_words(figures, measure, figures.period)
+    if counted:
+        items.append(("Count", counted))
     items.append(("Rating", r.reason))
     items.append(("Direction of travel", r.direction_reason))
     bench = figures.benchmarks.get(measure.id, {})
@@ -418,35 +422,66 @@ def _facts(figures: _Figures, measure: Measure, r: MeasureResult) -> Facts:
     return Facts(tuple(items))
 
 
+def _count_cell(figures: _Figures, measure: Measure, month: str) -> Cell:
+    """The count beside a rate or percentage: "347", or "41 of 50"; small counts hidden."""
+    numerator, denominator = figures.counts(measure, month)
+    if numerator is None:
+        return Cell("–")
+    rule = figures.plan.small_numbers
+    n = rule.label if rule.is_small(numerator) else format_number(numerator, 0)
+    if measure.unit is Unit.PERCENT and denominator is not None:
+        d = rule.label if rule.is_small(denominator) else format_number(denominator, 0)
+        return Cell(f"{n} of {d}", number=numerator)
+    return Cell(n, number=None if rule.is_small(numerator) else numerator, numeric=not rule.is_small(numerator))
+
+
 def _months_table(figures: _Figures, measure: Measure, months: list[str]) -> Table:
-    """The last months, and Latest when a mid-month figure exists: the chart's data table too."""
+    """The last months, and Latest when a mid-month figure exists: the chart's data table too.
+    A rate or percentage has its count beside it, as the board's own reports show both."""
+    with_counts = measure.unit in (Unit.RATE_PER_10K, Unit.PERCENT) and any(
+        figures.counts(measure, m)[0] is not None for m in months
+    )
     rows = []
     for m in months:
         r = figures.result(measure, m)
-        rows.append(
-            (
-                Cell(short_month(m)),
-                Cell(figure(r.value, measure), number=r.value, numeric=True),
-                Cell(target_figure(r.target, measure), number=r.target, numeric=True),
-                rag_cell(r.rag) if r.value is not None else Cell("–"),
-            )
-        )
+        row = [
+            Cell(short_month(m)),
+            Cell(figure(r.value, measure), number=r.value, numeric=True),
+        ]
+        if with_counts:
+            row.append(_count_cell(figures, measure, m))
+        row += [
+            Cell(target_figure(r.target, measure), number=r.target, numeric=True),
+            rag_cell(r.rag) if r.value is not None else Cell("–"),
+        ]
+        rows.append(tuple(row))
     latest = figures.latest(measure)
     if latest is not None:
         when = f" {latest.as_at.day} {_MONTHS[latest.as_at.month - 1][:3]}" if latest.as_at else ""
         current = figures.result(measure, figures.period)
-        rows.append(
-            (
-                Cell(f"Latest{when}", strong=True),
-                Cell(figure(latest.value, measure), number=latest.value, numeric=True, strong=True),
-                Cell(target_figure(current.target, measure), number=current.target, numeric=True),
-                Cell("Provisional"),
-            )
-        )
+        row = [
+            Cell(f"Latest{when}", strong=True),
+            Cell(figure(latest.value, measure), number=latest.value, numeric=True, strong=True),
+        ]
+        if with_counts:
+            row.append(Cell("–"))
+        row += [
+            Cell(target_figure(current.target, measure), number=current.target, numeric=True),
+            Cell("Provisional"),
+        ]
+        rows.append(tuple(row))
     unit = f" ({unit_words(measure)})" if measure.unit in (Unit.DAYS, Unit.CURRENCY) else ""
+    counted = ""
+    if with_counts:
+        found = _library(measure)
+        if found is not None:
+            counted = f"; Count: {_short_words(found.numerator)}"
+            if measure.unit is Unit.PERCENT and found.denominator != "none":
+                counted += f", of {_short_words(found.denominator)}"
+    columns = ("Month", f"Actual{unit}", *(("Count",) if with_counts else ()), "Target", "Rating")
     return Table(
-        caption=f"{measure.title}: the last {len(months)} months" + (" and the latest figure" if latest is not None else ""),
-        columns=("Month", f"Actual{unit}", "Target", "Rating"),
+        caption=f"{measure.title}: the last {len(months)} months" + (" and the latest figure" if latest is not None else "") + counted,
+        columns=columns,
         rows=tuple(rows),
         compact=True,
     )
@@ -512,7 +547,38 @@ def _breakdown_label(name: str, value: str) -> str:
     return f"{value} – {lookup[value]}" if value in lookup else value
 
 
+NATURAL_ORDER: dict[str, tuple[str, ...]] = {
+    "age_band": ("Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"),
+    "time_in_placement": ("0-3 months", "3-6 months", "6-12 months", "1-2 years", "2 years or more"),
+    "grade": ("outstanding", "good", "requires_improvement", "inadequate"),
+}
+"""Breakdowns read in their own order (ages youngest first, time shortest first), not A–Z."""
+
+
+SECONDARY = "not shown"
+"""A figure hidden only so that a total cannot give back a small one beside it."""
+
+
+def breakdown_order(name: str, values: Sequence[str]) -> list[str]:
+    """``values`` in natural order: the breakdown's own order, or its code list's (U1 before
+    U4 before Z1; PR0 … PR5), else as text; anything unknown last, as text."""
+    from journey.engine.casedata import codes
+
+    known: Sequence[str] = NATURAL_ORDER.get(name) or list({
+        "placement_type": codes.PLACEMENT_TYPE,
+        "placement_provider": codes.PLACEMENT_PROVIDER,
+        "provider": codes.PLACEMENT_PROVIDER,
+        "legal_status": codes.LEGAL_STATUS,
+        "source": codes.REFERRAL_SOURCE,
+        "category": codes.CP_CATEGORY,
+        "cp_category": codes.CP_CATEGORY,
+    }.get(name, {}))
+    rank = {v: i for i, v in enumerate(known)}
+    return sorted(values, key=lambda v: (rank.get(v, len(rank)), v))
+
+
 def _breakdown_tables(figures: _Figures, measure: Measure) -> list[Table]:
+    rule = figures.plan.small_numbers
     tables = []
     for name, rows in figures.breakdowns(measure, figures.period).items():
         has_num = rows["numerator"].drop_nulls().len() > 0
@@ -522,16 +588,31 @@ def _breakdown_tables(figures: _Figures, measure: Measure) -> list[Table]:
             columns.append("Numerator")
         if has_den:
             columns.append("Denominator")
+        by_value = {row["breakdown_value"]: row for row in rows.iter_rows(named=True)}
+        ordered = [by_value[v] for v in breakdown_order(name, list(by_value))]
+        counts = [
+            (row["value"] if measure.unit is Unit.COUNT and row["numerator"] is None else row["numerator"], row["denominator"])
+            for row in ordered
+        ]
+        hidden = rule.parts(counts).hidden if rule.active else tuple(False for _ in ordered)
         body = []
-        for row in rows.iter_rows(named=True):
-            cells = [
-                Cell(_breakdown_label(name, row["breakdown_value"])),
-                Cell(figure(row["value"], measure), number=row["value"], numeric=True),
-            ]
-            if has_num:
-                cells.append(Cell(format_number(row["numerator"], 0) if row["numerator"] is not None else "–", number=row["numerator"], numeric=True))
-            if has_den:
-                cells.append(Cell(format_number(row["denominator"], 0) if row["denominator"] is not None else "–", number=row["denominator"], numeric=True))
+        for row, secret, (count, base) in zip(ordered, hidden, counts, strict=True):
+            if secret:
+                # A small count itself, or a larger one hidden so that the total cannot give it back.
+                shown = Cell(rule.hidden_text(measure.unit.value) if rule.hides(count, base) else SECONDARY)
+            else:
+                shown = Cell(figure(row["value"], measure), number=row["value"], numeric=True)
+            cells = [Cell(_breakdown_label(name, row["breakdown_value"])), shown]
+            for key, present in (("numerator", has_num), ("denominator", has_den)):
+                if not present:
+                    continue
+                n = row[key]
+                if n is None:
+                    cells.append(Cell("–"))
+                elif secret:
+                    cells.append(Cell(rule.label if rule.is_small(n) else "–"))
+                else:
+                    cells.append(Cell(format_number(n, 0), number=n, numeric=True))
             body.append(tuple(cells))
         title = BREAKDOWN_TITLES.get(name, "By " + name.replace("_", " "))
         tables.append(
@@ -542,6 +623,86 @@ def _breakdown_tables(figures: _Figures, measure: Measure) -> list[Table]:
             )
         )
     return tables
+
+
+PLACEMENT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Foster care with relatives or friends (kinship)", ("U1", "U2", "U3")),
+    ("Foster care with other carers (in-house and independent agency: see the provider table)", ("U4", "U5", "U6")),
+    ("Placed for adoption", ("A3", "A4", "A5", "A6")),
+    ("Placed with parents", ("P1",)),
+    ("Children's homes and residential care", ("K1", "K2", "R1", "R2", "R3", "R5", "S1")),
+    ("Supported and independent living", ("H5", "K3", "P2", "P3")),
+)
+"""How the placement profile groups SSDA903 placement types (anything else is Other)."""
+
+_PROFILE = (
+    ("placement_type", "Placement type"),
+    ("placement_provider", "Placement provider"),
+    ("time_in_placement", "Time in current placement"),
+    ("legal_status", "Legal status"),
+)
+
+
+def placement_profile(figures: _Figures) -> Section | None:
+    """Children looked after at the month's end by placement type (grouped, then by SSDA903
+    code), provider, time in placement and legal status: the counts behind the looked-after
+    measures whose denominator is every child looked after at the date."""
+    plan = figures.plan
+    sources = []
+    for m in plan.measures:
+        found = _library(m)
+        if found is not None and found.denominator == "children looked after at the date":
+            sources.append(m)
+    if not sources:
+        return None
+    rule = plan.small_numbers
+    section = Section("placement-profile", "Children looked after: placement profile", level=1, new_page=True)
+    for name, heading in _PROFILE:
+        counts: dict[str, float] = {}
+        for m in sources:
+            rows = figures.breakdowns(m, figures.period).get(name)
+            if rows is not None and rows["denominator"].drop_nulls().len():
+                counts = {r["breakdown_value"]: float(r["denominator"]) for r in rows.iter_rows(named=True) if r["denominator"] is not None}
+                break
+        if not counts:
+            continue
+        total = sum(counts.values())
+        if name == "placement_type":
+            grouped: dict[str, float] = {}
+            for code, n in counts.items():
+                group = next((g for g, members in PLACEMENT_GROUPS if code in members), "Other placements")
+                grouped[group] = grouped.get(group, 0) + n
+            order = [g for g, _ in PLACEMENT_GROUPS] + ["Other placements"]
+            groups = [(g, grouped[g]) for g in order if g in grouped]
+            section.blocks.append(_profile_table(f"Children looked after by type of placement, {long_month(figures.period)}", "Type of placement", groups, total, rule))
+        values = breakdown_order(name, list(counts))
+        section.blocks.append(
+            _profile_table(
+                f"Children looked after by {heading.lower()}, {long_month(figures.period)}",
+                heading, [(_breakdown_label(name, v), counts[v]) for v in values], total, rule,
+            )
+        )
+    if not section.blocks:
+        return None
+    section.blocks.insert(0, Paragraph(
+        f"Children looked after at the end of {long_month(figures.period)}, counted from the SSDA903 "
+        "episodes and placements behind the looked-after measures.", "lead"))
+    if rule.active:
+        section.blocks.append(Paragraph(rule.explanation, "note"))
+    return section
+
+
+def _profile_table(caption: str, heading: str, rows: list[tuple[str, float]], total: float, rule: Any) -> Table:
+    hidden = rule.parts([(n, None) for _, n in rows]).hidden if rule.active else tuple(False for _ in rows)
+    body = []
+    for (label, n), secret in zip(rows, hidden, strict=True):
+        if secret:
+            body.append((Cell(label), Cell(rule.label if rule.is_small(n) else SECONDARY), Cell("–")))
+        else:
+            share = 100 * n / total if total else 0.0
+            body.append((Cell(label), Cell(format_number(n, 0), number=n, numeric=True), Cell(f"{format_number(share, 1)}%", number=share, numeric=True)))
+    body.append((Cell("All children looked after", strong=True), Cell(format_number(total, 0), number=total, numeric=True, strong=True), Cell("100.0%", number=100.0, numeric=True)))
+    return Table(caption=caption, columns=(heading, "Children", "Share"), rows=tuple(body))
 
 
 def _actions_table(actions: Sequence[ActionItem], caption: str, *, reasons: bool = False) -> Table:
@@ -841,6 +1002,10 @@ def monthly(inputs: ReportInputs) -> Report:
                 sub.blocks.append(_actions_table(linked, f"Actions meant to move {measure.title.lower()[:1] + measure.title[1:]}"))
             section.subsections.append(sub)
         report.sections.append(section)
+
+    profile = placement_profile(figures)
+    if profile is not None:
+        report.sections.append(profile)
 
     act = Section("actions", "Actions", level=1, new_page=True)
     act.blocks.append(
