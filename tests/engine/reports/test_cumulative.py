@@ -54,7 +54,7 @@ STEADY = [10, 11] * 12
 
 def test_the_quarterly_report_finds_no_signal_in_a_running_total_that_climbs_every_month():
     report = assemble("quarterly", _inputs(STEADY))
-    signals = next(s for s in report.sections if s.id == "signals")
+    signals = next(s for top in report.sections for s in top.walk() if s.id == "signals")
     text = " ".join(getattr(b, "text", "") for b in signals.blocks)
     assert "No measure shows special-cause variation" in text
 

@@ -726,18 +726,39 @@ def _actions_table(actions: Sequence[ActionItem], caption: str, *, reasons: bool
 
 
 def definition_of(measure: Measure, given: Mapping[str, str]) -> str:
-    """How the measure is counted: as given, else the measure library's definition, else the plan's notes."""
+    """How the measure is counted: as given, else the measure library's definition (in
+    plain words: the plan's parameters filled in, no code names), else the plan's notes."""
     if given.get(measure.id):
         return given[measure.id]
-    if measure.source.kind == "computed" and measure.source.library_id:
-        try:
-            from journey.engine.measures import REGISTRY
-        except ImportError:  # pragma: no cover - the library ships with the engine
-            REGISTRY = {}
-        found = REGISTRY.get(measure.source.library_id)
-        if found is not None:
-            return found.definition + (f" {measure.notes}" if measure.notes else "")
+    found = _library(measure)
+    if found is not None:
+        return plain_words(found, measure) + (f" {measure.notes}" if measure.notes else "")
     return measure.notes or ""
+
+
+_CODE_NAMES = {"referral": "referral", "early_help": "early help", "fytd": "financial year to date"}
+
+
+def plain_words(found: Any, measure: Measure) -> str:
+    """A library definition for a board: parameters by their value (`working_days` → 10),
+    other measures by their title, the rolling-twelve-month variant (not what this plan
+    uses) left out, and no code names in back-quotes."""
+    from journey.engine.measures import REGISTRY
+
+    text = re.sub(r"\s*`rolling12`:[^.]*(?:\.\d[^.]*)*\.", "", found.definition)
+    text = re.sub(r"\s*\(rolling12[^)]*\)", "", text)
+    defaults = {p.name: p.default for p in found.parameters}
+
+    def word(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in measure.parameters or name in defaults:
+            value = measure.parameters.get(name, defaults.get(name))
+            return str(value).replace("_", " ")
+        if name in REGISTRY:
+            return REGISTRY[name].title.lower()
+        return _CODE_NAMES.get(name, name.replace("_", " "))
+
+    return " ".join(re.sub(r"`([^`]+)`", word, text).split())
 
 
 def _data_notes(figures: _Figures, months: list[str], *, definitions: bool = True) -> Section:
@@ -757,11 +778,11 @@ def _data_notes(figures: _Figures, months: list[str], *, definitions: bool = Tru
         )
     snapshots = sorted({s for s in frame["snapshot"].to_list() if s})
     if snapshots:
-        shown = [s[:12] if len(s) == 64 else s for s in snapshots]
         sources.blocks.append(
             Paragraph(
-                f"The figures were computed from {_plural(len(snapshots), 'data snapshot')} "
-                "(stored extracts, by the first characters of their SHA-256 id): " + ", ".join(shown) + "."
+                f"The figures were computed from {_plural(len(snapshots), 'stored extract')}, kept "
+                "byte for byte so that every figure can be worked out again; the data team can "
+                "trace each figure to its extract on the Loads page."
             )
         )
     by_source = frame.filter(pl.col("breakdown") == "").group_by("source").len().sort("source")
@@ -867,15 +888,15 @@ def _priority_datasets(figures: _Figures, months: list[str]) -> list[Dataset]:
         for measure in priority.measures:
             for m in months:
                 r = figures.result(measure, m)
-                rows.append((measure.id, measure.title, m, r.value, r.target, r.tolerance_lower, r.tolerance_upper, r.rag.label, direction_text(r.direction)))
+                rows.append((measure.id, measure.title, m, measure.unit.value, r.value, r.target, r.tolerance_lower, r.tolerance_upper, r.rag.label, direction_text(r.direction)))
             latest = figures.latest(measure)
             if latest is not None:
-                rows.append((measure.id, measure.title, f"Latest {latest.as_at.isoformat() if latest.as_at else latest.period}", latest.value, None, None, None, "Provisional", ""))
+                rows.append((measure.id, measure.title, f"Latest {latest.as_at.isoformat() if latest.as_at else latest.period}", measure.unit.value, latest.value, None, None, None, "Provisional", ""))
         out.append(
             Dataset(
                 f"priority-{priority.id}",
                 priority.title,
-                ("Measure id", "Measure", "Month", "Actual", "Target", "Tolerance lower", "Tolerance upper", "RAG", "DoT"),
+                ("Measure id", "Measure", "Month", "Unit", "Actual", "Target", "Tolerance lower", "Tolerance upper", "RAG", "DoT"),
                 tuple(rows),
             )
         )

@@ -13,6 +13,7 @@ import io
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -79,7 +80,54 @@ def _field(paragraph, instruction: str) -> None:
         run._r.append(element)
 
 
+def _contents_field(document, entries: list[tuple[str, int]]) -> None:
+    """A real table of contents: Word's TOC field over Heading 1–2, which Word fills with
+    page numbers when the document opens (``updateFields``); until then it shows the
+    headings, so a reader without Word still sees the contents."""
+    def char(kind: str) -> Any:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
+    first = document.add_paragraph()
+    first.add_run()._r.append(char("begin"))
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = ' TOC \\o "1-2" \\h \\z \\u '
+    first.add_run()._r.append(instruction)
+    first.add_run()._r.append(char("separate"))
+    paragraph = first
+    for index, (title, level) in enumerate(entries or [("Contents", 1)]):
+        if index:
+            paragraph = document.add_paragraph()
+        paragraph.add_run(title)
+        paragraph.paragraph_format.left_indent = Mm(6 * (level - 1))
+        paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.add_run()._r.append(char("end"))
+    settings = document.settings.element
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings.append(update)
+
+
+def _language(document, tag: str = "en-GB") -> None:
+    """British English for the spelling checker and screen readers, in every style."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    for attr in ("w:val", "w:eastAsia", "w:bidi"):
+        lang.set(qn(attr), tag)
+    for element in styles.iter(qn("w:lang")):
+        for attr in ("w:val", "w:eastAsia"):
+            element.set(qn(attr), tag)
+
+
 def _styles(document) -> None:
+    _language(document)
     styles = document.styles
     normal = styles["Normal"]
     normal.font.name = FONT
@@ -131,11 +179,14 @@ def _table(document, table: Table, container=None) -> None:
     grid = into.add_table(rows=1, cols=len(table.columns))
     grid.style = document.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.LEFT
+    grid.autofit = False
+    widths = column_widths(table, TEXT_WIDTH_MM if container is None else 74)
     numeric = table.numeric_columns()
     head = grid.rows[0]
     _repeat_header(head)
     for i, name in enumerate(table.columns):
         cell = head.cells[i]
+        cell.width = Mm(widths[i])
         cell.text = name
         run = cell.paragraphs[0].runs[0] if cell.paragraphs[0].runs else cell.paragraphs[0].add_run("")
         run.bold = True
@@ -147,6 +198,7 @@ def _table(document, table: Table, container=None) -> None:
         cells = grid.add_row().cells
         for i, value in enumerate(row):
             cell = cells[i]
+            cell.width = Mm(widths[i])
             paragraph = cell.paragraphs[0]
             run = paragraph.add_run(value.text)
             run.font.size = Pt(8.5)
@@ -162,6 +214,23 @@ def _table(document, table: Table, container=None) -> None:
         document.add_paragraph()
 
 
+TEXT_WIDTH_MM = 174
+"""A4 less 18 mm margins each side."""
+
+
+def column_widths(table: Table, total: float) -> list[float]:
+    """Column widths in mm, shared by how much each column has to say (its longest word
+    and its typical length), so a measure's name is not squeezed beside short figures."""
+    texts = [[table.columns[i], *(row[i].text for row in table.rows)] for i in range(len(table.columns))]
+    needs = []
+    for column in texts:
+        longest_word = max((len(w) for t in column for w in t.split()), default=1)
+        typical = sorted(len(t) for t in column)[len(column) * 3 // 4]
+        needs.append(max(longest_word, min(typical, 60), 4))
+    scale = total / sum(needs)
+    return [round(n * scale, 1) for n in needs]
+
+
 def _chart_png(chart: MeasureChart) -> bytes:
     import vl_convert as vlc
 
@@ -170,21 +239,17 @@ def _chart_png(chart: MeasureChart) -> bytes:
 
 
 def _chart_with_table(document, block: ChartBlock, png: bytes) -> None:
-    """The chart (a picture with its description as alt text) and its data table beside it,
-    in a borderless two-column layout table."""
-    layout = document.add_table(rows=1, cols=2)
-    layout.autofit = False
-    left, right = layout.rows[0].cells
-    left.width, right.width = Mm(100), Mm(74)
-    run = left.paragraphs[0].add_run()
-    shape = run.add_picture(io.BytesIO(png), width=Mm(96))
+    """The chart across the page (a picture with its description as alt text, never
+    cropped by a narrow column), then its data table."""
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.keep_with_next = True
+    shape = paragraph.add_run().add_picture(io.BytesIO(png), width=Mm(150))
     doc_pr = shape._inline.docPr
     doc_pr.set("descr", block.description)
     doc_pr.set("title", block.chart.title)
-    note = left.add_paragraph(block.description, style="Caption")
+    note = document.add_paragraph(block.description, style="Caption")
     note.paragraph_format.space_after = Pt(6)
-    _table(document, block.table, container=right)
-    document.add_paragraph()
+    _table(document, block.table)
 
 
 def _narrative(document, block: NarrativeBlock) -> None:
@@ -259,6 +324,7 @@ def render(report: Report) -> bytes:
     props.author = report.authority
     props.subject = report.title
     props.keywords = "DRAFT" if report.draft else ""
+    props.language = "en-GB"
     props.created = report.generated_at.replace(tzinfo=None) if isinstance(report.generated_at, datetime) else None
 
     document.add_paragraph(report.authority).runs[0].font.size = Pt(14 if not report.one_page else 10)
@@ -285,10 +351,7 @@ def render(report: Report) -> bytes:
     if not report.one_page:
         document.add_page_break()
         document.add_heading("Contents", level=1)
-        for s in report.contents():
-            p = document.add_paragraph(s.title)
-            p.paragraph_format.left_indent = Mm(6 * (s.level - 1))
-            p.paragraph_format.space_after = Pt(0)
+        _contents_field(document, [(s.title, s.level) for s in report.contents()])
     charts = [b.chart for b in report.all_blocks() if isinstance(b, ChartBlock)]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
         pngs = dict(zip([id(c) for c in charts], pool.map(_chart_png, charts), strict=True))
