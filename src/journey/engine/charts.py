@@ -258,9 +258,7 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
         color=alt.Color(
             "series:N",
             scale=alt.Scale(domain=series_names, range=colours),
-            legend=alt.Legend(
-                title=None, orient="bottom", symbolType="stroke", labelLimit=0, columns=2
-            ),
+            legend=alt.Legend(title=None, orient="bottom", symbolType="stroke", labelLimit=0),
         ),
         strokeDash=alt.StrokeDash(
             "series:N", scale=alt.Scale(domain=series_names, range=dashes), legend=None
@@ -277,7 +275,9 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
     spec["config"] = {
         "font": FONT_STACK,
         "axis": {"labelFontSize": 12, "titleFontSize": 12},
-        "legend": {"labelFontSize": 12},
+        # The zone key and the line key stacked, each at most three across, so the legend
+        # is never wider than the plot and nothing is cropped.
+        "legend": {"labelFontSize": 12, "columns": 3, "layout": {"bottom": {"anchor": "start", "direction": "vertical", "margin": 2}}},
         "view": {"stroke": None},
     }
     return spec

@@ -69,14 +69,15 @@ def test_reports_chart_a_cumulative_measure_by_the_same_monthly_figures_as_the_d
 
 
 def test_the_scrutiny_update_compares_a_year_to_date_figure_with_the_same_point_last_year():
-    report = assemble("scrutiny", _inputs(STEADY))
-    text = " ".join(
-        getattr(b, "text", "") + " ".join(getattr(b, "items", ()))
-        for s in report.sections for sub in s.walk() for b in sub.blocks
-    )
+    from journey.engine.reports.assemble import _key_figure
+
+    inputs = _inputs(STEADY)
+    bullet = _key_figure(_Figures(inputs), inputs.plan.measures[0], "2024-03")
     # September 2024: 63 so far (Apr–Sep); September 2023: 63 too. March 2024 (a whole year) is never the comparison.
-    assert "same point last year (September 2023)" in text
-    assert "March 2024" not in text
+    assert bullet.endswith("; 63 at the same point last year (September 2023) – no change.")
+    report = assemble("scrutiny", inputs)
+    table = next(b for s in report.sections for sub in s.walk() for b in sub.blocks if getattr(b, "caption", "").startswith("Every measure"))
+    assert table.rows[0][4].text == "63 (same point last year)"
 
 
 def test_a_plan_may_read_running_totals_month_on_month_as_its_published_reports_do():

@@ -1000,7 +1000,8 @@ def monthly(inputs: ReportInputs) -> Report:
             BulletList(tuple(f"{a.number} {a.text} – {a.owner or 'no owner'}, due {day_text(a.due)}" for a in overdue))
         )
     if report.draft:
-        overview.blocks.append(Paragraph("DRAFT: " + " ".join(report.draft_reasons), "warning"))
+        # At the top, where it is read first (at the foot it was split across pages).
+        overview.blocks.insert(1, Paragraph("DRAFT: " + " ".join(report.draft_reasons), "warning"))
     report.sections.append(overview)
 
     for index, priority in enumerate(plan.priorities, 1):
