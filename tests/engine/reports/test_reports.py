@@ -10,6 +10,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from journey.engine.evaluation import evaluate_plan
@@ -134,16 +135,27 @@ def test_the_word_document_has_real_headings_editable_tables_and_charts_with_alt
     assert len(document.tables) > len(plan.measures)
     shapes = list(document.inline_shapes)
     assert len(shapes) == len(plan.measures)
-    beside = [
-        t for t in document.tables
-        if len(t.columns) == 2 and t.rows[0].cells[1].tables
-        and t.rows[0].cells[1].tables[0].rows[0].cells[0].text == "Month"
-    ]
-    assert len(beside) == len(plan.measures)
+    # Each chart spans the page (never cropped by a narrow column), its data table below it.
+    month_tables = [t for t in document.tables if t.rows[0].cells[0].text == "Month"]
+    assert len(month_tables) == len(plan.measures)
     for shape in shapes:
+        assert shape.width > 140 * 36000  # EMU: wider than 140 mm
         descr = shape._inline.docPr.get("descr")
         assert descr and "Lowest" in descr and "highest" in descr
     assert "DRAFT" in document.sections[0].header.paragraphs[0].text
+
+
+def test_the_word_document_has_a_real_contents_field_british_english_and_sized_columns(plan, monthly_docx):
+    document = Document(io.BytesIO(monthly_docx))
+    body = document.element.body.xml
+    assert 'TOC \\o "1-2"' in body  # Word fills in the page numbers
+    assert document.settings.element.find(qn("w:updateFields")) is not None
+    styles = document.styles.element.xml
+    assert 'w:val="en-GB"' in styles and 'w:val="en-US"' not in styles
+    assert document.core_properties.language == "en-GB"
+    summary = next(t for t in document.tables if t.rows[0].cells[0].text == "Measure" and len(t.columns) == 4)
+    widths = [cell.width for cell in summary.rows[0].cells]
+    assert widths[0] > 2 * widths[1]  # the measure's name gets the room, not equal columns
 
 
 def test_the_pdf_is_tagged_has_page_numbers_and_draft_in_every_header(monthly_pdf):
@@ -294,11 +306,26 @@ def test_excel_has_a_sheet_per_priority_a_measures_sheet_and_an_actions_sheet_wi
     assert workbook.sheetnames == ["About", "Summary", "A – Safety", "Measures", "Actions"]
     summary = workbook["Summary"]
     header = [c.value for c in summary[3]]
-    row = {header[i]: c.value for i, c in enumerate(summary[4])}
-    assert row["Measure id"] == "cp_visits" and row["Actual"] == 92.0
-    assert row["Performance (RAG)"] == "Amber"
+    row = {header[i]: c for i, c in enumerate(summary[4])}
+    assert row["Measure id"].value == "cp_visits"
+    # A percentage is a percentage to Excel: 0.92 shown as 92.0%, not 92.0 (or 92.00000001).
+    assert row["Actual"].value == pytest.approx(0.92) and row["Actual"].number_format == "0.0%"
+    assert row["Performance (RAG)"].value == "Amber"
     priority = workbook["A – Safety"]
     assert priority.max_row == 3 + 2 * 12
+    month = priority.cell(row=4, column=3)
+    assert month.is_date and month.number_format == "mmm yyyy"
+    assert priority.page_setup.orientation == "landscape" and priority.print_title_rows == "$3:$3"
+    assert "Page &P of &N" in priority.oddFooter.right.text
+
+
+def test_excel_sheet_names_are_cut_at_a_word_not_mid_word():
+    from journey.engine.reports.renderers.xlsx import sheet_title
+
+    used: set[str] = set()
+    assert sheet_title("A – Planning and safety (CIN and CP)", used) == "A – Planning and safety"
+    assert sheet_title("C – Homes and families for children looked after", used) == "C – Homes and families"
+    assert sheet_title("A – Planning and safety (CIN and CP)", used) == "A – Planning and safety (2)"
 
 
 def test_csv_summary_lists_every_measure_and_escapes_formulas():
