@@ -50,6 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "months": [(m, month_label(m)) for m in months],
             "chosen": chosen,
             "errors": errors,
+            "perms_write_text": request.user.can(Capability.WRITE_NARRATIVE),
             "builds": services.recent_builds(),
         },
         status=400 if errors else 200,
