@@ -41,6 +41,7 @@ def dana(make_user):
 
 
 def _edit(client, **data):
+    data.setdefault("intent", "approve" if data.pop("approve", None) else "save")
     return client.post(reverse("reporttext:edit", args=URL), data)
 
 

@@ -995,11 +995,11 @@ def monthly(inputs: ReportInputs) -> Report:
             )
         )
     if overdue:
-        shown = overdue[:5]
-        more = f" (the {len(shown)} most overdue; all {len(overdue)} are in the Actions section)" if len(overdue) > len(shown) else ""
+        listed = overdue[:5]
+        more = f" (the {len(listed)} most overdue; all {len(overdue)} are in the Actions section)" if len(overdue) > len(listed) else ""
         overview.blocks.append(Paragraph(f"Overdue actions{more}:"))
         overview.blocks.append(
-            BulletList(tuple(f"{a.number} {a.text} – {a.owner or 'no owner'}, due {day_text(a.due)}" for a in shown))
+            BulletList(tuple(f"{a.number} {a.text} – {a.owner or 'no owner'}, due {day_text(a.due)}" for a in listed))
         )
     if report.draft:
         # At the top, where it is read first (at the foot it was split across pages).

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from journey.engine.periods import is_month, last_complete_month, month_label
 from journey.engine.plan import Plan
-from journey.web.accounts.access import requires
+from journey.web.accounts.access import SignedInRequest, requires
 from journey.web.accounts.roles import Capability
 from journey.web.reporttext import services
-from journey.web.reporttext.forms import ApproveForm, TextForm
+from journey.web.reporttext.forms import TextForm
 from journey.web.reporttext.models import ReportText
 
 
@@ -33,14 +34,14 @@ def _checked(kind: str, period: str) -> None:
 
 @require_GET
 @requires(Capability.WRITE_NARRATIVE)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     latest = last_complete_month(timezone.localdate())
     return render(request, "reporttext/index.html", {"kinds": services.KINDS.items(), "month": latest, "month_label": month_label(latest)})
 
 
 @require_GET
 @requires(Capability.WRITE_NARRATIVE)
-def sections(request: HttpRequest, kind: str, period: str) -> HttpResponse:
+def sections(request: SignedInRequest, kind: str, period: str) -> HttpResponse:
     _checked(kind, period)
     entries = services.overview(kind, period, _plan())
     return render(
@@ -52,39 +53,35 @@ def sections(request: HttpRequest, kind: str, period: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires(Capability.WRITE_NARRATIVE)
-def edit(request: HttpRequest, kind: str, period: str, section: str) -> HttpResponse:
+def edit(request: SignedInRequest, kind: str, period: str, section: str) -> HttpResponse:
     _checked(kind, period)
     found = {s.key: s for s in services.sections(kind, _plan())}
     if section not in found:
         raise Http404("No such section in this report")
     item = ReportText.objects.filter(kind=kind, period=period, section=section).select_related("approved_revision").first()
     version = item.version if item else 0
-    form = TextForm(initial={"text": item.text if item else "", "version": version})
+    form = TextForm(initial={"text": item.text if item else "", "version": version, "intent": "save"})
+    status = 200
     if request.method == "POST":
-        if "approve" in request.POST:
-            decision = ApproveForm(request.POST)
-            if decision.is_valid():
-                try:
-                    services.approve(request.user, kind, period, section, base_version=decision.cleaned_data["version"])
-                except (services.TextConflict, ValueError, ReportText.DoesNotExist) as exc:
-                    messages.error(request, str(exc))
-                else:
+        form = TextForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["intent"] == "approve":
+                    services.approve(request.user, kind, period, section, base_version=data["version"])
                     messages.success(request, f"{found[section].title} approved: it will appear in the report.")
-                return redirect("reporttext:edit", kind=kind, period=period, section=section)
-        else:
-            form = TextForm(request.POST)
-            if form.is_valid():
-                try:
-                    services.save(request.user, kind, period, section, form.cleaned_data["text"], base_version=form.cleaned_data["version"])
-                except services.TextConflict as exc:
-                    messages.error(request, str(exc))
                 else:
+                    services.save(request.user, kind, period, section, data["text"], base_version=data["version"])
                     messages.success(request, "Saved as a draft. A director approves it before it appears in the report.")
-                    return redirect("reporttext:edit", kind=kind, period=period, section=section)
+            except (services.TextConflict, ValueError, ReportText.DoesNotExist, PermissionDenied) as exc:
+                messages.error(request, str(exc))
+            return redirect("reporttext:edit", kind=kind, period=period, section=section)
+        status = 400
     return render(
         request, "reporttext/edit.html",
         {"kind": kind, "kind_label": services.KINDS[kind], "period": period, "period_label": month_label(period),
          "section": found[section], "item": item, "form": form, "version": version,
          "can_approve": services.can_approve(request.user) and item is not None and bool(item.text) and not item.approved_is_current,
          "history": services.history(kind, period, section)},
+        status=status,
     )
