@@ -248,7 +248,7 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
                 fill=alt.Fill(
                     "zone:N",
                     scale=alt.Scale(domain=shown, range=[ZONE_COLOURS[z] for z in shown]),
-                    legend=alt.Legend(title=None, orient="bottom", labelExpr="datum.label + ' zone'", symbolType="square"),
+                    legend=alt.Legend(title=None, orient="top", labelExpr="datum.label + ' zone'", symbolType="square"),
                 ),
             )
         )
@@ -275,9 +275,9 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
     spec["config"] = {
         "font": FONT_STACK,
         "axis": {"labelFontSize": 12, "titleFontSize": 12},
-        # The zone key and the line key stacked, each at most three across, so the legend
-        # is never wider than the plot and nothing is cropped.
-        "legend": {"labelFontSize": 12, "columns": 3, "layout": {"bottom": {"anchor": "start", "direction": "vertical", "margin": 2}}},
+        # At most three keys across, the zones' above the plot and the lines' below it, so
+        # no legend is wider than the plot and nothing is cropped.
+        "legend": {"labelFontSize": 12, "columns": 3},
         "view": {"stroke": None},
     }
     return spec
