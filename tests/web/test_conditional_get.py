@@ -97,6 +97,16 @@ def test_someone_else_with_the_same_etag_is_sent_their_own_page(loaded, board_me
     assert "Dee" in answer.content.decode() or "dee" in answer.content.decode()
 
 
+def test_joining_a_team_draws_my_measures_again(loaded, service_lead):
+    """Measures are owned by people or teams: a new member owns the team's measures."""
+    from journey.web.accounts.services import save_team
+
+    first = service_lead.get(DASHBOARD, {"mine": "1"})
+    save_team(None, None, name="Front Door", member_ids=[service_lead.user.pk])
+    again = service_lead.get(DASHBOARD, {"mine": "1"}, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+
+
 def test_another_month_or_filter_is_another_page(loaded, board_member):
     first = board_member.get(DASHBOARD)
     for query in ({"month": "2023-05"}, {"red": "1"}):

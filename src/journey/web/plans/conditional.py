@@ -4,10 +4,10 @@ answers 304 Not Modified without building the page.
 Django's ``@condition`` asks for the page's ETag before the view runs. The ETag is a hash
 of everything the page shows, each part cheap to read: the figures (the data version),
 the plan in force, DfE's benchmarks, narrative and actions (and the day, as actions fall
-overdue), who is looking (their role, name, session and CSRF token, which the page's
-forms carry), the address with its query, and the code that draws it. The pages are sent
-``Cache-Control: private, no-cache``, so browsers keep them but ask each time. A page with
-a message waiting, and any page in DEBUG, gets no ETag: it is always drawn.
+overdue), who is looking (their role, name, teams, session and CSRF token, which the
+page's forms carry), the address with its query, and the code that draws it. The pages
+are sent ``Cache-Control: private, no-cache``, so browsers keep them but ask each time. A
+page with a message waiting, and any page in DEBUG, gets no ETag: it is always drawn.
 """
 
 from __future__ import annotations
@@ -67,12 +67,16 @@ def workflow_version() -> tuple[Any, ...]:
 
 
 def _viewer(request: HttpRequest) -> tuple[Any, ...]:
+    """Who is looking: what they may do, and what they own (directly or by their teams:
+    "my measures", entering figures, writing narrative)."""
     user: Any = request.user
     get_token(request)  # the CSRF secret the page's forms use, made now on a first visit
     return (
         user.pk,
         user.role,
+        user.username,
         user.name,
+        tuple(user.teams.order_by("name").values_list("name", flat=True)),
         user.has_usable_password(),
         request.session.session_key,
         request.META.get("CSRF_COOKIE"),
