@@ -129,3 +129,57 @@ def test_percent_complete_outside_zero_to_a_hundred_is_clamped(percent, expected
 
 def test_dates_are_written_day_month_year():
     assert format_date(date(2024, 4, 1)) == "1 Apr 2024"
+
+
+# ---------------------------------------------------------------- as at a past day
+
+from journey.engine.actions import ActionChange, ActionState, state_on  # noqa: E402
+
+NOW = ActionState(
+    number="3.1", text="Edge-of-care service", due=date(2025, 6, 30), start=date(2024, 4, 1),
+    status="completed", percent_complete=100, progress_note="Service launched",
+)
+HISTORY = [
+    ActionChange(date(2024, 4, 1), "imported", status_after="not_started", percent_after=0),
+    ActionChange(date(2024, 9, 15), "updated", "not_started", "in_progress", 0, 40, note="Recruiting"),
+    ActionChange(date(2025, 1, 10), "plan_changed", "in_progress", "in_progress", 40, 40,
+                 changes={"due": ("2025-03-31", "2025-06-30")}),
+    ActionChange(date(2025, 5, 2), "updated", "in_progress", "completed", 40, 100, note="Service launched"),
+]
+
+
+def test_an_action_is_worked_back_to_how_it_stood_at_the_end_of_a_past_day():
+    september = state_on(NOW, HISTORY, date(2024, 9, 30))
+    assert (september.status, september.percent_complete, september.due) == ("in_progress", 40, date(2025, 3, 31))
+    assert september.progress_note == "Recruiting" and september.completed_on is None
+    assessment = assess_action(due=september.due, start=september.start, today=date(2024, 9, 30),
+                               status=september.status, percent_complete=september.percent_complete)
+    assert not assessment.overdue and assessment.days_overdue == 0
+
+
+def test_a_change_made_on_the_day_itself_counts_and_one_made_the_next_day_does_not():
+    assert state_on(NOW, HISTORY, date(2024, 9, 15)).percent_complete == 40
+    assert state_on(NOW, HISTORY, date(2024, 9, 14)).percent_complete == 0
+    done = state_on(NOW, HISTORY, date(2025, 5, 2))
+    assert done.status == "completed" and done.completed_on == date(2025, 5, 2)
+
+
+def test_an_action_added_after_the_day_did_not_exist_then_if_actions_were_already_tracked():
+    added_later = [ActionChange(date(2025, 2, 1), "imported", status_after="not_started", percent_after=0)]
+    state = ActionState(number="5.1", text="New", due=date(2025, 12, 31), status="not_started")
+    assert state_on(state, added_later, date(2024, 9, 30), tracked_since=date(2024, 4, 1)) is None
+
+
+def test_when_tracking_started_later_the_first_record_is_used_and_says_so():
+    started_late = [ActionChange(date(2024, 10, 14), "imported", status_after="in_progress", percent_after=30)]
+    state = ActionState(number="1.2", text="Audit", due=date(2025, 3, 31), status="in_progress", percent_complete=30)
+    old = state_on(state, started_late, date(2024, 9, 30), tracked_since=date(2024, 10, 14))
+    assert old.percent_complete == 30 and old.first_recorded == date(2024, 10, 14)
+
+
+def test_an_action_removed_from_the_plan_after_the_day_was_still_in_it_then():
+    history = [ActionChange(date(2024, 4, 1), "imported", status_after="not_started", percent_after=0),
+               ActionChange(date(2024, 11, 1), "removed")]
+    state = ActionState(number="2.2", text="Old", due=date(2025, 1, 31), status="not_started", in_plan=False)
+    assert state_on(state, history, date(2024, 9, 30)).in_plan
+    assert not state_on(state, history, date(2024, 11, 1)).in_plan

@@ -158,3 +158,127 @@ def assess_action(
         False,
         0,
     )
+
+
+# ------------------------------------------------------------------- as at a past day
+
+
+@dataclass(frozen=True)
+class ActionState:
+    """An action as it stood: its definition in the plan and the progress recorded on it."""
+
+    number: str
+    text: str
+    due: date
+    status: str
+    percent_complete: int = 0
+    start: date | None = None
+    owner: str = ""
+    priority_id: str = ""
+    priority_title: str = ""
+    measures: tuple[str, ...] = ()
+    progress_note: str = ""
+    in_plan: bool = True
+    completed_on: date | None = None
+    first_recorded: date | None = None
+    """Set when nothing was recorded by the day asked for, so the state is the first one
+    recorded afterwards (the tracker started later): the day that first record was made."""
+
+
+@dataclass(frozen=True)
+class ActionChange:
+    """One entry of an action's history, oldest first: what it was before and after.
+
+    ``kind`` is ``imported`` (first recorded), ``updated`` (progress), ``plan_changed``
+    (the plan file changed the definition or the progress; ``changes`` holds field →
+    (old, new) for the definition), ``removed``, ``restored`` or ``evidence``.
+    ``status_before``/``percent_before`` are empty/None when the change did not touch them.
+    """
+
+    day: date
+    kind: str
+    status_before: str = ""
+    status_after: str = ""
+    percent_before: int | None = None
+    percent_after: int | None = None
+    note: str = ""
+    changes: dict[str, tuple[object, object]] | None = None
+
+
+_DEFINITION_FIELDS = ("text", "owner", "priority_id", "priority_title", "start", "due", "measures")
+
+
+def _as_field(name: str, value: object) -> object:
+    if name in {"start", "due"} and isinstance(value, str):
+        return date.fromisoformat(value)
+    if name == "measures":
+        return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else ()
+    if name in {"text", "owner", "priority_id", "priority_title"}:
+        return "" if value is None else str(value)
+    return value
+
+
+def state_on(
+    current: ActionState,
+    history: list[ActionChange],
+    day: date,
+    *,
+    tracked_since: date | None = None,
+) -> ActionState | None:
+    """The action as it stood at the end of ``day``, worked back from ``current``.
+
+    Every change made after ``day`` is undone, newest first: progress goes back to its
+    ``before`` values, definition changes made in the plan go back to their old values, a
+    removal after ``day`` means it was still in the plan, a restoration that it was not.
+    An action first recorded after ``day`` did not exist then if actions were already
+    tracked on ``day`` (``tracked_since``), and the answer is None; if tracking started
+    later, the first recorded state is the best there is and ``first_recorded`` says so.
+    """
+    fields: dict[str, object] = {
+        "text": current.text, "owner": current.owner, "priority_id": current.priority_id,
+        "priority_title": current.priority_title, "start": current.start, "due": current.due,
+        "measures": current.measures,
+    }
+    status, percent, in_plan = current.status, current.percent_complete, current.in_plan
+    first_recorded: date | None = None
+    for change in reversed(history):
+        if change.day <= day:
+            break
+        if change.kind == "imported":
+            if tracked_since is not None and tracked_since <= day:
+                return None
+            first_recorded = change.day
+            break
+        if change.status_before:
+            status = change.status_before
+        if change.percent_before is not None:
+            percent = change.percent_before
+        if change.kind == "removed":
+            in_plan = True
+        elif change.kind == "restored":
+            in_plan = False
+        for name, (old, _new) in (change.changes or {}).items():
+            if name in _DEFINITION_FIELDS:
+                fields[name] = _as_field(name, old)
+    known = [c for c in history if c.day <= day] if first_recorded is None else []
+    notes = [c.note for c in known if c.kind == "updated"]
+    completed_on = None
+    if _status_key(status) in COMPLETED_STATUSES:
+        done = [c.day for c in known if _status_key(c.status_after) in COMPLETED_STATUSES]
+        completed_on = done[-1] if done else None
+    return ActionState(
+        number=current.number,
+        text=str(fields["text"]),
+        due=fields["due"],  # type: ignore[arg-type]
+        start=fields["start"],  # type: ignore[arg-type]
+        owner=str(fields["owner"]),
+        priority_id=str(fields["priority_id"]),
+        priority_title=str(fields["priority_title"]),
+        measures=tuple(fields["measures"]),  # type: ignore[arg-type]
+        status=status,
+        percent_complete=100 if _status_key(status) in COMPLETED_STATUSES else int(percent or 0),
+        progress_note=notes[-1] if notes else "",
+        in_plan=in_plan,
+        completed_on=completed_on,
+        first_recorded=first_recorded,
+    )

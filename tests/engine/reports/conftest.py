@@ -32,7 +32,7 @@ def inputs(plan, observations):
         period="2024-06",
         narrative=approved_narrative(plan, skip={UNAPPROVED}),
         generated_at=datetime(2024, 7, 12, 9, 30),
-        today=date(2024, 7, 12),
+        today=date(2024, 6, 30),  # judged as at the end of the month, whenever it is built
     )
 
 

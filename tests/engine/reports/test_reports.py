@@ -608,3 +608,19 @@ def test_referral_sources_and_abuse_categories_are_named_not_just_coded(plan, ob
     html = renderers.render(report, "html").decode()
     assert "6 – Police" in html
     assert "NEG – Neglect" in html
+
+
+def test_dfe_years_come_into_force_when_dfe_publishes_them():
+    from journey.engine.reports.inputs import benchmark_in_force_from
+
+    assert benchmark_in_force_from("rereferrals_12m_pct", "2024") == date(2024, 12, 1)
+    assert benchmark_in_force_from("cla_rate_per_10k", "2023/24") == date(2024, 12, 1)
+    assert benchmark_in_force_from("workforce_agency_pct", "2024") == date(2025, 3, 1)
+    assert benchmark_in_force_from("cla_rate_per_10k", "spring term") is None
+
+
+def test_a_report_for_a_past_month_is_judged_at_the_months_end_whenever_it_is_built():
+    from journey.engine.reports.inputs import judgement_day
+
+    assert judgement_day("2024-09", date(2026, 12, 1)) == date(2024, 9, 30)
+    assert judgement_day("2024-09", date(2024, 9, 14)) == date(2024, 9, 14)

@@ -329,7 +329,7 @@ def _report(inputs: ReportInputs, kind: ReportKind, figures: _Figures, subtitle:
     ]
     cover.append(("Reporting period", subtitle or long_month(inputs.period)))
     cover.append(("Data as at", day_text(as_at) if as_at else "No figures recorded"))
-    cover.append(("Prepared", day_text(generated.date())))
+    cover.append(("Prepared on", day_text(generated.date())))
     if inputs.source_label:
         cover.append(("Source", inputs.source_label))
     cover.append(("Status", "DRAFT – not for publication" if draft else "Final: everything approved"))

@@ -27,7 +27,9 @@ __all__ = [
     "ReportInputs",
     "actions_from_plan",
     "benchmarks_from_plan",
+    "benchmark_in_force_from",
     "benchmarks_from_store",
+    "judgement_day",
 ]
 
 QUESTIONS = (
@@ -140,19 +142,69 @@ def benchmarks_from_plan(plan: Plan) -> dict[str, dict[str, float]]:
     return out
 
 
-def benchmarks_from_store(plan: Plan, store: object) -> dict[str, dict[str, float]]:
+WORKFORCE_BENCHMARKS = frozenset({"workforce_agency_pct", "workforce_vacancy_pct", "workforce_turnover_pct", "average_caseload"})
+"""DfE figures from the social work workforce collection (as at 30 September, published in February)."""
+
+
+def benchmark_in_force_from(measure_id: str, time_period: str) -> date | None:
+    """The day DfE's figures for ``time_period`` are taken as published, so in force.
+
+    DfE publishes the year to 31 March ``Y`` (``2024`` or ``2023/24``) in the autumn: the CIN
+    census late in October, children looked after in November, so from 1 December ``Y``.
+    The workforce collection, as at 30 September ``Y``, is published in February: from
+    1 March ``Y+1``. None when the period is not a year we can read.
+    """
+    text = time_period.strip()
+    digits = text.replace("/", "").replace("-", "")
+    if not digits.isdigit() or len(digits) not in (4, 6):
+        return None
+    year = int(digits[:4]) + (1 if len(digits) == 6 else 0)
+    if measure_id in WORKFORCE_BENCHMARKS:
+        return date(year + 1, 3, 1)
+    return date(year, 12, 1)
+
+
+def _period_in_force(store: object, la_code: str, measure_id: str, day: date) -> str | None:
+    """The latest of the council's published years of ``measure_id`` in force on ``day``."""
+    old, _new, _name = store.resolve_council(la_code)  # type: ignore[attr-defined]
+    periods = (
+        store.table()  # type: ignore[attr-defined]
+        .filter((pl.col("measure_id") == measure_id) & (pl.col("old_la_code") == old))
+        .select(pl.col("time_period").unique())
+        .collect()["time_period"]
+        .to_list()
+    )
+    in_force = [p for p in periods if (since := benchmark_in_force_from(measure_id, p)) is not None and since <= day]
+    return max(in_force) if in_force else None
+
+
+def benchmarks_from_store(plan: Plan, store: object, *, as_at: date | None = None) -> dict[str, dict[str, float]]:
     """The plan's benchmark figures, replaced by DfE's published ones where ``store`` (a
     :class:`journey.engine.stats.benchmarks.BenchmarkStore`) has the measure for the council:
-    statistical neighbours (mean or median, as the plan says), England and the region."""
+    statistical neighbours (mean or median, as the plan says), England and the region.
+
+    With ``as_at``, the figures in force on that day (:func:`benchmark_in_force_from`), not
+    the latest: a report for a past month compares with what had been published by then.
+    """
     out = benchmarks_from_plan(plan)
     method = plan.statistical_neighbour_method.value
     for measure in plan.measures:
         if measure.source.kind != "computed" or not measure.source.library_id:
             continue
+        library_id = measure.source.library_id
         try:
-            found = store.for_council(  # type: ignore[attr-defined]
-                plan.authority.la_code, measure_id=measure.source.library_id, polarity=measure.polarity.value
-            )
+            if as_at is None:
+                found = store.for_council(  # type: ignore[attr-defined]
+                    plan.authority.la_code, measure_id=library_id, polarity=measure.polarity.value
+                )
+            else:
+                period = _period_in_force(store, plan.authority.la_code, library_id, as_at)
+                if period is None:
+                    continue
+                found = store.for_council(  # type: ignore[attr-defined]
+                    plan.authority.la_code, measure_id=library_id, time_period=period,
+                    polarity=measure.polarity.value,
+                )
         except (LookupError, ValueError, FileNotFoundError):
             continue
         if not found:
@@ -168,6 +220,13 @@ def benchmarks_from_store(plan: Plan, store: object) -> dict[str, dict[str, floa
         if published:
             out[measure.id] = published
     return out
+
+
+def judgement_day(period: str, today: date) -> date:
+    """The day a report for ``period`` is judged on: the month's last day, or ``today``
+    while the month is still running. Never the build date of a finished month, so the
+    same report built a year later rates its actions and comparators the same way."""
+    return min(month_end(period), today)
 
 
 @dataclass(frozen=True)
@@ -196,7 +255,10 @@ class ReportInputs:
     benchmarks: Mapping[str, Mapping[str, float]] | None = None
     notes: DataNotes = field(default_factory=DataNotes)
     generated_at: datetime | None = None
+    """When the report is built: shown only as "Prepared on"."""
     today: date | None = None
+    """The day everything is judged on (action ratings, overdue days); default
+    :func:`judgement_day` of the period and the clock, never a later build date."""
     months_shown: int = 12
     charts: bool = True
     source_label: str = ""
@@ -207,7 +269,11 @@ class ReportInputs:
     def action_items(self) -> list[ActionItem]:
         if self.actions is not None:
             return sorted(self.actions, key=lambda a: a.sort_key)
-        return actions_from_plan(self.plan, self.today or month_end(self.period))
+        return actions_from_plan(self.plan, self.judged_on)
+
+    @property
+    def judged_on(self) -> date:
+        return self.today or judgement_day(self.period, date.today())
 
     def benchmark_figures(self) -> Mapping[str, Mapping[str, float]]:
         return self.benchmarks if self.benchmarks is not None else benchmarks_from_plan(self.plan)

@@ -31,7 +31,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from journey.engine.actions import ActionRag, assess_action
+from journey.engine.actions import (
+    ActionChange,
+    ActionRag,
+    ActionState,
+    assess_action,
+    format_date,
+    state_on,
+)
 from journey.web.accounts.audit import record
 from journey.web.accounts.ownership import acts_on_all, is_owner
 from journey.web.accounts.roles import Capability
@@ -363,6 +370,92 @@ def actions_for_measure(measure_id: str, *, on: date | None = None) -> list[Acti
 def get_action(number: str, *, on: date | None = None) -> ActionView | None:
     ensure_synced()
     return next(iter(_views(TrackedAction.objects.filter(number=number), on)), None)
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def _change(u: ActionUpdate) -> ActionChange:
+    return ActionChange(
+        day=_local_day(u.at),
+        kind=u.kind,
+        status_before=u.status_before,
+        status_after=u.status_after,
+        percent_before=u.percent_before,
+        percent_after=u.percent_after,
+        note=u.note,
+        changes={name: (pair[0], pair[1]) for name, pair in (u.changes or {}).items()
+                 if isinstance(pair, list) and len(pair) == 2},
+    )
+
+
+def _current_state(action: TrackedAction) -> ActionState:
+    return ActionState(
+        number=action.number, text=action.text, due=action.due, start=action.start,
+        status=action.status, percent_complete=action.percent_complete, owner=action.owner,
+        priority_id=action.priority_id, priority_title=action.priority_title,
+        measures=tuple(action.measures or ()), progress_note=action.progress_note,
+        in_plan=action.in_plan,
+    )
+
+
+@dataclass(frozen=True)
+class ActionAsAt:
+    """One action as it stood at the end of a past day, rated on that day."""
+
+    state: ActionState
+    rag: str
+    rag_reason: str
+    overdue: bool
+    days_overdue: int
+    expected_percent: int | None
+    evidence: list[EvidenceItem]
+
+    @property
+    def status_label(self) -> str:
+        return _status_label(self.state.status)
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        band = 0 if self.overdue else RAG_ORDER[ActionRag(self.rag)]
+        return (band, self.state.due, number_key(self.state.number))
+
+
+def actions_as_at(day: date) -> list[ActionAsAt]:
+    """Every action in the plan at the end of ``day`` (Europe/London), as it stood then —
+    definition, status, percentage complete, note and evidence worked back from the
+    history — and rated on ``day``: what a report for a past month shows, however late it
+    is built. Overdue first, then red, amber and green."""
+    ensure_synced()
+    first_sync = PlanSync.objects.order_by("at", "id").values_list("at", flat=True).first()
+    tracked_since = _local_day(first_sync) if first_sync else None
+    updates: dict[int, list[ActionChange]] = {}
+    for u in ActionUpdate.objects.order_by("at", "id"):
+        updates.setdefault(u.action_id, []).append(_change(u))
+    out = []
+    for action in TrackedAction.objects.prefetch_related("evidence"):
+        state = state_on(_current_state(action), updates.get(action.pk, []), day, tracked_since=tracked_since)
+        if state is None or not state.in_plan:
+            continue
+        assessment = assess_action(
+            start=state.start, due=state.due, today=day,
+            status=state.status, percent_complete=state.percent_complete,
+        )
+        reason = assessment.reason
+        if state.first_recorded is not None:
+            reason += f" Progress as first recorded, on {format_date(state.first_recorded)}."
+        evidence = [
+            EvidenceItem(e.text, e.link, e.added_by_name, e.added_at, e.from_plan)
+            for e in action.evidence.all()
+            if _local_day(e.added_at) <= day or (state.first_recorded is not None and e.from_plan)
+        ]
+        out.append(ActionAsAt(
+            state=state, rag=assessment.rag.value, rag_reason=reason, overdue=assessment.overdue,
+            days_overdue=assessment.days_overdue, expected_percent=assessment.expected_percent,
+            evidence=evidence,
+        ))
+    return sorted(out, key=lambda a: a.sort_key)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from journey.engine.reports.inputs import (
     NarrativeText,
     ReportInputs,
     benchmarks_from_store,
+    judgement_day,
 )
 from journey.web.accounts.audit import record
 from journey.web.background import progress
@@ -79,33 +80,28 @@ def narrative_texts(period: str) -> dict[str, NarrativeText | None]:
     return out
 
 
-def action_items(today: date) -> list[ActionItem]:
-    """The tracked actions, rated on ``today``, with the date each was completed."""
-    from journey.web.actions.models import ActionUpdate, Status
-    from journey.web.actions.services import all_actions
+def action_items(day: date) -> list[ActionItem]:
+    """The actions as they stood at the end of ``day`` (from their history), rated on ``day``."""
+    from journey.web.actions.services import actions_as_at
 
-    completed_on: dict[str, date] = {}
-    updates = ActionUpdate.objects.filter(status_after=Status.COMPLETED).order_by("at").values_list("action__number", "at")
-    for number, at in updates:
-        completed_on[number] = timezone.localtime(at).date()
     return [
         ActionItem(
-            number=a.number,
-            text=a.text,
-            owner=a.owner,
-            due=a.due,
+            number=a.state.number,
+            text=a.state.text,
+            owner=a.state.owner,
+            due=a.state.due,
             status=a.status_label,
             rag=a.rag,
             rag_reason=a.rag_reason,
             overdue=a.overdue,
-            measures=tuple(a.measures),
-            priority_id=a.priority_id,
-            percent_complete=a.percent_complete,
+            measures=a.state.measures,
+            priority_id=a.state.priority_id,
+            percent_complete=a.state.percent_complete,
             days_overdue=a.days_overdue,
-            completed_on=completed_on.get(a.number) if a.status == Status.COMPLETED else None,
+            completed_on=a.state.completed_on,
             evidence=tuple(str(e) for e in a.evidence),
         )
-        for a in all_actions(on=today)
+        for a in actions_as_at(day)
     ]
 
 
@@ -145,8 +141,9 @@ def data_notes() -> DataNotes:
     return DataNotes(extracts=tuple(extracts), warnings=tuple(warnings[:50]))
 
 
-def published_benchmarks(plan: Plan) -> dict[str, dict[str, float]] | None:
-    """DfE's published comparators when benchmarks have been imported, else None (the plan's)."""
+def published_benchmarks(plan: Plan, as_at: date | None = None) -> dict[str, dict[str, float]] | None:
+    """DfE's published comparators in force on ``as_at`` when benchmarks have been imported,
+    else None (the plan's)."""
     from django.conf import settings
 
     from journey.engine.stats.benchmarks import BenchmarkStore
@@ -155,12 +152,14 @@ def published_benchmarks(plan: Plan) -> dict[str, dict[str, float]] | None:
         store = BenchmarkStore(Path(settings.DATA_DIR) / "benchmarks")
     except FileNotFoundError:
         return None
-    return benchmarks_from_store(plan, store)
+    return benchmarks_from_store(plan, store, as_at=as_at)
 
 
 def build_inputs(period: str, *, today: date | None = None, kind: str = "") -> ReportInputs:
-    """Everything a report for ``period`` needs, from the database (``kind``: whose
-    approved written sections to include, for the scrutiny and quarterly reports)."""
+    """Everything a report for ``period`` needs, from the database, judged as at the end of
+    the month (:func:`judgement_day`): actions as they stood then, comparators in force
+    then. ``today`` is the clock (Europe/London) and only matters while the month runs.
+    ``kind``: whose approved written sections to include (scrutiny and quarterly reports)."""
     from journey.web.plans.services import active_plan
     from journey.web.reporttext.services import approved_texts
 
@@ -169,17 +168,17 @@ def build_inputs(period: str, *, today: date | None = None, kind: str = "") -> R
     plan = active_plan()
     if plan is None:
         raise ReportUnavailable("No improvement plan has been loaded yet.")
-    today = today or timezone.localdate()
+    judged_on = judgement_day(period, today or timezone.localdate())
     return ReportInputs(
-        benchmarks=published_benchmarks(plan),
+        benchmarks=published_benchmarks(plan, judged_on),
         plan=plan,
         observations=observations_frame(),
         period=period,
         narrative=narrative_texts(period),
-        actions=action_items(today),
+        actions=action_items(judged_on),
         notes=data_notes(),
         generated_at=timezone.now(),
-        today=today,
+        today=judged_on,
         source_label="Improvement Journey database",
         texts=approved_texts(kind, period) if kind else {},
     )
