@@ -66,6 +66,7 @@ from journey.engine.reports.written import (
     progress_key,
     written_sections,
 )
+from journey.engine.reports.revisions import measure_revision_note, revisions_section
 from journey.engine.stats.spc import MeasureSpc, measure_spc, spc_series
 
 __all__ = ["ASSEMBLERS", "assemble", "draft_state", "monthly", "quarterly", "scrutiny", "summary"]
@@ -1013,6 +1014,8 @@ def monthly(inputs: ReportInputs) -> Report:
             r = figures.result(measure, inputs.period)
             sub = Section(f"measure-{measure.id}", measure.title, level=2, new_page=False)
             sub.blocks.append(_facts(figures, measure, r))
+            if (revised := measure_revision_note(inputs, measure.id)) is not None:
+                sub.blocks.append(revised)
             milestones = _milestones_table(measure)
             if milestones is not None:
                 sub.blocks.append(milestones)
@@ -1043,6 +1046,8 @@ def monthly(inputs: ReportInputs) -> Report:
     if actions:
         act.blocks.append(_actions_table(actions, "Every action of the plan, overdue and red first", reasons=True))
     report.sections.append(act)
+    if (revisions := revisions_section(inputs)) is not None:
+        report.sections.append(revisions)
     report.sections.append(_data_notes(figures, chart_months))
 
     report.datasets = [
@@ -1301,6 +1306,8 @@ def quarterly(inputs: ReportInputs) -> Report:
     if others:
         excerpts.blocks.append(Paragraph(f"{NOT_APPROVED} for: " + "; ".join(others) + ".", "note"))
     report.sections.append(excerpts)
+    if (revisions := revisions_section(inputs)) is not None:
+        report.sections.append(revisions)
     report.sections.append(_data_notes(figures, month_range(start, period), definitions=False))
 
     report.datasets = [

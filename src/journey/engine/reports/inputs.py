@@ -9,16 +9,24 @@ with the engine's action rule.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from journey.engine.actions import assess_action
-from journey.engine.periods import month_end
+from journey.engine.periods import add_months, month_end
 from journey.engine.plan import Action, Plan
 from journey.engine.reports.written import ApprovedText
+
+if TYPE_CHECKING:
+    from journey.engine.revisions import Revision
 
 __all__ = [
     "ActionItem",
@@ -29,7 +37,10 @@ __all__ = [
     "benchmarks_from_plan",
     "benchmark_in_force_from",
     "benchmarks_from_store",
+    "fingerprint",
+    "freeze",
     "judgement_day",
+    "thaw",
 ]
 
 QUESTIONS = (
@@ -265,6 +276,13 @@ class ReportInputs:
     texts: Mapping[str, ApprovedText] = field(default_factory=dict)
     """Section key → the approved text people wrote for this report and period
     (:mod:`journey.engine.reports.written`; scrutiny and quarterly reports)."""
+    revisions: Sequence[Revision] = ()
+    """Published figures (of earlier published months) that read differently in these
+    figures: shown as revisions beside the published value."""
+    revised_since_publication: Sequence[Revision] = ()
+    """For a published month rebuilt later: its figures that have been revised since."""
+    published_on: date | None = None
+    """The day the month's report was published (its inputs are then the frozen ones)."""
 
     def action_items(self) -> list[ActionItem]:
         if self.actions is not None:
@@ -277,3 +295,118 @@ class ReportInputs:
 
     def benchmark_figures(self) -> Mapping[str, Mapping[str, float]]:
         return self.benchmarks if self.benchmarks is not None else benchmarks_from_plan(self.plan)
+
+
+# ------------------------------------------------------------- frozen (published) inputs
+
+
+def figures_for_report(frame: pl.DataFrame, period: str) -> pl.DataFrame:
+    """The figures a report for ``period`` can show: every month up to ``period`` and the
+    mid-month refresh ("Latest") of the month after. What publishing keeps."""
+    following = add_months(period, 1)
+    return frame.filter(
+        (pl.col("period") <= period) | ((pl.col("period") == following) & (pl.col("period_type") == "latest"))
+    )
+
+
+def _day(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _frozen_parts(inputs: ReportInputs) -> dict[str, Any]:
+    """Everything but the plan and the figures, as JSON-ready values."""
+    return {
+        "period": inputs.period,
+        "judged_on": inputs.judged_on.isoformat(),
+        "narrative": {
+            measure_id: None if text is None else {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(text).items()}
+            for measure_id, text in sorted(inputs.narrative.items())
+        },
+        "actions": [
+            {k: (v.isoformat() if isinstance(v, date) else list(v) if isinstance(v, tuple) else v) for k, v in asdict(a).items()}
+            for a in inputs.action_items()
+        ],
+        "benchmarks": {k: dict(v) for k, v in sorted(inputs.benchmark_figures().items())},
+        "notes": {
+            "extracts": [list(e) for e in inputs.notes.extracts],
+            "warnings": list(inputs.notes.warnings),
+            "definitions": dict(inputs.notes.definitions),
+            "as_at": inputs.notes.as_at.isoformat() if inputs.notes.as_at else None,
+        },
+        "months_shown": inputs.months_shown,
+        "source_label": inputs.source_label,
+        "revisions": [
+            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(r).items()} for r in inputs.revisions
+        ],
+    }
+
+
+def freeze(inputs: ReportInputs) -> tuple[dict[str, Any], bytes]:
+    """(what the report said, as JSON; its figures, as Parquet): kept when a month is
+    published, so the month's reports are built from them ever after (:func:`thaw`)."""
+    buffer = io.BytesIO()
+    figures_for_report(inputs.observations, inputs.period).write_parquet(buffer)
+    return _frozen_parts(inputs), buffer.getvalue()
+
+
+def fingerprint(inputs: ReportInputs) -> str:
+    """SHA-256 of everything a report's content depends on (not when it was built): two
+    builds with the same fingerprint say the same thing."""
+    frame = figures_for_report(inputs.observations, inputs.period)
+    keys = ["measure_id", "period", "period_type", "breakdown", "breakdown_value"]
+    digest = hashlib.sha256()
+    digest.update(json.dumps(_frozen_parts(inputs), sort_keys=True, default=str).encode())
+    digest.update(frame.sort(keys).write_csv().encode())
+    return digest.hexdigest()
+
+
+def _known(kind: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of fields ``kind`` still has (a field added later keeps its default)."""
+    names = {f.name for f in dataclass_fields(kind)}
+    return {k: v for k, v in values.items() if k in names}
+
+
+def thaw(plan: Plan, parts: Mapping[str, Any], figures: bytes) -> ReportInputs:
+    """The inputs :func:`freeze` kept, with the plan they were judged against."""
+    from journey.engine.revisions import Revision
+
+    narrative: dict[str, NarrativeText | None] = {}
+    for measure_id, text in parts["narrative"].items():
+        if text is None:
+            narrative[measure_id] = None
+            continue
+        values = _known(NarrativeText, text)
+        values["approved_on"] = _day(values.get("approved_on"))
+        narrative[measure_id] = NarrativeText(**values)
+    actions = []
+    for item in parts["actions"]:
+        values = _known(ActionItem, item)
+        values["due"] = _day(values["due"])
+        values["completed_on"] = _day(values.get("completed_on"))
+        values["measures"] = tuple(values.get("measures") or ())
+        values["evidence"] = tuple(values.get("evidence") or ())
+        actions.append(ActionItem(**values))
+    notes = parts["notes"]
+    revisions = []
+    for item in parts.get("revisions", []):
+        values = _known(Revision, item)
+        values["published_on"] = _day(values.get("published_on"))
+        revisions.append(Revision(**values))
+    return ReportInputs(
+        plan=plan,
+        observations=pl.read_parquet(io.BytesIO(figures)),
+        period=parts["period"],
+        narrative=narrative,
+        actions=actions,
+        benchmarks=parts["benchmarks"],
+        notes=DataNotes(
+            extracts=tuple(tuple(e) for e in notes["extracts"]),
+            warnings=tuple(notes["warnings"]),
+            definitions=dict(notes["definitions"]),
+            as_at=_day(notes.get("as_at")),
+        ),
+        today=_day(parts["judged_on"]),
+        months_shown=parts["months_shown"],
+        source_label=parts["source_label"],
+        revisions=revisions,
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from journey.engine.observations import SCHEMA
-from journey.engine.periods import is_month
+from journey.engine.observations import SCHEMA, values_for_evaluation
+from journey.engine.periods import add_months, is_month, month_range
 from journey.engine.plan import Plan
 from journey.engine.reports import renderers
 from journey.engine.reports.assemble import ASSEMBLERS, assemble
@@ -33,11 +34,16 @@ from journey.engine.reports.inputs import (
     NarrativeText,
     ReportInputs,
     benchmarks_from_store,
+    figures_for_report,
+    fingerprint,
+    freeze,
     judgement_day,
+    thaw,
 )
+from journey.engine.revisions import Revision, find_revisions
 from journey.web.accounts.audit import record
 from journey.web.background import progress
-from journey.web.reports.models import ReportBuild
+from journey.web.reports.models import PublishedMonth, ReportBuild
 
 log = logging.getLogger(__name__)
 
@@ -156,23 +162,31 @@ def published_benchmarks(plan: Plan, as_at: date | None = None) -> dict[str, dic
 
 
 def build_inputs(period: str, *, today: date | None = None, kind: str = "") -> ReportInputs:
-    """Everything a report for ``period`` needs, from the database, judged as at the end of
-    the month (:func:`judgement_day`): actions as they stood then, comparators in force
-    then. ``today`` is the clock (Europe/London) and only matters while the month runs.
-    ``kind``: whose approved written sections to include (scrutiny and quarterly reports)."""
-    from journey.web.plans.services import active_plan
+    """Everything a report for ``period`` needs, from the database (``kind``: whose approved
+    written sections to include, for the scrutiny and quarterly reports).
+
+    A published month's report is built from what was frozen when it was published, with
+    the figures revised since then listed beside it. Any other month is judged as at the end
+    of the month (:func:`judgement_day`): actions as they stood then, comparators in force
+    then, and the published figures of earlier months that its figures revise. ``today`` is
+    the clock (Europe/London) and only matters while the month runs.
+    """
     from journey.web.reporttext.services import approved_texts
 
     if not is_month(period):
         raise ReportUnavailable(f"{period!r} is not a month in the form YYYY-MM")
-    plan = active_plan()
-    if plan is None:
-        raise ReportUnavailable("No improvement plan has been loaded yet.")
+    published = PublishedMonth.objects.filter(period=period).first()
+    if published is not None:
+        inputs = _published_inputs(published)
+        inputs.texts = approved_texts(kind, period) if kind else {}
+        return inputs
+    plan = active_plan_or_refuse()
     judged_on = judgement_day(period, today or timezone.localdate())
+    frame = observations_frame()
     return ReportInputs(
         benchmarks=published_benchmarks(plan, judged_on),
         plan=plan,
-        observations=observations_frame(),
+        observations=frame,
         period=period,
         narrative=narrative_texts(period),
         actions=action_items(judged_on),
@@ -180,8 +194,67 @@ def build_inputs(period: str, *, today: date | None = None, kind: str = "") -> R
         generated_at=timezone.now(),
         today=judged_on,
         source_label="Improvement Journey database",
+        revisions=revisions_of_published(plan, frame, period),
         texts=approved_texts(kind, period) if kind else {},
     )
+
+
+def active_plan_or_refuse() -> Plan:
+    from journey.web.plans.services import active_plan
+
+    plan = active_plan()
+    if plan is None:
+        raise ReportUnavailable("No improvement plan has been loaded yet.")
+    return plan
+
+
+# ------------------------------------------------------------- published months
+
+
+REVISION_MONTHS = 12
+"""How far back a report or the dashboard looks for revised published figures."""
+
+
+def _published_values(before: str, months: int = REVISION_MONTHS) -> tuple[dict[str, dict[str, float | None]], dict[str, date]]:
+    """(measure id → month → figure as published, month → day published) for the months
+    published in the ``months`` up to and including ``before``."""
+    first = add_months(before, 1 - months)
+    values: dict[str, dict[str, float | None]] = {}
+    days: dict[str, date] = {}
+    rows = PublishedMonth.objects.filter(period__gte=first, period__lte=before).values_list("period", "headline", "published_at")
+    for period, headline, published_at in rows:
+        days[period] = timezone.localtime(published_at).date()
+        for measure_id, value in (headline or {}).items():
+            values.setdefault(measure_id, {})[period] = value
+    return values, days
+
+
+def revisions_of_published(plan: Plan, frame: pl.DataFrame, period: str) -> list[Revision]:
+    """Published figures of the months up to ``period`` that ``frame`` gives differently."""
+    published, days = _published_values(period)
+    if not days:
+        return []
+    current = values_for_evaluation(frame, plan)
+    return find_revisions(plan, published, current, sorted(days), published_on=days)
+
+
+def _published_inputs(published: PublishedMonth) -> ReportInputs:
+    from journey.web.plans.services import parse_plan_text
+
+    plan = parse_plan_text(published.plan_text)
+    inputs = thaw(plan, published.inputs, bytes(published.figures))
+    inputs.generated_at = timezone.now()
+    inputs.published_on = timezone.localtime(published.published_at).date()
+    frozen = values_for_evaluation(inputs.observations, plan)
+    current = values_for_evaluation(figures_for_report(observations_frame(), published.period), plan)
+    months = month_range(add_months(published.period, 1 - inputs.months_shown), published.period)
+    inputs.revised_since_publication = find_revisions(plan, frozen, current, months)
+    return inputs
+
+
+def publication(period: str) -> PublishedMonth | None:
+    """The month's publication (without its frozen figures), if it has been published."""
+    return PublishedMonth.objects.defer("figures", "inputs").filter(period=period).first()
 
 
 # ------------------------------------------------------------------------ builds
@@ -224,6 +297,7 @@ def run_build(pk: int) -> None:
     _progress(pk, 5, "Gathering the plan, figures, narrative and actions", status=ReportBuild.Status.RUNNING, started_at=timezone.now())
     try:
         inputs = build_inputs(build.period, kind=build.kind)
+        ReportBuild.objects.filter(pk=pk).update(judged_on=inputs.today, inputs_sha256=fingerprint(inputs))
         _progress(pk, 25, "Working out ratings and assembling the report")
         report = assemble(build.kind, inputs)
         renderer = renderers.get(build.format)
@@ -292,14 +366,95 @@ def downloaded(user: Any, build: ReportBuild) -> None:
 
 
 def publish(user: Any, build: ReportBuild) -> int:
-    """Mark a final monthly report as published: its month's approved narrative is published."""
+    """Publish a final monthly report: its month is frozen as the report says it.
+
+    The inputs are gathered again and must be exactly those the report was built from
+    (same fingerprint), so what is frozen is what was read; then the month's figures, plan,
+    narrative, actions, benchmarks, notes and revisions are kept (:class:`PublishedMonth`)
+    and the month's approved narrative is marked published. A month is published once.
+    """
     from journey.web.narrative.services import publish_month
 
     if build.kind != "monthly" or build.status != ReportBuild.Status.DONE:
         raise ReportUnavailable("Only a finished monthly report can be published.")
     if build.draft:
         raise ReportUnavailable("A DRAFT report cannot be published: approve the narrative for every measure first.")
-    count = publish_month(build.period, user)
-    ReportBuild.objects.filter(pk=build.pk).update(published_at=timezone.now())
-    record(user, "report.published", build.filename, build=build.pk, narratives=count)
+    label = long_month(build.period)
+    with transaction.atomic():
+        already = publication(build.period)
+        if already is not None:
+            raise ReportUnavailable(
+                f"The report for {label} was published on {_day(already.published_at)}; a published month "
+                "stays as it was. Later changes to its figures show as revisions."
+            )
+        inputs = build_inputs(build.period)
+        if not build.inputs_sha256 or fingerprint(inputs) != build.inputs_sha256:
+            raise ReportUnavailable(
+                f"The figures, narrative or actions for {label} have changed since this report was built, "
+                "so it is not the report that would be published. Build it again, check it, then publish that one."
+            )
+        parts, figures = freeze(inputs)
+        version = _active_plan_version()
+        headline = {
+            measure_id: by_month.get(build.period)
+            for measure_id, by_month in values_for_evaluation(inputs.observations, inputs.plan).items()
+        }
+        now = timezone.now()
+        PublishedMonth.objects.create(
+            period=build.period,
+            build=build,
+            published_at=now,
+            published_by=user if getattr(user, "is_authenticated", False) else None,
+            published_by_name=getattr(user, "name", "") or "",
+            judged_on=inputs.judged_on,
+            plan_text=version.text,
+            plan_sha256=version.sha256,
+            inputs=parts,
+            figures=figures,
+            headline=headline,
+            inputs_sha256=build.inputs_sha256,
+        )
+        count = publish_month(build.period, user)
+        ReportBuild.objects.filter(pk=build.pk).update(published_at=now)
+        record(user, "report.published", build.filename, build=build.pk, narratives=count, period=build.period,
+               figures=len(headline))
     return count
+
+
+def _active_plan_version() -> Any:
+    from journey.web.plans.services import active_plan_version
+
+    version = active_plan_version()
+    if version is None:
+        raise ReportUnavailable("No improvement plan has been loaded yet.")
+    return version
+
+
+def long_month(period: str) -> str:
+    return f"{date.fromisoformat(period + '-01'):%B %Y}"
+
+
+@dataclass(frozen=True)
+class RevisionNotice:
+    """What the dashboard says about published figures for a month: whether the month was
+    published (and when), and the published figures the current data revises."""
+
+    month: str
+    published_on: date | None
+    revisions: list[Revision]
+
+
+def revision_notice(month: str) -> RevisionNotice | None:
+    """For the dashboard: the month's publication and the revisions to figures published in
+    the twelve months up to ``month``; None when none of them was published."""
+    from journey.web.plans.services import active_plan
+    from journey.web.plans.services import values_for_evaluation as current_values
+
+    if not is_month(month):
+        return None
+    published, days = _published_values(month)
+    plan = active_plan()
+    if not days or plan is None:
+        return None
+    found = find_revisions(plan, published, current_values(plan), sorted(days), published_on=days)
+    return RevisionNotice(month=month, published_on=days.get(month), revisions=found)

@@ -1,0 +1,128 @@
+"""Revisions to published figures, marked as official statistics mark them.
+
+Once a month's report is published its figures are kept as they went out. When the data
+is later reloaded or corrected, the figure computed now may differ: that is a *revision*,
+shown beside the published figure ("published 84.0%, revised 84.6%"), never in its place.
+
+A figure counts as revised when it reads differently at the measure's decimals (84.04 and
+84.01 both read 84.0%: not a revision), or when a figure appears where none was published
+or disappears. The rating is worked out again for the revised figure, so a revision that
+moves a measure from Amber to Green says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from journey.engine.evaluation import format_number, format_value, rate
+from journey.engine.periods import parse_month
+from journey.engine.plan import Plan
+
+__all__ = ["Revision", "find_revisions"]
+
+Values = Mapping[str, Mapping[str, float | None]]
+"""measure id → month → the figure the plan rates (``values_for_evaluation``)."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One published figure whose value now reads differently."""
+
+    measure_id: str
+    title: str
+    month: str
+    published: float | None
+    published_text: str
+    revised: float | None
+    revised_text: str
+    published_rag: str
+    revised_rag: str
+    published_on: date | None = None
+
+    @property
+    def change_text(self) -> str:
+        """``+0.6``, ``-3``, or what happened when there is no difference to give."""
+        if self.published is None:
+            return "new figure"
+        if self.revised is None:
+            return "figure withdrawn"
+        return self.revised_text_change
+
+    @property
+    def revised_text_change(self) -> str:
+        assert self.published is not None and self.revised is not None
+        decimals = _decimals(self.published_text)
+        diff = self.revised - self.published
+        return ("+" if diff > 0 else "-") + format_number(abs(diff), decimals)
+
+    @property
+    def month_label(self) -> str:
+        """``September 2024``."""
+        return f"{parse_month(self.month):%B %Y}"
+
+    @property
+    def rating_changed(self) -> bool:
+        return self.published_rag != self.revised_rag
+
+    @property
+    def words(self) -> str:
+        """``September 2024: published 84.0% (Amber), revised 84.6% (+0.6, Green)``."""
+        rating = f", {self.revised_rag.replace('_', ' ').capitalize()}" if self.rating_changed else ""
+        published = self.published_text
+        if self.rating_changed:
+            published += f" ({self.published_rag.replace('_', ' ').capitalize()})"
+        return f"{self.month_label}: published {published}, revised {self.revised_text} ({self.change_text}{rating})"
+
+
+def _decimals(text: str) -> int:
+    digits = text.rstrip("% days").replace(",", "").lstrip("-£")
+    return len(digits.split(".", 1)[1]) if "." in digits else 0
+
+
+def find_revisions(
+    plan: Plan,
+    published: Values,
+    current: Values,
+    months: Iterable[str],
+    *,
+    published_on: Mapping[str, date] | None = None,
+) -> list[Revision]:
+    """Every figure of ``months`` in ``published`` that reads differently in ``current``.
+
+    Only months present in ``published`` for a measure count (a month never published
+    cannot be revised). ``published_on`` gives, per month, the day it was published.
+    Ordered by the plan's measures, then month.
+    """
+    wanted = list(months)
+    out: list[Revision] = []
+    for _priority, measure in plan.iter_measures():
+        then = published.get(measure.id, {})
+        now = current.get(measure.id, {})
+        decimals = measure.display_decimals
+        for month in wanted:
+            if month not in then:
+                continue
+            old, new = then[month], now.get(month)
+            old_text = format_value(old, measure.unit, decimals)
+            new_text = format_value(new, measure.unit, decimals)
+            if old_text == new_text:
+                continue
+            old_rag = rate(measure, old, month, plan.default_tolerance)[0].value
+            new_rag = rate(measure, new, month, plan.default_tolerance)[0].value
+            out.append(
+                Revision(
+                    measure_id=measure.id,
+                    title=measure.title,
+                    month=month,
+                    published=old,
+                    published_text=old_text,
+                    revised=new,
+                    revised_text=new_text,
+                    published_rag=old_rag,
+                    revised_rag=new_rag,
+                    published_on=(published_on or {}).get(month),
+                )
+            )
+    return out

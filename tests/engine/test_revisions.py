@@ -1,0 +1,61 @@
+"""Revisions to published figures: what counts as one, worked by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from journey.engine.plan import parse_plan
+from journey.engine.revisions import find_revisions
+
+PLAN = parse_plan("""
+title: Test
+authority: {name: Test Council, la_code: "998", population_0_17: {2024: 50000}}
+priorities:
+  - id: A
+    title: A
+    measures:
+      - id: cp_visits
+        title: CP visits in timescale
+        unit: percent
+        polarity: higher_is_better
+        targets: {"2024-04": 85}
+        tolerance: {floor: 80}
+        source: manual
+      - id: referrals
+        title: Referrals
+        unit: count
+        polarity: lower_is_better
+        source: manual
+""")
+
+
+def test_a_figure_that_reads_differently_at_the_measures_decimals_is_a_revision():
+    published = {"cp_visits": {"2024-09": 84.0}}
+    found = find_revisions(PLAN, published, {"cp_visits": {"2024-09": 84.6}}, ["2024-09"],
+                           published_on={"2024-09": date(2024, 10, 15)})
+    assert len(found) == 1
+    r = found[0]
+    assert (r.published_text, r.revised_text, r.change_text) == ("84.0%", "84.6%", "+0.6")
+    assert (r.published_rag, r.revised_rag, r.rating_changed) == ("amber", "amber", False)
+    assert r.words == "September 2024: published 84.0%, revised 84.6% (+0.6)"
+    assert r.published_on == date(2024, 10, 15)
+
+
+def test_a_change_hidden_by_rounding_is_not_a_revision():
+    assert find_revisions(PLAN, {"cp_visits": {"2024-09": 84.04}}, {"cp_visits": {"2024-09": 84.01}}, ["2024-09"]) == []
+
+
+def test_a_revision_that_changes_the_rating_says_so():
+    r = find_revisions(PLAN, {"cp_visits": {"2024-09": 79.5}}, {"cp_visits": {"2024-09": 85.2}}, ["2024-09"])[0]
+    assert r.words == "September 2024: published 79.5% (Red), revised 85.2% (+5.7, Green)"
+
+
+def test_a_figure_that_appears_or_disappears_is_a_revision_and_an_unpublished_month_is_not():
+    published = {"cp_visits": {"2024-09": None}, "referrals": {"2024-09": 412.0}}
+    current = {"cp_visits": {"2024-09": 90.0, "2024-10": 70.0}, "referrals": {}}
+    found = find_revisions(PLAN, published, current, ["2024-09", "2024-10"])
+    assert [(r.measure_id, r.month, r.change_text) for r in found] == [
+        ("cp_visits", "2024-09", "new figure"),
+        ("referrals", "2024-09", "figure withdrawn"),
+    ]
+    assert found[1].published_text == "412" and found[1].revised_text == "–"

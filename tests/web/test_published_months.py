@@ -1,0 +1,163 @@
+"""A published month is frozen: its reports never change; later figures show as revisions."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from django.urls import reverse
+
+from journey.engine.reports import renderers
+from journey.engine.reports.assemble import assemble
+from journey.web.accounts.roles import Role
+from journey.web.actions import services as actions
+from journey.web.plans import services as plans
+from journey.web.reports import services
+from journey.web.reports.models import PublishedMonth, ReportBuild
+from tests.web.frozen_council import FIGURES, PLAN, approve_all, load, on
+
+REVISED = FIGURES.replace("cp_visits,2024-09,84.0,84,100", "cp_visits,2024-09,84.6,423,500").replace(
+    "re_referrals,2024-08,21.0", "re_referrals,2024-08,26.0"
+)
+OCTOBER = "measure_id,period,value\ncp_visits,2024-10,87.0\nre_referrals,2024-10,22.0\naudits_completed,2024-10,30\n"
+
+
+@pytest.fixture
+def inline(monkeypatch):
+    monkeypatch.setattr(services, "BACKGROUND", False)
+
+
+def build(user, period="2024-09", fmt="html") -> ReportBuild:
+    return services.request_build(user, "monthly", period, fmt)
+
+
+def pack(period: str = "2024-09"):
+    inputs = services.build_inputs(period)
+    inputs.charts = False
+    return assemble("monthly", inputs)
+
+
+def without_revisions(report):
+    """The report with its revision notes taken out and no build date: what was published."""
+    sections = []
+    for section in report.sections:
+        if section.id == "revisions":
+            continue
+        sections.append(_strip(section))
+    return dataclasses.replace(report, sections=sections, generated_at=None, cover_facts=[
+        f for f in report.cover_facts if f[0] != "Prepared on"
+    ])
+
+
+def _strip(section):
+    blocks = [b for b in section.blocks if not getattr(b, "text", "").startswith("Revised since publication")]
+    return dataclasses.replace(section, blocks=blocks, subsections=[_strip(s) for s in section.subsections])
+
+
+def without_prepared_on(html: bytes) -> str:
+    return re.sub(r"Prepared on</dt><dd>[^<]*<", "Prepared on</dt><dd><", html.decode())
+
+
+@pytest.fixture
+def published_september(db, make_user, tmp_path, inline):
+    """September 2024 approved on 14 October, built and published on 15 October 2024."""
+    with on(2024, 4, 1):
+        plans.save_plan_version(PLAN, filename="plan.yaml", user=None)
+        actions.ensure_synced()
+    lead = make_user(Role.DATA_TEAM, "analyst")
+    with on(2024, 9, 15):
+        actions.update(lead, "3.1", base_version=0, status="in_progress", percent_complete=40)
+    with on(2024, 10, 10):
+        load(tmp_path)
+    with on(2024, 10, 14):
+        approve_all(make_user, "2024-09")
+    director = make_user(Role.DIRECTOR, "publisher")
+    with on(2024, 10, 15):
+        built = build(director)
+        original = pack()
+        services.publish(director, built)
+    built.refresh_from_db()
+    return {"build": built, "report": original, "director": director, "lead": lead}
+
+
+def test_publishing_freezes_the_months_figures_plan_narrative_and_actions(published_september):
+    frozen = PublishedMonth.objects.get(period="2024-09")
+    assert frozen.build == published_september["build"] and frozen.published_by_name
+    assert frozen.headline["cp_visits"] == 84.0 and frozen.judged_on.isoformat() == "2024-09-30"
+    assert {a["number"]: a["percent_complete"] for a in frozen.inputs["actions"]}["3.1"] == 40
+    assert frozen.inputs["narrative"]["cp_visits"]["working_well"].startswith("Visits stood at 84.0%")
+    assert "3.1" in frozen.plan_text
+
+
+def test_the_published_pack_rebuilt_two_years_later_is_the_same_apart_from_prepared_on(published_september, tmp_path):
+    built = published_september["build"]
+    with on(2026, 12, 1):
+        again = build(published_september["director"])
+    assert again.status == ReportBuild.Status.DONE and not again.draft
+    assert bytes(again.content) != bytes(built.content)
+    assert without_prepared_on(bytes(again.content)) == without_prepared_on(bytes(built.content))
+
+
+def test_after_data_is_reloaded_the_published_pack_keeps_its_figures_and_shows_revisions(published_september, tmp_path, make_user):
+    lead = published_september["lead"]
+    with on(2025, 5, 2):
+        actions.update(lead, "3.1", base_version=1, status="completed", percent_complete=100)
+    with on(2026, 11, 20):
+        load(tmp_path, REVISED, "reloaded.csv")
+        plans.save_plan_version(PLAN.replace("CP visits in timescale", "Child protection visits on time"),
+                                filename="plan.yaml", user=None)
+    with on(2026, 12, 1):
+        rebuilt = pack()
+        html = renderers.render(rebuilt, "html").decode()
+    assert without_revisions(rebuilt) == without_revisions(published_september["report"])
+    since = next(s for s in rebuilt.sections if s.id == "revisions").subsections[0]
+    assert since.title == "Revised since this report was published on 15 October 2024"
+    rows = [[c.text for c in row] for row in since.blocks[1].rows]
+    assert ["CP visits in timescale", "September 2024", "84.0%", "84.6%", "+0.6", "Amber"] in rows
+    assert ["Re-referrals within 12 months", "August 2024", "21.0%", "26.0%", "+5.0", "Green → Red"] in rows
+    assert "Revised since publication – September 2024: published 84.0%, revised 84.6% (+0.6)." in html
+    assert "Child protection visits on time" not in html and "Overdue:" not in html
+
+
+def test_the_next_report_says_which_published_figures_were_revised_and_by_how_much(published_september, tmp_path):
+    with on(2024, 11, 12):
+        load(tmp_path, REVISED + OCTOBER.split("\n", 1)[1], "november.csv")
+        october = pack("2024-10")
+    section = next(s for s in october.sections if s.id == "revisions")
+    rows = [[c.text for c in row] for row in section.blocks[1].rows]
+    assert ["CP visits in timescale", "September 2024 (published 15 October 2024)", "84.0%", "84.6%", "+0.6", "Amber"] in rows
+    assert not section.subsections
+
+
+def test_a_month_is_published_once(published_september):
+    with on(2024, 10, 16), pytest.raises(services.ReportUnavailable, match="was published on 15 October 2024"):
+        services.publish(published_september["director"], build(published_september["director"]))
+
+
+def test_a_report_whose_figures_changed_after_it_was_built_cannot_be_published(db, make_user, tmp_path, inline):
+    with on(2024, 10, 10):
+        plans.save_plan_version(PLAN, filename="plan.yaml", user=None)
+        load(tmp_path)
+        approve_all(make_user, "2024-09")
+    director = make_user(Role.DIRECTOR, "publisher")
+    with on(2024, 10, 15):
+        built = build(director)
+        load(tmp_path, REVISED, "late.csv")
+        with pytest.raises(services.ReportUnavailable, match="have changed since this report was built"):
+            services.publish(director, built)
+    assert not PublishedMonth.objects.exists()
+
+
+def test_the_dashboard_says_which_published_figures_were_revised(published_september, tmp_path, client):
+    client.force_login(published_september["director"])
+    url = reverse("plans:dashboard") + "?month=2024-09"
+    page = client.get(url).content.decode()
+    assert "The report for this month was published on 15 October 2024" in page
+    assert "No published figure has been revised since." in page
+    load(tmp_path, REVISED, "reloaded.csv")
+    plans.clear_caches()
+    page = client.get(url).content.decode()
+    assert "Published figures revised since" in page
+    row = re.search(r"CP visits in timescale</th>(.*?)</tr>", page, re.S).group(1)
+    assert all(text in row for text in ("September 2024", "84.0%", "84.6%", "+0.6"))
