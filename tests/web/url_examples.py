@@ -53,7 +53,7 @@ def _workflow_examples(examples: dict[str, dict[str, Any]]) -> None:
         activate_plan()
         plan = current_plan()
     measure_id = plan.measures[0].id
-    for name in ("narrative:edit", "narrative:review", "narrative:history"):
+    for name in ("narrative:edit", "narrative:review", "narrative:history", "narrative:confirm_figures"):
         examples[name] = {"measure_id": measure_id, "month": "2024-06"}
     action_services.ensure_synced()
     number = plan.actions[0].number

@@ -59,6 +59,12 @@ from journey.engine.reports.model import (
     Section,
     Table,
 )
+from journey.engine.reports.revisions import (
+    measure_revision_note,
+    narrative_figure_note,
+    narrative_figure_reason,
+    revisions_section,
+)
 from journey.engine.reports.written import (
     QUARTERLY_AFTER,
     ApprovedText,
@@ -66,7 +72,6 @@ from journey.engine.reports.written import (
     progress_key,
     written_sections,
 )
-from journey.engine.reports.revisions import measure_revision_note, revisions_section
 from journey.engine.stats.spc import MeasureSpc, measure_spc, spc_series
 
 __all__ = ["ASSEMBLERS", "assemble", "draft_state", "monthly", "quarterly", "scrutiny", "summary"]
@@ -300,17 +305,19 @@ class _Figures:
 
 
 def draft_state(plan: Plan, narrative: Mapping[str, NarrativeText | None]) -> tuple[bool, list[str]]:
-    """(is DRAFT, why): DRAFT exactly when some measure's narrative is not approved."""
+    """(is DRAFT, why): DRAFT exactly when some measure's narrative is not approved, or was
+    approved against a figure that has been revised since (its owner must confirm or revise)."""
     missing = [m for m in plan.measures if narrative.get(m.id) is None]
+    unconfirmed = narrative_figure_reason(plan, narrative)
     if not missing:
-        return False, []
+        return (True, [unconfirmed]) if unconfirmed else (False, [])
     total = len(plan.measures)
     if len(missing) == total:
         why = f"No narrative is approved yet for any of the {total} measures."
     else:
         names = ", ".join(m.title for m in missing[:6]) + (" and others" if len(missing) > 6 else "")
         why = f"Narrative for {len(missing)} of {total} measures is not yet approved: {names}."
-    return True, [why]
+    return True, [why, *([unconfirmed] if unconfirmed else [])]
 
 
 def _report(inputs: ReportInputs, kind: ReportKind, figures: _Figures, subtitle: str) -> Report:
@@ -1021,6 +1028,8 @@ def monthly(inputs: ReportInputs) -> Report:
                 sub.blocks.append(milestones)
             months = _months_table(figures, measure, chart_months)
             sub.blocks.append(_chart(figures, measure, chart_months, months) if inputs.charts else months)
+            if (figure_note := narrative_figure_note(inputs, measure.id)) is not None:
+                sub.blocks.append(figure_note)
             sub.blocks.append(_narrative_block(figures, measure))
             for table in _breakdown_tables(figures, measure):
                 sub.blocks.append(table)

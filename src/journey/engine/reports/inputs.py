@@ -59,6 +59,14 @@ class NarrativeText:
     doing_about: str
     approved_by: str = ""
     approved_on: date | None = None
+    approved_against: str = ""
+    """The measure's figure the text was approved (or last confirmed) against: ``84.0%``."""
+    figure_now: str = ""
+    """The figure now, when it reads differently: the owner must confirm or revise the text."""
+
+    @property
+    def figure_revised(self) -> bool:
+        return bool(self.approved_against and self.figure_now and self.figure_now != self.approved_against)
 
     @property
     def answers(self) -> tuple[tuple[str, str], ...]:

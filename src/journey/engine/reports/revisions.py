@@ -12,14 +12,15 @@ Nothing is added when nothing was revised, so a report without revisions is unch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from journey.engine.evaluation import Rag
-from journey.engine.reports.inputs import ReportInputs
+from journey.engine.plan import Plan
+from journey.engine.reports.inputs import NarrativeText, ReportInputs
 from journey.engine.reports.model import Cell, Paragraph, Section, Table
 from journey.engine.revisions import Revision
 
-__all__ = ["measure_revision_note", "revisions_section"]
+__all__ = ["measure_revision_note", "narrative_figure_note", "narrative_figure_reason", "revisions_section"]
 
 
 def _day(day: object) -> str:
@@ -86,3 +87,28 @@ def measure_revision_note(inputs: ReportInputs, measure_id: str) -> Paragraph | 
     if not found:
         return None
     return Paragraph("Revised since publication – " + "; ".join(r.words for r in found) + ".", "warning")
+
+
+def narrative_figure_note(inputs: ReportInputs, measure_id: str) -> Paragraph | None:
+    """"Figure revised since approval: 84.0% → 84.6%" above a narrative approved against a
+    figure that has changed since, until its owner confirms or revises it."""
+    text = inputs.narrative.get(measure_id)
+    if text is None or not text.figure_revised:
+        return None
+    return Paragraph(
+        f"Figure revised since approval: {text.approved_against} → {text.figure_now}. The narrative below "
+        f"was approved against {text.approved_against}; its owner has been asked to confirm or revise it.",
+        "warning",
+    )
+
+
+def narrative_figure_reason(plan: Plan, narrative: Mapping[str, NarrativeText | None]) -> str:
+    """Why a report is DRAFT because of narrative approved against figures revised since, or ""."""
+    titles = [m.title for m in plan.measures if (t := narrative.get(m.id)) is not None and t.figure_revised]
+    if not titles:
+        return ""
+    names = ", ".join(titles[:6]) + (" and others" if len(titles) > 6 else "")
+    return (
+        f"Narrative for {len(titles)} measure{'s' if len(titles) != 1 else ''} was approved against a figure "
+        f"revised since, and its owner has not yet confirmed or revised it: {names}."
+    )

@@ -64,3 +64,9 @@ class DecisionForm(forms.Form):
         if data.get("decision") == "return" and not (data.get("comment") or "").strip():
             self.add_error("comment", "Say what needs to change before returning the narrative")
         return data
+
+
+class ConfirmFiguresForm(forms.Form):
+    """The owner confirms the approved text still holds for a revised figure."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)

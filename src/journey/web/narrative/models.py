@@ -6,7 +6,10 @@ concurrency: a save carries the version it was based on and is refused when the 
 has moved). ``approved_revision`` points at the text the board sees; it changes only
 when a director approves a newer text, so editing after approval never hides the
 approved one. ``NarrativeRevision`` is the history: one row, never edited, for every
-save, submission, return, approval, publication and refused (conflicting) save.
+save, submission, return, approval, publication, refused (conflicting) save and
+confirmation. Each revision keeps the measure's figure it was made against, and
+``approved_figures`` the figure the approved text stands on, so a figure revised after
+approval shows beside the text ("figure revised since approval: 84.0% → 84.6%").
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class RevisionEvent(models.TextChoices):
     APPROVED = "approved", "Approved"
     PUBLISHED = "published", "Published"
     CONFLICT = "conflict", "Save refused: someone else saved first"
+    CONFIRMED = "confirmed", "Confirmed against a revised figure"
 
 
 class Narrative(models.Model):
@@ -56,6 +60,10 @@ class Narrative(models.Model):
     updated_by_name = models.CharField(max_length=150, blank=True, default="")
     updated_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_figures = models.JSONField(
+        default=dict, blank=True,
+        help_text="The measure's figure the approved text stands on: at approval, or as last confirmed",
+    )
 
     class Meta:
         ordering = ["month", "measure_id"]
@@ -81,6 +89,10 @@ class NarrativeRevision(models.Model):
     worried_about = models.TextField(blank=True, default="")
     doing_about = models.TextField(blank=True, default="")
     comment = models.TextField(blank=True, default="")
+    figures = models.JSONField(
+        default=dict, blank=True,
+        help_text="The measure's figure for the month when this revision was made (period, value, text)",
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

@@ -83,6 +83,72 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class FigureCheck:
+    """The figure a text was written or approved against, and the figure now."""
+
+    then: str
+    now: str
+    since: str = "approval"
+
+    @property
+    def words(self) -> str:
+        """``Figure revised since approval: 84.0% → 84.6%``."""
+        return f"Figure revised since {self.since}: {self.then} → {self.now}"
+
+
+Values = dict[str, dict[str, float | None]]
+
+
+def values_now() -> Values:
+    """measure id → month → the figure the plan rates now (cached per data version)."""
+    from journey.web.plans.services import values_for_evaluation
+
+    plan = current_plan()
+    return values_for_evaluation(plan) if plan is not None else {}
+
+
+def current_figure(measure_id: str, month: str, values: Values | None = None) -> dict[str, Any]:
+    """The measure's rated figure for ``month`` now: ``{"period", "value", "text"}`` (the
+    value the plan rates — year to date for cumulative measures), or {} without a plan.
+    ``values`` (from :func:`values_now`) saves looking them up again in a loop."""
+    from journey.engine.evaluation import format_value
+
+    plan = current_plan()
+    measure = find_measure(plan, measure_id)
+    if measure is None:
+        return {}
+    value = (values if values is not None else values_now()).get(measure_id, {}).get(month)
+    return {"period": month, "value": value, "text": format_value(value, measure.unit, measure.display_decimals)}
+
+
+def _check(
+    then: dict[str, Any], measure_id: str, month: str, since: str, values: Values | None = None
+) -> FigureCheck | None:
+    if not then or "text" not in then:
+        return None  # approved before figures were kept with the text
+    now = current_figure(measure_id, month, values)
+    if not now or now["text"] == then["text"]:
+        return None
+    return FigureCheck(then=str(then["text"]), now=str(now["text"]), since=since)
+
+
+def figure_check(narrative: Narrative, values: Values | None = None) -> FigureCheck | None:
+    """"Figure revised since approval: 84.0% → 84.6%" for an approved text, or None."""
+    if narrative.approved_revision_id is None:
+        return None
+    return _check(narrative.approved_figures, narrative.measure_id, narrative.month, "approval", values)
+
+
+def written_figure_check(narrative: Narrative) -> FigureCheck | None:
+    """For the approver: the figure the text being signed off was written against, when it
+    has been revised since (it was submitted with the figure at that moment)."""
+    last = narrative.revisions.filter(event__in=[RevisionEvent.SAVED, RevisionEvent.SUBMITTED]).order_by("-at", "-id").first()
+    if last is None:
+        return None
+    return _check(last.figures, narrative.measure_id, narrative.month, "this text was written")
+
+
+@dataclass(frozen=True)
 class ApprovedNarrative:
     """The signed-off narrative for one measure and month, as shown to everyone."""
 
@@ -96,6 +162,9 @@ class ApprovedNarrative:
     approved_at: datetime
     published: bool
     newer_text_in_progress: bool
+    figure_check: FigureCheck | None = None
+    """Set when the measure's figure reads differently from the one the text was approved
+    against (and the owner has not yet confirmed the text for the new figure)."""
 
     @property
     def answers(self) -> list[Answer]:
@@ -134,7 +203,7 @@ def get_narrative(measure_id: str, month: Any) -> Narrative | None:
     return Narrative.objects.filter(measure_id=measure_id, month=normalise_month(month)).first()
 
 
-def _approved_from(narrative: Narrative) -> ApprovedNarrative | None:
+def _approved_from(narrative: Narrative, values: Values | None = None) -> ApprovedNarrative | None:
     revision = narrative.approved_revision
     if revision is None:
         return None
@@ -153,6 +222,7 @@ def _approved_from(narrative: Narrative) -> ApprovedNarrative | None:
         published=published,
         newer_text_in_progress=narrative.state
         not in {NarrativeState.APPROVED, NarrativeState.PUBLISHED},
+        figure_check=figure_check(narrative, values),
     )
 
 
@@ -179,8 +249,9 @@ def narrative_for_month(month: Any) -> dict[str, ApprovedNarrative | None]:
     narratives = Narrative.objects.select_related("approved_revision").filter(
         month=key, approved_revision__isnull=False
     )
+    values = values_now()
     for narrative in narratives:
-        result[narrative.measure_id] = _approved_from(narrative)
+        result[narrative.measure_id] = _approved_from(narrative, values)
     return result
 
 
@@ -205,6 +276,7 @@ def _revision(
     state: str,
     comment: str = "",
     at: datetime | None = None,
+    figures: dict[str, Any] | None = None,
 ) -> NarrativeRevision:
     return NarrativeRevision.objects.create(
         narrative=narrative,
@@ -215,6 +287,7 @@ def _revision(
         by=user,
         by_name=user.name,
         at=at or timezone.now(),
+        figures=current_figure(narrative.measure_id, narrative.month) if figures is None else figures,
         **texts,
     )
 
@@ -361,6 +434,7 @@ def _decide(
         )
         if approve:
             narrative.approved_revision = revision
+            narrative.approved_figures = revision.figures
         narrative.save()
         record(
             user, "narrative.approved" if approve else "narrative.returned",
@@ -386,6 +460,55 @@ def return_for_changes(
     return _decide(
         user, measure_id, month, base_version=base_version, approve=False, comment=comment
     )
+
+
+def confirm_figures(user: Any, measure_id: str, month: Any, *, base_version: int) -> Narrative:
+    """The owner confirms the approved text still holds for the measure's revised figure.
+
+    The text stays as approved; the figure it stands on becomes the current one and the
+    notice goes. (To change the text instead, write a new draft and submit it.) Checked
+    against ``base_version`` like any other change; recorded in the history and audit log.
+    """
+    key = normalise_month(month)
+    plan = current_plan()
+    measure = find_measure(plan, measure_id)
+    if measure is None:
+        raise NarrativeError(f"Measure {measure_id} is not in the active plan.")
+    if not can_write(user, measure.owner or ""):
+        raise PermissionDenied("Only the measure's owner, the data team or a director can confirm this narrative.")
+    now = timezone.now()
+    with transaction.atomic():
+        narrative = (
+            Narrative.objects.select_for_update().select_related("approved_revision")
+            .filter(measure_id=measure_id, month=key).first()
+        )
+        if narrative is None or narrative.approved_revision is None:
+            raise NarrativeError("There is no approved narrative for this measure and month.")
+        if narrative.version != base_version:
+            raise NarrativeError(
+                f"{narrative.updated_by_name or 'Someone'} changed this narrative after you opened it. "
+                "Read it again before confirming."
+            )
+        check = figure_check(narrative)
+        if check is None:
+            raise NarrativeError("The figure has not changed since the narrative was approved: nothing to confirm.")
+        figures = current_figure(measure_id, key)
+        approved = narrative.approved_revision
+        narrative.version += 1
+        narrative.approved_figures = figures
+        narrative.updated_by = user
+        narrative.updated_by_name = user.name
+        narrative.updated_at = now
+        narrative.save(update_fields=["version", "approved_figures", "updated_by", "updated_by_name", "updated_at"])
+        _revision(
+            narrative, user, RevisionEvent.CONFIRMED, {n: getattr(approved, n) for n in FIELDS},
+            version=narrative.version, state=narrative.state, at=now, figures=figures,
+            comment=f"The approved text (version {approved.version}) still holds for the revised figure: "
+            f"{check.then} → {check.now}.",
+        )
+        record(user, "narrative.figures_confirmed", _target(narrative), version=narrative.version,
+               figure_then=check.then, figure_now=check.now)
+    return narrative
 
 
 def publish_month(month: Any, user: Any) -> int:
@@ -493,6 +616,7 @@ def month_overview(user: Any, month: Any, *, mine_only: bool = False) -> list[Me
         for n in Narrative.objects.select_related("approved_revision").filter(month=key)
     }
     rows = []
+    values = values_now()
     for priority in plan.priorities:
         for measure in priority.measures:
             mid = str(measure.id)
@@ -508,7 +632,7 @@ def month_overview(user: Any, month: Any, *, mine_only: bool = False) -> list[Me
                     priority=_priority_label(priority),
                     month=key,
                     narrative=narrative,
-                    approved=_approved_from(narrative) if narrative else None,
+                    approved=_approved_from(narrative, values) if narrative else None,
                     mine=mine,
                 )
             )

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<str:measure_id>/<str:month>/", views.edit, name="edit"),
     path("<str:measure_id>/<str:month>/review/", views.review, name="review"),
     path("<str:measure_id>/<str:month>/history/", views.history, name="history"),
+    path("<str:measure_id>/<str:month>/confirm-figures/", views.confirm_figures, name="confirm_figures"),
 ]

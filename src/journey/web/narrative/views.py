@@ -8,13 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journey.engine.periods import add_months, is_month, last_complete_month, month_label
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
 from journey.web.narrative import services
-from journey.web.narrative.forms import DecisionForm, NarrativeForm
+from journey.web.narrative.forms import ConfirmFiguresForm, DecisionForm, NarrativeForm
 from journey.web.narrative.planlink import measure_url
 
 
@@ -81,6 +81,8 @@ def _edit_context(request, entry, form, *, conflict=None):
         "returned_comment": returned_comment,
         "month_label": month_label(entry.month),
         "measure_href": measure_url(entry.measure_id, entry.month),
+        "figure_check": entry.approved.figure_check if entry.approved else None,
+        "confirm_form": ConfirmFiguresForm(initial={"version": narrative.version if narrative else 0}),
     }
 
 
@@ -185,6 +187,8 @@ def review(request: HttpRequest, measure_id: str, month: str) -> HttpResponse:
             "return_form": return_form,
             "error": error,
             "month_label": month_label(entry.month),
+            "figure_check": entry.approved.figure_check if entry.approved else None,
+            "written_check": services.written_figure_check(entry.narrative) if entry.narrative else None,
         },
         status=status,
     )
@@ -200,3 +204,21 @@ def history(request: HttpRequest, measure_id: str, month: str) -> HttpResponse:
         "narrative/history.html",
         {"entry": entry, "entries": entries, "month_label": month_label(entry.month)},
     )
+
+
+@requires(Capability.WRITE_NARRATIVE)
+@require_POST
+def confirm_figures(request: HttpRequest, measure_id: str, month: str) -> HttpResponse:
+    """The owner confirms the approved text still holds for the measure's revised figure."""
+    entry = _entry_or_404(request, measure_id, month)
+    form = ConfirmFiguresForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The confirmation could not be read; open the page again and retry.")
+    else:
+        try:
+            services.confirm_figures(request.user, measure_id, entry.month, base_version=form.cleaned_data["version"])
+        except services.NarrativeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Confirmed: the approved text stands for the revised figure.")
+    return redirect("narrative:edit", measure_id=measure_id, month=entry.month)

@@ -82,6 +82,8 @@ def narrative_texts(period: str) -> dict[str, NarrativeText | None]:
             doing_about=approved.doing_about,
             approved_by=approved.approved_by,
             approved_on=timezone.localtime(approved.approved_at).date() if approved.approved_at else None,
+            approved_against=approved.figure_check.then if approved.figure_check else "",
+            figure_now=approved.figure_check.now if approved.figure_check else "",
         )
     return out
 

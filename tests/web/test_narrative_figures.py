@@ -1,0 +1,102 @@
+"""Narrative knows its figures: a figure revised after approval shows beside the text."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from journey.engine.reports.assemble import assemble
+from journey.web.accounts.models import AuditEvent
+from journey.web.accounts.roles import Role
+from journey.web.narrative import services as narrative
+from journey.web.narrative.models import RevisionEvent
+from journey.web.plans import services as plans
+from journey.web.reports.services import build_inputs
+from tests.web.frozen_council import FIGURES, PLAN, approve_all, load
+
+REVISED = FIGURES.replace("cp_visits,2024-09,84.0,84,100", "cp_visits,2024-09,84.6,423,500")
+WORDS = "Figure revised since approval: 84.0% → 84.6%"
+
+
+@pytest.fixture
+def approved(db, make_user, tmp_path):
+    plans.save_plan_version(PLAN, filename="plan.yaml", user=None)
+    load(tmp_path)
+    approve_all(make_user, "2024-09")
+
+
+def revise(tmp_path):
+    load(tmp_path, REVISED, "corrected.csv")
+    plans.clear_caches()
+
+
+def test_the_narrative_keeps_the_figure_it_was_written_and_approved_against(approved):
+    stored = narrative.get_narrative("cp_visits", "2024-09")
+    assert stored.approved_figures == {"period": "2024-09", "value": 84.0, "text": "84.0%"}
+    assert {r.event: r.figures["text"] for r in stored.revisions.all()} == {"submitted": "84.0%", "approved": "84.0%"}
+    assert narrative.approved_narrative("cp_visits", "2024-09").figure_check is None
+
+
+def test_a_figure_revised_after_approval_shows_beside_the_approved_text(approved, tmp_path):
+    revise(tmp_path)
+    check = narrative.approved_narrative("cp_visits", "2024-09").figure_check
+    assert check.words == WORDS
+    assert narrative.approved_narrative("re_referrals", "2024-09").figure_check is None
+
+
+def test_a_draft_report_shows_the_revised_figure_and_is_draft_until_the_owner_confirms(approved, tmp_path, client_for):
+    revise(tmp_path)
+    report = assemble("monthly", build_inputs("2024-09"))
+    assert report.draft
+    assert any("approved against a figure revised since" in r and "CP visits in timescale" in r for r in report.draft_reasons)
+    page = next(s for s in report.sections for s in s.walk() if s.id == "measure-cp_visits")
+    assert any(getattr(b, "text", "").startswith(WORDS + ". The narrative below was approved against 84.0%") for b in page.blocks)
+
+    owner = client_for(Role.SERVICE_LEAD, "Sam Lead")
+    edit = reverse("narrative:edit", args=["cp_visits", "2024-09"])
+    body = owner.get(edit).content.decode()
+    assert WORDS in body and "Confirm the approved text still holds for 84.6%" in body
+    version = narrative.get_narrative("cp_visits", "2024-09").version
+    response = owner.post(reverse("narrative:confirm_figures", args=["cp_visits", "2024-09"]), {"version": version})
+    assert response.status_code == 302 and response["Location"] == edit
+    assert WORDS not in owner.get(edit).content.decode()
+
+    stored = narrative.get_narrative("cp_visits", "2024-09")
+    confirmed = stored.revisions.get(event=RevisionEvent.CONFIRMED)
+    assert confirmed.figures["text"] == "84.6%" and "84.0% → 84.6%" in confirmed.comment
+    assert stored.approved_revision.event == RevisionEvent.APPROVED  # the approval stands
+    assert AuditEvent.objects.filter(action="narrative.figures_confirmed").exists()
+    assert not assemble("monthly", build_inputs("2024-09")).draft
+
+
+def test_the_approver_sees_the_revision_on_the_sign_off_page_and_the_month_list(approved, tmp_path, make_user, client_for):
+    writer = make_user(Role.DATA_TEAM, "rewriter")
+    current = narrative.get_narrative("cp_visits", "2024-09")
+    narrative.save(writer, "cp_visits", "2024-09", {"working_well": "New text", "worried_about": "x", "doing_about": "y"},
+                   base_version=current.version, submit=True)
+    revise(tmp_path)
+    director = client_for(Role.DIRECTOR, "approver")
+    review = director.get(reverse("narrative:review", args=["cp_visits", "2024-09"])).content.decode()
+    assert "Figure revised since this text was written: 84.0% → 84.6%" in review
+    assert WORDS in review
+    overview = director.get(reverse("narrative:index") + "?month=2024-09").content.decode()
+    assert WORDS in overview and "Confirm or revise" in overview
+
+
+def test_confirming_is_refused_when_nothing_changed_or_the_page_was_stale(approved, tmp_path, make_user):
+    owner = make_user(Role.DATA_TEAM, "confirmer")
+    stored = narrative.get_narrative("cp_visits", "2024-09")
+    with pytest.raises(narrative.NarrativeError, match="nothing to confirm"):
+        narrative.confirm_figures(owner, "cp_visits", "2024-09", base_version=stored.version)
+    revise(tmp_path)
+    with pytest.raises(narrative.NarrativeError, match="changed this narrative after you opened it"):
+        narrative.confirm_figures(owner, "cp_visits", "2024-09", base_version=stored.version - 1)
+
+
+def test_only_the_owner_the_data_team_or_a_director_may_confirm(approved, tmp_path, client_for):
+    revise(tmp_path)
+    other = client_for(Role.SERVICE_LEAD, "Someone Else")
+    version = narrative.get_narrative("cp_visits", "2024-09").version
+    response = other.post(reverse("narrative:confirm_figures", args=["cp_visits", "2024-09"]), {"version": version})
+    assert response.status_code == 403
+    assert narrative.approved_narrative("cp_visits", "2024-09").figure_check is not None
