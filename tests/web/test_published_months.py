@@ -24,8 +24,8 @@ OCTOBER = "measure_id,period,value\ncp_visits,2024-10,87.0\nre_referrals,2024-10
 
 
 @pytest.fixture
-def inline(monkeypatch):
-    monkeypatch.setattr(services, "BACKGROUND", False)
+def inline():
+    """Tests run tasks as they are queued (the immediate backend): the build is finished."""
 
 
 def build(user, period="2024-09", fmt="html") -> ReportBuild:

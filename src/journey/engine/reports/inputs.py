@@ -334,7 +334,9 @@ def _frozen_parts(inputs: ReportInputs) -> dict[str, Any]:
             {k: (v.isoformat() if isinstance(v, date) else list(v) if isinstance(v, tuple) else v) for k, v in asdict(a).items()}
             for a in inputs.action_items()
         ],
-        "benchmarks": {k: dict(v) for k, v in sorted(inputs.benchmark_figures().items())},
+        # Lists of pairs, not objects: the order is what the report shows, and PostgreSQL's
+        # jsonb does not keep the order of an object's keys.
+        "benchmarks": [[k, [[name, value] for name, value in v.items()]] for k, v in sorted(inputs.benchmark_figures().items())],
         "notes": {
             "extracts": [list(e) for e in inputs.notes.extracts],
             "warnings": list(inputs.notes.warnings),
@@ -406,7 +408,7 @@ def thaw(plan: Plan, parts: Mapping[str, Any], figures: bytes) -> ReportInputs:
         period=parts["period"],
         narrative=narrative,
         actions=actions,
-        benchmarks=parts["benchmarks"],
+        benchmarks={measure_id: dict(pairs) for measure_id, pairs in parts["benchmarks"]},
         notes=DataNotes(
             extracts=tuple(tuple(e) for e in notes["extracts"]),
             warnings=tuple(notes["warnings"]),

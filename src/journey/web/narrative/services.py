@@ -478,10 +478,7 @@ def confirm_figures(user: Any, measure_id: str, month: Any, *, base_version: int
         raise PermissionDenied("Only the measure's owner, the data team or a director can confirm this narrative.")
     now = timezone.now()
     with transaction.atomic():
-        narrative = (
-            Narrative.objects.select_for_update().select_related("approved_revision")
-            .filter(measure_id=measure_id, month=key).first()
-        )
+        narrative = Narrative.objects.select_for_update().filter(measure_id=measure_id, month=key).first()
         if narrative is None or narrative.approved_revision is None:
             raise NarrativeError("There is no approved narrative for this measure and month.")
         if narrative.version != base_version:
