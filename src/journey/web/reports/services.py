@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -223,12 +224,27 @@ def _published_values(before: str, months: int = REVISION_MONTHS) -> tuple[dict[
     first = add_months(before, 1 - months)
     values: dict[str, dict[str, float | None]] = {}
     days: dict[str, date] = {}
-    rows = PublishedMonth.objects.filter(period__gte=first, period__lte=before).values_list("period", "headline", "published_at")
-    for period, headline, published_at in rows:
-        days[period] = timezone.localtime(published_at).date()
+    for period, headline, day in _publications():
+        if not first <= period <= before:
+            continue
+        days[period] = day
         for measure_id, value in (headline or {}).items():
             values.setdefault(measure_id, {})[period] = value
     return values, days
+
+
+PUBLICATIONS_KEY = "reports:publications"
+
+
+def _publications() -> list[tuple[str, dict[str, float | None], date]]:
+    """(month, headline figures, day published) of every published month — kept in the
+    shared cache (a dashboard asks on every view) and forgotten when a month is published."""
+
+    def read() -> list[tuple[str, dict[str, float | None], date]]:
+        rows = PublishedMonth.objects.order_by("period").values_list("period", "headline", "published_at")
+        return [(period, headline or {}, timezone.localtime(at).date()) for period, headline, at in rows]
+
+    return cache.get_or_set(PUBLICATIONS_KEY, read)  # type: ignore[no-any-return]
 
 
 def revisions_of_published(plan: Plan, frame: pl.DataFrame, period: str) -> list[Revision]:
@@ -416,6 +432,8 @@ def publish(user: Any, build: ReportBuild) -> int:
             headline=headline,
             inputs_sha256=build.inputs_sha256,
         )
+        cache.delete(PUBLICATIONS_KEY)  # now, and again once committed (another process
+        transaction.on_commit(lambda: cache.delete(PUBLICATIONS_KEY))  # may read it meanwhile)
         count = publish_month(build.period, user)
         ReportBuild.objects.filter(pk=build.pk).update(published_at=now)
         record(user, "report.published", build.filename, build=build.pk, narratives=count, period=build.period,
