@@ -161,3 +161,13 @@ def test_the_dashboard_says_which_published_figures_were_revised(published_septe
     assert "Published figures revised since" in page
     row = re.search(r"CP visits in timescale</th>(.*?)</tr>", page, re.S).group(1)
     assert all(text in row for text in ("September 2024", "84.0%", "84.6%", "+0.6"))
+
+
+def test_a_later_build_of_a_published_month_says_so_and_offers_no_publishing(published_september, client):
+    director = published_september["director"]
+    client.force_login(director)
+    with on(2024, 10, 20):
+        later = build(director)
+        page = client.get(reverse("reports:status", args=[later.pk])).content.decode()
+    assert "Sep-2024 was published on 15 October 2024 with another build" in page
+    assert "Publish this report" not in page

@@ -61,16 +61,19 @@ def index(request: HttpRequest) -> HttpResponse:
 @requires(Capability.BUILD_REPORTS)
 def status(request: SignedInRequest, pk: int) -> HttpResponse:
     build = get_object_or_404(ReportBuild.objects.defer("content"), pk=pk)
+    published = services.publication(build.period) if build.kind == "monthly" else None
     return render(
         request,
         "reports/status.html",
         {
+            "published": published,
             "build": build,
             "kind_label": dict(services.KINDS).get(build.kind, build.kind),
             "period_label": month_label(build.period),
             "no_worker": build.status == ReportBuild.Status.QUEUED and no_worker_running(),
             "can_publish": request.user.can(Capability.APPROVE_NARRATIVE)
-            and build.kind == "monthly" and build.status == ReportBuild.Status.DONE and not build.draft,
+            and build.kind == "monthly" and build.status == ReportBuild.Status.DONE and not build.draft
+            and published is None,
         },
     )
 
@@ -99,5 +102,5 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     except services.ReportUnavailable as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Published: the approved narrative of {count} measure{'s' if count != 1 else ''} is now recorded as published with this report.")
+        messages.success(request, f"Published: {month_label(build.period)} is frozen as this report shows it, and the approved narrative of {count} measure{'s' if count != 1 else ''} is recorded as published with it.")
     return redirect("reports:status", pk=build.pk)
