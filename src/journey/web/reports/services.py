@@ -244,7 +244,8 @@ def _publications() -> list[tuple[str, dict[str, float | None], date]]:
         rows = PublishedMonth.objects.order_by("period").values_list("period", "headline", "published_at")
         return [(period, headline or {}, timezone.localtime(at).date()) for period, headline, at in rows]
 
-    return cache.get_or_set(PUBLICATIONS_KEY, read)  # type: ignore[no-any-return]
+    found: list[tuple[str, dict[str, float | None], date]] | None = cache.get_or_set(PUBLICATIONS_KEY, read)
+    return found if found is not None else read()
 
 
 def revisions_of_published(plan: Plan, frame: pl.DataFrame, period: str) -> list[Revision]:
