@@ -18,22 +18,25 @@ from journey.web.plans import services as plans
 DATA = Path(__file__).parent / "data"
 LONDON = ZoneInfo("Europe/London")
 
-PLAN = (DATA / "plan.yaml").read_text().replace(
-    """      - number: "1.1"
+ACTION_1_1 = """      - number: "1.1"
         text: Weekly visit tracker reviewed in performance meetings
-        owner: Sam Lead
+        owner: sam
         due: 2023-12-31
         status: in_progress
-        measures: [cp_visits]""",
+        measures: [cp_visits]"""
+assert ACTION_1_1 in (DATA / "plan.yaml").read_text(), "the web tests' plan changed: update ACTION_1_1"
+
+PLAN = (DATA / "plan.yaml").read_text().replace(
+    ACTION_1_1,
     """      - number: "1.1"
         text: Weekly visit tracker reviewed in performance meetings
-        owner: Sam Lead
+        owner: sam
         due: 2023-12-31
         status: completed
         measures: [cp_visits]
       - number: "3.1"
         text: Edge-of-care service offering intensive family support within 48 hours
-        owner: Sam Lead
+        owner: sam
         start: 2024-04-01
         due: 2025-03-31
         status: not_started

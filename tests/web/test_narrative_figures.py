@@ -52,7 +52,7 @@ def test_a_draft_report_shows_the_revised_figure_and_is_draft_until_the_owner_co
     page = next(s for s in report.sections for s in s.walk() if s.id == "measure-cp_visits")
     assert any(getattr(b, "text", "").startswith(WORDS + ". The narrative below was approved against 84.0%") for b in page.blocks)
 
-    owner = client_for(Role.SERVICE_LEAD, "Sam Lead")
+    owner = client_for(Role.SERVICE_LEAD, "sam")
     edit = reverse("narrative:edit", args=["cp_visits", "2024-09"])
     body = owner.get(edit).content.decode()
     assert WORDS in body and "Confirm the approved text still holds for 84.6%" in body

@@ -474,8 +474,10 @@ def revision_notice(month: str) -> RevisionNotice | None:
     if not is_month(month):
         return None
     published, days = _published_values(month)
+    if not days:
+        return None  # no query beyond the cached publications: the dashboard asks every time
     plan = active_plan()
-    if not days or plan is None:
+    if plan is None:
         return None
     found = find_revisions(plan, published, current_values(plan), sorted(days), published_on=days)
     return RevisionNotice(month=month, published_on=days.get(month), revisions=found)
