@@ -20,7 +20,7 @@ REFERRALS = (
     b"referral_id,child_id,referral_date\n"
     b"R1,C1,2023-04-03\nR2,C2,2023-05-10\nR3,C3,2023-06-12\nR4,C1,2023-06-20\nR5,C2,2023-06-28\n"
 )
-EXTRACT_JSON = b'{"as_at": "2023-07-03"}'
+EXTRACT_JSON = b'{"as_at": "2023-07-03", "la_code": "E09000999"}'
 
 
 @pytest.fixture
@@ -69,6 +69,13 @@ def test_an_extract_with_errors_is_rejected_with_file_row_and_column(inline_jobs
 def test_accepting_loads_the_snapshot_and_the_figures_change(inline_jobs, plan_loaded, data_team):
     data_team.post(reverse("casedata:upload"), {"extract": _files()})
     job = LoadJob.objects.get()
+    proposal = job.summary["proposal"]
+    moves = {m["measure_id"]: m for m in proposal["diff"]["moves"] if m["month"] == "2023-06"}
+    assert (moves["referrals"]["old_text"], moves["referrals"]["new_text"]) == ("no figure", "3")
+    assert (moves["referrals"]["old_rag"], moves["referrals"]["new_rag"]) == ("Not rated", "Green")
+    page = data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
+    assert 'id="figure-changes"' in page and 'id="largest-moves"' in page and "Referrals in month" in page
+    assert not Observation.objects.exists()  # a proposal changes nothing
     response = data_team.post(reverse("casedata:accept", args=[job.pk]))
     assert response.status_code == 302
     job.refresh_from_db()
@@ -76,17 +83,14 @@ def test_accepting_loads_the_snapshot_and_the_figures_change(inline_jobs, plan_l
     assert job.progress == 100 and len(job.snapshot) == 64
     june = Observation.objects.get(measure_id="referrals", period="2023-06", period_type="month", breakdown="")
     assert june.value == 3 and june.source == "computed" and june.snapshot == job.snapshot
+    assert june.data_snapshot.sha256 == job.snapshot and june.data_snapshot.active
     page = data_team.get(reverse("plans:dashboard"), {"month": "2023-06"}).context["page"]
     rows = {row.measure.id: row for block in page.blocks for row in block.rows}
     assert rows["referrals"].result.value == 3
-    assert AuditEvent.objects.filter(action="loaded_extract").exists()
+    event = AuditEvent.objects.get(action="accepted_snapshot")
+    assert event.username == data_team.user.username and event.detail["snapshot"] == job.snapshot
     assert (inline_jobs / "store" / "snapshots" / job.snapshot / "manifest.json").is_file()
-    changes = {c["measure"]: c for c in job.summary["figures"]["changes"]}
-    assert job.summary["figures"]["month"] == "2023-06"
-    assert (changes["referrals"]["old_value"], changes["referrals"]["new_value"]) == ("–", "3")
-    assert changes["referrals"]["new_rag"] == "Green"
-    page = data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
-    assert 'id="figure-changes"' in page and "Referrals in month" in page
+    assert not list((inline_jobs / "store" / "pending").glob("*.json"))
     measure = data_team.get(reverse("plans:measure", args=["referrals"]), {"month": "2023-06"})
     assert measure.context["page"].provenance[0].startswith(
         f"Computed from extract snapshot {job.snapshot[:12]}, stored "

@@ -35,6 +35,12 @@ def _web_examples(examples: dict[str, dict[str, Any]]) -> None:
     for name in ("casedata:job", "casedata:job_status", "casedata:accept", "casedata:cancel"):
         examples[name] = {"pk": job.pk}
 
+    from journey.web.casedata.models import DataSnapshot
+
+    snapshot = DataSnapshot.objects.create(sha256="1" * 64, accepted_by_name="example")
+    for name in ("casedata:snapshot", "casedata:activate"):
+        examples[name] = {"sha256": snapshot.sha256}
+
     from journey.web.plans.models import ObservationImport
 
     record = ObservationImport.objects.create(file_name="example.csv", sha256="0" * 64)

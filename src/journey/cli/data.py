@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import re
 import sys
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
 from journey.cli._options import collection_year_option, date_option
-from journey.engine.casedata.problems import ExtractRejected, ValidationReport
+from journey.engine.casedata.problems import ValidationReport
 
 
 def _store(store_dir: Path | None):  # -> Store, imported lazily to keep the CLI start fast
@@ -132,31 +136,50 @@ def check(
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @_AS_AT
 @click.option("--by", default=None, help="Who is loading it (default: your user name).")
-@_STORE
 @_EXTRACT_FORMAT
 @collection_year_option
 @_FROM_DB
 @_DB_SCHEMA
+@click.option(
+    "--acknowledge",
+    "acknowledged",
+    multiple=True,
+    metavar="NAME",
+    help="Acknowledge a warning by its name (population, children, older, tables), as the "
+    "proposal asks; repeat for several.",
+)
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Accept without asking (warnings must still be acknowledged with --acknowledge).",
+)
+@click.option("--moves", default=20, show_default=True, help="How many of the largest moves to list.")
 def load(
     path: Path | None,
     as_at: date | None,
     by: str | None,
-    store_dir: Path | None,
     extract_format: str | None,
     collection_year: int | None,
     from_db: str | None,
     db_schema: str | None,
+    acknowledged: tuple[str, ...],
+    yes: bool,
+    moves: int,
 ) -> None:
-    """Check an extract and, when it has no errors, keep it as a snapshot in the store
-    (an extract PATH, or --from-db URL for the SSD in a council's database)."""
-    from rich.progress import BarColumn, Progress, TextColumn
+    """Check an extract (PATH, or --from-db URL for the SSD in a council's database), show
+    what it would change, and load it when accepted.
 
+    The proposal comes first: the extract's council, population, dates and tables against
+    the plan and the data in use, and the figures that would change (the largest moves
+    first, with RAG before and after). Nothing changes until it is accepted. A warning
+    that must be acknowledged is named: type its name when asked, or give --acknowledge
+    NAME. An accepted load can be undone with `journey data activate`.
+    """
+    from journey.cli._django import setup_django
     from journey.engine.casedata.load import files_from_path, with_collection_year
     from journey.engine.casedata.safety import Limits, UnsafeInput
-    from journey.engine.casedata.store import AlreadyLoaded
 
     _path_or_database(path, from_db)
-    store = _store(store_dir)
     limits = Limits.from_env()
     if from_db is not None:
         files = _ssd_database_files(from_db, db_schema)
@@ -175,65 +198,202 @@ def load(
             click.echo(f"Not loaded: {problem}", err=True)
         if conflicts:
             sys.exit(1)
-    with Progress(
-        TextColumn("{task.description:<40}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%")
-    ) as bar:
-        task = bar.add_task("Loading", total=1.0)
+    setup_django()
+    _migrate()
+    from django.db import DatabaseError
 
-        def progress(fraction: float, message: str) -> None:
-            bar.update(task, completed=fraction, description=message)
+    from journey.web.casedata import services
 
-        try:
-            info, report = store.load(
-                files,
-                by=by or getpass.getuser(),
-                as_at=as_at,
-                format=extract_format,
-                limits=limits,
-                progress=progress,
+    who = by or getpass.getuser()
+    given = set(acknowledged)
+    for _attempt in range(3):
+        with _bar() as tell:
+            proposal = services.propose(
+                files, as_at=as_at, format=extract_format, limits=limits, progress=tell
             )
-        except ExtractRejected as rejected:
-            bar.stop()
-            click.echo(rejected.report.render_text(), err=True)
-            click.echo(f"Not loaded: {source} has errors; nothing was stored.", err=True)
+        _print_proposal(proposal, moves)
+        if proposal.errors:
+            click.echo(f"Not loaded: {source} cannot be loaded (see above); nothing was changed.", err=True)
             sys.exit(1)
-        except AlreadyLoaded as already:
-            bar.stop()
-            click.echo(f"Not loaded: {already}", err=True)
+        for check in proposal.to_acknowledge:
+            if check.code in given:
+                continue
+            if yes:
+                click.echo(
+                    f"Not loaded: the warning '{check.code}' must be acknowledged "
+                    f"(--acknowledge {check.code}); nothing was changed.",
+                    err=True,
+                )
+                sys.exit(1)
+            typed = click.prompt(
+                f"Type '{check.code}' to acknowledge the warning about the {check.title.lower()}",
+                default="", show_default=False,
+            )
+            if typed.strip() != check.code:
+                click.echo("Not acknowledged: nothing was changed.", err=True)
+                sys.exit(1)
+            given.add(check.code)
+        if not yes and not click.confirm("Accept this load and put its figures in use?", default=False):
+            click.echo("Not loaded: nothing was changed.", err=True)
             sys.exit(1)
-    rows = sum(info.rows.values())
+        try:
+            with _bar() as tell:
+                snapshot = services.accept(
+                    proposal, user=None, by_name=who, acknowledged=given, progress=tell
+                )
+        except services.ProposalOutdated as outdated:
+            click.echo(f"{outdated.message} Checking it again.", err=True)
+            continue
+        except DatabaseError as error:
+            click.echo(
+                f"Not loaded: the database failed during the load ({error}). Nothing was "
+                "changed; load it again when the database is back.",
+                err=True,
+            )
+            sys.exit(1)
+        undo = snapshot.based_on.short_id if snapshot.based_on else None
+        click.echo(
+            f"Loaded {source} as snapshot {snapshot.short_id} ({snapshot.format}, as at "
+            f"{snapshot.as_at or 'unknown'}), now the data in use: {snapshot.figures:,} figures."
+            + (f" To undo: journey data activate {undo} --reason '...'" if undo else "")
+        )
+        return
+    click.echo("Not loaded: the data in use kept changing while this was checked.", err=True)
+    sys.exit(1)
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+@contextlib.contextmanager
+def _bar() -> Iterator[Callable[[int, str], None]]:
+    """A progress bar on standard error, told the percentage done and what is happening."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description:<48}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task("Loading", total=100)
+        yield lambda percent, message: bar.update(task, completed=percent, description=message[:48])
+
+
+def _print_proposal(proposal: Any, moves: int) -> None:
+    report = proposal.report
+    counts = report.counts_by_severity()
+    click.echo(f"Extract: {', '.join(report.files)} (read as {report.format or 'not recognised'})")
+    click.echo(f"  {counts['error']} errors, {counts['warning']} warnings in the extract")
+    for problem in report.errors[:20]:
+        click.echo(f"  ERROR [{problem.code}] {problem}")
+    if len(report.errors) > 20:
+        click.echo(f"  ... and {len(report.errors) - 20} more errors (journey data check shows them all)")
+    label = {"error": "ERROR", "acknowledge": "ACKNOWLEDGE", "information": ""}
+    for check in proposal.checks:
+        name = f" ({check.code})" if check.severity == "acknowledge" else ""
+        click.echo(f"{label[check.severity]:<11} {check.title}{name}: {check.message}")
+    diff = proposal.diff
+    if diff is None:
+        return
     click.echo(
-        f"Loaded {source} as snapshot {info.id[:12]} ({info.format}, as at "
-        f"{info.as_at or 'unknown'}): {rows:,} rows, {info.warnings} warnings, "
-        f"{sum(info.flagged.values()):,} rows flagged."
+        f"Figures: {proposal.figures.height:,} for {proposal.first_month} to {proposal.last_month}; "
+        f"{diff.total:,} would change ({diff.changed:,} changed, {diff.added:,} new, "
+        f"{diff.removed:,} no longer shown), {diff.unchanged:,} stay the same."
     )
-    for table, n in info.rows.items():
-        if n:
-            click.echo(f"  {table:<14} {n:>8,} rows  {info.flagged[table]:>6,} flagged")
+    if diff.months:
+        click.echo("  month    headline  all figures")
+        for month in diff.months:
+            click.echo(f"  {month.month}  {month.headline:>8}  {month.figures:>11}")
+    if diff.moves:
+        click.echo(f"Largest moves first ({min(moves, len(diff.moves))} of {diff.move_count}):")
+        for move in diff.moves[:moves]:
+            click.echo(
+                f"  {move.title}, {move.month}: {move.old_text} -> {move.new_text} "
+                f"(RAG {move.old_rag} -> {move.new_rag})"
+            )
+
+
+@data.command("activate")
+@click.argument("snapshot_id")
+@click.option("--reason", required=True, help="Why the data in use changes (kept in the audit log).")
+@click.option("--by", default=None, help="Who is changing it (default: your user name).")
+def activate(snapshot_id: str, reason: str, by: str | None) -> None:
+    """Make an accepted snapshot the data in use again: every figure goes back to what it
+    was when that snapshot was in use. Later snapshots are kept."""
+    from journey.cli._django import setup_django
+
+    setup_django()
+    _migrate()
+    from journey.web.casedata import figures
+    from journey.web.casedata.models import DataSnapshot
+
+    if not re.fullmatch(r"[0-9a-f]{6,64}", snapshot_id):
+        click.echo(f"Not changed: {snapshot_id!r} is not a snapshot id (6 to 64 hex digits).", err=True)
+        sys.exit(1)
+    matches = list(DataSnapshot.objects.filter(sha256__startswith=snapshot_id)[:2])
+    if len(matches) != 1:
+        why = "matches several snapshots" if matches else "is not an accepted snapshot"
+        click.echo(f"Not changed: {snapshot_id!r} {why} (journey data list shows them).", err=True)
+        sys.exit(1)
+    chosen = matches[0]
+    try:
+        outcome = figures.activate(
+            chosen, user=None, by_name=by or getpass.getuser(), reason=reason,
+            on_wait=lambda: click.echo("Waiting for another load to finish...", err=True),
+        )
+    except figures.ActivationRefused as refused:
+        click.echo(f"Not changed: {refused.message}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Snapshot {chosen.short_id} (as at {chosen.as_at or 'unknown'}) is now the data in use: "
+        f"{outcome['added']:,} figures added, {outcome['changed']:,} changed, "
+        f"{outcome['removed']:,} removed."
+    )
 
 
 @data.command("list")
 @_STORE
 def list_snapshots(store_dir: Path | None) -> None:
-    """List the snapshots in the store, oldest first."""
+    """List the accepted snapshots, oldest first, and which is in use (with --store, the
+    snapshots kept in that store folder instead)."""
     from rich.console import Console
     from rich.table import Table
 
-    snapshots = _store(store_dir).snapshots()
-    if not snapshots:
-        click.echo("The store holds no snapshots.")
+    if store_dir is not None:
+        snapshots = _store(store_dir).snapshots()
+        if not snapshots:
+            click.echo("The store holds no snapshots.")
+            return
+        table = Table("id", "as at", "format", "loaded by", "loaded at", "files", "rows", "warnings")
+        for s in snapshots:
+            table.add_row(
+                s.id[:12], str(s.as_at or ""), s.format, s.loaded_by, s.loaded_at,
+                ", ".join(s.names) if len(s.files) <= 2 else f"{len(s.files)} files",
+                f"{sum(s.rows.values()):,}", str(s.warnings),
+            )
+        Console(width=160).print(table)
         return
-    table = Table("id", "as at", "format", "loaded by", "loaded at", "files", "rows", "warnings")
-    for s in snapshots:
+    from journey.cli._django import setup_django
+
+    setup_django()
+    _migrate()
+    from journey.web.casedata import figures
+    from journey.web.casedata.models import DataSnapshot
+
+    figures.recover_if_free()
+    accepted = list(DataSnapshot.objects.select_related("based_on").order_by("accepted_at", "id"))
+    if not accepted:
+        click.echo("No extract has been accepted yet.")
+        return
+    table = Table("id", "as at", "format", "accepted by", "accepted at", "on top of", "figures", "in use")
+    for s in accepted:
         table.add_row(
-            s.id[:12],
-            str(s.as_at or ""),
-            s.format,
-            s.loaded_by,
-            s.loaded_at,
-            ", ".join(s.names) if len(s.files) <= 2 else f"{len(s.files)} files",
-            f"{sum(s.rows.values()):,}",
-            str(s.warnings),
+            s.short_id, str(s.as_at or ""), s.format, s.accepted_by_name,
+            f"{s.accepted_at:%Y-%m-%d %H:%M}", s.based_on.short_id if s.based_on else "",
+            f"{s.figures:,}", "yes" if s.active else "",
         )
     Console(width=160).print(table)
 

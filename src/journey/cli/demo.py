@@ -340,13 +340,7 @@ def demo(ctx: click.Context, data_dir: Path, population: int, seed: int, first_m
         extract_dir = data_dir / "extract"
         canonical.write_csv_folder(generated, extract_dir)
 
-        _step("Checking and loading the extract into the snapshot store")
-        info, report = casedata.store().load(files, by="demo", as_at=extract_date)
-        click.echo(f"  snapshot {info.id[:12]}: {sum(info.rows.values()):,} rows, "
-                   f"{len(report.warnings)} warnings", err=True)
-        extract = casedata.store().load_snapshot(info.id)
-
-        _step("Computing the plan's measures")
+        _step("Checking the extract, computing the plan's measures and accepting them")
         with click.progressbar(length=100, label="  measures", file=sys.stderr) as bar:
             done = [0]
 
@@ -354,8 +348,17 @@ def demo(ctx: click.Context, data_dir: Path, population: int, seed: int, first_m
                 bar.update(max(percent - done[0], 0))
                 done[0] = max(done[0], percent)
 
-            outcome = casedata.compute_figures(extract, info.id, None, tell)
-        click.echo(f"  {outcome['message']}", err=True)
+            proposal = casedata.propose(files, as_at=extract_date, progress=tell)
+            # The demo's own council: whatever it warns of is acknowledged (and said below).
+            snapshot = casedata.accept(
+                proposal, user=None, by_name="demo",
+                acknowledged=[c.code for c in proposal.to_acknowledge], progress=tell,
+            )
+        for check in proposal.to_acknowledge:
+            click.echo(f"  acknowledged: {check.message}", err=True)
+        click.echo(f"  snapshot {snapshot.short_id}: {sum(snapshot.rows.values()):,} rows, "
+                   f"{len(proposal.report.warnings)} warnings, {snapshot.figures:,} figures for "
+                   f"{proposal.first_month} to {proposal.last_month}", err=True)
 
         _step("Entering the manual figures (surveys, workforce, inspection)")
         manual = _manual_figures(plan, first_month, str(last_month), seed)

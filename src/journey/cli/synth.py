@@ -18,12 +18,14 @@ def write_format(fmt: str, tables: dict, as_at: date, first: date, out: Path) ->
     import polars as pl
 
     from journey.engine.casedata.schema import FLAG_COLUMN, Extract
+    from journey.engine.casedata.synth import SYNTHETIC_LA_CODE
 
     extract = Extract(
         tables={
             n: df.with_columns(pl.lit(False).alias(FLAG_COLUMN)).lazy() for n, df in tables.items()
         },
         as_at=as_at,
+        la_code=SYNTHETIC_LA_CODE,
     )
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "canonical":

@@ -4,8 +4,9 @@ Reading (see docs/data-format.md for the analyst's version):
 
 * files named ``<table>.csv`` (any subset; a missing table is empty), or one ``.xlsx``
   with a sheet per table; names and headers match ignoring case, spaces and underscores;
-* ``extract.json`` (``{"as_at": "2024-03-31"}``) or an ``_extract`` sheet (``as_at`` in
-  column A, the date in column B) gives the date the extract was taken;
+* ``extract.json`` (``{"as_at": "2024-03-31", "la_code": "999"}``) or an ``_extract``
+  sheet (``as_at`` in column A, the date in column B; ``la_code`` likewise) gives the date
+  the extract was taken and the council it is from;
 * unknown files, sheets and columns are ignored with a warning;
 * values are typed by :func:`journey.engine.casedata.validation.parse_table`.
 
@@ -126,15 +127,43 @@ def _parse_as_at(
     return parsed, []
 
 
-def _read_extract_json(data: bytes, file: str) -> tuple[date | None, list[Problem]]:
+def _parse_la_code(value: object, file: str, sheet: str | None = None) -> tuple[str | None, list[Problem]]:
+    """The council's code as the extract states it: DfE's three-digit LA code (``999``) or
+    the ONS code (``E09000999``)."""
+    if value is None or not str(value).strip():
+        return None, []
+    text = str(value).strip().upper()
+    if text.endswith(".0") and text[:-2].isdigit():  # a spreadsheet's number
+        text = text[:-2]
+    if text.isdigit() and len(text) <= 3:
+        return text.zfill(3), []
+    if re.fullmatch(r"[EWSN]\d{8}", text):
+        return text, []
+    return None, [
+        Problem(
+            ERROR,
+            "unreadable_value",
+            f"{text!r} is not an LA code (DfE's three-digit code such as 999, or the ONS "
+            "code such as E09000999)",
+            file=file,
+            sheet=sheet,
+            column="la_code",
+            value=text,
+        )
+    ]
+
+
+def _read_extract_json(
+    data: bytes, file: str
+) -> tuple[date | None, str | None, list[Problem]]:
     try:
         content = json.loads(decode_text(data, file))
     except (ValueError, RecursionError) as err:  # JSONDecodeError is a ValueError
-        return None, [
+        return None, None, [
             Problem(ERROR, "unreadable_file", f"the file is not valid JSON: {err}", file=file)
         ]
     if not isinstance(content, dict):
-        return None, [
+        return None, None, [
             Problem(
                 ERROR,
                 "unreadable_file",
@@ -145,10 +174,11 @@ def _read_extract_json(data: bytes, file: str) -> tuple[date | None, list[Proble
     problems = [
         Problem(WARNING, "unknown_field", f"field {key!r} is not known and is ignored", file=file)
         for key in sorted(content)
-        if key != "as_at"
+        if key not in ("as_at", "la_code")
     ]
     as_at, more = _parse_as_at(content.get("as_at"), file)
-    return as_at, problems + more
+    la_code, code_problems = _parse_la_code(content.get("la_code"), file)
+    return as_at, la_code, problems + more + code_problems
 
 
 def _header_map(
@@ -319,7 +349,8 @@ def _read_workbook(data: bytes, file: str, limits: Limits, result: CanonicalTabl
             }
             as_at, more = _parse_as_at(values.get("as_at"), file, sheet.name)
             result.as_at = as_at
-            result.problems += more
+            result.la_code, code_problems = _parse_la_code(values.get("la_code"), file, sheet.name)
+            result.problems += more + code_problems
             continue
         name = _table_for(sheet.name)
         if name is None:
@@ -388,7 +419,7 @@ def read(files: Files, limits: Limits) -> CanonicalTables:
             elif ext == ".xlsx":
                 _read_workbook(data, name, limits, result)
             elif PurePath(name).name.lower() == EXTRACT_FILE:
-                result.as_at, problems = _read_extract_json(data, name)
+                result.as_at, result.la_code, problems = _read_extract_json(data, name)
                 result.problems += problems
             else:
                 result.problems.append(
@@ -448,6 +479,16 @@ def _as_text(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([e.alias(c.name) for e, c in zip(out, table.columns, strict=True)])
 
 
+def _about(extract: Extract) -> dict[str, str]:
+    """What ``extract.json`` (or the ``_extract`` sheet) says: the date and the council."""
+    about = {}
+    if extract.as_at is not None:
+        about["as_at"] = extract.as_at.isoformat()
+    if extract.la_code:
+        about["la_code"] = extract.la_code
+    return about
+
+
 def to_csv_files(extract: Extract) -> dict[str, bytes]:
     """The extract as canonical CSV files (and ``extract.json`` when its date is known)."""
     files = {}
@@ -456,8 +497,9 @@ def to_csv_files(extract: Extract) -> dict[str, bytes]:
         buffer = io.BytesIO()
         text.write_csv(buffer, include_bom=True, line_terminator="\n", quote_style="necessary")
         files[f"{name}.csv"] = buffer.getvalue()
-    if extract.as_at is not None:
-        files[EXTRACT_FILE] = (json.dumps({"as_at": extract.as_at.isoformat()}) + "\n").encode()
+    about = _about(extract)
+    if about:
+        files[EXTRACT_FILE] = (json.dumps(about) + "\n").encode()
     return files
 
 
@@ -494,9 +536,11 @@ def to_xlsx_bytes(extract: Extract) -> bytes:
                     cell.number_format = "yyyy-mm-dd"
                     row[i] = cell
             sheet.append(row)
-    if extract.as_at is not None:
+    about = _about(extract)
+    if about:
         sheet = book.create_sheet(EXTRACT_SHEET)
-        sheet.append(["as_at", extract.as_at.isoformat()])
+        for key, value in about.items():
+            sheet.append([key, value])
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_zip(buffer.getvalue())

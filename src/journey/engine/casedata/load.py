@@ -62,6 +62,7 @@ class CanonicalTables:
     problems: list[Problem] = field(default_factory=list)
     as_at: date | None = None
     sources: dict[str, Source] = field(default_factory=dict)
+    la_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -238,8 +239,25 @@ def read_files(
     tables, problems = validate(result.tables, as_at=as_at, sources=sources)
     report.extend(problems)
     report.tables = {name: frame.height for name, frame in result.tables.items()}
+    if report.ok and not any(rows for name, rows in report.tables.items() if name != "population"):
+        report.add(_no_rows(chosen, report))
     tell(1.0, "Checked")
-    return Extract(tables, as_at=as_at), report
+    la_code = getattr(result, "la_code", None)
+    return Extract(tables, as_at=as_at, la_code=la_code, present=frozenset(report.tables)), report
+
+
+def _no_rows(chosen: ExtractFormat, report: ValidationReport) -> Problem:
+    """The error for an extract that holds no case records at all: loading it would
+    replace figures with nothing (e.g. an XML file read as SSDA903's CSV tables)."""
+    files = ", ".join(report.files) or "the extract"
+    given = ", ".join(f"{name} (0 rows)" for name in report.tables) or "no tables"
+    return Problem(
+        ERROR,
+        "no_rows",
+        f"{files} read as {chosen.title} gave no case records ({given}): there is nothing "
+        "to load. Check that the files are the ones meant and, if you chose the format, "
+        "that it is the right one.",
+    )
 
 
 def with_collection_year(files: Files, year: int) -> tuple[dict[str, bytes], list[Problem]]:

@@ -302,6 +302,11 @@ RULES: dict[str, Rule] = {
         "A required value is blank.",
         "referrals.csv row 9, column child_id: child_id is blank but every row needs one",
     ),
+    "no_rows": Rule(
+        ERROR,
+        "The extract gives no case records in any table (the files are not what they were read as, or are empty).",
+        "ssda903.xml read as SSDA903 (looked-after children) gave no case records (no tables): there is nothing to load ...",
+    ),
     # Business rules: warnings; the rows are flagged and the data loads.
     "unknown_code": Rule(
         WARNING,
@@ -385,7 +390,7 @@ RULES: dict[str, Rule] = {
     ),
     "unknown_field": Rule(
         WARNING,
-        "extract.json holds a field other than as_at; it is ignored.",
+        "extract.json holds a field other than as_at and la_code; it is ignored.",
         "extract.json: field 'council' is not known and is ignored",
     ),
     "empty_file": Rule(

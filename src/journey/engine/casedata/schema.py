@@ -469,3 +469,12 @@ class Extract:
     as_at: date | None = None
     #: SHA-256 of the stored source file(s), for tracing every figure back.
     snapshot: str | None = None
+    #: The council the extract says it is from (its LA code), when it says.
+    la_code: str | None = None
+    #: The tables the extract gave (``None`` when not known: every table counts as given).
+    #: A table it did not give is empty in ``tables``, but a measure that needs it is not
+    #: computed rather than counted as zero.
+    present: frozenset[str] | None = None
+
+    def has_table(self, name: str) -> bool:
+        return self.present is None or name in self.present

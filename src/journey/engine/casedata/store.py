@@ -8,11 +8,21 @@ Layout under the store directory (default ``$JOURNEY_DATA_DIR/store``)::
     snapshots/<id>/tables/<table>.parquet   the normalised tables with ``_flagged``
     removals.jsonl                     append-only log of removed snapshots
 
+    pending/<id>.json                  a snapshot being accepted (see below)
+
 The snapshot id is the SHA-256 of the file for a one-file extract (of the ``sha256  name``
 lines for several files), so loading the same extract twice is recognised and refused.
-A load is atomic: everything is written into a temporary directory inside the store and
-renamed into place in one step; an extract with errors is refused before the store is
-touched, so a rejected load changes nothing.
+A load is atomic: everything is written into a temporary directory inside the store, each
+file flushed to the disk (``fsync``), the manifest last, and the directory renamed into
+place in one step; an extract with errors is refused before the store is touched, so a
+rejected load changes nothing.
+
+The web application and ``journey data load`` accept a snapshot in two places, this store
+and the database (its figures). Before writing here they record the intention in
+``pending/``; once the database has committed they remove it. A load killed in between
+leaves the intention behind, and the next load (or listing) finishes the job: a snapshot
+the database never accepted is taken out again (:meth:`Store.recover`), so both places
+are as before the load or as after it.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,6 +48,7 @@ from journey.engine.casedata.load import Files, Progress, no_progress, read_file
 from journey.engine.casedata.problems import ExtractRejected, ValidationReport
 from journey.engine.casedata.safety import Limits
 from journey.engine.casedata.schema import FLAG_COLUMN, SCHEMA, Extract
+from journey.engine.faults import checkpoint
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP
 
@@ -76,6 +88,10 @@ class SnapshotInfo:
     rows: dict[str, int]
     flagged: dict[str, int]
     warnings: int
+    #: The council the extract says it is from, when it says.
+    la_code: str | None = None
+    #: The tables the extract gave (``None`` for snapshots stored before this was kept).
+    present: tuple[str, ...] | None = None
 
     @property
     def sha256(self) -> str:
@@ -103,6 +119,8 @@ class SnapshotInfo:
             rows=dict(data["rows"]),
             flagged=dict(data["flagged"]),
             warnings=int(data["warnings"]),
+            la_code=data.get("la_code"),
+            present=tuple(data["present"]) if data.get("present") is not None else None,
         )
 
 
@@ -143,8 +161,43 @@ def _now() -> str:
 
 
 def _write_read_only(path: Path, data: bytes) -> None:
-    path.write_bytes(data)
+    """Write a new file and flush it to the disk before going on (a crash never leaves a
+    file that looks whole but is not)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
     path.chmod(READ_ONLY)
+
+
+def _sync_dir(path: Path) -> None:
+    """Flush a directory's entries (new files, renames) to the disk."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step: a temporary file, flushed, renamed."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    temporary.replace(path)
+    _sync_dir(path.parent)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A snapshot being accepted: ``created`` when the load wrote it (so may take it out)."""
+
+    id: str
+    created: bool
 
 
 class Store:
@@ -177,7 +230,6 @@ class Store:
         :class:`AlreadyLoaded`; in both cases the store is left exactly as it was."""
         tell = progress or no_progress
         tell(0.0, "Checking whether the extract is already loaded")
-        snapshot_id = extract_sha256(files)
         existing = self.already_loaded(files)
         if existing is not None:
             raise AlreadyLoaded(existing)
@@ -190,6 +242,31 @@ class Store:
         )
         if not report.ok:
             raise ExtractRejected(report)
+        info = self.write(files, extract, report, by=by, progress=tell)
+        tell(1.0, "Loaded")
+        return info, report
+
+    def write(
+        self,
+        files: Files,
+        extract: Extract,
+        report: ValidationReport,
+        *,
+        by: str,
+        progress: Progress | None = None,
+    ) -> SnapshotInfo:
+        """Keep a checked extract (``read_files``' result, without errors) as a snapshot.
+
+        Written into a temporary folder, every file flushed to the disk and the manifest
+        last, then renamed into place: a crash at any moment leaves either no snapshot or
+        a whole one. Raises :class:`AlreadyLoaded` when the same files are stored."""
+        tell = progress or no_progress
+        if not report.ok:
+            raise ExtractRejected(report)
+        snapshot_id = extract_sha256(files)
+        existing = self._find(snapshot_id)
+        if existing is not None:
+            raise AlreadyLoaded(existing)
         tell(0.5, "Writing the snapshot")
         tables = {name: frame.collect() for name, frame in extract.tables.items()}
         info = SnapshotInfo(
@@ -205,6 +282,8 @@ class Store:
             rows={name: frame.height for name, frame in tables.items()},
             flagged={name: int(frame[FLAG_COLUMN].sum()) for name, frame in tables.items()},
             warnings=len(report.warnings),
+            la_code=extract.la_code,
+            present=tuple(sorted(extract.present)) if extract.present is not None else None,
         )
         self._snapshots.mkdir(parents=True, exist_ok=True)
         self._sweep()
@@ -215,12 +294,18 @@ class Store:
                 target = work / "source" / hashlib.sha256(data).hexdigest()
                 if not target.exists():
                     _write_read_only(target, data)
+            _sync_dir(work / "source")
             (work / "tables").mkdir()
             for i, (name, frame) in enumerate(tables.items()):
                 tell(0.5 + 0.45 * i / len(tables), f"Writing {name}")
                 _write_read_only(work / "tables" / f"{name}.parquet", parquet_bytes(frame))
+            _sync_dir(work / "tables")
             _write_read_only(work / "report.json", report.to_json().encode())
+            checkpoint("store-tables-written")
+            # The manifest last: a folder with a manifest is a whole snapshot.
             _write_read_only(work / "manifest.json", json.dumps(info.to_dict(), indent=2).encode())
+            _sync_dir(work)
+            checkpoint("store-manifest-written")
             try:
                 work.rename(self._snapshots / snapshot_id)
             except OSError:
@@ -228,20 +313,76 @@ class Store:
                 if loaded is None:
                     raise
                 raise AlreadyLoaded(loaded) from None
+            _sync_dir(self._snapshots)
+            checkpoint("store-renamed")
         finally:
             if work.exists():
                 shutil.rmtree(work)
-        tell(1.0, "Loaded")
-        return info, report
+        return info
+
+    # --- accepting in two places (the store and a database) ----------------------------
+
+    @property
+    def _pending(self) -> Path:
+        return self.root / "pending"
+
+    def begin(self, snapshot_id: str) -> Pending:
+        """Record, before writing, that ``snapshot_id`` is being accepted (and whether it is
+        new to the store, so that an unfinished acceptance may take it out again)."""
+        pending = Pending(snapshot_id, created=self._find(snapshot_id) is None)
+        self._pending.mkdir(parents=True, exist_ok=True)
+        _write_atomically(
+            self._pending / f"{snapshot_id}.json", json.dumps(asdict(pending)).encode()
+        )
+        return pending
+
+    def finish(self, snapshot_id: str) -> None:
+        """The acceptance is complete (or rolled back): forget the intention."""
+        path = self._pending / f"{snapshot_id}.json"
+        if path.exists():
+            path.unlink()
+            _sync_dir(self._pending)
+
+    def pending(self) -> list[Pending]:
+        """Acceptances begun and not finished (a load was killed or failed)."""
+        if not self._pending.is_dir():
+            return []
+        return [
+            Pending(**json.loads(p.read_text()))
+            for p in sorted(self._pending.glob("*.json"))
+            if re.fullmatch(r"[0-9a-f]{64}\.json", p.name)
+        ]
+
+    def recover(self, accepted: Callable[[str], bool]) -> list[str]:
+        """Finish what a killed load left: a snapshot it wrote that was never ``accepted``
+        (by the database) is taken out again; leftover temporary folders are deleted.
+
+        Call only while holding the load lock (no other load can be writing). Returns the
+        ids taken out."""
+        removed = []
+        for pending in self.pending():
+            if not accepted(pending.id) and pending.created:
+                folder = self._snapshots / pending.id
+                if folder.exists():
+                    doomed = Path(tempfile.mkdtemp(prefix=".removing-", dir=self.root))
+                    folder.rename(doomed / pending.id)
+                    _sync_dir(self._snapshots)
+                    shutil.rmtree(doomed)
+                    removed.append(pending.id)
+            self.finish(pending.id)
+        self._sweep(older_than=0)
+        return removed
 
     # --- reading ------------------------------------------------------------------------
 
-    def _sweep(self) -> None:
+    def _sweep(self, older_than: float = ABANDONED_AFTER_SECONDS) -> None:
         """Delete what a crashed load or removal left behind (child-level data must not
         linger); younger folders may belong to a load still running."""
-        cutoff = time.time() - ABANDONED_AFTER_SECONDS
+        if not self.root.is_dir():
+            return
+        cutoff = time.time() - older_than
         for leftover in [*self.root.glob(".loading-*"), *self.root.glob(".removing-*")]:
-            if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
+            if leftover.is_dir() and leftover.stat().st_mtime <= cutoff:
                 shutil.rmtree(leftover)
 
     def already_loaded(self, files: Files) -> SnapshotInfo | None:
@@ -288,7 +429,10 @@ class Store:
         info = self.get(snapshot_id)
         folder = self._snapshots / info.id / "tables"
         tables = {name: pl.scan_parquet(folder / f"{name}.parquet") for name in SCHEMA}
-        return Extract(tables, as_at=info.as_at, snapshot=info.id)
+        present = frozenset(info.present) if info.present is not None else None
+        return Extract(
+            tables, as_at=info.as_at, snapshot=info.id, la_code=info.la_code, present=present
+        )
 
     def latest_snapshot(self) -> Extract | None:
         """The snapshot with the latest extract date (the most recently loaded among equals)."""

@@ -22,6 +22,7 @@ from journey.engine.measures.compute import (
     Request,
     compute,
     compute_requests,
+    not_computable,
     plan_population,
     plan_requests,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Request",
     "compute",
     "compute_requests",
+    "not_computable",
     "drilldown",
     "explain",
     "get",

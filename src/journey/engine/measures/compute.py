@@ -200,8 +200,10 @@ def compute_requests(
 
     Measures about children are computed part by part (children split by a hash of their
     id), each part in its own context, and their sums added; workforce measures are
-    computed over the whole extract."""
-    defs = [(r, get(r.library_id)) for r in requests]
+    computed over the whole extract. A measure needing a table the extract did not give
+    is left out (see :func:`not_computable`): no figure, rather than a zero."""
+    absent = not_computable(requests, extract)
+    defs = [(r, get(r.library_id)) for r in requests if r.output_id not in absent]
     resolved = [m.resolve(r.parameters) for r, m in defs]
     for p in period_types:
         if p not in PERIOD_TYPES:
@@ -284,6 +286,21 @@ def compute_requests(
         .drop("_o")
         .select(list(OBSERVATION_SCHEMA.names()))
     )
+
+
+def not_computable(
+    requests: Sequence[Request], extract: Extract | CaseData
+) -> dict[str, tuple[str, ...]]:
+    """output id → the tables it needs that the extract did not give (only the requests
+    that cannot be computed; an extract that does not say what it gave lacks nothing)."""
+    if not isinstance(extract, Extract) or extract.present is None:
+        return {}
+    out = {}
+    for r in requests:
+        missing = tuple(t for t in get(r.library_id).required_tables if not extract.has_table(t))
+        if missing:
+            out[r.output_id] = missing
+    return out
 
 
 def plan_requests(plan: Any) -> list[Request]:

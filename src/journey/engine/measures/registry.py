@@ -31,6 +31,9 @@ BREAKDOWNS: dict[str, str] = {
     "grade": "audit grade",
 }
 
+#: Tables a measure can do without: the plan's population stands in for the extract's.
+OPTIONAL_TABLES = frozenset({"population"})
+
 RecordsFn = Callable[[Context, Periods, dict[str, Any]], pl.LazyFrame]
 ReasonFn = Callable[[dict[str, Any]], pl.Expr]
 
@@ -84,6 +87,12 @@ class MeasureDef:
         assert self.kind in KINDS, self.kind
         for b in self.breakdowns:
             assert b in BREAKDOWNS, b
+
+    @property
+    def required_tables(self) -> tuple[str, ...]:
+        """The tables an extract must give for this measure to be computed at all (the
+        population is not among them: the plan's stands in for it)."""
+        return tuple(t for t in self.tables if t not in OPTIONAL_TABLES)
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -258,6 +267,9 @@ def render_docs() -> str:
         "  carer is the same); RNE L (legal status only) and U (same carer) continue the",
         "  placement. Where RNE is missing, a change of placement type or carer starts a new",
         "  placement.",
+        "- **Tables not given.** A measure is computed only when the extract gave every",
+        "  table it reads (the population excepted: the plan's stands in). Otherwise it is",
+        "  *not computed*: no figure at all, never a zero from an empty table.",
         "- **Flagged records.** Every figure reports in `flagged` how many of the records it",
         "  counted (in the numerator or the denominator) came from rows validation flagged.",
         "- **Drill-down.** `journey drilldown` lists, for any measure, month and breakdown",

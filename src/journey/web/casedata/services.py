@@ -1,15 +1,18 @@
-"""Loading extracts from the browser: upload → check → accept → load → compute.
+"""Loading extracts: upload → proposal (checks and what it would change) → accept.
 
 The engine does the work (``journey.engine.casedata`` reads and checks the extract and
-keeps it in the snapshot store; ``journey.engine.measures`` computes the plan's measures
-from it); this module keeps a ``LoadJob`` row up to date so the browser can show the
-validation report and the progress. Checking and loading run in a background thread
-(one at a time); ``settings.JOURNEY_RUN_JOBS_INLINE`` runs them in the request instead
-(tests).
+keeps it in the snapshot store; ``journey.engine.measures`` computes the plan's measures;
+``journey.engine.proposal`` compares them with the figures in use). :func:`propose` and
+:func:`accept` are what the browser and ``journey data load`` share; for the browser a
+``LoadJob`` row keeps the proposal and the progress. Checking and loading run in a
+background thread; ``settings.JOURNEY_RUN_JOBS_INLINE`` runs them in the request instead
+(tests). Nothing in the figures in use changes until a proposal is accepted, and then
+everything at once (:mod:`journey.web.casedata.figures`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -17,22 +20,36 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from journey.engine.casedata.load import read_files
-from journey.engine.casedata.problems import ExtractRejected, ValidationReport
+from journey.engine.casedata.load import Files, read_files
+from journey.engine.casedata.problems import ValidationReport
 from journey.engine.casedata.safety import Limits
-from journey.engine.casedata.store import AlreadyLoaded, Store
-from journey.engine.periods import add_months, last_complete_month, month_key
+from journey.engine.casedata.schema import Extract
+from journey.engine.casedata.store import AlreadyLoaded, SnapshotNotFound, Store, extract_sha256
+from journey.engine.faults import checkpoint
+from journey.engine.periods import add_months, last_complete_month
+from journey.engine.proposal import (
+    Check,
+    ExtractFacts,
+    FigureDiff,
+    check_extract,
+    coverage,
+    diff_figures,
+    extract_facts,
+    figures_frame,
+)
 from journey.web.accounts import audit
-from journey.web.casedata.models import LoadJob
+from journey.web.casedata import figures
+from journey.web.casedata.models import DataSnapshot, LoadJob, SnapshotActivation
 from journey.web.plans import services as plan_services
 
 log = logging.getLogger(__name__)
@@ -41,7 +58,6 @@ MONTHS_COMPUTED = 24
 """How many months of figures a load computes, ending with the extract's month."""
 
 STALE_AFTER = timedelta(minutes=30)
-_LOAD_LOCK = threading.Lock()
 
 
 class UploadRefused(Exception):
@@ -188,37 +204,384 @@ def _summary(report: ValidationReport) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------------ proposals
+
+
+class NeedsAcknowledgement(Exception):
+    """Warnings that must be acknowledged by name before the load can be accepted."""
+
+    def __init__(self, checks: list[Check]) -> None:
+        self.checks = checks
+        names = ", ".join(c.code for c in checks)
+        super().__init__(f"acknowledge these warnings by name to accept the load: {names}")
+
+
+class ProposalRefused(Exception):
+    """The proposal has errors: it cannot be accepted."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__("; ".join(messages))
+
+
+class ProposalOutdated(Exception):
+    """The data in use (or the plan) changed since the proposal was made: make it again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Proposal:
+    """A checked extract and what accepting it would change; nothing is changed yet."""
+
+    snapshot_id: str
+    files: Files
+    extract: Extract
+    report: ValidationReport
+    checks: list[Check] = field(default_factory=list)
+    figures: pl.DataFrame = field(default_factory=figures_frame)
+    diff: FigureDiff | None = None
+    facts: ExtractFacts | None = None
+    #: The active snapshot and plan the diff was made against.
+    base: str = ""
+    plan_sha256: str = ""
+    not_computed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    first_month: str = ""
+    last_month: str = ""
+
+    @property
+    def errors(self) -> list[str]:
+        """Why it cannot be accepted (the extract's errors, then the checks')."""
+        out = [str(p) for p in self.report.errors]
+        return out + [c.message for c in self.checks if c.severity == "error"]
+
+    @property
+    def to_acknowledge(self) -> list[Check]:
+        return [c for c in self.checks if c.severity == "acknowledge"]
+
+    @property
+    def coverage(self) -> dict[str, list[str]]:
+        return coverage(self.figures)
+
+    def summary(self) -> dict[str, Any]:
+        """The proposal as JSON for the job page (the figures themselves go to Parquet)."""
+        return {
+            "snapshot_id": self.snapshot_id,
+            "checks": [c.to_dict() for c in self.checks],
+            "diff": self.diff.to_dict() if self.diff is not None else None,
+            "facts": self.facts.to_dict() if self.facts is not None else None,
+            "base": self.base,
+            "plan_sha256": self.plan_sha256,
+            "not_computed": {k: list(v) for k, v in self.not_computed.items()},
+            "first_month": self.first_month,
+            "last_month": self.last_month,
+            "figures": self.figures.height,
+        }
+
+
+def _current_facts(current: DataSnapshot | None) -> ExtractFacts | None:
+    """What the active snapshot holds (from its record, else from the store)."""
+    if current is None:
+        return None
+    if current.facts:
+        return ExtractFacts.from_dict(current.facts)
+    try:
+        stored = store().load_snapshot(current.sha256)
+    except SnapshotNotFound:
+        return None
+    return extract_facts(stored, current.format)
+
+
+def propose(
+    files: Files,
+    *,
+    as_at: date | None = None,
+    format: str | None = None,
+    limits: Limits | None = None,
+    progress: Callable[[int, str], None] | None = None,
+) -> Proposal:
+    """Read and check an extract and work out what accepting it would change.
+
+    Nothing is stored. The figures are computed for the active plan's measures over the
+    24 months ending with the extract's last complete month, except those whose tables
+    the extract does not give (not computed)."""
+    from journey.engine.measures import (
+        compute_requests,
+        not_computable,
+        plan_population,
+        plan_requests,
+    )
+
+    tell = progress or (lambda percent, message: None)
+    tell(5, "Reading and checking the extract")
+    extract, report = read_files(
+        files, as_at=as_at, format=format, limits=limits or Limits.from_env(),
+        progress=lambda fraction, message: tell(5 + int(35 * fraction), message),
+    )
+    snapshot_id = extract_sha256(files)
+    extract.snapshot = snapshot_id
+    proposal = Proposal(snapshot_id, files, extract, report)
+    current = figures.active_snapshot()
+    proposal.base = current.sha256 if current else ""
+    version = plan_services.active_plan_version()
+    proposal.plan_sha256 = version.sha256 if version else ""
+    accepted = DataSnapshot.objects.filter(sha256=snapshot_id).first()
+    if accepted is not None:
+        where = "the data in use" if accepted.active else "an earlier snapshot: make it active again instead"
+        proposal.checks.append(
+            Check(
+                "already_loaded", "error", "Already loaded",
+                f"This extract was accepted before as snapshot {accepted.short_id} "
+                f"(by {accepted.accepted_by_name or 'someone'} on "
+                f"{timezone.localtime(accepted.accepted_at):%-d %B %Y}); it is {where}.",
+            )
+        )
+    if not report.ok:
+        return proposal
+    tell(40, "Comparing with the plan and the data in use")
+    plan = plan_services.active_plan()
+    proposal.facts = extract_facts(extract, report.format or "")
+    requests = plan_requests(plan) if plan is not None else []
+    proposal.not_computed = not_computable(requests, extract)
+    computable = [r for r in requests if r.output_id not in proposal.not_computed]
+    proposal.checks += check_extract(
+        proposal.facts, plan, _current_facts(current), proposal.not_computed, len(computable)
+    )
+    if plan is None or not computable or extract.as_at is None:
+        return proposal
+    proposal.last_month = last_complete_month(extract.as_at)
+    proposal.first_month = add_months(proposal.last_month, -(MONTHS_COMPUTED - 1))
+
+    def step(done: int, total: int, measure_id: str) -> None:
+        tell(45 + int(40 * done / max(total, 1)), f"Computed {measure_id} ({done} of {total})")
+
+    computed = compute_requests(
+        extract, proposal.first_month, proposal.last_month, computable, step,
+        population=plan_population(plan),
+    )
+    proposal.figures = figures_frame(computed).with_columns(pl.lit(snapshot_id).alias("snapshot"))
+    tell(88, "Comparing the figures with those in use")
+    proposal.diff = diff_figures(figures.figures_in_use(), proposal.figures, plan)
+    checkpoint("proposal-computed")
+    tell(95, "Proposal ready")
+    return proposal
+
+
+def accept(
+    proposal: Proposal,
+    *,
+    user: Any,
+    by_name: str,
+    acknowledged: Iterable[str] = (),
+    progress: Callable[[int, str], None] | None = None,
+    job_id: int | None = None,
+) -> DataSnapshot:
+    """Accept a proposal: keep the snapshot, keep its figures and put them in use.
+
+    Refused (nothing changes) when it has errors, when a warning that must be
+    acknowledged is not, and when the data in use or the plan changed since it was made
+    (:class:`ProposalOutdated`: make it again). Either everything is done or nothing:
+    the snapshot store and the database are as before or as after, whatever happens."""
+    tell = progress or (lambda percent, message: None)
+    if proposal.errors:
+        raise ProposalRefused(proposal.errors)
+    given = set(acknowledged)
+    missing = [c for c in proposal.to_acknowledge if c.code not in given]
+    if missing:
+        raise NeedsAcknowledgement(missing)
+    tell(50, "Waiting for the data lock")
+    with figures.data_lock(lambda: tell(50, "Waiting for another load to finish")):
+        checkpoint("lock-held")
+        figures.recover()
+        _still_current(proposal)
+        snapshots = store()
+        tell(55, "Keeping the snapshot in the store")
+        snapshots.begin(proposal.snapshot_id)
+        try:
+            try:
+                snapshots.write(
+                    proposal.files, proposal.extract, proposal.report, by=by_name,
+                    progress=lambda fraction, message: tell(55 + int(20 * fraction), message),
+                )
+            except AlreadyLoaded:
+                pass  # stored before (an earlier load that was not accepted): keep it
+            tell(80, "Keeping the figures and putting them in use")
+            snapshot = _commit(proposal, user=user, by_name=by_name, given=given, job_id=job_id)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the database may be the trouble
+                figures.recover()
+            raise
+        checkpoint("committed")
+        snapshots.finish(proposal.snapshot_id)
+    tell(100, "Loaded")
+    return snapshot
+
+
+def _still_current(proposal: Proposal) -> None:
+    current = figures.active_snapshot()
+    if (current.sha256 if current else "") != proposal.base:
+        who = f" by {current.accepted_by_name}" if current and current.accepted_by_name else ""
+        raise ProposalOutdated(
+            "The data in use changed since this load was checked (snapshot "
+            f"{current.short_id if current else 'none'} is now in use{who}), so what it would "
+            "change has changed: it has to be checked again."
+        )
+    version = plan_services.active_plan_version()
+    if (version.sha256 if version else "") != proposal.plan_sha256:
+        raise ProposalOutdated(
+            "The plan changed since this load was checked, so the figures it would make have "
+            "changed: it has to be checked again."
+        )
+
+
+def _commit(
+    proposal: Proposal, *, user: Any, by_name: str, given: set[str], job_id: int | None
+) -> DataSnapshot:
+    report = proposal.report
+    facts = proposal.facts
+    with transaction.atomic():
+        figures.hold_lock_row(f"accepting {proposal.snapshot_id[:12]} ({by_name})")
+        _still_current(proposal)
+        authenticated = user is not None and getattr(user, "is_authenticated", False)
+        snapshot = DataSnapshot.objects.create(
+            sha256=proposal.snapshot_id,
+            as_at=proposal.extract.as_at,
+            la_code=proposal.extract.la_code or "",
+            format=report.format or "",
+            files=sorted(proposal.files),
+            rows=dict(report.tables),
+            present=sorted(proposal.extract.present) if proposal.extract.present is not None else None,
+            facts=facts.to_dict() if facts is not None else {},
+            based_on=figures.active_snapshot(),
+            plan_sha256=proposal.plan_sha256,
+            coverage=proposal.coverage,
+            not_computed={k: list(v) for k, v in proposal.not_computed.items()},
+            acknowledged=[
+                {"code": c.code, "message": c.message} for c in proposal.to_acknowledge if c.code in given
+            ],
+            accepted_by=user if authenticated else None,
+            accepted_by_name=by_name,
+        )
+        snapshot.figures = figures.keep_figures(snapshot, proposal.figures)
+        snapshot.save(update_fields=["figures"])
+        checkpoint("figures-inserted")
+        outcome = figures.switch_active(
+            snapshot, kind=SnapshotActivation.Kind.ACCEPTED, user=user, by_name=by_name
+        )
+        checkpoint("observations-replaced")
+        if job_id is not None:
+            summary = LoadJob.objects.get(pk=job_id).summary
+            _update(
+                job_id, status=LoadJob.Status.DONE, progress=100, snapshot=snapshot.sha256,
+                message=_loaded_message(proposal, outcome),
+                summary={**summary, "outcome": outcome}, finished_at=timezone.now(),
+            )
+    return snapshot
+
+
+def _loaded_message(proposal: Proposal, outcome: dict[str, int]) -> str:
+    if proposal.figures.is_empty():
+        return f"Loaded as snapshot {proposal.snapshot_id[:12]}, now the data in use. No figures were computed."
+    changed = proposal.diff.total if proposal.diff is not None else 0
+    return (
+        f"Loaded as snapshot {proposal.snapshot_id[:12]}, now the data in use: "
+        f"{proposal.figures.height:,} figures for {proposal.first_month} to {proposal.last_month}, "
+        f"{changed:,} of them changed from before."
+    )
+
+
+# ---------------------------------------------------------------- the browser's jobs
+
+
+def _proposal_dir(job: LoadJob) -> Path:
+    return Path(f"{job.stored_path}.proposal")
+
+
 def check_job(job_id: int) -> None:
-    """Read and check the uploaded extract; record the validation report."""
+    """Make the proposal for an uploaded extract: the checks and what it would change."""
     job = LoadJob.objects.get(pk=job_id)
     try:
-        _update(job_id, progress=10, message="Reading and checking the extract")
-        _extract, report = read_files(_files(job), limits=Limits.from_env())
-        status = LoadJob.Status.CHECKED if report.ok else LoadJob.Status.REJECTED
-        counts = report.counts_by_severity()
-        message = (
-            f"Ready to accept: {counts['warning']} warning(s), no errors"
-            if report.ok
-            else f"Rejected: {counts['error']} error(s) must be fixed; nothing was loaded"
+        proposal = propose(
+            _files(job), limits=Limits.from_env(),
+            progress=lambda percent, message: _update(job_id, progress=percent, message=message),
         )
+        folder = _proposal_dir(job)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        proposal.figures.write_parquet(folder / "figures.parquet")
+        report = proposal.report
+        errors = proposal.errors
+        waiting = proposal.to_acknowledge
+        if errors:
+            status = LoadJob.Status.REJECTED
+            message = f"Rejected: {len(errors)} error(s) must be fixed; nothing was loaded"
+        elif waiting:
+            status = LoadJob.Status.CHECKED
+            message = (
+                f"Not ready: {len(waiting)} warning(s) below must be acknowledged before this "
+                "can be accepted"
+            )
+        else:
+            status = LoadJob.Status.CHECKED
+            counts = report.counts_by_severity()
+            message = f"Ready to accept: {counts['warning']} warning(s) in the extract, no errors"
         _update(
             job_id, status=status, progress=100, message=message, kind=report.format or "",
-            problems=_problems(report), summary=_summary(report),
+            problems=_problems(report),
+            summary={**_summary(report), "proposal": proposal.summary()},
         )
     except Exception as error:  # reported to the user; the details go to the log
         log.exception("checking load job %s failed", job_id)
         _update(job_id, status=LoadJob.Status.FAILED, message=f"The check failed: {error}"[:500])
 
 
-def accept_job(job: LoadJob, user: Any) -> bool:
-    """Accept a checked extract: load it and compute the figures (in the background)."""
+def job_proposal(job: LoadJob) -> Proposal:
+    """The proposal a checked job showed, with its extract read again (the figures, checks
+    and diff as they were shown, so what is accepted is what was seen)."""
+    stored = job.summary.get("proposal") or {}
+    extract, report = read_files(_files(job), limits=Limits.from_env())
+    extract.snapshot = stored.get("snapshot_id")
+    diff = stored.get("diff")
+    facts = stored.get("facts")
+    return Proposal(
+        snapshot_id=stored.get("snapshot_id", ""),
+        files=_files(job),
+        extract=extract,
+        report=report,
+        checks=[Check.from_dict(c) for c in stored.get("checks", [])],
+        figures=figures_frame(pl.read_parquet(_proposal_dir(job) / "figures.parquet")),
+        diff=FigureDiff.from_dict(diff) if diff else None,
+        facts=ExtractFacts.from_dict(facts) if facts else None,
+        base=stored.get("base", ""),
+        plan_sha256=stored.get("plan_sha256", ""),
+        not_computed={k: tuple(v) for k, v in stored.get("not_computed", {}).items()},
+        first_month=stored.get("first_month", ""),
+        last_month=stored.get("last_month", ""),
+    )
+
+
+def needs_acknowledging(job: LoadJob) -> list[Check]:
+    stored = job.summary.get("proposal") or {}
+    return [Check.from_dict(c) for c in stored.get("checks", []) if c["severity"] == "acknowledge"]
+
+
+def accept_job(job: LoadJob, user: Any, acknowledged: Iterable[str] = ()) -> bool:
+    """Accept a checked extract (in the background); every warning that must be
+    acknowledged must be named in ``acknowledged`` (raises :class:`NeedsAcknowledgement`)."""
+    given = sorted(set(acknowledged))
+    missing = [c for c in needs_acknowledging(job) if c.code not in given]
+    if job.status == LoadJob.Status.CHECKED and missing:
+        raise NeedsAcknowledgement(missing)
     updated = LoadJob.objects.filter(pk=job.pk, status=LoadJob.Status.CHECKED).update(
         status=LoadJob.Status.QUEUED, progress=0, message="Accepted: waiting to load",
         accepted_by=user, updated_at=timezone.now(),
+        summary={**job.summary, "acknowledged": given},
     )
     if not updated:
         return False
-    audit.record(user, "accepted_extract", job.original_name, job=job.pk, sha256=job.sha256)
+    audit.record(user, "accepted_extract", job.original_name, job=job.pk, sha256=job.sha256,
+                 acknowledged=given)
     start(load_job, job.pk)
     return True
 
@@ -230,121 +593,119 @@ def cancel_job(job: LoadJob, user: Any) -> bool:
              updated_at=timezone.now())
     if updated:
         shutil.rmtree(job.stored_path, ignore_errors=True)
+        shutil.rmtree(_proposal_dir(job), ignore_errors=True)
         audit.record(user, "cancelled_extract", job.original_name, job=job.pk)
     return bool(updated)
 
 
 def load_job(job_id: int) -> None:
-    """Store the snapshot, compute the plan's measures from it and import the figures."""
+    """Accept the job's proposal: store the snapshot and put its figures in use."""
     job = LoadJob.objects.select_related("accepted_by").get(pk=job_id)
     user = job.accepted_by
-    with _LOAD_LOCK:
-        try:
-            _run_load(job, user)
-        except Exception as error:
-            log.exception("load job %s failed", job_id)
-            _update(job_id, status=LoadJob.Status.FAILED, message=f"The load failed: {error}"[:500],
-                    finished_at=timezone.now())
-
-
-def _run_load(job: LoadJob, user: Any) -> None:
-    job_id = job.pk
     _update(job_id, status=LoadJob.Status.LOADING, progress=1, message="Loading")
-
-    def stored(fraction: float, message: str) -> None:
-        _update(job_id, progress=int(fraction * 50), message=message)
-
-    snapshots = store()
     try:
-        info, _report = snapshots.load(
-            _files(job), by=user.get_username() if user else "", limits=Limits.from_env(),
-            progress=stored,
+        accept(
+            job_proposal(job), user=user, by_name=user.get_username() if user else "",
+            acknowledged=job.summary.get("acknowledged", []), job_id=job_id,
+            progress=lambda percent, message: _update(job_id, progress=percent, message=message),
         )
-        snapshot_id = info.id
-    except AlreadyLoaded as already:
-        snapshot_id = already.snapshot.id
-        _update(job_id, message="This extract was loaded before: recomputing its figures")
-    except ExtractRejected as rejected:
-        _update(job_id, status=LoadJob.Status.REJECTED, problems=_problems(rejected.report),
-                summary=_summary(rejected.report), message="Rejected: nothing was loaded",
+    except ProposalOutdated as outdated:
+        _update(job_id, status=LoadJob.Status.CHECKING, progress=0, message=outdated.message[:500])
+        check_job(job_id)
+        job.refresh_from_db()
+        note = f"{outdated.message} It was checked again: see what it would change now."
+        LoadJob.objects.filter(pk=job_id).update(summary={**job.summary, "outdated": note})
+        return
+    except Exception as error:
+        log.exception("load job %s failed", job_id)
+        _update(job_id, status=LoadJob.Status.FAILED,
+                message=f"The load failed and nothing was changed: {error}"[:500],
                 finished_at=timezone.now())
         return
-    _update(job_id, snapshot=snapshot_id, progress=50, message="Stored; computing the measures")
-    extract = snapshots.load_snapshot(snapshot_id)
-    outcome = compute_figures(extract, snapshot_id, user, progress=lambda p, m: _update(job_id, progress=p, message=m))
-    audit.record(user, "loaded_extract", job.original_name, job=job_id, snapshot=snapshot_id,
-                 figures=outcome.get("rows", 0))
-    _update(
-        job_id,
-        status=LoadJob.Status.DONE,
-        progress=100,
-        message=outcome["message"],
-        summary={**LoadJob.objects.get(pk=job_id).summary, "figures": outcome},
-        finished_at=timezone.now(),
-    )
     shutil.rmtree(job.stored_path, ignore_errors=True)
+    shutil.rmtree(_proposal_dir(job), ignore_errors=True)
 
 
-def compute_figures(
-    extract: Any, snapshot_id: str, user: Any, progress: Callable[[int, str], None] | None = None
-) -> dict[str, Any]:
-    """Compute the active plan's computed measures from a snapshot and store the figures."""
-    from journey.engine.measures import compute_requests, plan_population, plan_requests
+@dataclass(frozen=True)
+class JobPage:
+    """A load's proposal as the job page shows it."""
 
-    tell = progress or (lambda p, m: None)
+    errors: list[Check]
+    to_acknowledge: list[Check]
+    information: list[Check]
+    diff: FigureDiff | None
+    moves: list[Any]
+    base: DataSnapshot | None
+    first_month: str
+    last_month: str
+    figures: int
+    outdated: str
+    outcome: dict[str, int]
+
+    @property
+    def has_checks(self) -> bool:
+        return bool(self.errors or self.to_acknowledge or self.information)
+
+
+#: How many of the largest moves the job page lists.
+MOVES_SHOWN = 50
+
+
+def job_page(job: LoadJob) -> JobPage | None:
+    stored = job.summary.get("proposal")
+    if not stored:
+        return None
+    checks = [Check.from_dict(c) for c in stored.get("checks", [])]
+    diff = FigureDiff.from_dict(stored["diff"]) if stored.get("diff") else None
+    base = DataSnapshot.objects.filter(sha256=stored["base"]).first() if stored.get("base") else None
+    return JobPage(
+        errors=[c for c in checks if c.severity == "error"],
+        to_acknowledge=[c for c in checks if c.severity == "acknowledge"],
+        information=[c for c in checks if c.severity == "information"],
+        diff=diff,
+        moves=diff.moves[:MOVES_SHOWN] if diff else [],
+        base=base,
+        first_month=stored.get("first_month", ""),
+        last_month=stored.get("last_month", ""),
+        figures=stored.get("figures", 0),
+        outdated=job.summary.get("outdated", ""),
+        outcome=job.summary.get("outcome", {}),
+    )
+
+
+@dataclass(frozen=True)
+class SnapshotPage:
+    """One accepted snapshot: what it holds and when it was the data in use."""
+
+    snapshot: DataSnapshot
+    based_on: DataSnapshot | None
+    measures: int
+    months: tuple[str, str] | None
+    not_computed: list[tuple[str, list[str]]]
+    activations: list[SnapshotActivation]
+    stored: bool
+
+
+def snapshot_page(snapshot: DataSnapshot) -> SnapshotPage:
     plan = plan_services.active_plan()
-    if plan is None:
-        return {"rows": 0, "message": "Loaded. No plan is active, so no figures were computed."}
-    requests = plan_requests(plan)
-    if not requests:
-        return {"rows": 0, "message": "Loaded. The plan has no computed measures."}
-    as_at = extract.as_at
-    last = last_complete_month(as_at) if as_at else month_key(timezone.now().date())
-    first = add_months(last, -(MONTHS_COMPUTED - 1))
-
-    def step(done: int, total: int, measure_id: str) -> None:
-        tell(50 + int(40 * done / max(total, 1)), f"Computed {measure_id} ({done} of {total})")
-
-    frame = compute_requests(
-        extract, first, last, requests, step, population=plan_population(plan)
-    )
-    tell(92, "Storing the figures")
-    before = _ratings(plan, last)
-    result = plan_services.store_observations(
-        frame, user, name=f"snapshot {snapshot_id[:12]}", sha256=snapshot_id,
-        default_source="computed",
-    )
-    after = _ratings(plan, last)
-    changes = [
-        {"measure": measure_id, "title": after[measure_id][0],
-         "old_value": before.get(measure_id, ("", "–", "Not rated"))[1],
-         "new_value": after[measure_id][1],
-         "old_rag": before.get(measure_id, ("", "–", "Not rated"))[2],
-         "new_rag": after[measure_id][2]}
-        for measure_id in after
-        if before.get(measure_id, (None, None, None))[1:] != after[measure_id][1:]
-    ]
-    return {
-        "month": last,
-        "changes": changes,
-        "rows": result.rows,
-        "created": result.created,
-        "changed": result.changed,
-        "first": first,
-        "last": last,
-        "message": (
-            f"Loaded. {len(requests)} measures computed for {first} to {last}: "
-            f"{result.created} new figures, {result.changed} changed."
+    titles = {m.id: m.title for m in plan.measures} if plan is not None else {}
+    periods = sorted({p for ps in snapshot.coverage.values() for p in ps})
+    try:
+        store().get(snapshot.sha256)
+        stored = True
+    except SnapshotNotFound:
+        stored = False
+    return SnapshotPage(
+        snapshot=snapshot,
+        based_on=DataSnapshot.objects.filter(pk=snapshot.based_on_id).first(),
+        measures=len(snapshot.coverage),
+        months=(periods[0], periods[-1]) if periods else None,
+        not_computed=[(titles.get(m, m), tables) for m, tables in sorted(snapshot.not_computed.items())],
+        activations=list(
+            SnapshotActivation.objects.filter(snapshot=snapshot).select_related("previous")[:50]
         ),
-    }
-
-
-def _ratings(plan: Any, month: str) -> dict[str, tuple[str, str, str]]:
-    """measure id → (title, figure as shown, RAG label) for ``month``, from the database."""
-    return {
-        measure_id: (result.title, result.value_text, result.rag.label)
-        for measure_id, result in plan_services.evaluations_for(month, plan).items()
-    }
+        stored=stored,
+    )
 
 
 def mark_stale_jobs() -> int:

@@ -13,4 +13,6 @@ urlpatterns = [
     path("jobs/<int:pk>/status/", views.job_status, name="job_status"),
     path("jobs/<int:pk>/accept/", views.accept, name="accept"),
     path("jobs/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("snapshots/<str:sha256>/", views.snapshot, name="snapshot"),
+    path("snapshots/<str:sha256>/activate/", views.activate, name="activate"),
 ]

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 from journey.web.accounts import audit
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
-from journey.web.casedata import services
+from journey.web.casedata import figures, services
 from journey.web.casedata.forms import ExtractUploadForm, ObservationsImportForm
-from journey.web.casedata.models import LoadJob
+from journey.web.casedata.models import DataSnapshot, LoadJob
 from journey.web.forms import error_summary
 from journey.web.plans import services as plan_services
 from journey.web.plans.models import ObservationImport
@@ -21,14 +21,14 @@ from journey.web.plans.models import ObservationImport
 
 def _loads_page(request: HttpRequest, errors: dict[str, str] | None = None,
                 import_problems: list[str] | None = None, status: int = 200) -> HttpResponse:
-    services.mark_stale_jobs()
+    figures.recover_if_free()
     return render(
         request,
         "casedata/loads.html",
         {
             "jobs": LoadJob.objects.select_related("created_by")[:25],
             "imports": ObservationImport.objects.select_related("imported_by")[:10],
-            "snapshots": list(reversed(services.store().snapshots()))[:10],
+            "snapshots": DataSnapshot.objects.select_related("accepted_by")[:25],
             "errors": errors or {},
             "import_problems": import_problems or [],
             "max_mb": settings.JOURNEY_MAX_UPLOAD_MB,
@@ -94,18 +94,27 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "casedata/import_detail.html", {"record": record})
 
 
-@require_GET
-@requires(Capability.LOAD_DATA, child_records=True)
-def job(request: HttpRequest, pk: int) -> HttpResponse:
-    services.mark_stale_jobs()
-    load_job = get_object_or_404(LoadJob.objects.select_related("created_by", "accepted_by"), pk=pk)
+def _job_page(request: HttpRequest, load_job: LoadJob, errors: dict[str, str] | None = None,
+              status: int = 200) -> HttpResponse:
     if load_job.problems:
         # The report quotes values from the extract, child identifiers among them.
         audit.record(
             request.user, "viewed_validation_report", load_job.original_name,
             job=load_job.pk, problems=len(load_job.problems),
         )
-    return render(request, "casedata/job.html", {"job": load_job})
+    return render(
+        request,
+        "casedata/job.html",
+        {"job": load_job, "proposal": services.job_page(load_job), "errors": errors or {}},
+        status=status,
+    )
+
+
+@require_GET
+@requires(Capability.LOAD_DATA, child_records=True)
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    load_job = get_object_or_404(LoadJob.objects.select_related("created_by", "accepted_by"), pk=pk)
+    return _job_page(request, load_job)
 
 
 @require_GET
@@ -119,14 +128,22 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@requires(Capability.LOAD_DATA)
+@requires(Capability.LOAD_DATA, child_records=True)
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    load_job = get_object_or_404(LoadJob, pk=pk)
-    if request.method == "POST":
-        if services.accept_job(load_job, request.user):
-            messages.success(request, "Accepted: the extract is being loaded.")
-        else:
-            messages.error(request, "This extract cannot be accepted now.")
+    load_job = get_object_or_404(LoadJob.objects.select_related("created_by", "accepted_by"), pk=pk)
+    if request.method != "POST":
+        return redirect("casedata:job", pk=pk)
+    try:
+        accepted = services.accept_job(load_job, request.user, request.POST.getlist("acknowledge"))
+    except services.NeedsAcknowledgement as needed:
+        errors = {
+            f"acknowledge-{c.code}": f"Tick to acknowledge: {c.title.lower()}" for c in needed.checks
+        }
+        return _job_page(request, load_job, errors, status=400)
+    if accepted:
+        messages.success(request, "Accepted: the extract is being loaded.")
+    else:
+        messages.error(request, "This extract cannot be accepted now.")
     return redirect("casedata:job", pk=pk)
 
 
@@ -136,3 +153,40 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and services.cancel_job(load_job, request.user):
         messages.success(request, "Cancelled: nothing was loaded.")
     return redirect("casedata:job", pk=pk)
+
+
+@require_GET
+@requires(Capability.LOAD_DATA)
+def snapshot(request: HttpRequest, sha256: str) -> HttpResponse:
+    """One accepted snapshot: what it holds, what was acknowledged, when it was in use."""
+    return _snapshot_page(request, get_object_or_404(DataSnapshot, sha256=sha256))
+
+
+def _snapshot_page(request: HttpRequest, kept: DataSnapshot, errors: dict[str, str] | None = None,
+                   reason: str = "", status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "casedata/snapshot.html",
+        {"page": services.snapshot_page(kept), "errors": errors or {}, "reason": reason},
+        status=status,
+    )
+
+
+@requires(Capability.LOAD_DATA)
+def activate(request: HttpRequest, sha256: str) -> HttpResponse:
+    """Make an earlier snapshot the data in use again (a reason is required)."""
+    kept = get_object_or_404(DataSnapshot, sha256=sha256)
+    if request.method != "POST":
+        return redirect("casedata:snapshot", sha256=sha256)
+    reason = request.POST.get("reason", "")
+    try:
+        outcome = figures.activate(
+            kept, user=request.user, by_name=request.user.get_username(), reason=reason
+        )
+    except figures.ActivationRefused as refused:
+        return _snapshot_page(request, kept, {"reason": refused.message}, reason, status=400)
+    changed = outcome["added"] + outcome["changed"] + outcome["removed"]
+    messages.success(
+        request, f"Snapshot {kept.short_id} is now the data in use: {changed:,} figures changed back."
+    )
+    return redirect("casedata:snapshot", sha256=sha256)

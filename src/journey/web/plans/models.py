@@ -102,6 +102,12 @@ class Observation(models.Model):
         ObservationImport, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="observations",
     )
+    #: The snapshot that made this figure, for a figure computed from case data: such
+    #: figures are replaced only by changing the active snapshot (``casedata.figures``).
+    data_snapshot = models.ForeignKey(
+        "casedata.DataSnapshot", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

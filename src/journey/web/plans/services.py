@@ -395,13 +395,17 @@ def store_observations(
             )
             for f in fields:
                 setattr(current, f, row[f])
+            # A figure entered or imported over a computed one is no longer the snapshot's:
+            # changing the active snapshot leaves it in place.
+            current.data_snapshot = None
             current.import_record = record
             current.entered_by = entered_by
             current.updated = now
             changed.append(current)
         Observation.objects.bulk_create(new, batch_size=1000)
         Observation.objects.bulk_update(
-            changed, [*fields, "import_record", "entered_by", "updated"], batch_size=1000
+            changed, [*fields, "data_snapshot", "import_record", "entered_by", "updated"],
+            batch_size=1000,
         )
         record.created = len(new)
         record.changed = len(changed)

@@ -264,6 +264,8 @@ class FormatResult:
     as_at: date | None = None
     #: Per table, how the format heads each canonical column (for naming it in warnings).
     sources: dict[str, Source] = field(default_factory=dict)
+    #: The council the files say they are from (e.g. the CIN census header's LEA).
+    la_code: str | None = None
 
     def warn(
         self, code: str, text: str, *, file: str | None = None, sheet: str | None = None
@@ -287,7 +289,7 @@ class FormatResult:
         return data
 
     def extract(self, snapshot: str | None = None) -> Extract:
-        return Extract(self.case_data(), as_at=self.as_at, snapshot=snapshot)
+        return Extract(self.case_data(), as_at=self.as_at, snapshot=snapshot, la_code=self.la_code)
 
 
 TableSource = Extract | Mapping[str, pl.LazyFrame | pl.DataFrame]

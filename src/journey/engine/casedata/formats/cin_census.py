@@ -463,6 +463,8 @@ def read_cin_census_bytes(data: bytes, file: str, *, limits: Limits | None = Non
             file=file,
         )
     _check_reference_date(result, values, header, lines, file)
+    if (lea := (values.get("LEA") or "").strip()).isdigit():
+        result.la_code = lea.zfill(3)
     described = ", ".join(
         f"{k} {values[k]}" for k in ("Collection", "Year", "ReferenceDate", "LEA") if values.get(k)
     )

@@ -44,6 +44,7 @@ __all__ = [
     "PROBLEM_KINDS",
     "PROFILES",
     "PlantedProblem",
+    "SYNTHETIC_LA_CODE",
     "SynthProfile",
     "SynthRun",
     "chunk_populations",
@@ -184,6 +185,10 @@ def synth_extract_with_problems(
     return plant_problems(tables, plant, seed)
 
 
+#: The synthetic council's LA code: 999, which no council uses (the example plan's too).
+SYNTHETIC_LA_CODE = "999"
+
+
 def synth_case_data(
     profile: SynthProfile | None = None,
     population: int = 33_000,
@@ -205,6 +210,7 @@ def synth_case_data(
         },
         as_at=last,
         snapshot=None,
+        la_code=SYNTHETIC_LA_CODE,
     )
 
 
@@ -284,4 +290,7 @@ def read_parquet_extract(out_dir: str | Path) -> Extract:
         tables[name] = frame.select(table.column_names).with_columns(
             pl.lit(False).alias(FLAG_COLUMN)
         )
-    return Extract(tables=tables, as_at=date.fromisoformat(meta["as_at"]), snapshot=None)
+    return Extract(
+        tables=tables, as_at=date.fromisoformat(meta["as_at"]), snapshot=None,
+        la_code=SYNTHETIC_LA_CODE,
+    )
