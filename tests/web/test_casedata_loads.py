@@ -25,7 +25,6 @@ EXTRACT_JSON = b'{"as_at": "2023-07-03", "la_code": "E09000999"}'
 
 @pytest.fixture
 def inline_jobs(settings, tmp_path):
-    settings.JOURNEY_RUN_JOBS_INLINE = True
     settings.DATA_DIR = tmp_path
     return tmp_path
 

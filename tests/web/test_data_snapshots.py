@@ -42,7 +42,6 @@ def _extract(referrals=JUNE, as_at="2023-07-03", la_code="E09000999", **more):
 
 @pytest.fixture
 def inline_jobs(settings, tmp_path):
-    settings.JOURNEY_RUN_JOBS_INLINE = True
     settings.DATA_DIR = tmp_path
     return tmp_path
 

@@ -4,10 +4,10 @@ The engine does the work (``journey.engine.casedata`` reads and checks the extra
 keeps it in the snapshot store; ``journey.engine.measures`` computes the plan's measures;
 ``journey.engine.proposal`` compares them with the figures in use). :func:`propose` and
 :func:`accept` are what the browser and ``journey data load`` share; for the browser a
-``LoadJob`` row keeps the proposal and the progress. Checking and loading run in a
-background thread; ``settings.JOURNEY_RUN_JOBS_INLINE`` runs them in the request instead
-(tests). Nothing in the figures in use changes until a proposal is accepted, and then
-everything at once (:mod:`journey.web.casedata.figures`).
+``LoadJob`` row keeps the proposal and the progress, and checking and loading are tasks
+(:mod:`journey.web.casedata.tasks`) run by ``journey worker``. Nothing in the figures in
+use changes until a proposal is accepted, and then everything at once
+(:mod:`journey.web.casedata.figures`).
 """
 
 from __future__ import annotations
@@ -18,16 +18,15 @@ import logging
 import os
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from journey.engine.casedata.load import Files, read_files
@@ -48,6 +47,7 @@ from journey.engine.proposal import (
     figures_frame,
 )
 from journey.web.accounts import audit
+from journey.web.background import progress
 from journey.web.casedata import figures
 from journey.web.casedata.models import DataSnapshot, LoadJob, SnapshotActivation
 from journey.web.plans import services as plan_services
@@ -56,8 +56,6 @@ log = logging.getLogger(__name__)
 
 MONTHS_COMPUTED = 24
 """How many months of figures a load computes, ending with the extract's month."""
-
-STALE_AFTER = timedelta(minutes=30)
 
 
 class UploadRefused(Exception):
@@ -153,38 +151,28 @@ def create_job(uploads: list[Upload], user: Any, collection_year: int | None = N
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    job = LoadJob.objects.create(
-        original_name=", ".join(names)[:255],
-        stored_path=str(folder),
-        size=written,
-        sha256=digest.hexdigest(),
-        status=LoadJob.Status.CHECKING,
-        message="Waiting to be checked",
-        created_by=user,
-    )
-    audit.record(user, "uploaded_extract", job.original_name, job=job.pk, bytes=written)
-    start(check_job, job.pk)
+    from journey.web.casedata.tasks import check_extract
+
+    with transaction.atomic():  # the job and its queued check: both or neither
+        job = LoadJob.objects.create(
+            original_name=", ".join(names)[:255],
+            stored_path=str(folder),
+            size=written,
+            sha256=digest.hexdigest(),
+            status=LoadJob.Status.CHECKING,
+            message="Waiting to be checked",
+            created_by=user,
+        )
+        audit.record(user, "uploaded_extract", job.original_name, job=job.pk, bytes=written)
+        check_extract.enqueue(job.pk)
+    job.refresh_from_db()
     return job
-
-
-def start(task: Callable[[int], None], job_id: int) -> None:
-    """Run ``task(job_id)`` in a background thread (or now, when configured inline)."""
-    if getattr(settings, "JOURNEY_RUN_JOBS_INLINE", False):
-        task(job_id)
-        return
-
-    def run() -> None:
-        close_old_connections()
-        try:
-            task(job_id)
-        finally:
-            connection.close()
-
-    threading.Thread(target=run, name=f"load-job-{job_id}", daemon=True).start()
 
 
 def _update(job_id: int, **fields: Any) -> None:
     LoadJob.objects.filter(pk=job_id).update(updated_at=timezone.now(), **fields)
+    if "progress" in fields:
+        progress.report(fields["progress"], fields.get("message", ""))
 
 
 def _problems(report: ValidationReport) -> list[dict[str, Any]]:
@@ -502,6 +490,8 @@ def _proposal_dir(job: LoadJob) -> Path:
 def check_job(job_id: int) -> None:
     """Make the proposal for an uploaded extract: the checks and what it would change."""
     job = LoadJob.objects.get(pk=job_id)
+    if job.status != LoadJob.Status.CHECKING:
+        return  # cancelled meanwhile, or checked already (a task run twice)
     try:
         proposal = propose(
             _files(job), limits=Limits.from_env(),
@@ -573,16 +563,19 @@ def accept_job(job: LoadJob, user: Any, acknowledged: Iterable[str] = ()) -> boo
     missing = [c for c in needs_acknowledging(job) if c.code not in given]
     if job.status == LoadJob.Status.CHECKED and missing:
         raise NeedsAcknowledgement(missing)
-    updated = LoadJob.objects.filter(pk=job.pk, status=LoadJob.Status.CHECKED).update(
-        status=LoadJob.Status.QUEUED, progress=0, message="Accepted: waiting to load",
-        accepted_by=user, updated_at=timezone.now(),
-        summary={**job.summary, "acknowledged": given},
-    )
-    if not updated:
-        return False
-    audit.record(user, "accepted_extract", job.original_name, job=job.pk, sha256=job.sha256,
-                 acknowledged=given)
-    start(load_job, job.pk)
+    from journey.web.casedata.tasks import load_extract
+
+    with transaction.atomic():  # accepted and queued: both or neither
+        updated = LoadJob.objects.filter(pk=job.pk, status=LoadJob.Status.CHECKED).update(
+            status=LoadJob.Status.QUEUED, progress=0, message="Accepted: waiting to load",
+            accepted_by=user, updated_at=timezone.now(),
+            summary={**job.summary, "acknowledged": given},
+        )
+        if not updated:
+            return False
+        audit.record(user, "accepted_extract", job.original_name, job=job.pk, sha256=job.sha256,
+                     acknowledged=given)
+        load_extract.enqueue(job.pk)
     return True
 
 
@@ -601,7 +594,15 @@ def cancel_job(job: LoadJob, user: Any) -> bool:
 def load_job(job_id: int) -> None:
     """Accept the job's proposal: store the snapshot and put its figures in use."""
     job = LoadJob.objects.select_related("accepted_by").get(pk=job_id)
+    if job.status not in (LoadJob.Status.QUEUED, LoadJob.Status.LOADING):
+        return  # done already, or no longer wanted
     user = job.accepted_by
+    accepted = DataSnapshot.objects.filter(sha256=job.summary.get("proposal", {}).get("snapshot_id"))
+    if job.status == LoadJob.Status.LOADING and accepted.exists():
+        # Run again after its worker stopped just after the commit: it is loaded.
+        _update(job_id, status=LoadJob.Status.DONE, progress=100, message="Loaded",
+                snapshot=accepted.get().sha256, finished_at=timezone.now())
+        return
     _update(job_id, status=LoadJob.Status.LOADING, progress=1, message="Loading")
     try:
         accept(
@@ -708,10 +709,10 @@ def snapshot_page(snapshot: DataSnapshot) -> SnapshotPage:
     )
 
 
-def mark_stale_jobs() -> int:
-    """Jobs left running by a server that stopped are marked failed, so nobody waits forever."""
-    cutoff = timezone.now() - STALE_AFTER
-    return LoadJob.objects.filter(status__in=list(LoadJob.RUNNING), updated_at__lt=cutoff).update(
-        status=LoadJob.Status.FAILED,
-        message="Interrupted (the server stopped while this was running). Upload the extract again.",
+def fail_interrupted(job_id: int) -> None:
+    """The worker running this job's check or load stopped (three times): say so. A load
+    that stopped changed nothing; the next one finishes what it left in the store."""
+    LoadJob.objects.filter(pk=job_id, status__in=list(LoadJob.RUNNING)).update(
+        status=LoadJob.Status.FAILED, finished_at=timezone.now(), updated_at=timezone.now(),
+        message="Interrupted (the worker running it stopped); nothing was changed. Upload the extract again.",
     )
