@@ -204,10 +204,12 @@ def test_a_measure_whose_tables_are_absent_is_not_computed_rather_than_zero(
     inline_jobs, db, data_team
 ):
     plan_services.save_plan_version(TWO_MEASURES, filename="plan.yaml", user=None)
-    job = _upload(data_team, _extract())
-    assert job.status == "checked"
+    job = _upload(data_team, _extract())  # 2 of the 19 tables
+    assert job.status == "checked" and job.message.startswith("Not ready")
+    assert "Ready to accept" not in data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
     checks = {c["code"]: c for c in job.summary["proposal"]["checks"]}
     assert checks["tables"]["severity"] == "acknowledge"
+    assert "It gives 2 of the 19 tables (children, referrals)" in checks["tables"]["message"]
     assert "Children looked after (needs cla_episodes)" in checks["tables"]["message"]
     data_team.post(reverse("casedata:accept", args=[job.pk]), {"acknowledge": ["tables"]})
     job.refresh_from_db()
@@ -276,3 +278,33 @@ def test_only_the_data_team_may_change_the_data_in_use(inline_jobs, plan_loaded,
     response = lead.post(reverse("casedata:activate", args=[first.snapshot]), {"reason": "x"})
     assert response.status_code == 403
     assert figures.active_snapshot().sha256 != first.snapshot
+
+
+def test_figures_computed_before_snapshots_were_kept_become_snapshots_without_changing(
+    inline_jobs, plan_loaded, data_team
+):
+    """The upgrade (migration casedata 0003) records the computed figures already in use
+    as snapshots, each on top of the one before, so nothing in use changes or is lost."""
+    import importlib
+
+    from journey.web.casedata.models import SnapshotFigure
+
+    _load(data_team, _extract())
+    _load(data_team, _extract(JULY, "2023-08-02"))
+    before = _figures_as_bytes()
+    # As an installation before the upgrade: figures in use, no snapshot records.
+    Observation.objects.update(data_snapshot=None)
+    SnapshotActivation.objects.all().delete()
+    SnapshotFigure.objects.all().delete()
+    DataSnapshot.objects.update(based_on=None, active=False)
+    DataSnapshot.objects.all().delete()
+
+    from django.apps import apps
+
+    upgrade = importlib.import_module("journey.web.casedata.migrations.0003_figures_kept_before")
+    upgrade.keep_figures(apps, None)
+    assert _figures_as_bytes() == before
+    kept = list(DataSnapshot.objects.order_by("pk"))
+    assert [s.legacy for s in kept] == [True, True] and kept[1].based_on == kept[0] and kept[1].active
+    assert figures.put_in_use(kept[1]) == {"added": 0, "changed": 0, "removed": 0}
+    assert _figures_as_bytes() == before

@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,9 @@ from journey.web.accounts.models import AuditEvent
 from journey.web.casedata.models import DataLock, DataSnapshot, SnapshotActivation, SnapshotFigure
 from journey.web.plans.models import Observation
 
-#: PostgreSQL advisory lock key for changing the active data ("journey" in ASCII).
-ADVISORY_LOCK_KEY = 0x6A6F75726E6579
+#: PostgreSQL advisory lock for changing the active data: this number ("jou" in ASCII)
+#: and one for the database, so councils sharing a server do not wait for each other.
+ADVISORY_LOCK_CLASS = 0x6A6F75
 
 FIGURE_FIELDS = ("value", "numerator", "denominator", "flagged", "as_at")
 BATCH = 2000
@@ -83,7 +85,7 @@ def _advisory_lock(on_wait: Callable[[], None] | None, wait: bool) -> Iterator[N
     told = False
     while True:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", _advisory_key())
             if cursor.fetchone()[0]:
                 break
         if not wait:
@@ -97,7 +99,12 @@ def _advisory_lock(on_wait: Callable[[], None] | None, wait: bool) -> Iterator[N
     finally:
         with contextlib.suppress(Exception):  # a lost connection has released it already
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _advisory_key())
+
+
+def _advisory_key() -> list[int]:
+    database = str(connection.settings_dict["NAME"]).encode()
+    return [ADVISORY_LOCK_CLASS, zlib.crc32(database) - 2**31]  # both within PostgreSQL's int4
 
 
 def hold_lock_row(holder: str) -> None:

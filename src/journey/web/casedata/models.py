@@ -76,7 +76,7 @@ class DataSnapshot(models.Model):
 
     sha256 = models.CharField(max_length=64, unique=True)
     as_at = models.DateField(null=True, blank=True)
-    la_code = models.CharField(max_length=8, blank=True, default="")
+    la_code = models.CharField(max_length=16, blank=True, default="")
     format = models.CharField(max_length=32, blank=True, default="")
     files = models.JSONField(default=list, blank=True)
     #: Rows per table the extract gave; the tables it gave (null when not known).

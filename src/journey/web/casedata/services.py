@@ -530,13 +530,17 @@ def job_proposal(job: LoadJob) -> Proposal:
     """The proposal a checked job showed, with its extract read again (the figures, checks
     and diff as they were shown, so what is accepted is what was seen)."""
     stored = job.summary.get("proposal") or {}
-    extract, report = read_files(_files(job), limits=Limits.from_env())
-    extract.snapshot = stored.get("snapshot_id")
+    files = _files(job)
     diff = stored.get("diff")
     facts = stored.get("facts")
+    # The date the proposal was made with (an extract that gives none is taken as at the
+    # day it was checked, not the day it is accepted).
+    as_at = ExtractFacts.from_dict(facts).as_at if facts else None
+    extract, report = read_files(files, as_at=as_at, limits=Limits.from_env())
+    extract.snapshot = stored.get("snapshot_id")
     return Proposal(
         snapshot_id=stored.get("snapshot_id", ""),
-        files=_files(job),
+        files=files,
         extract=extract,
         report=report,
         checks=[Check.from_dict(c) for c in stored.get("checks", [])],

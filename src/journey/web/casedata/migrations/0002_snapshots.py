@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('sha256', models.CharField(max_length=64, unique=True)),
                 ('as_at', models.DateField(blank=True, null=True)),
-                ('la_code', models.CharField(blank=True, default='', max_length=8)),
+                ('la_code', models.CharField(blank=True, default='', max_length=16)),
                 ('format', models.CharField(blank=True, default='', max_length=32)),
                 ('files', models.JSONField(blank=True, default=list)),
                 ('rows', models.JSONField(blank=True, default=dict)),
