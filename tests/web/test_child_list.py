@@ -25,7 +25,6 @@ REFERRALS = (
 
 @pytest.fixture
 def loaded(settings, tmp_path, db, client_for):
-    settings.JOURNEY_RUN_JOBS_INLINE = True
     settings.DATA_DIR = tmp_path
     plan_services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
     from journey.web.accounts.roles import Role

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -73,7 +74,6 @@ def _signed_in(make_user, role, username, *, csrf=False):
 @pytest.fixture
 def loaded(settings, tmp_path, db, make_user):
     """The web test plan with an extract loaded through the browser (child-level markers)."""
-    settings.JOURNEY_RUN_JOBS_INLINE = True
     settings.DATA_DIR = tmp_path
     plan_services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
     loader = _signed_in(make_user, Role.DATA_TEAM, "loader")
@@ -399,7 +399,6 @@ def test_viewing_a_validation_report_that_names_children_is_logged(
     settings, tmp_path, make_user
 ):
     settings.DATA_DIR = tmp_path
-    settings.JOURNEY_RUN_JOBS_INLINE = True
     loader = _signed_in(make_user, Role.DATA_TEAM, "loader")
     duplicated = SimpleUploadedFile(
         "children.csv", b"child_id,sex,date_of_birth\nQZCHILD1,F,2014-11-29\nQZCHILD1,M,2014-11-29\n"
@@ -448,7 +447,6 @@ class _CountingHandler(FileUploadHandler):
 
 def test_an_upload_over_the_limit_is_refused_and_nothing_is_kept(settings, tmp_path, make_user):
     settings.DATA_DIR = tmp_path
-    settings.JOURNEY_RUN_JOBS_INLINE = True
     settings.JOURNEY_MAX_UPLOAD_MB = 1
     loader = _signed_in(make_user, Role.DATA_TEAM, "loader")
     big = SimpleUploadedFile("children.csv", CHILDREN + b"x" * (1024 * 1024 + 1))
@@ -521,10 +519,10 @@ def test_the_server_refuses_request_bodies_over_the_upload_limit_itself(
 def test_an_uploaded_file_name_cannot_put_a_file_outside_its_upload_folder(
     settings, tmp_path, make_user, monkeypatch, name
 ):
-    from journey.web.casedata import services
+    from journey.web.casedata import services, tasks
 
     settings.DATA_DIR = tmp_path / "data"
-    monkeypatch.setattr(services, "start", lambda task, job_id: None)  # no check needed here
+    monkeypatch.setattr(tasks, "check_extract", SimpleNamespace(enqueue=lambda job_id: None))  # no check
     user = make_user(Role.DATA_TEAM, "loader")
     job = services.create_job(
         [services.Upload(name, len(CHILDREN), lambda: iter([CHILDREN]))], user
@@ -540,10 +538,10 @@ def test_uploaded_extract_files_are_readable_only_by_the_server_account(
 ):
     import stat
 
-    from journey.web.casedata import services
+    from journey.web.casedata import services, tasks
 
     settings.DATA_DIR = tmp_path / "data"
-    monkeypatch.setattr(services, "start", lambda task, job_id: None)
+    monkeypatch.setattr(tasks, "check_extract", SimpleNamespace(enqueue=lambda job_id: None))
     previous = os.umask(0o022)  # a typical server default
     try:
         job = services.create_job(
@@ -562,7 +560,6 @@ def test_a_rejected_load_changes_nothing(settings, tmp_path, make_user):
     from journey.web.plans.models import Observation
 
     settings.DATA_DIR = tmp_path
-    settings.JOURNEY_RUN_JOBS_INLINE = True
     plan_services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
     loader = _signed_in(make_user, Role.DATA_TEAM, "loader")
     broken = SimpleUploadedFile("children.csv", b"child_id,sex,date_of_birth\nC1,F,not-a-date\n")
