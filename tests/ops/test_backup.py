@@ -48,7 +48,7 @@ def _fill(instance: Instance) -> None:
     instance.journey("observations", "import", str(DATA / "observations.csv"), "--plan", str(DATA / "plan.yaml"))
     extract = instance.root / "extract"
     instance.journey("synth", "--population", "1000", "--from", "2023-01", "--to", "2023-06", "--out", str(extract))
-    instance.journey("data", "load", str(extract))
+    instance.journey("data", "load", str(extract), "--yes", "--acknowledge", "population")
     instance.python("""
 from journey.web.reports.services import request_build
 from journey.web.accounts.models import User

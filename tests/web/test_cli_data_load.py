@@ -159,3 +159,18 @@ def test_activate_rolls_back_to_an_earlier_snapshot_with_a_reason(tmp_path, data
     assert unknown.exit_code == 1 and "is not an accepted snapshot" in unknown.output
     again = CliRunner().invoke(main, ["data", "activate", first.short_id, "--reason", "x"])
     assert again.exit_code == 1 and "already the data in use" in again.output
+
+
+def test_ssda903_files_named_without_a_year_load_with_the_collection_year(tmp_path, data_dir, db):
+    folder = tmp_path / "ssda903"
+    folder.mkdir()
+    (folder / "header.csv").write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n4,1,10/10/2005,WBRI,,,\n")
+    (folder / "episodes.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "4,01/05/2017,S,C2,N1,U6,PR1,,,,,,\n"
+    )
+    result = _load(folder, "--collection-year", "2018", "--yes")
+    assert result.exit_code == 0, result.output
+    snapshot = DataSnapshot.objects.get()
+    assert snapshot.files == ["2018/episodes.csv", "2018/header.csv"]
+    assert snapshot.as_at == date(2018, 3, 31)

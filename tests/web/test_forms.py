@@ -27,7 +27,6 @@ from tests.web.url_walk import ALL_VIEWS, capability_of
 
 POST_WITHOUT_A_FORM = {
     "accounts:logout": "signing out: nothing is sent but the CSRF token",
-    "casedata:accept": "a button: the extract to accept is in the URL",
     "casedata:cancel": "a button: the check to cancel is in the URL",
     "plans:plan_version": "a button: the version to make active again is in the URL",
     "reports:publish": "a button: the report to publish is in the URL",

@@ -6,12 +6,14 @@ upload limits and the engine checks what the files hold, for the ``journey`` com
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from journey.web.casedata import services
+from journey.web.forms import text_errors
 
 FILE_ERRORS = {
     "invalid": "Choose a file to upload",
@@ -68,3 +70,28 @@ class ObservationsImportForm(forms.Form):
                 f"The file is larger than {services.max_upload_bytes() // 1024 // 1024} MB"
             )
         return upload
+
+
+class AcceptForm(forms.Form):
+    """Accepting a proposal: the warnings it asks to acknowledge, ticked by name."""
+
+    acknowledge = forms.MultipleChoiceField(
+        required=False,
+        error_messages={"invalid_choice": "Tick only the warnings this proposal shows"},
+    )
+
+    def __init__(self, *args: Any, codes: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["acknowledge"].choices = [(code, code) for code in codes]  # type: ignore[attr-defined]
+
+
+class ActivateForm(forms.Form):
+    """Making an earlier snapshot the data in use again: why (kept in the audit log)."""
+
+    reason = forms.CharField(
+        max_length=2000,
+        error_messages=text_errors(
+            "The reason", 2000,
+            required="Give the reason for changing the data in use: it is kept in the audit log",
+        ),
+    )

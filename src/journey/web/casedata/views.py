@@ -12,7 +12,12 @@ from journey.web.accounts import audit
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
 from journey.web.casedata import figures, services
-from journey.web.casedata.forms import ExtractUploadForm, ObservationsImportForm
+from journey.web.casedata.forms import (
+    AcceptForm,
+    ActivateForm,
+    ExtractUploadForm,
+    ObservationsImportForm,
+)
 from journey.web.casedata.models import DataSnapshot, LoadJob
 from journey.web.forms import error_summary
 from journey.web.plans import services as plan_services
@@ -133,8 +138,11 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     load_job = get_object_or_404(LoadJob.objects.select_related("created_by", "accepted_by"), pk=pk)
     if request.method != "POST":
         return redirect("casedata:job", pk=pk)
+    form = AcceptForm(request.POST, codes=[c.code for c in services.needs_acknowledging(load_job)])
+    if not form.is_valid():
+        return _job_page(request, load_job, error_summary(form), status=400)
     try:
-        accepted = services.accept_job(load_job, request.user, request.POST.getlist("acknowledge"))
+        accepted = services.accept_job(load_job, request.user, form.cleaned_data["acknowledge"])
     except services.NeedsAcknowledgement as needed:
         errors = {
             f"acknowledge-{c.code}": f"Tick to acknowledge: {c.title.lower()}" for c in needed.checks
@@ -178,7 +186,10 @@ def activate(request: HttpRequest, sha256: str) -> HttpResponse:
     kept = get_object_or_404(DataSnapshot, sha256=sha256)
     if request.method != "POST":
         return redirect("casedata:snapshot", sha256=sha256)
-    reason = request.POST.get("reason", "")
+    form = ActivateForm(request.POST)
+    if not form.is_valid():
+        return _snapshot_page(request, kept, error_summary(form), form["reason"].value() or "", status=400)
+    reason = form.cleaned_data["reason"]
     try:
         outcome = figures.activate(
             kept, user=request.user, by_name=request.user.get_username(), reason=reason

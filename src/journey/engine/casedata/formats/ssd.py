@@ -506,7 +506,7 @@ def read_ssd_files(files: Files, limits: Limits | None = None) -> FormatResult:
     for name in sorted(files):
         base = PurePath(name).name
         if base.lower() == EXTRACT_FILE:
-            result.as_at, problems = _read_extract_json(files[name], name)
+            result.as_at, result.la_code, problems = _read_extract_json(files[name], name)
             result.problems += problems
             continue
         if base.lower() == DATABASE_FILE:
