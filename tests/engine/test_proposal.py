@@ -237,8 +237,8 @@ def test_an_extract_with_no_rows_in_any_table_is_an_error():
 
 
 def test_an_xml_file_read_as_ssda903_is_an_error_not_usable():
-    xml = b'<?xml version="1.0"?><Message><Header/><Children/></Message>'
-    _, report = read_files({"looked_after.xml": xml}, format="ssda903", as_at=date(2024, 3, 31))
+    xml = b"<?xml version='1.0' encoding='utf-8'?>\n<EXPSSDA903 />"  # a return with no children
+    _, report = read_files({"ssda903_2024.xml": xml}, format="ssda903", as_at=date(2024, 3, 31))
     assert not report.ok
     assert "no_rows" in {p.code for p in report.errors}
     assert "REJECTED" in report.render_text()

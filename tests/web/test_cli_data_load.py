@@ -108,9 +108,7 @@ def test_a_two_thousand_child_extract_is_stopped_before_the_33000_child_council_
 def test_an_ssda903_xml_read_as_ssda903_gives_no_rows_and_is_refused(tmp_path, data_dir, plan_loaded):
     folder = tmp_path / "xml"
     folder.mkdir()
-    (folder / "ssda903_2024.xml").write_bytes(
-        b'<?xml version="1.0"?><Message><Header><ReferenceDate>2024-03-31</ReferenceDate></Header></Message>'
-    )
+    (folder / "ssda903_2024.xml").write_bytes(b"<?xml version='1.0' encoding='utf-8'?>\n<EXPSSDA903 />")
     result = _load(folder, "--extract-format", "ssda903", "--as-at", "2024-03-31", "--yes")
     assert result.exit_code == 1
     assert "ERROR [no_rows]" in result.output and "gave no case records" in result.output
