@@ -56,14 +56,15 @@ def data_lock(on_wait: Callable[[], None] | None = None, *, wait: bool = True) -
     """Hold the one lock for changing the active data, across processes.
 
     A PostgreSQL advisory lock (released by the server if the process dies), or with
-    SQLite an exclusive ``flock`` on a file beside the database (released by the kernel
-    if the process dies). ``on_wait`` is called once if another process holds it; with
+    SQLite an exclusive ``flock`` on ``cache/data.lock`` in the data directory (released
+    by the kernel if the process dies). ``on_wait`` is called once if another process holds it; with
     ``wait=False`` :class:`LockBusy` is raised instead."""
     if connection.vendor == "postgresql":
         with _advisory_lock(on_wait, wait):
             yield
         return
-    path = Path(settings.DATA_DIR) / "data.lock"
+    # Beside the shared cache: state of the running service, not data (backups skip it).
+    path = Path(settings.DATA_DIR) / "cache" / "data.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -108,7 +109,8 @@ def _advisory_key() -> list[int]:
 
 
 def hold_lock_row(holder: str) -> None:
-    """Inside a transaction: take the ``DataLock`` row (first statement that writes)."""
+    """Inside a transaction: take the ``DataLock`` row (first statement that writes; made
+    by the first load, so an instance that never loaded holds no data)."""
     if not DataLock.objects.filter(pk=1).update(holder=holder[:255], since=timezone.now()):
         DataLock.objects.get_or_create(pk=1, defaults={"holder": holder[:255], "since": timezone.now()})
 

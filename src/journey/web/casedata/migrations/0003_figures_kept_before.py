@@ -30,8 +30,6 @@ def keep_figures(apps, schema_editor):
     DataSnapshot = apps.get_model("casedata", "DataSnapshot")
     SnapshotFigure = apps.get_model("casedata", "SnapshotFigure")
     SnapshotActivation = apps.get_model("casedata", "SnapshotActivation")
-    DataLock = apps.get_model("casedata", "DataLock")
-    DataLock.objects.get_or_create(pk=1)
     computed = Observation.objects.filter(source="computed", snapshot__regex=SNAPSHOT_ID)
     order = (
         computed.values("snapshot").annotate(first=Min("created")).order_by("first", "snapshot")
