@@ -179,7 +179,7 @@ def figures_of(snapshot: DataSnapshot | None) -> pl.DataFrame:
             )
         for measure, periods in member.coverage.items():
             covered.setdefault(measure, set()).update(periods)
-    schema = {**FIGURE_SCHEMA, "data_snapshot": pl.Int64}
+    schema = pl.Schema({**FIGURE_SCHEMA, "data_snapshot": pl.Int64()})
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat([f.select(list(schema)) for f in frames]).sort(list(KEY))
@@ -196,7 +196,9 @@ def figures_in_use() -> pl.DataFrame:
         "measure_id", "period", "period_type", "breakdown", "breakdown_value",
         "value", "numerator", "denominator", "flagged", "as_at", "snapshot",
     )
-    schema = {**{name: FIGURE_SCHEMA[name] for name in _COLUMNS}, "flagged": pl.Boolean, "snapshot": pl.String}
+    schema = pl.Schema(
+        {**{name: FIGURE_SCHEMA[name] for name in _COLUMNS}, "flagged": pl.Boolean(), "snapshot": pl.String()}
+    )
     frame = pl.DataFrame(list(rows), schema=schema, orient="row")
     return figures_frame(frame.with_columns(pl.col("flagged").cast(pl.Int64)))
 

@@ -702,7 +702,7 @@ def snapshot_page(snapshot: DataSnapshot) -> SnapshotPage:
         stored = False
     return SnapshotPage(
         snapshot=snapshot,
-        based_on=DataSnapshot.objects.filter(pk=snapshot.based_on_id).first(),
+        based_on=snapshot.based_on,
         measures=len(snapshot.coverage),
         months=(periods[0], periods[-1]) if periods else None,
         not_computed=[(titles.get(m, m), tables) for m, tables in sorted(snapshot.not_computed.items())],
