@@ -88,6 +88,20 @@ def test_updated_narrative_or_actions_draw_the_measure_page_again(loaded, board_
     assert "Blocked" in again.content.decode()
 
 
+def test_publishing_a_month_draws_the_dashboard_again(loaded, board_member):
+    """The dashboard says when a published month's figures have been revised since."""
+    from django.utils import timezone
+
+    from journey.web.reports.models import PublishedMonth
+
+    first = board_member.get(DASHBOARD)
+    PublishedMonth.objects.create(
+        period="2023-06", published_at=timezone.now(), judged_on=timezone.localdate(),
+        plan_text="", plan_sha256="", inputs={}, figures=b"", inputs_sha256="",
+    )
+    assert _again(board_member, DASHBOARD, first).status_code == 200
+
+
 def test_someone_else_with_the_same_etag_is_sent_their_own_page(loaded, board_member, make_user):
     first = board_member.get(DASHBOARD)
     other = Client()

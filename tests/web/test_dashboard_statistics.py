@@ -186,7 +186,7 @@ def test_a_warm_dashboard_with_the_new_columns_costs_a_fixed_number_of_queries(
     series, board_member, django_assert_max_num_queries
 ):
     board_member.get(reverse("plans:dashboard"), {"month": "2023-04"})
-    with django_assert_max_num_queries(9):  # 4 of them the page's ETag (test_conditional_get)
+    with django_assert_max_num_queries(8):  # 3 of them the page's ETag (test_conditional_get)
         board_member.get(reverse("plans:dashboard"), {"month": "2023-04"})
 
 

@@ -129,7 +129,7 @@ def test_the_dashboard_uses_a_fixed_number_of_queries_however_many_measures(
     loaded, board_member, django_assert_max_num_queries
 ):
     board_member.get(reverse("plans:dashboard"))
-    with django_assert_max_num_queries(9):  # 4 of them the page's ETag (test_conditional_get)
+    with django_assert_max_num_queries(8):  # 3 of them the page's ETag (test_conditional_get)
         board_member.get(reverse("plans:dashboard"), {"month": "2023-05"})
 
 
@@ -170,7 +170,7 @@ def test_the_measure_page_answers_in_a_fixed_number_of_queries(
     loaded, board_member, django_assert_max_num_queries
 ):
     board_member.get(reverse("plans:measure", args=["cp_visits"]))
-    with django_assert_max_num_queries(16):  # 4 of them the page's ETag (test_conditional_get)
+    with django_assert_max_num_queries(15):  # 3 of them the page's ETag (test_conditional_get)
         board_member.get(reverse("plans:measure", args=["re_referrals"]))
 
 

@@ -3,11 +3,12 @@ answers 304 Not Modified without building the page.
 
 Django's ``@condition`` asks for the page's ETag before the view runs. The ETag is a hash
 of everything the page shows, each part cheap to read: the figures (the data version),
-the plan in force, DfE's benchmarks, narrative and actions (and the day, as actions fall
-overdue), who is looking (their role, name, teams, session and CSRF token, which the
-page's forms carry), the address with its query, and the code that draws it. The pages
-are sent ``Cache-Control: private, no-cache``, so browsers keep them but ask each time. A
-page with a message waiting, and any page in DEBUG, gets no ETag: it is always drawn.
+the plan in force, DfE's benchmarks, narrative, actions and published months (and the
+day, as actions fall overdue), who is looking (their role, name, teams, session and CSRF
+token, which the page's forms carry), the address with its query, and the code that
+draws it. The pages are sent ``Cache-Control: private, no-cache``, so browsers keep them
+but ask each time. A page with a message waiting, and any page in DEBUG, gets no ETag: it
+is always drawn.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Value
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -54,16 +55,26 @@ def figures_version() -> tuple[Any, ...]:
 
 
 def workflow_version() -> tuple[Any, ...]:
-    """Narrative and actions: changed whenever one is written, approved or updated (or the
-    plan's actions are brought in), and the day, as an action falls overdue."""
+    """Narrative, actions and published months (count and last change of each, in one
+    query): changed whenever one is written, approved, updated or published (or the plan's
+    actions are brought in); and the day, as an action falls overdue."""
     from journey.web.actions.models import TrackedAction
     from journey.web.narrative.models import Narrative
+    from journey.web.reports.models import PublishedMonth
 
-    narrative = Narrative.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    actions = TrackedAction.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return (
-        narrative["n"], narrative["last"], actions["n"], actions["last"], timezone.localdate()
+    def stamp(model: Any, changed: str) -> Any:
+        return (
+            model.objects.order_by()
+            .annotate(table=Value(model._meta.label))
+            .values("table")
+            .annotate(n=Count("id"), last=Max(changed))
+            .values_list("table", "n", "last")
+        )
+
+    rows = stamp(Narrative, "updated_at").union(
+        stamp(TrackedAction, "updated_at"), stamp(PublishedMonth, "published_at"), all=True
     )
+    return (*sorted(rows, key=lambda row: row[0]), timezone.localdate())
 
 
 def _viewer(request: HttpRequest) -> tuple[Any, ...]:
