@@ -63,6 +63,8 @@ def test_one_small_part_takes_the_next_smallest_with_it_so_the_total_cannot_give
     parts = RULE.parts([(40, None), (3, None), (0, None)])
     assert parts.hidden == (True, True, False)
     assert not parts.whole_hidden
+    # The 40 is hidden only to protect the 3: it is not small and must not be labelled "<5".
+    assert parts.primary == (False, True, False)
 
 
 def test_the_hidden_parts_must_add_up_to_more_than_a_small_number():

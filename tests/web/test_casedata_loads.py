@@ -92,7 +92,7 @@ def test_accepting_loads_the_snapshot_and_the_figures_change(inline_jobs, plan_l
     assert not list((inline_jobs / "store" / "pending").glob("*.json"))
     measure = data_team.get(reverse("plans:measure", args=["referrals"]), {"month": "2023-06"})
     assert measure.context["page"].provenance[0].startswith(
-        f"Computed from extract snapshot {job.snapshot[:12]}, stored "
+        f"Computed by the measure library's rule referrals_count from extract snapshot {job.snapshot[:12]}, stored "
     )
 
 

@@ -245,8 +245,8 @@ def test_a_plan_edit_from_a_broken_page_shows_the_problem_and_keeps_the_text(dat
     assert "title: mine" in body
 
 
-def test_a_report_for_a_month_without_figures_is_refused_against_the_month(board_member):
-    response = board_member.post(
+def test_a_report_for_a_month_without_figures_is_refused_against_the_month(data_team):
+    response = data_team.post(
         reverse("reports:index"), {"kind": "monthly", "period": "1999-01", "format": "pdf"}
     )
     assert response.status_code == 400

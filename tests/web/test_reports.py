@@ -51,24 +51,24 @@ def build(client, **form):
     return client.post(reverse("reports:index"), data)
 
 
-def test_the_reports_page_offers_every_report_month_and_format(loaded, board_member):
-    body = board_member.get(reverse("reports:index")).content.decode()
+def test_the_reports_page_offers_every_report_month_and_format(loaded, data_team):
+    body = data_team.get(reverse("reports:index")).content.decode()
     for text in ("Monthly Improvement Plan Report", "quarterly progress report", "six-monthly scrutiny update",
                  "PDF (board pack)", "Word document (editable)", "Excel workbook (figures)", "CSV (summary table)",
                  "Web page (single file)", '<option value="2023-06" selected>Jun-2023</option>'):
         assert text.lower() in body.lower(), text
 
 
-def test_a_report_is_built_and_downloaded_with_every_step_audited(loaded, inline, board_member):
-    response = build(board_member)
+def test_a_report_is_built_and_downloaded_with_every_step_audited(loaded, inline, data_team):
+    response = build(data_team)
     record = ReportBuild.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("reports:status", args=[record.pk])
     assert record.status == ReportBuild.Status.DONE and record.progress == 100
-    page = board_member.get(response["Location"]).content.decode()
+    page = data_team.get(response["Location"]).content.decode()
     assert "Download monthly-report-2023-06-DRAFT.csv" in page
     assert 'http-equiv="refresh"' not in page
 
-    download = board_member.get(reverse("reports:download", args=[record.pk]))
+    download = data_team.get(reverse("reports:download", args=[record.pk]))
     assert download["Content-Disposition"] == 'attachment; filename="monthly-report-2023-06-DRAFT.csv"'
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
     figures = {r["Measure id"]: (r["Actual"], r["Performance (RAG)"]) for r in rows}
@@ -123,19 +123,19 @@ def test_a_draft_report_cannot_be_published(loaded, inline, director):
     assert record.published_at is None
 
 
-def test_the_status_page_refreshes_itself_while_a_report_is_building(loaded, board_member):
+def test_the_status_page_refreshes_itself_while_a_report_is_building(loaded, data_team):
     record = ReportBuild.objects.create(kind="monthly", period="2023-06", format="pdf", status=ReportBuild.Status.RUNNING, progress=45, message="Drawing charts")
-    body = board_member.get(reverse("reports:status", args=[record.pk])).content.decode()
+    body = data_team.get(reverse("reports:status", args=[record.pk])).content.decode()
     assert '<meta http-equiv="refresh" content="2">' in body
     assert "Drawing charts" in body and 'value="45"' in body
-    assert board_member.get(reverse("reports:download", args=[record.pk])).status_code == 404
+    assert data_team.get(reverse("reports:download", args=[record.pk])).status_code == 404
 
 
-def test_a_month_without_figures_or_an_unknown_format_is_refused_with_a_message(loaded, inline, board_member):
-    response = build(board_member, period="2019-01")
+def test_a_month_without_figures_or_an_unknown_format_is_refused_with_a_message(loaded, inline, data_team):
+    response = build(data_team, period="2019-01")
     assert response.status_code == 400
     assert "Choose a month that has figures" in response.content.decode()
-    response = build(board_member, format="odt")
+    response = build(data_team, format="odt")
     assert response.status_code == 400 and "Choose a format" in response.content.decode()
     assert not ReportBuild.objects.exists()
 

@@ -41,6 +41,9 @@ class Parts:
 
     hidden: tuple[bool, ...]
     whole_hidden: bool
+    primary: tuple[bool, ...] = ()
+    """Which hidden parts are small themselves (show "<5"); the others were hidden only to
+    protect them (show "hidden": they are not small, and must not be labelled so)."""
 
     @property
     def any_hidden(self) -> bool:
@@ -129,7 +132,8 @@ class SmallNumberRule(BaseModel):
         (denominator, else numerator; first in order on a tie; zeros never help) is hidden
         too. If that still leaves something to work out, every part and the whole are hidden.
         """
-        hidden = [self.hides(n, d) for n, d in rows]
+        primary = tuple(self.hides(n, d) for n, d in rows)
+        hidden = list(primary)
 
         def size(i: int) -> float:
             n, d = rows[i]
@@ -151,8 +155,8 @@ class SmallNumberRule(BaseModel):
                 break
             hidden[min(candidates, key=lambda i: (size(i), i))] = True
         if disclosive():
-            return Parts(tuple(True for _ in rows), True)
-        return Parts(tuple(hidden), False)
+            return Parts(tuple(True for _ in rows), True, primary)
+        return Parts(tuple(hidden), False, primary)
 
 
 NO_SUPPRESSION = SmallNumberRule(fewer_than=0)

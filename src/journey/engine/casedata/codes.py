@@ -292,3 +292,47 @@ ALLOCATION_SERVICE = {
     "care_leavers": "Care leavers",
     "early_help": "Early help",
 }
+
+CODES_BY_FIELD: dict[str, dict[str, str]] = {
+    "sex": SEX,
+    "ethnicity": ETHNICITY,
+    "source": REFERRAL_SOURCE,
+    "referral_source": REFERRAL_SOURCE,
+    "primary_need": PRIMARY_NEED,
+    "category_of_need": PRIMARY_NEED,
+    "cin_closure_reason": CIN_CLOSURE_REASON,
+    "cp_category": CP_CATEGORY,
+    "category": CP_CATEGORY,
+    "initial_category": CP_CATEGORY,
+    "latest_category": CP_CATEGORY,
+    "rne": REASON_NEW_EPISODE,
+    "reason_new_episode": REASON_NEW_EPISODE,
+    "legal_status": LEGAL_STATUS,
+    "placement_type": PLACEMENT_TYPE,
+    "placement_provider": PLACEMENT_PROVIDER,
+    "provider": PLACEMENT_PROVIDER,
+    "rec": REASON_CEASED,
+    "reason_ceased": REASON_CEASED,
+    "missing_type": MISSING_TYPE,
+    "in_touch": CARE_LEAVER_IN_TOUCH,
+    "activity": CARE_LEAVER_ACTIVITY,
+    "accommodation": CARE_LEAVER_ACCOMMODATION,
+    "role": WORKER_ROLE,
+    "worker_role": WORKER_ROLE,
+    "employment": EMPLOYMENT,
+    "grade": AUDIT_GRADE,
+    "service": ALLOCATION_SERVICE,
+}
+"""Which code list a column or breakdown of that name holds (canonical columns and the
+measures' breakdowns), so pages and reports can name a code wherever it appears."""
+
+
+def code_name(field: str, code: str) -> str:
+    """A coded value of ``field`` with its meaning: a DfE code keeps the code boards know it
+    by (``"K2 – Children's home subject to children's homes regulations"``); the canonical
+    extract's own words (``front_door``, ``good``) become their meaning alone. Anything that
+    is not a code of that field (a team's name, ``Not recorded``) is returned as it is."""
+    meaning = CODES_BY_FIELD.get(field, {}).get(code)
+    if not meaning:
+        return code
+    return meaning if code.islower() else f"{code} – {meaning}"

@@ -15,7 +15,7 @@ NAVIGATION: list[tuple[str, str, Capability]] = [
     ("Actions", "actions:list", Capability.VIEW_AGGREGATES),
     ("Narrative", "narrative:index", Capability.WRITE_NARRATIVE),
     ("Sign-off", "narrative:queue", Capability.APPROVE_NARRATIVE),
-    ("Reports", "reports:index", Capability.BUILD_REPORTS),
+    ("Reports", "reports:index", Capability.READ_REPORTS),
     ("Data loads", "casedata:loads", Capability.LOAD_DATA),
     ("Plan", "plans:plan", Capability.CONFIGURE_PLAN),
     ("Users", "accounts:users", Capability.MANAGE_USERS),

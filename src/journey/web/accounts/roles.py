@@ -38,6 +38,7 @@ ROLE_LABELS = {
 class Capability(StrEnum):
     VIEW_AGGREGATES = "view_aggregates"
     VIEW_CHILD_LEVEL = "view_child_level"
+    VIEW_WORKER_LEVEL = "view_worker_level"
     WRITE_NARRATIVE = "write_narrative"
     APPROVE_NARRATIVE = "approve_narrative"
     UPDATE_ACTIONS = "update_actions"
@@ -45,17 +46,23 @@ class Capability(StrEnum):
     LOAD_DATA = "load_data"
     CONFIGURE_PLAN = "configure_plan"
     BUILD_REPORTS = "build_reports"
+    READ_REPORTS = "read_reports"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
 
 
-_EVERYONE = {Capability.VIEW_AGGREGATES, Capability.BUILD_REPORTS}
+_EVERYONE = {Capability.VIEW_AGGREGATES, Capability.READ_REPORTS}
+"""Everyone reads the figures and the final reports. Staff also see figures per worker and
+build reports (drafts included); board members and scrutiny councillors do neither: they
+see no worker-level breakdown, small numbers only as the plan's rule allows
+(``journey.engine.disclosure``), and final reports only."""
+_STAFF = {Capability.VIEW_CHILD_LEVEL, Capability.VIEW_WORKER_LEVEL, Capability.BUILD_REPORTS}
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.DATA_TEAM: frozenset(
         _EVERYONE
+        | _STAFF
         | {
-            Capability.VIEW_CHILD_LEVEL,
             Capability.LOAD_DATA,
             Capability.CONFIGURE_PLAN,
             Capability.ENTER_MANUAL_FIGURES,
@@ -65,18 +72,18 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.SERVICE_LEAD: frozenset(
         _EVERYONE
+        | _STAFF
         | {
-            Capability.VIEW_CHILD_LEVEL,
             Capability.WRITE_NARRATIVE,
             Capability.UPDATE_ACTIONS,
             Capability.ENTER_MANUAL_FIGURES,
         }
     ),
-    Role.TEAM_MANAGER: frozenset(_EVERYONE | {Capability.VIEW_CHILD_LEVEL}),
+    Role.TEAM_MANAGER: frozenset(_EVERYONE | _STAFF),
     Role.DIRECTOR: frozenset(
         _EVERYONE
+        | _STAFF
         | {
-            Capability.VIEW_CHILD_LEVEL,
             Capability.WRITE_NARRATIVE,
             Capability.APPROVE_NARRATIVE,
             Capability.UPDATE_ACTIONS,

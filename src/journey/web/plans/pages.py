@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from journey.engine.casedata.codes import code_name
 from journey.engine.charts import (
     ChartPoint,
     MeasureChart,
@@ -26,9 +27,12 @@ from journey.engine.charts import (
     measure_chart_svg,
     sparkline_svg,
 )
+from journey.engine.disclosure import SmallNumberRule
 from journey.engine.evaluation import Direction, MeasureResult, Rag, format_value
+from journey.engine.measures.base import AGE_BANDS, NOT_RECORDED
+from journey.engine.measures.looked_after import TIME_IN_PLACEMENT
 from journey.engine.periods import add_months, is_month, month_label
-from journey.engine.plan import Action, Measure, Plan, Priority
+from journey.engine.plan import Action, Measure, Plan, Priority, Unit
 from journey.web.accounts.roles import Capability
 from journey.web.plans import drilldown, services
 from journey.web.plans.manual import may_enter
@@ -432,13 +436,41 @@ def dashboard_body(page: Dashboard, filters: DashboardFilters) -> SafeString:
 # ----------------------------------------------------------------------- measure
 
 
-@dataclass
+@dataclass(frozen=True)
 class MonthRow:
     label: str
     result: MeasureResult | None
-    value_text: str
+    value: Figure
+    counts: str = ""
+    """"169 of 200" for a percentage or an average, from the stored numerator and denominator."""
+    source: str = ""
+    """Where the month's figure came from (the extract, by hand, a file)."""
     is_latest: bool = False
     direction_word: str = ""
+    # What one reader sees:
+    value_text: str = ""
+    counts_text: str = ""
+
+
+def _counts_text(measure: Measure, numerator: float | None, denominator: float | None) -> str:
+    """The counts a figure was worked out from, as a board reads them ("169 of 200")."""
+    if numerator is None or measure.unit in (Unit.COUNT, Unit.CURRENCY):
+        return ""
+    if measure.unit == Unit.RATE_PER_10K:
+        return f"{numerator:,.10g} children"
+    if denominator is None:
+        return ""
+    return f"{numerator:,.10g} of {denominator:,.10g}"
+
+
+def _source_text(figure: Observation | None) -> str:
+    if figure is None:
+        return ""
+    if figure.source == Observation.Source.COMPUTED and figure.snapshot:
+        return f"extract {figure.snapshot[:8]}"
+    if figure.source == Observation.Source.MANUAL:
+        return "entered by hand"
+    return "imported"
 
 
 @dataclass(frozen=True)
@@ -455,21 +487,23 @@ class PlanActionRow:
         return cls(action.number, action.text, action.owner, action.due, status)
 
 
-def provenance(figure: Observation | None, measure: Measure) -> list[str]:
-    """Where a stored figure came from, in a few short sentences."""
+def provenance(figure: Observation | None, measure: Measure, *, counts_shown: bool = True) -> list[str]:
+    """Where a stored figure came from, and the rule that made it, in a few short sentences."""
     if figure is None:
         return []
     when = f"{figure.updated.day} {figure.updated:%b %Y}" if figure.updated else ""
     if figure.source == Observation.Source.COMPUTED and figure.snapshot:
-        lines = [f"Computed from extract snapshot {figure.snapshot[:12]}, stored {when}."]
+        rule = f" by the measure library's rule {measure.source.library_id}" if measure.source.library_id else ""
+        lines = [f"Computed{rule} from extract snapshot {figure.snapshot[:12]}, stored {when}."]
     elif figure.source == Observation.Source.MANUAL:
         who = figure.entered_by.name if figure.entered_by else "the journey command"
         lines = [f"Entered by hand by {who}, {when}."]
     else:
         origin = figure.import_record.file_name if figure.import_record else "a file"
         lines = [f"Imported from {origin}, {when}."]
-    if figure.numerator is not None and figure.denominator is not None:
-        lines.append(f"{figure.numerator:,.10g} of {figure.denominator:,.10g}.")
+    counts = _counts_text(measure, figure.numerator, figure.denominator)
+    if counts and counts_shown:
+        lines.append(f"{counts}.")
     if figure.flagged:
         lines.append("Includes records with data-quality warnings.")
     if figure.note:
@@ -477,29 +511,237 @@ def provenance(figure: Observation | None, measure: Measure) -> list[str]:
     return lines
 
 
+# ------------------------------------------------------------- the measure's definition
+
+
 @dataclass(frozen=True)
-class BreakdownTable:
-    title: str
+class Parameter:
+    name: str
+    value: str
+    default: str
+    description: str
+    set_by_plan: bool
+
+
+@dataclass(frozen=True)
+class Definition:
+    """What the measure library says a computed measure counts, with the plan's settings."""
+
+    library_id: str
+    text: str
+    numerator: str
+    denominator: str
+    period: str
+    kind: str
+    tables: tuple[str, ...]
+    source: str
+    parameters: tuple[Parameter, ...]
+    breakdowns: tuple[str, ...]
+
+
+def library_definition(measure: Measure) -> Definition | None:
+    """The library's definition of a computed measure (None for manual ones or an unknown id)."""
+    from journey.engine.measures import registry
+
+    library_id = measure.source.library_id
+    if measure.source.kind != "computed" or not library_id:
+        return None
+    try:
+        m = registry.get(library_id)
+    except KeyError:
+        return None
+    try:
+        in_force = m.resolve(measure.parameters)
+    except ValueError:
+        in_force = m.defaults
+    period = "fytd" if measure.cumulative_in_year and "fytd" in m.period_types else "month"
+    period_words = dict(registry.PERIOD_WORDS)
+    if m.month_window == "fytd":
+        period_words["month"] = "the financial year to the month's last day, projected to a whole year"
+    if m.kind == "flow" and period == "month" and m.month_window != "fytd":
+        period_words["month"] = "events in the month"
+    elif m.kind == "snapshot":
+        period_words["month"] = "at the month's last day"
+    return Definition(
+        library_id=library_id,
+        text=m.definition,
+        numerator=m.numerator,
+        denominator=m.denominator,
+        period=period_words[period].capitalize(),
+        kind="A snapshot at a date" if m.kind == "snapshot" else "Events counted in a period",
+        tables=m.tables,
+        source=m.source + (f" (DfE LAIT measure {m.lait})" if m.lait else ""),
+        parameters=tuple(
+            Parameter(p.name, str(in_force[p.name]), str(p.default), p.description, p.name in measure.parameters)
+            for p in m.parameters
+        ),
+        breakdowns=tuple(registry.BREAKDOWNS.get(b, b) for b in m.breakdowns),
+    )
+
+
+# ------------------------------------------------------------------------ breakdowns
+
+WORKER_LEVEL = frozenset({"worker"})
+"""Breakdowns that are about individual staff: only roles with ``view_worker_level``."""
+
+OTHER = "Other or not recorded"
+LONG_TABLE = 15
+"""Breakdowns with more rows than this are shown folded (a list of every worker)."""
+
+
+@dataclass(frozen=True)
+class BreakdownCell:
+    label: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    added: bool = False
+    """The row that makes the parts add up to the whole."""
+
+
+@dataclass(frozen=True)
+class BreakdownData:
+    """One breakdown of the month's figure as stored, with the whole it is a breakdown of."""
+
     dimension: str
-    rows: list[tuple[str, str, str]]  # cell, figure, "numerator of denominator"
+    period_type: str
+    cells: tuple[BreakdownCell, ...]
+    whole: BreakdownCell | None
+    note: str = ""
 
 
-def _breakdown_tables(measure: Measure, month: str | None) -> list[BreakdownTable]:
+def _breakdown_value(measure: Measure, whole: BreakdownCell, numerator: float, denominator: float | None) -> float | None:
+    if measure.unit in (Unit.COUNT, Unit.CURRENCY):
+        return numerator
+    if measure.unit == Unit.RATE_PER_10K:
+        return whole.value * numerator / whole.numerator if whole.value is not None and whole.numerator else None
+    if denominator:
+        return numerator / denominator * (100 if measure.unit == Unit.PERCENT else 1)
+    return None
+
+
+def reconcile(measure: Measure, dimension: str, cells: list[BreakdownCell], whole: BreakdownCell | None) -> tuple[list[BreakdownCell], str]:
+    """The parts with an "Other or not recorded" row when they add up to less than the whole,
+    or a note when a record is counted in more than one part (they add up to more)."""
+    if whole is None or whole.numerator is None or any(c.numerator is None for c in cells):
+        return cells, ""
+    counted = sum(c.numerator or 0.0 for c in cells)
+    missing = round(whole.numerator - counted, 6)
+    if missing > 0:
+        share = None
+        if whole.denominator is not None and all(c.denominator is not None for c in cells):
+            share = round(whole.denominator - sum(c.denominator or 0.0 for c in cells), 6)
+        extra = BreakdownCell(OTHER, _breakdown_value(measure, whole, missing, share), missing, share, added=True)
+        return [*cells, extra], ""
+    if missing < 0:
+        return cells, (
+            f"Some are counted under more than one {dimension.replace('_', ' ')}, so the rows add up to "
+            f"{counted:,.10g}, more than the {whole.numerator:,.10g} counted once in the whole."
+        )
+    return cells, ""
+
+
+def _breakdown_data(measure: Measure, month: str | None) -> list[BreakdownData]:
+    """The month's breakdowns of the figure the plan rates: the year to date for a
+    cumulative measure (its headline), else the month."""
     if month is None:
         return []
-    tables = []
-    for breakdown, cells in services.breakdowns_for(measure.id, month).items():
-        rows = []
-        for obs in cells:
-            fraction = ""
-            if obs.numerator is not None and obs.denominator is not None:
-                fraction = f"{obs.numerator:,.10g} of {obs.denominator:,.10g}"
-            value = format_value(obs.value, measure.unit, measure.display_decimals)
-            rows.append((obs.breakdown_value or "Not recorded", value, fraction))
-        dimension = breakdown.replace("_", " ")
-        title = f"By {dimension}, {month_label(month)}"
-        tables.append(BreakdownTable(title, dimension.capitalize(), rows))
-    return tables
+    period_type = Observation.PeriodType.FYTD if measure.cumulative_in_year else Observation.PeriodType.MONTH
+    found = services.breakdowns_for(measure.id, month, period_type)
+    if not found and period_type != Observation.PeriodType.MONTH:
+        period_type = Observation.PeriodType.MONTH
+        found = services.breakdowns_for(measure.id, month, period_type)
+    whole_obs = services.figure_for(measure.id, month, period_type)
+    whole = (
+        BreakdownCell("All", whole_obs.value, whole_obs.numerator, whole_obs.denominator)
+        if whole_obs is not None else None
+    )
+    out = []
+    for dimension, observations in found.items():
+        observations = sorted(observations, key=_cell_order(dimension))
+        cells = [
+            BreakdownCell(code_name(dimension, o.breakdown_value or NOT_RECORDED), o.value, o.numerator, o.denominator)
+            for o in observations
+        ]
+        cells, note = reconcile(measure, dimension, cells, whole)
+        out.append(BreakdownData(dimension, period_type, tuple(cells), whole, note))
+    return out
+
+
+ORDERED_CELLS = {"age_band": AGE_BANDS, "time_in_placement": TIME_IN_PLACEMENT}
+"""Breakdowns whose cells have a natural order (else by name, "Not recorded" last)."""
+
+
+def _cell_order(dimension: str) -> Callable[[Observation], tuple[int, str]]:
+    order = {name: i for i, name in enumerate(ORDERED_CELLS.get(dimension, ()))}
+
+    def key(obs: Observation) -> tuple[int, str]:
+        value = obs.breakdown_value or NOT_RECORDED
+        return (order.get(value, len(order) + (value == NOT_RECORDED)), value.casefold())
+
+    return key
+
+
+@dataclass(frozen=True)
+class BreakdownTable:
+    """A breakdown as one reader sees it."""
+
+    title: str
+    dimension: str
+    rows: list[tuple[str, str, str]]
+    """cell, figure, counts ("n of d")"""
+    total: tuple[str, str] | None
+    note: str = ""
+    folded: bool = False
+    hidden_any: bool = False
+
+    @property
+    def counted(self) -> bool:
+        """Whether any row has counts beside its figure (counts have none)."""
+        return any(counts for _cell, _value, counts in self.rows)
+
+
+def breakdown_table(
+    measure: Measure, data: BreakdownData, month: str, rule: SmallNumberRule, suppress: bool
+) -> BreakdownTable:
+    """Rows (and the whole) as this reader may see them: the plan's small-number rule with
+    secondary suppression for readers without child-level access."""
+    unit = measure.unit.value
+    as_parts = [
+        (c.numerator if c.numerator is not None else c.value, c.denominator if unit in ("percent", "number") else None)
+        for c in data.cells
+    ]
+    hidden = rule.parts(as_parts) if suppress else None
+
+    def shown(cell: BreakdownCell, hide: bool, small: bool = True) -> tuple[str, str]:
+        if hide:
+            return (rule.hidden_text(unit, short=True) if small else "hidden"), ""
+        value = format_value(cell.value, measure.unit, measure.display_decimals) if cell.value is not None else "–"
+        return value, _counts_text(measure, cell.numerator, cell.denominator)
+
+    rows = []
+    for i, cell in enumerate(data.cells):
+        value, counts = shown(cell, bool(hidden and hidden.hidden[i]), bool(hidden and hidden.primary[i]))
+        rows.append((cell.label, value, counts))
+    total = None
+    if data.whole is not None:
+        whole_hidden = bool(hidden and hidden.whole_hidden) or (
+            suppress and rule.hides_figure(unit, data.whole.value, data.whole.numerator, data.whole.denominator)
+        )
+        total = shown(data.whole, whole_hidden, suppress and rule.hides_figure(
+            unit, data.whole.value, data.whole.numerator, data.whole.denominator
+        ))
+    name = data.dimension.replace("_", " ")
+    when = month_label(month) + (", year to date" if data.period_type == Observation.PeriodType.FYTD else "")
+    return BreakdownTable(
+        title=f"By {name}, {when}",
+        dimension=name.capitalize(),
+        rows=rows,
+        total=total,
+        note=data.note,
+        folded=len(rows) > LONG_TABLE,
+        hidden_any=bool(hidden and hidden.any_hidden),
+    )
 
 
 @dataclass
@@ -510,6 +752,7 @@ class MeasurePage:
     month: str | None
     months: list[tuple[str, str]]
     result: MeasureResult | None
+    actual: str
     rows: list[MonthRow]
     milestones: list[tuple[str, str]]
     has_chart: bool
@@ -525,6 +768,12 @@ class MeasurePage:
     can_enter_figures: bool
     can_see_children: bool
     drilldown_available: bool
+    definition: Definition | None = None
+    owner: Any = None
+    suppressed_any: bool = False
+    worker_breakdowns_withheld: bool = False
+    reasons_hidden: bool = False
+    """The month's or the month before's figure is hidden, so the reasons (which quote them) are."""
 
     @property
     def month_label(self) -> str:
@@ -575,18 +824,34 @@ class _MeasureFigures:
     plan: Plan
     rows: list[MonthRow]
     result: MeasureResult | None
-    chart: MeasureChart | None
-    description: str
+    points: list[ChartPoint]
     spc: SpcSummary | None = None
-    provenance: list[str] = field(default_factory=list)
+    figure: Observation | None = None
     fraction: tuple[float, float] | None = None
-    breakdowns: list[BreakdownTable] = field(default_factory=list)
+    breakdowns: list[BreakdownData] = field(default_factory=list)
+
+    def chart(self, measure: Measure, suppress: bool) -> MeasureChart | None:
+        """The chart; for a reader who may not see small numbers, without the months they hide."""
+        points = [
+            replace(p, value=None) if suppress and row.value.hidden_text else p
+            for p, row in zip(self.points, self.rows, strict=False)
+        ]
+        if not any(p.value is not None for p in points):
+            return None
+        return MeasureChart(
+            title=measure.title,
+            unit=measure.unit.value,
+            points=tuple(points),
+            benchmarks=services.measure_benchmarks(self.plan, measure),
+            decimals=measure.display_decimals,
+        )
 
 
 def _measure_figures(
     plan: Plan, version: tuple[int, str], measure: Measure, month: str | None
 ) -> _MeasureFigures:
-    """The months table and chart for one measure and month (cached per data version)."""
+    """The months table, chart points, provenance and breakdowns for one measure and month
+    (cached per data version; what each reader may see is chosen afterwards)."""
     key = services.cache_key("measure", services.plan_key(plan), version, measure.id, month)
     found = cache.get(key)
     if found is not None:
@@ -600,65 +865,61 @@ def _measure_figures(
         with_values = [m for m in window if series.get(m) is not None]
         # Months before the first figure in the window are left out rather than shown empty.
         window = window[window.index(with_values[0]):] if with_values else window[-1:]
+        stored = services.headline_figures(measure, window)
         for m in window:
             evaluation = services.evaluations_for(m, plan, version).get(measure.id)
+            obs = stored.get(m)
+            counts = (obs.numerator, obs.denominator) if obs is not None else None
             rows.append(
                 MonthRow(
                     label=month_label(m),
                     result=evaluation,
-                    value_text=evaluation.value_text if evaluation else "–",
+                    value=figure(plan, measure, evaluation.value if evaluation else None, counts),
+                    counts=_counts_text(measure, *counts) if counts else "",
+                    source=_source_text(obs),
                     direction_word=DIRECTION_WORDS[evaluation.direction] if evaluation else "",
                 )
             )
-            points.append(
-                ChartPoint.rated(month_label(m), measure, evaluation)
-            )
+            points.append(ChartPoint.rated(month_label(m), measure, evaluation))
             if m == month:
                 result = evaluation
-        latest = services.latest_values(month).get(measure.id)
+        months = services.months_available(version)
+        latest = services.latest_values(month).get(measure.id) if not months or month == months[-1] else None
         if latest is not None and latest.value is not None:
+            as_at = f" as at {latest.as_at.day} {latest.as_at:%b %Y}" if latest.as_at else ""
             rows.append(
                 MonthRow(
-                    label=f"Latest ({month_label(latest.period)})",
+                    label=f"Latest ({month_label(latest.period)}{as_at})",
                     result=None,
-                    value_text=format_value(latest.value, measure.unit, measure.display_decimals),
+                    value=figure(plan, measure, latest.value, (latest.numerator, latest.denominator)),
+                    counts=_counts_text(measure, latest.numerator, latest.denominator),
+                    source=_source_text(latest),
                     is_latest=True,
                 )
             )
-    chart = None
-    description = ""
-    if any(p.value is not None for p in points):
-        chart = MeasureChart(
-            title=measure.title,
-            unit=measure.unit.value,
-            points=tuple(points),
-            benchmarks=services.measure_benchmarks(plan, measure),
-            decimals=measure.display_decimals,
-        )
-        description = describe_measure_chart(chart)
     spc = None
     if month is not None:
         spc = services.spc_summary(
             measure, services.spc_series(measure, version), month, result.target if result else None
         )
     # The stored figure's provenance and breakdowns change only with the data version too.
-    figure = services.figure_for(measure.id, month) if month else None
+    stored_figure = services.headline_figures(measure, [month]).get(month) if month else None
     fraction = (
-        (figure.numerator, figure.denominator)
-        if figure is not None and figure.numerator is not None and figure.denominator is not None
+        (stored_figure.numerator, stored_figure.denominator)
+        if stored_figure is not None and stored_figure.numerator is not None and stored_figure.denominator is not None
         else None
     )
     figures = _MeasureFigures(
-        plan, rows, result, chart, description, spc,
-        provenance=provenance(figure, measure),
+        plan, rows, result, points, spc,
+        figure=stored_figure,
         fraction=fraction,
-        breakdowns=_breakdown_tables(measure, month),
+        breakdowns=_breakdown_data(measure, month),
     )
     cache.set(key, figures)
     return figures
 
 
-def measure_chart(measure_id: str, month_text: str | None) -> str | None:
+def measure_chart(user: Any, measure_id: str, month_text: str | None) -> str | None:
     """The measure's chart as an SVG document (the page shows it beside its data table)."""
     plan = services.active_plan()
     measure = services.find_measure(plan, measure_id) if plan else None
@@ -668,9 +929,10 @@ def measure_chart(measure_id: str, month_text: str | None) -> str | None:
     months = services.months_available(version)
     month = services.parse_month_choice(month_text, months)
     figures = _measure_figures(plan, version, measure, month)
-    if figures.chart is None:
+    chart = figures.chart(measure, sees_small_numbers_hidden(user) and plan.small_numbers.active)
+    if chart is None:
         return None
-    return chart_svg(figures.chart)
+    return chart_svg(chart)
 
 
 def chart_svg(chart: MeasureChart) -> str:
@@ -700,6 +962,36 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
     figures = _measure_figures(plan, version, measure, month)
     fmt = lambda v: format_value(v, measure.unit, measure.display_decimals)  # noqa: E731
     can_see_children = user.can(Capability.VIEW_CHILD_LEVEL)
+    rule = plan.small_numbers
+    suppress = sees_small_numbers_hidden(user) and rule.active
+    rows = [
+        replace(
+            row,
+            value_text=row.value.shown(suppress),
+            counts_text="" if suppress and row.value.hidden_text else row.counts,
+        )
+        for row in figures.rows
+    ]
+    current = next((r for r in rows if not r.is_latest and r.result is figures.result), None)
+    hidden = bool(suppress and current is not None and current.value.hidden_text)
+    at = rows.index(current) if current is not None else -1
+    before_hidden = bool(suppress and at > 0 and rows[at - 1].value.hidden_text)
+    workers = user.can(Capability.VIEW_WORKER_LEVEL)
+    breakdowns = [
+        breakdown_table(measure, data, month, rule, suppress)
+        for data in figures.breakdowns
+        if month is not None and (workers or data.dimension not in WORKER_LEVEL)
+    ]
+    benchmarks = services.compare_with_benchmarks(
+        plan, measure, figures.result.value if figures.result else None, figures.fraction
+    )
+    if hidden:  # a comparison would narrow a hidden figure down
+        benchmarks = [replace(b, comparison="") for b in benchmarks]
+    owner = None
+    if measure.owner:
+        from journey.web.accounts.ownership import resolve_owners
+
+        owner = resolve_owners({measure.owner})[measure.owner]
     return MeasurePage(
         plan=plan,
         measure=measure,
@@ -707,24 +999,44 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         month=month,
         months=[(m, month_label(m)) for m in reversed(months)],
         result=figures.result,
-        rows=figures.rows,
+        actual=current.value_text if current else "–",
+        rows=rows,
         milestones=[(month_label(m), fmt(t)) for m, t in measure.milestones],
-        has_chart=figures.chart is not None,
+        has_chart=figures.chart(measure, suppress) is not None,
         spc=figures.spc,
-        chart_description=figures.description,
-        benchmarks=services.compare_with_benchmarks(
-            plan, measure, figures.result.value if figures.result else None, figures.fraction
-        ),
+        chart_description=_chart_description(figures, measure, suppress),
+        benchmarks=benchmarks,
         narrative=approved_narrative(measure.id, month) if month else None,
         narrative_url=_narrative_url(user, measure.id, month),
-        provenance=figures.provenance,
-        breakdowns=figures.breakdowns,
+        provenance=provenance(figures.figure, measure, counts_shown=not hidden),
+        breakdowns=breakdowns,
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
         can_enter_figures=measure.source.kind == "manual" and may_enter(user, measure),
         can_see_children=can_see_children,
         drilldown_available=can_see_children and drilldown.available(measure, month),
+        definition=library_definition(measure),
+        owner=owner,
+        suppressed_any=suppress and (any(r.value.hidden_text for r in rows) or any(t.hidden_any for t in breakdowns)),
+        worker_breakdowns_withheld=not workers and any(d.dimension in WORKER_LEVEL for d in figures.breakdowns),
+        reasons_hidden=hidden or before_hidden,
     )
+
+
+def _draw_charts(figures: _MeasureFigures, measure: Measure) -> bool:
+    """Draw (and keep) the measure's chart as staff and as board members see it."""
+    drawn = False
+    for suppress in (False, True):
+        chart = figures.chart(measure, suppress and figures.plan.small_numbers.active)
+        if chart is not None:
+            chart_svg(chart)
+            drawn = True
+    return drawn
+
+
+def _chart_description(figures: _MeasureFigures, measure: Measure, suppress: bool) -> str:
+    chart = figures.chart(measure, suppress)
+    return describe_measure_chart(chart) if chart is not None else ""
 
 
 Progress = Callable[[int, int], None]
@@ -749,9 +1061,7 @@ def warm_up(progress: Progress | None = None) -> int:
         _month_summary(plan, version, earlier, months)  # evaluates 13 months on the way
         tell(done, total)
     for done, measure in enumerate(plan.measures, start=len(months[-12:]) + 1):
-        figures = _measure_figures(plan, version, measure, month)
-        if figures.chart is not None:
-            chart_svg(figures.chart)
+        _draw_charts(_measure_figures(plan, version, measure, month), measure)
         tell(done, total)
     return len(plan.measures)
 
@@ -790,9 +1100,7 @@ def warm_up_month(month: str, progress: Progress | None = None) -> int:
     version = services.data_version()
     charts = 0
     for done, measure in enumerate(plan.measures, start=1):
-        figures = _measure_figures(plan, version, measure, month)
-        if figures.chart is not None:
-            chart_svg(figures.chart)
+        if _draw_charts(_measure_figures(plan, version, measure, month), measure):
             charts += 1
         tell(done, len(plan.measures))
     return charts

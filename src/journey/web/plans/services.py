@@ -536,23 +536,39 @@ def measures_owned_by(plan: Plan, user: Any) -> set[str]:
     return {m.id for m in plan.measures if m.owner and is_owner(user, m.owner)}
 
 
-def figure_for(measure_id: str, month: str) -> Observation | None:
-    """The stored monthly figure with where it came from (import, snapshot, who entered it)."""
+def figure_for(measure_id: str, month: str, period_type: str = Observation.PeriodType.MONTH) -> Observation | None:
+    """The stored headline figure with where it came from (import, snapshot, who entered it)."""
     return (
         Observation.objects.select_related("import_record", "entered_by")
-        .filter(
-            measure_id=measure_id, period=month, period_type=Observation.PeriodType.MONTH,
-            breakdown="",
-        )
+        .filter(measure_id=measure_id, period=month, period_type=period_type, breakdown="")
         .first()
     )
 
 
-def breakdowns_for(measure_id: str, month: str) -> dict[str, list[Observation]]:
+def headline_figures(measure: Measure, months: list[str]) -> dict[str, Observation]:
+    """month → the stored figure the plan rates (the year to date for a cumulative measure
+    where one is stored, else the month's), with where it came from; one query."""
+    rows = Observation.objects.select_related("import_record", "entered_by").filter(
+        measure_id=measure.id, period__in=months, breakdown="",
+        period_type__in=[Observation.PeriodType.MONTH, Observation.PeriodType.FYTD],
+    )
+    out: dict[str, Observation] = {}
+    for obs in rows:
+        preferred = obs.period_type == (
+            Observation.PeriodType.FYTD if measure.cumulative_in_year else Observation.PeriodType.MONTH
+        )
+        if preferred or obs.period not in out:
+            out[obs.period] = obs
+    return out
+
+
+def breakdowns_for(
+    measure_id: str, month: str, period_type: str = Observation.PeriodType.MONTH
+) -> dict[str, list[Observation]]:
     """breakdown → its cells' figures for the month (e.g. team → North, South ...)."""
     out: dict[str, list[Observation]] = {}
     rows = Observation.objects.filter(
-        measure_id=measure_id, period=month, period_type=Observation.PeriodType.MONTH,
+        measure_id=measure_id, period=month, period_type=period_type,
     ).exclude(breakdown="").order_by("breakdown", "breakdown_value")
     for obs in rows:
         out.setdefault(obs.breakdown, []).append(obs)

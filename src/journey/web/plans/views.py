@@ -65,7 +65,7 @@ def measure(request: HttpRequest, measure_id: str) -> HttpResponse:
 @condition(etag_func=conditional.chart_etag)
 def measure_chart(request: HttpRequest, measure_id: str) -> HttpResponse:
     """The chart as an SVG image, kept by the browser until the figures change."""
-    svg = pages.measure_chart(measure_id, request.GET.get("month"))
+    svg = pages.measure_chart(request.user, measure_id, request.GET.get("month"))
     if svg is None:
         raise Http404("No chart for this measure and month.")
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,12 +21,29 @@ from journey.web.reports.forms import ReportRequestForm
 from journey.web.reports.models import ReportBuild
 
 
+def _may_read(user: Any, build: ReportBuild) -> None:
+    """Board members and scrutiny councillors read final reports only: a DRAFT carries
+    narrative nobody has signed off, so it stays with the staff preparing the pack."""
+    if user.can(Capability.BUILD_REPORTS):
+        return
+    if build.draft or build.status != ReportBuild.Status.DONE:
+        raise PermissionDenied(
+            "This report is a draft, or not finished: board members and scrutiny councillors see "
+            "a report once its narrative is approved and it is final."
+        )
+
+
 @require_http_methods(["GET", "POST"])
-@requires(Capability.BUILD_REPORTS)
-def index(request: HttpRequest) -> HttpResponse:
+@requires(Capability.READ_REPORTS)
+def index(request: SignedInRequest) -> HttpResponse:
     months = list(reversed(months_available()))
     errors: dict[str, str] = {}
     chosen = {"kind": "monthly", "period": months[0] if months else "", "format": "pdf"}
+    can_build = request.user.can(Capability.BUILD_REPORTS)
+    if request.method == "POST" and not can_build:
+        raise PermissionDenied(
+            "Reports are built by staff preparing the pack; you can read and download the final ones here."
+        )
     if request.method == "POST":
         form = ReportRequestForm(
             request.POST,
@@ -51,16 +71,21 @@ def index(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "errors": errors,
             "perms_write_text": getattr(request.user, "can", lambda _: False)(Capability.WRITE_NARRATIVE),
-            "builds": services.recent_builds(),
+            "can_build": can_build,
+            "builds": [
+                b for b in services.recent_builds()
+                if can_build or (b.status == ReportBuild.Status.DONE and not b.draft)
+            ],
         },
         status=400 if errors else 200,
     )
 
 
 @require_GET
-@requires(Capability.BUILD_REPORTS)
+@requires(Capability.READ_REPORTS)
 def status(request: SignedInRequest, pk: int) -> HttpResponse:
     build = get_object_or_404(ReportBuild.objects.defer("content"), pk=pk)
+    _may_read(request.user, build)
     published = services.publication(build.period) if build.kind == "monthly" else None
     return render(
         request,
@@ -79,9 +104,10 @@ def status(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@requires(Capability.BUILD_REPORTS)
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+@requires(Capability.READ_REPORTS)
+def download(request: SignedInRequest, pk: int) -> HttpResponse:
     build = get_object_or_404(ReportBuild, pk=pk)
+    _may_read(request.user, build)
     if build.status != ReportBuild.Status.DONE or build.content is None:
         raise Http404("This report has not been built.")
     services.downloaded(request.user, build)
