@@ -859,6 +859,7 @@ def _measure_figures(
     rows: list[MonthRow] = []
     points: list[ChartPoint] = []
     result = None
+    stored: dict[str, Observation] = {}
     if month is not None:
         window = services.recent_months(month, 12)
         series = services.values_for_evaluation(plan, version).get(measure.id, {})
@@ -903,7 +904,7 @@ def _measure_figures(
             measure, services.spc_series(measure, version), month, result.target if result else None
         )
     # The stored figure's provenance and breakdowns change only with the data version too.
-    stored_figure = services.headline_figures(measure, [month]).get(month) if month else None
+    stored_figure = stored.get(month) if month else None
     fraction = (
         (stored_figure.numerator, stored_figure.denominator)
         if stored_figure is not None and stored_figure.numerator is not None and stored_figure.denominator is not None
