@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from adbc_driver_manager import Error as AdbcError
 from polars.testing import assert_frame_equal
 from sqlalchemy.dialects import mssql, postgresql
 
@@ -17,7 +18,9 @@ from journey.engine.casedata.formats.ssd import PERSONAL_COLUMNS, SSD, SSD_TABLE
 from journey.engine.casedata.load import read_files
 from journey.engine.casedata.ssd_db import (
     SsdDatabaseError,
+    conninfo,
     database_url,
+    read_only_cursor,
     read_ssd_database,
     resolve_url,
     select_for,
@@ -92,20 +95,57 @@ def test_names_and_addresses_in_the_database_are_never_read(loaded):
     everything = b"".join(loaded.files.values())
     assert b"Secretname" not in everything and b"Hiddensurname" not in everything and b"ZZ99" not in everything
     for spec in SSD_TABLES:
-        stmt, header = select_for(spec, {a: a for f in spec.fields for a in f.ssd}, "ssd")
-        sql = str(stmt.compile(dialect=postgresql.dialect()))
-        assert not any(col in sql for col in PERSONAL_COLUMNS), spec.name
+        present = {a: a for f in spec.fields for a in f.ssd}
+        for types in (None, dict.fromkeys(present, "timestamp without time zone")):
+            made = select_for(spec, present, "ssd", types)
+            assert made is not None
+            sql = str(made[0].compile(dialect=postgresql.dialect()))
+            assert not any(col in sql for col in PERSONAL_COLUMNS), spec.name
 
 
 def test_the_read_is_one_read_only_transaction(database, loaded):
-    # A write through the same connection settings is refused by PostgreSQL.
-    engine = sa.create_engine(database_url(database))
-    with engine.connect() as raw:
-        conn = raw.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-        with pytest.raises(sa.exc.InternalError, match="read-only transaction"), conn.begin():
-            conn.execute(sa.text("DELETE FROM ssd.ssd_person"))
-    engine.dispose()
+    # A write inside the read's transaction is refused by PostgreSQL, and it sees one moment.
+    with read_only_cursor(database_url(database)) as cursor:
+        cursor.execute("SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')")
+        assert cursor.fetchall() == [("repeatable read", "on")]
+        with pytest.raises(AdbcError, match="read-only transaction"):
+            cursor.execute("DELETE FROM ssd.ssd_person")
     assert loaded.rows["ssd_person"] > 0
+
+
+def test_postgresql_values_are_written_as_an_export_writes_them(database):
+    engine = sa.create_engine(database_url(database))
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA typed"))
+        conn.execute(sa.text(
+            "CREATE TABLE typed.ssd_person (pers_person_id bigint, pers_dob date, pers_expected_dob timestamptz, "
+            "pers_death_date timestamp(3), pers_sex char(3), pers_ethnicity varchar(10))"
+        ))
+        conn.execute(sa.text(
+            "CREATE TABLE typed.ssd_cin_visits (cinv_cin_visit_id numeric(10, 0), cinv_person_id text, "
+            "cinv_cin_visit_date date, cinv_cin_visit_seen boolean, cinv_cin_visit_seen_alone boolean)"
+        ))
+        conn.execute(sa.text("SET TIME ZONE 'Europe/London'"))
+        conn.execute(sa.text(
+            "INSERT INTO typed.ssd_person VALUES (7, '2015-06-01', '2023-06-01 00:00:00+01', "
+            "'2023-01-02 03:04:05.678', 'M', 'WBRI'), (8, NULL, NULL, NULL, NULL, '')"
+        ))
+        conn.execute(sa.text(
+            "INSERT INTO typed.ssd_cin_visits VALUES (1, 'C1', '2023-02-01', true, false), (2, 'C2', NULL, NULL, NULL)"
+        ))
+    engine.dispose()
+    read = read_ssd_database(database + "?options=-c%20TimeZone%3DEurope/London", schema="typed")
+    assert read.files["ssd_person.csv"].decode() == (
+        "pers_person_id,pers_sex,pers_ethnicity,pers_dob,pers_expected_dob,pers_death_date\n"
+        '7,M,WBRI,2015-06-01,2023-06-01 00:00:00,2023-01-02 03:04:05\n'
+        '8,,"",,,\n'
+    )
+    assert read.files["ssd_cin_visits.csv"].decode() == (
+        "cinv_cin_visit_id,cinv_person_id,cinv_cin_visit_date,cinv_cin_visit_seen,cinv_cin_visit_seen_alone\n"
+        "1,C1,2023-02-01,Y,N\n"
+        "2,C2,,,\n"
+    )
+    assert read.rows == {"ssd_person": 2, "ssd_cin_visits": 2}
 
 
 def test_a_broken_ssd_database_gets_located_messages_and_nothing_is_loaded(database, council, tmp_path):
@@ -157,6 +197,14 @@ def test_a_database_that_cannot_be_reached_is_refused_without_showing_the_passwo
     with pytest.raises(SsdDatabaseError, match="SSD_URL is not set"):
         resolve_url("env:SSD_URL", {})
     assert shown("mssql+pymssql://u:pw@host/db") == "mssql+pymssql://u:***@host/db"
+
+
+def test_the_postgresql_connection_keeps_every_setting_of_the_url():
+    url = database_url("postgresql://us%20er:p'a%5Css@db.example:6432/ssd?sslmode=require&options=-c%20TimeZone%3DEurope/London")
+    assert conninfo(url) == (
+        "host='db.example' port='6432' dbname='ssd' user='us er' password='p\\'a\\\\ss' "
+        "sslmode='require' options='-c TimeZone=Europe/London'"
+    )
 
 
 def test_sql_server_gets_the_same_selects_in_its_own_dialect():

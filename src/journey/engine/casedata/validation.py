@@ -83,10 +83,16 @@ def is_identifier(column: Column) -> bool:
     )
 
 
-def _text(name: str) -> pl.Expr:
-    """Trimmed text, blank as null, with the export's formula escape removed."""
-    value = unescape_expr(pl.col(name).cast(pl.String).str.strip_chars())
-    return pl.when(value == "").then(None).otherwise(value)
+def _texts(frame: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
+    """Each column as trimmed text, blank as null, with the export's formula escape removed.
+
+    In three steps, each working on the previous step's column: as one expression Polars
+    would trim every value once for each time the expression names it."""
+    trimmed = frame.with_columns(pl.col(c).cast(pl.String).str.strip_chars() for c in names)
+    unescaped = trimmed.with_columns(unescape_expr(pl.col(c)).alias(c) for c in names)
+    return unescaped.with_columns(
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in names
+    )
 
 
 def _code(value: pl.Expr, codes: Mapping[str, str]) -> pl.Expr:
@@ -204,8 +210,8 @@ def parse_table(
     )
     if ROW not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(ROW))
-    texts = frame.lazy().select(
-        [_text(c).alias(c) for c in table.column_names] + [pl.col(ROW).cast(pl.Int64)]
+    texts = _texts(
+        frame.lazy().select(*table.column_names, pl.col(ROW).cast(pl.Int64)), table.column_names
     )
     typed: list[pl.Expr] = []
     checks: list[pl.Expr] = []
@@ -229,9 +235,18 @@ def parse_table(
         .rename({f"_typed_{c}": c for c in table.column_names})
         .collect()
     )
+    # How many rows each check finds, in one pass; rows are picked out only where some are.
+    counted = [
+        pl.col(f"_text_{c.name}").is_null().sum().alias(f"_blank_{c.name}")
+        for c in table.columns
+        if c.required
+    ] + [pl.col(f"_bad_{c.name}").sum().alias(f"_bad_{c.name}") for c in table.columns if f"_bad_{c.name}" in parsed.columns]
+    counts = parsed.select(counted).row(0, named=True) if counted else {}
     for column in table.columns:
-        if column.required:
-            blank_rows = parsed.filter(pl.col(f"_text_{column.name}").is_null())
+        if counts.get(f"_blank_{column.name}"):
+            blank_rows = parsed.select(ROW, f"_text_{column.name}").filter(
+                pl.col(f"_text_{column.name}").is_null()
+            )
             blank = blank_rows[ROW].head(PROBLEMS_LISTED)
             problems += [
                 Problem(
@@ -250,9 +265,9 @@ def parse_table(
                 blank_rows.height, ERROR, "required_blank", source, column, table_name
             )
         flag = f"_bad_{column.name}"
-        if flag not in parsed.columns:
+        if not counts.get(flag):
             continue
-        bad = parsed.filter(pl.col(flag)).select(ROW, f"_text_{column.name}")
+        bad = parsed.select(ROW, f"_text_{column.name}", flag).filter(pl.col(flag)).drop(flag)
         problems += _more(bad.height, ERROR, "unreadable_value", source, column, table_name)
         for row, value in bad.head(PROBLEMS_LISTED).iter_rows():
             problems.append(
@@ -411,17 +426,27 @@ def _column_rules(
     return found
 
 
+def _births(children: pl.LazyFrame) -> pl.LazyFrame:
+    """Each child's date of birth and whether unborn (the first row of a repeated child)."""
+    return (
+        children.select("child_id", "date_of_birth", "unborn")
+        .unique("child_id", keep="first", maintain_order=True)
+        .collect()
+        .lazy()
+    )
+
+
 def _birth_rules(
-    table: Table, frame: pl.LazyFrame, children: pl.LazyFrame, source: Source
+    table: Table, frame: pl.LazyFrame, births: pl.LazyFrame, source: Source
 ) -> list[pl.LazyFrame]:
     """Events before the child's birth, except for unborn children (pre-birth work is normal)."""
     events = [c.name for c in table.columns if c.event_date]
     if table.name == "children" or "child_id" not in table.column_names or not events:
         return []
-    births = children.select("child_id", "date_of_birth", "unborn").unique(
-        "child_id", keep="first", maintain_order=True
+    # Only rows of a known child can be before its birth: an inner join.
+    joined = frame.select(_INDEX, FILE, SHEET, ROW, "child_id", *events).join(
+        births, on="child_id", how="inner", maintain_order="left"
     )
-    joined = frame.join(births, on="child_id", how="left", maintain_order="left")
     born = pl.col("unborn").fill_null(False).not_()
     return [
         _found(
@@ -465,17 +490,13 @@ def _reference_rules(
                 )
             continue
         known = tables[target_table].select(pl.col(target_column).alias("_known")).unique()
-        joined = frame.join(
-            known.with_columns(pl.lit(True).alias("_exists")),
-            left_on=column.name,
-            right_on="_known",
-            how="left",
-            maintain_order="left",
+        unknown = frame.join(
+            known, left_on=column.name, right_on="_known", how="anti", maintain_order="left"
         )
         found.append(
             _found(
-                joined,
-                pl.col(column.name).is_not_null() & pl.col("_exists").is_null(),
+                unknown,
+                pl.col(column.name).is_not_null(),
                 "unknown_reference",
                 column.name,
                 pl.col(column.name),
@@ -492,12 +513,14 @@ def _reference_rules(
 
 def _duplicate_keys(table: Table, frame: pl.LazyFrame, source: Source) -> list[pl.LazyFrame]:
     key = list(table.key)
-    first = (
-        frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
-        .group_by(key, maintain_order=True)
-        .agg(pl.col(_INDEX).min().alias("_first_i"), pl.col(ROW).first().alias("_first_row"))
+    # Only rows whose key is repeated are grouped: usually none.
+    repeated = frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key])).filter(
+        (pl.col(key[0]) if len(key) == 1 else pl.struct(key)).is_duplicated()
     )
-    joined = frame.join(first, on=key, how="inner", maintain_order="left")
+    first = repeated.group_by(key, maintain_order=True).agg(
+        pl.col(_INDEX).min().alias("_first_i"), pl.col(ROW).first().alias("_first_row")
+    )
+    joined = repeated.join(first, on=key, how="inner", maintain_order="left")
     described = pl.concat_str(
         [
             pl.concat_str(
@@ -747,6 +770,7 @@ def validate(
     for rule, failing in (failing_rows(frames) if dfe_rules else {}).items():
         if rule.table is not None and counts[rule.table]:
             dfe_found.setdefault(rule.table, []).append((rule, failing))
+    births = _births(frames["children"])
 
     problems: list[Problem] = []
     result: CaseData = {}
@@ -759,7 +783,7 @@ def validate(
             continue
         source = sources.get(name, Source())
         found = _column_rules(table, frame, as_at, source)
-        found += _birth_rules(table, frame, frames["children"], source)
+        found += _birth_rules(table, frame, births, source)
         references, unchecked = _reference_rules(table, frame, frames, counts)
         found += references
         found += _duplicate_keys(table, frame, source)

@@ -365,6 +365,8 @@ ALLOCATED_ROLE_WRITTEN = "Allocated Social Worker"
 #: Visit tables and the canonical visit type each gives.
 VISIT_TABLES = {"ssd_cin_visits": "CIN", "ssd_cp_visits": "CP", "ssd_cla_visits": "CLA"}
 
+#: The outcome JSON field of the tables that have one (read as ``outcome_json``).
+OUTCOME = "outcome_json"
 #: Outcome JSON flags the reader uses (each read as KEY, or the older OUTCOME_KEY).
 CONTACT_REFERRAL_FLAGS = ("NEW_REFERRAL_FLAG", "EXISTING_REFERRAL_FLAG", "CP_ENQUIRY_FLAG")
 
@@ -390,7 +392,10 @@ def detect(files: Files) -> int:
 
 
 def _header(text: str) -> list[str]:
-    first = text.splitlines()[0] if text.splitlines() else ""
+    # The first line ends at the first newline at the latest: only that much is split.
+    end = text.find("\n")
+    lines = (text if end < 0 else text[:end]).splitlines()
+    first = lines[0] if lines else ""
     return [h.replace("\ufeff", "").strip().lower() for h in next(csv.reader([first]), [])]
 
 
@@ -570,11 +575,11 @@ def _get(typed: Mapping[str, pl.DataFrame], name: str) -> pl.DataFrame:
     )
 
 
-def _flag(column: str, key: str) -> pl.Expr:
+def _parse_flag(key: str) -> pl.Expr:
     """A yes/no flag inside an outcome JSON text (``KEY`` or the older ``OUTCOME_KEY``)."""
     raw = pl.coalesce(
-        pl.col(column).str.json_path_match(f"$.{key}"),
-        pl.col(column).str.json_path_match(f"$.OUTCOME_{key}"),
+        pl.col(OUTCOME).str.json_path_match(f"$.{key}"),
+        pl.col(OUTCOME).str.json_path_match(f"$.OUTCOME_{key}"),
     )
     low = raw.str.strip_chars().str.to_lowercase()
     return (
@@ -583,16 +588,31 @@ def _flag(column: str, key: str) -> pl.Expr:
     )
 
 
-def _any_flag(column: str, *keys: str) -> pl.Expr:
-    return pl.any_horizontal([_flag(column, k).fill_null(False) for k in keys])
+def _with_outcomes(frame: pl.DataFrame, *keys: str) -> pl.DataFrame:
+    """The outcome JSON's ``keys`` as yes/no columns (:func:`_flag`), and whether it is JSON
+    at all (``_json``), worked out once per distinct text and joined back: a table's outcomes
+    are a few combinations of flags, so a few texts are parsed rather than every row."""
+    distinct = frame.select(OUTCOME).unique().drop_nulls()
+    parsed = distinct.with_columns(
+        pl.col(OUTCOME).str.json_path_match("$").is_not_null().alias("_json"),
+        *[_parse_flag(k).alias(f"_flag_{k}") for k in keys],
+    )
+    return frame.join(parsed, on=OUTCOME, how="left", maintain_order="left")
+
+
+def _flag(key: str) -> pl.Expr:
+    """The flag ``key`` of the row's outcome (see :func:`_with_outcomes`)."""
+    return pl.col(f"_flag_{key}")
+
+
+def _any_flag(*keys: str) -> pl.Expr:
+    return pl.any_horizontal([_flag(k).fill_null(False) for k in keys])
 
 
 def _check_json(frame: pl.DataFrame, spec: SsdTable, result: FormatResult) -> None:
     """An outcome field that is not JSON is reported (its outcome is then blank)."""
     label = spec.field("outcome_json").label
-    bad = frame.filter(
-        pl.col("outcome_json").is_not_null() & pl.col("outcome_json").str.json_path_match("$").is_null()
-    )
+    bad = frame.filter(pl.col(OUTCOME).is_not_null() & ~pl.col("_json"))
     key_label = spec.field(spec.key).label
     for file, row, value, key in bad.select(FILE, ROW, "outcome_json", spec.key).head(1000).iter_rows():
         result.problems.append(
@@ -649,51 +669,55 @@ def _map(typed: Mapping[str, pl.DataFrame], result: FormatResult) -> None:
         .then(True).otherwise(False).alias("unborn"),
     )
 
-    contacts = _get(typed, "ssd_contacts")
+    contacts = _with_outcomes(
+        _get(typed, "ssd_contacts"), *CONTACT_REFERRAL_FLAGS, "EARLY_HELP_FLAG", "ADVICE_FLAG", "NFA_FLAG"
+    )
     _check_json(contacts, SSD["ssd_contacts"], result)
     out["contacts"] = contacts.with_columns(
-        pl.when(_any_flag("outcome_json", *CONTACT_REFERRAL_FLAGS)).then(pl.lit("referral"))
-        .when(_flag("outcome_json", "EARLY_HELP_FLAG").fill_null(False)).then(pl.lit("early_help"))
-        .when(_flag("outcome_json", "ADVICE_FLAG").fill_null(False)).then(pl.lit("advice"))
-        .when(_flag("outcome_json", "NFA_FLAG").fill_null(False)).then(pl.lit("nfa"))
+        pl.when(_any_flag(*CONTACT_REFERRAL_FLAGS)).then(pl.lit("referral"))
+        .when(_flag("EARLY_HELP_FLAG").fill_null(False)).then(pl.lit("early_help"))
+        .when(_flag("ADVICE_FLAG").fill_null(False)).then(pl.lit("advice"))
+        .when(_flag("NFA_FLAG").fill_null(False)).then(pl.lit("nfa"))
         .otherwise(None).alias("outcome")
     )
 
     out["early_help"] = _get(typed, "ssd_early_help_episodes")
 
-    referrals = _get(typed, "ssd_cin_episodes")
+    referrals = _with_outcomes(_get(typed, "ssd_cin_episodes"), "NFA_FLAG")
     _check_json(referrals, SSD["ssd_cin_episodes"], result)
     out["referrals"] = referrals.with_columns(
-        pl.coalesce("nfa", _flag("outcome_json", "NFA_FLAG")).alias("nfa"),
+        pl.coalesce("nfa", _flag("NFA_FLAG")).alias("nfa"),
         team(), pl.col("worker").alias("worker_id"),
     )
 
-    assessments = _get(typed, "ssd_cin_assessments")
+    assessments = _with_outcomes(
+        _get(typed, "ssd_cin_assessments"), "STRATEGY_DISCUSSION_FLAG", "PROV_OF_SERVICES_FLAG",
+        "PROV_OF_SB_CARE_FLAG", "EARLY_HELP_FLAG", "NFA_FLAG",
+    )
     _check_json(assessments, SSD["ssd_cin_assessments"], result)
-    j = "outcome_json"
     out["assessments"] = assessments.with_columns(
-        pl.when(_flag(j, "STRATEGY_DISCUSSION_FLAG").fill_null(False)).then(pl.lit("s47"))
-        .when(_any_flag(j, "PROV_OF_SERVICES_FLAG", "PROV_OF_SB_CARE_FLAG")).then(pl.lit("cin_plan"))
-        .when(_flag(j, "EARLY_HELP_FLAG").fill_null(False)).then(pl.lit("early_help"))
-        .when(pl.col("outcome_nfa").fill_null(False) | _flag(j, "NFA_FLAG").fill_null(False)).then(pl.lit("nfa"))
+        pl.when(_flag("STRATEGY_DISCUSSION_FLAG").fill_null(False)).then(pl.lit("s47"))
+        .when(_any_flag("PROV_OF_SERVICES_FLAG", "PROV_OF_SB_CARE_FLAG")).then(pl.lit("cin_plan"))
+        .when(_flag("EARLY_HELP_FLAG").fill_null(False)).then(pl.lit("early_help"))
+        .when(pl.col("outcome_nfa").fill_null(False) | _flag("NFA_FLAG").fill_null(False)).then(pl.lit("nfa"))
         .otherwise(None).alias("outcome"),
         team(), pl.col("worker").alias("worker_id"),
     )
 
-    s47 = _get(typed, "ssd_s47_enquiry")
+    s47 = _with_outcomes(_get(typed, "ssd_s47_enquiry"), "CP_CONFERENCE_FLAG")
     _check_json(s47, SSD["ssd_s47_enquiry"], result)
     out["section47"] = s47.with_columns(
         pl.col("start_date").alias("strategy_discussion_date"),
-        _flag("outcome_json", "CP_CONFERENCE_FLAG").alias("icpc_required"),
+        _flag("CP_CONFERENCE_FLAG").alias("icpc_required"),
         team(), pl.col("worker").alias("worker_id"),
     )
 
-    icpc = _get(typed, "ssd_initial_cp_conference")
+    icpc = _with_outcomes(_get(typed, "ssd_initial_cp_conference"), "CP_FLAG")
     _check_json(icpc, SSD["ssd_initial_cp_conference"], result)
     _dropped(result, icpc.filter(pl.col("conference_date").is_null()), SSD["ssd_initial_cp_conference"],
              "icpc_icpc_date is blank (the conference has not been held)")
     out["icpcs"] = icpc.filter(pl.col("conference_date").is_not_null()).with_columns(
-        pl.coalesce("plan_made", _flag("outcome_json", "CP_FLAG")).alias("plan_made")
+        pl.coalesce("plan_made", _flag("CP_FLAG")).alias("plan_made")
     )
 
     out["cp_plans"] = _get(typed, "ssd_cp_plans")
