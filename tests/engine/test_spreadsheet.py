@@ -33,3 +33,9 @@ def test_the_column_forms_agree_with_the_scalar_forms():
     assert escaped["text"].to_list() == [escape_text(v) for v in VALUES]
     assert escaped["number"].to_list() == list(range(len(VALUES)))
     assert_frame_equal(escaped.with_columns(unescape_expr(pl.col("text"))), frame)
+
+
+def test_the_column_form_removes_an_apostrophe_exactly_where_the_scalar_form_does():
+    texts = [*VALUES, "'", "'a", "''", "'-", "a'=", "'\n", "'\\"]
+    frame = pl.DataFrame({"text": texts})
+    assert frame.select(unescape_expr(pl.col("text")))["text"].to_list() == [unescape_text(v) for v in texts]

@@ -23,6 +23,7 @@ variable NAME, and PostgreSQL's own ``PGPASSWORD`` works too.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -131,24 +132,34 @@ def select_for(
     types: Mapping[str, str] | None = None,
 ) -> tuple[sa.Select, list[str]] | None:
     """The SELECT reading only the fields the reader uses (by their SSD names as found in
-    the database, ``present`` lower-case → actual), ordered by the table's key; and the
-    header to write. None when not even the key is there.
+    the database, ``present`` lower-case → actual); and the header to write. None when not
+    even the key is there.
 
     Given PostgreSQL's ``types`` of the columns (lower-case name → ``data_type``), each
-    value is selected as the text a CSV export holds (:func:`_csv_text`) under its SSD name.
+    value is selected as the text a CSV export holds (:func:`_csv_text`) under its SSD name,
+    and the rows are left in the database's order (:func:`_in_key_order` sorts them:
+    faster than PostgreSQL's sort, which spills to disk at this size); otherwise they are
+    ordered by the table's key.
     """
     chosen = _chosen(spec, present)
     if not chosen:
         return None
     table = sa.table(_actual_table(spec, present), *[sa.column(actual) for _, actual in chosen], schema=schema)
     key_alias = next((a for a in spec.field(spec.key).ssd if a in present), None)
-    if types is None:
-        stmt = sa.select(*[table.c[actual] for _, actual in chosen])
-    else:
+    if types is not None:
         stmt = sa.select(*[_csv_text(table.c[actual], types.get(alias, "")).label(alias) for alias, actual in chosen])
+        return stmt, [alias for alias, _ in chosen]
+    stmt = sa.select(*[table.c[actual] for _, actual in chosen])
     if key_alias is not None:
         stmt = stmt.order_by(table.c[present[key_alias]])
     return stmt, [alias for alias, _ in chosen]
+
+
+def _in_key_order(frame: pl.DataFrame, spec: SsdTable) -> pl.DataFrame:
+    """The rows by the table's key (blank keys last, repeats as the database gave them), so
+    reading unchanged tables again gives the same files."""
+    key = next((a for a in spec.field(spec.key).ssd if a in frame.columns), None)
+    return frame if key is None else frame.sort(key, nulls_last=True, maintain_order=True)
 
 
 def _csv_text(column: sa.ColumnClause[Any], data_type: str) -> sa.ColumnElement[Any]:
@@ -193,6 +204,12 @@ def _fetch(conn: Connection, stmt: sa.Select, header: list[str]) -> pl.DataFrame
     if not frames:
         return pl.DataFrame(schema={h: pl.String for h in header})
     return pl.concat(frames, how="vertical")
+
+
+def _csv(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    return buffer.getvalue()
 
 
 def _missing_columns(spec: SsdTable) -> Problem:
@@ -266,7 +283,7 @@ def _read_postgresql(u: URL, schema: str | None, tell: Progress, out: DatabaseRe
             frame = pl.from_arrow(cursor.fetch_arrow_table())
             assert isinstance(frame, pl.DataFrame)
             out.rows[spec.name] = frame.height
-            out.files[spec.file] = frame.write_csv().encode("utf-8")
+            out.files[spec.file] = _csv(_in_key_order(frame, spec))
     return sorted(tables)
 
 
@@ -291,7 +308,7 @@ def _read_sqlalchemy(u: URL, schema: str | None, tell: Progress, out: DatabaseRe
             stmt, header = made
             frame = _fetch(conn, stmt, header)
             out.rows[spec.name] = frame.height
-            out.files[spec.file] = frame.write_csv().encode("utf-8")
+            out.files[spec.file] = _csv(frame)
         transaction.rollback()
     return sorted(found)
 
@@ -301,19 +318,22 @@ def read_ssd_database(
     *,
     schema: str | None = None,
     progress: Progress | None = None,
+    label: str | None = None,
 ) -> DatabaseRead:
     """Every SSD table the reader uses, read in one read-only transaction, as CSV files.
 
     Raises :class:`SsdDatabaseError` when the database cannot be reached or read; a
     missing table or column is a problem in the result (the reader then reports it with
-    the rest), never a half read.
+    the rest), never a half read. Messages and ``database.json`` name the database by
+    ``label`` when given (a scheduled read names the variable holding the URL), else by
+    its URL without the password.
     """
     from adbc_driver_manager import Error as AdbcError
 
     tell = progress or (lambda fraction, message: None)
     u = database_url(resolve_url(url))
     out = DatabaseRead()
-    where = f"{shown(u)}" + (f", schema {schema}" if schema else "")
+    where = label or f"{shown(u)}" + (f", schema {schema}" if schema else "")
     try:
         if u.get_backend_name() == "postgresql":
             found = _read_postgresql(u, schema, tell, out)

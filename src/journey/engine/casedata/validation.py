@@ -153,7 +153,7 @@ def _parsed(column: Column) -> tuple[pl.Expr, pl.Expr | None]:
         # the same child arrives as ``ab12`` in one file and ``AB12`` in another.
         whole = _whole(text)
         value = whole.str.to_uppercase() if column.name == "child_id" else whole
-        return value, text.str.contains(_SCIENTIFIC) | text.str.contains(r"\s")
+        return value, text.str.contains(f"{_SCIENTIFIC}|\\s")
     return text, None
 
 

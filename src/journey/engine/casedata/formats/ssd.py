@@ -471,7 +471,7 @@ def _read_ssd_csv(
     raw = grid.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     cells = [c for c in raw.columns if c != ROW]
     if cells:
-        raw = raw.filter(pl.any_horizontal([pl.col(c).str.strip_chars().ne("") for c in cells]))
+        raw = raw.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S") for c in cells]))
     source = Source(file=file, columns={k: v for k, v in labels.items() if k != v}, header_row=1)
     typed, typing_problems = parse_table(spec.table, raw, source)
     result.problems += _with_keys(typing_problems, spec, raw, labels)
