@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime, time
 from pathlib import Path
 
 
@@ -40,6 +41,27 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ConfigurationError(f"Environment variable {name}={value!r} is not a whole number.") from exc
+
+
+def env_day_of_month(name: str, default: int) -> int:
+    """A day that every month has (1 to 28)."""
+    day = env_int(name, default)
+    if not 1 <= day <= 28:
+        raise ConfigurationError(
+            f"Environment variable {name}={day} is not a day of the month from 1 to 28 (every month has those)."
+        )
+    return day
+
+
+def env_time(name: str, default: str) -> time:
+    """A time of day written HH:MM (24-hour clock)."""
+    value = os.environ.get(name) or default
+    try:
+        return datetime.strptime(value.strip(), "%H:%M").time()
+    except ValueError:
+        raise ConfigurationError(
+            f"Environment variable {name}={value!r} is not a time of day written HH:MM (e.g. 06:30)."
+        ) from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -17,9 +17,11 @@ from journey.web.env import (
     ConfigurationError,
     development_secret_key,
     env_bool,
+    env_day_of_month,
     env_int,
     env_list,
     env_str,
+    env_time,
     parse_group_roles,
     refuse_weak_secret_key,
 )
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "journey.web.reports",
     "journey.web.reporttext",
     "journey.web.background",
+    "journey.web.ssd",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +137,13 @@ JOURNEY_WARM_UP_PAGES = env_bool("JOURNEY_WARM_UP_PAGES", True)
 JOURNEY_WATCH_DIR = env_str("JOURNEY_WATCH_DIR", "")
 JOURNEY_WATCH_EVERY_SECONDS = env_int("JOURNEY_WATCH_EVERY_SECONDS", 900)
 JOURNEY_WATCH_SETTLE_SECONDS = env_int("JOURNEY_WATCH_SETTLE_SECONDS", 60)
+
+# Monthly reads of the Standard Safeguarding Dataset (docs/ssd.md), each left as a proposal for
+# the data team. On when the environment holds JOURNEY_SSD_URL: the URL is read from the
+# environment when the read runs and is never a setting, stored or logged.
+JOURNEY_SSD_SCHEMA = env_str("JOURNEY_SSD_SCHEMA", "")
+JOURNEY_SSD_DAY = env_day_of_month("JOURNEY_SSD_DAY", 5)
+JOURNEY_SSD_AT = env_time("JOURNEY_SSD_AT", "06:00")
 
 # Reminders by e-mail through GOV.UK Notify (none without a key); docs/deploy.md.
 JOURNEY_NOTIFY_API_KEY = env_str("JOURNEY_NOTIFY_API_KEY", "")

@@ -3,8 +3,6 @@ creates and drops), SQL Server through the same SELECTs compiled for its dialect
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import date
 
 import pytest
@@ -28,26 +26,14 @@ from journey.engine.casedata.ssd_db import (
     write_ssd_database,
 )
 from journey.engine.measures import REGISTRY, compute
-
-SERVER = os.environ.get("JOURNEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+from tests.ssd_database import ssd_database
 
 
 @pytest.fixture(scope="module")
 def database():
     """A fresh PostgreSQL database for this module, dropped afterwards."""
-    name = f"ssd_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(f"{SERVER}/postgres".replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as err:
-        pytest.skip(f"no PostgreSQL server at {SERVER}: {err.orig}")
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ssd_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,9 @@ class Periodic:
     at: time | None = None
     """Run at this local time of day (for daily schedules)."""
 
+    def enabled(self) -> bool:
+        return self.every() is not None
+
     def next_after(self, moment: datetime) -> datetime:
         every = self.every() or timedelta(days=1)
         if self.at is None:
@@ -38,6 +41,28 @@ class Periodic:
         candidate = local.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
         while candidate <= local:
             candidate += every
+        return candidate
+
+
+@dataclass(frozen=True)
+class Monthly:
+    """A task run once a month, on a day of the month at a local time."""
+
+    name: str
+    task_path: str
+    when: Callable[[], tuple[int, time] | None]
+    """(day of the month, time of day); ``None`` turns the schedule off."""
+
+    def enabled(self) -> bool:
+        return self.when() is not None
+
+    def next_after(self, moment: datetime) -> datetime:
+        day, at = self.when() or (1, time(0, 0))
+        local = timezone.localtime(moment)
+        candidate = local.replace(day=day, hour=at.hour, minute=at.minute, second=0, microsecond=0)
+        if candidate <= local:
+            year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+            candidate = candidate.replace(year=year, month=month)
         return candidate
 
 
@@ -51,12 +76,19 @@ def _watch_every() -> timedelta | None:
     return timedelta(seconds=settings.JOURNEY_WATCH_EVERY_SECONDS)
 
 
-SCHEDULES: list[Periodic] = [
+def _ssd_when() -> tuple[int, time] | None:
+    from journey.web.ssd.reads import enabled
+
+    return (settings.JOURNEY_SSD_DAY, settings.JOURNEY_SSD_AT) if enabled() else None
+
+
+SCHEDULES: list[Periodic | Monthly] = [
     Periodic("prune-tasks", "journey.web.background.tasks.prune_finished_tasks", lambda: timedelta(days=1),
              at=time(3, 0)),
     Periodic("watched-folder", "journey.web.operations.watch.scan_watched_folder", _watch_every),
     Periodic("reminders", "journey.web.background.reminders.send_reminders", _reminders_every,
              at=time(7, 0)),
+    Monthly("ssd-read", "journey.web.ssd.reads.read_ssd_monthly", _ssd_when),
 ]
 """The periodic tasks; each feature adds its own."""
 
@@ -66,7 +98,7 @@ def enqueue_due(now: datetime | None = None) -> list[str]:
     now = now or timezone.now()
     done = []
     for periodic in SCHEDULES:
-        if periodic.every() is None:
+        if not periodic.enabled():
             continue
         try:
             Schedule.objects.get_or_create(
