@@ -111,6 +111,13 @@ def test_postgresql_values_are_written_as_an_export_writes_them(database):
             "CREATE TABLE typed.ssd_cin_visits (cinv_cin_visit_id numeric(10, 0), cinv_person_id text, "
             "cinv_cin_visit_date date, cinv_cin_visit_seen boolean, cinv_cin_visit_seen_alone boolean)"
         ))
+        conn.execute(sa.text(
+            "CREATE TABLE typed.ssd_contacts (cont_contact_id integer, cont_person_id text, "
+            "cont_contact_date timestamp, cont_contact_outcome_json jsonb)"
+        ))
+        conn.execute(sa.text(
+            "INSERT INTO typed.ssd_contacts VALUES (1, 'C1', '2023-02-01 10:30', '{\"NFA_FLAG\": \"Y\"}')"
+        ))
         conn.execute(sa.text("SET TIME ZONE 'Europe/London'"))
         conn.execute(sa.text(
             "INSERT INTO typed.ssd_person VALUES (7, '2015-06-01', '2023-06-01 00:00:00+01', "
@@ -131,7 +138,11 @@ def test_postgresql_values_are_written_as_an_export_writes_them(database):
         "1,C1,2023-02-01,Y,N\n"
         "2,C2,,,\n"
     )
-    assert read.rows == {"ssd_person": 2, "ssd_cin_visits": 2}
+    assert read.files["ssd_contacts.csv"].decode() == (
+        "cont_contact_id,cont_person_id,cont_contact_date,cont_contact_outcome_json\n"
+        '1,C1,2023-02-01 10:30:00,"{""NFA_FLAG"": ""Y""}"\n'
+    )
+    assert read.rows == {"ssd_person": 2, "ssd_contacts": 1, "ssd_cin_visits": 2}
 
 
 def test_a_broken_ssd_database_gets_located_messages_and_nothing_is_loaded(database, council, tmp_path):
