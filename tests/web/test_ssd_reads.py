@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
@@ -61,9 +62,14 @@ def _everything_kept(data_dir: Path) -> str:
     return dumped.getvalue() + "".join(files)
 
 
-def test_the_monthly_read_leaves_a_checked_proposal_that_nobody_has_accepted(configured, settings):
+def test_the_monthly_read_leaves_a_checked_proposal_that_nobody_has_accepted(configured, settings, data_team):
     result = reads.read_ssd_monthly.enqueue().return_value
     (job,) = LoadJob.objects.all()
+    assert "proposal" in job.summary  # what accepting it would change, for the data team to judge
+    page = data_team.get(reverse("casedata:loads")).content.decode()
+    assert job.original_name == f"Monthly SSD read, {timezone.localdate():%-d %B %Y} (the SSD database in JOURNEY_SSD_URL, schema ssd)"
+    assert f'href="{reverse("casedata:job", args=[job.pk])}">{job.original_name}</a>' in page
+    assert data_team.get(reverse("casedata:job", args=[job.pk])).status_code == 200
     assert result == {"outcome": "proposed", "proposal": job.pk, "rows": SsdRead.objects.get().rows}
     assert job.status == LoadJob.Status.CHECKED and job.kind == "ssd"  # waits for the data team
     assert job.accepted_by is None and job.snapshot == ""

@@ -113,8 +113,11 @@ def _in_year(names: list[str], collection_year: int | None) -> list[str]:
     return list(placed)
 
 
-def create_job(uploads: list[Upload], user: Any, collection_year: int | None = None) -> LoadJob:
-    """Save the uploaded files (size-capped) and start checking them."""
+def create_job(
+    uploads: list[Upload], user: Any, collection_year: int | None = None, *, title: str | None = None
+) -> LoadJob:
+    """Save the uploaded files (size-capped) and start checking them. ``title`` is what the
+    Data loads page calls it (the files' names when not given)."""
     if not uploads:
         raise UploadRefused("Choose the extract file or files to upload")
     total = sum(u.size for u in uploads)
@@ -155,7 +158,7 @@ def create_job(uploads: list[Upload], user: Any, collection_year: int | None = N
 
     with transaction.atomic():  # the job and its queued check: both or neither
         job = LoadJob.objects.create(
-            original_name=", ".join(names)[:255],
+            original_name=(title or ", ".join(names))[:255],
             stored_path=str(folder),
             size=written,
             sha256=digest.hexdigest(),

@@ -90,7 +90,7 @@ def read_and_propose() -> SsdRead:
     progress.report(85, "Checking the extract")
     uploads = [casedata.Upload(name, len(data), _chunks(data)) for name, data in sorted(read.files.items())]
     try:
-        job = casedata.create_job(uploads, None)
+        job = casedata.create_job(uploads, None, title=f"Monthly SSD read, {timezone.localdate():%-d %B %Y} ({source()})")
     except casedata.UploadRefused as refused:
         _finish(record, SsdRead.Outcome.FAILED, refused.message, tables_sha256=sha, rows=read.rows)
         log.error("scheduled SSD read %s refused: %s", record.pk, refused.message)
