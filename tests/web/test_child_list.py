@@ -18,8 +18,8 @@ from journey.web.plans import services as plan_services
 DATA = Path(__file__).parent / "data"
 CHILDREN = b"child_id,sex,date_of_birth\nQZKIDA,F,2015-03-02\n=CMD|C2,M,2012-07-19\nQZKIDC,F,2019-01-05\n"
 REFERRALS = (
-    b"referral_id,child_id,referral_date\n"
-    b"R1,QZKIDA,2023-04-03\nR2,=CMD|C2,2023-06-10\nR3,QZKIDC,2023-06-12\n"
+    b"referral_id,child_id,referral_date,team\n"
+    b"R1,QZKIDA,2023-04-03,North\nR2,=CMD|C2,2023-06-10,South\nR3,QZKIDC,2023-06-12,North\n"
 )
 
 
@@ -79,7 +79,7 @@ def test_the_csv_export_escapes_formulas_and_is_logged(loaded, client_for):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][0] == "Child id"
+    assert rows[0][0] == "Child"
     assert "'=CMD|C2" in [r[0] for r in rows[1:]]
     assert AuditEvent.objects.filter(action="exported_child_list", username="tm").exists()
 
@@ -122,3 +122,63 @@ def test_a_team_manager_can_list_only_the_children_outside_the_numerator(loaded,
     assert all(row[1] == "No" for row in outside.rows)
     shows = [e.detail["show"] for e in AuditEvent.objects.filter(action="viewed_child_list").order_by("id")]
     assert shows == ["all", "numerator", "not_numerator"]
+
+
+def test_the_work_list_is_as_at_the_newest_extract_unless_a_month_or_a_date_is_chosen(loaded, client_for):
+    from journey.web.accounts.roles import Role
+
+    manager = client_for(Role.TEAM_MANAGER, "tm")
+    url = reverse("plans:child_list", args=["referrals"])
+    today = manager.get(url).context["listing"]
+    # The extract was taken on 3 July 2023; the measure's "latest" figure is the financial
+    # year to that date: all three referrals since 1 April.
+    assert today.as_at == "3 Jul 2023, the date of the newest extract"
+    assert {r[0] for r in today.rows} == {"QZKIDA", "=CMD|C2", "QZKIDC"}
+    june = manager.get(url, {"as_at": "2023-06"}).context["listing"]
+    assert june.as_at == "the end of Jun-2023" and {r[0] for r in june.rows} == {"=CMD|C2", "QZKIDC"}
+    mid_june = manager.get(url, {"date": "2023-06-11"}).context["listing"]
+    assert mid_june.as_at == "11 Jun 2023" and {r[0] for r in mid_june.rows} == {"QZKIDA", "=CMD|C2"}
+    later = manager.get(url, {"date": "2023-08-01"})
+    assert "The newest extract was taken on 3 July 2023" in later.content.decode()
+    assert not later.context["listing"].available
+
+
+def test_the_work_list_filters_by_team_and_reason_sorts_and_names_what_it_shows(loaded, client_for):
+    from journey.web.accounts.roles import Role
+
+    manager = client_for(Role.TEAM_MANAGER, "tm")
+    url = reverse("plans:child_list", args=["referrals"])
+    listing = manager.get(url, {"as_at": "2023-06", "team": "North"}).context["listing"]
+    assert listing.options["team"] == ["North", "South"]
+    assert [r[0] for r in listing.rows] == ["QZKIDC"] and listing.total == 2
+    reasons = listing.options["reason"]
+    assert reasons and all(":" not in r and not any(ch.isdigit() for ch in r) for r in reasons)
+    by_reason = manager.get(url, {"as_at": "2023-06", "reason": reasons[0]}).context["listing"]
+    assert by_reason.rows
+    newest_first = manager.get(url, {"as_at": "2023-06", "sort": "child_id", "order": "desc"}).context["listing"]
+    assert [r[0] for r in newest_first.rows] == ["QZKIDC", "=CMD|C2"]
+    header = manager.get(url, {"as_at": "2023-06", "sort": "child_id", "order": "desc"}).content.decode()
+    assert 'aria-sort="descending"' in header
+    event = AuditEvent.objects.filter(action="viewed_child_list").order_by("-id").first()
+    assert event.detail["as_at"] == "the end of Jun-2023" and event.detail["show"] == "all"
+    team_event = AuditEvent.objects.filter(action="viewed_child_list", detail__team="North").first()
+    assert team_event is not None and team_event.detail["rows"] == 1
+
+
+def test_the_excel_download_escapes_formulas_keeps_the_filters_and_is_logged(loaded, client_for):
+    import openpyxl
+
+    from journey.web.accounts.roles import Role
+
+    manager = client_for(Role.TEAM_MANAGER, "tm")
+    response = manager.get(
+        reverse("plans:child_list", args=["referrals"]), {"as_at": "2023-06", "team": "South", "format": "xlsx"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('referrals-2023-06-South-children.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "Child" and [row[0] for row in values[1:]] == ["'=CMD|C2"]
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    event = AuditEvent.objects.get(action="exported_child_list")
+    assert event.detail["format"] == "xlsx" and event.detail["team"] == "South"

@@ -75,27 +75,30 @@ def measure_chart(request: HttpRequest, measure_id: str) -> HttpResponse:
 @require_GET
 @requires(Capability.VIEW_CHILD_LEVEL)
 def child_list(request: HttpRequest, measure_id: str) -> HttpResponse:
-    """The children behind a figure: role-checked, and every view is audited."""
-    show = request.GET.get("show", "all")
-    show = show if show in drilldown.SHOW_CHOICES else "all"
-    listing = drilldown.child_list_for(measure_id, request.GET.get("month"), show)
+    """The children behind a figure as a work list: role-checked, and every view and
+    download is audited with what was asked for."""
+    form = drilldown.WorkListForm(request.GET)
+    listing = drilldown.child_list_for(measure_id, form)
     if listing is None:
         raise Http404("No such measure in the active plan.")
-    export = request.GET.get("format") == "csv"
+    export = form.value("format")
     if listing.available:
         audit.record(
             request.user,
             "exported_child_list" if export else "viewed_child_list",
-            f"{measure_id} {listing.month}",
+            f"{measure_id} {listing.choice}",
             measure=measure_id,
             month=listing.month,
+            as_at=listing.as_at,
             rows=len(listing.rows),
             show=listing.show,
+            **listing.chosen,
+            **({"format": export} if export else {}),
         )
     if export:
         if not listing.available:
             raise Http404("No child-level list for this measure.")
-        return drilldown.csv_response(listing)
+        return drilldown.xlsx_response(listing) if export == "xlsx" else drilldown.csv_response(listing)
     return render(request, "plans/child_list.html", {"listing": listing})
 
 
