@@ -26,6 +26,15 @@ class SignedInRequest(HttpRequest):
 PUBLIC = "public"
 
 
+def refusal(user: Any, capability: Capability) -> str:
+    """Why the request was refused, in the reader's terms."""
+    from journey.web.accounts.roles import CAPABILITY_WORDS
+
+    label = getattr(user, "role_label", "") if getattr(user, "is_authenticated", False) else ""
+    who = f"Your role ({label})" if label else "Your role"
+    return f"{who} cannot {CAPABILITY_WORDS[capability]}."
+
+
 def requires(capability: Capability, *, child_records: bool = False) -> Callable[[View], View]:
     """Refuse the request (403) unless the signed-in user's role has ``capability``.
 
@@ -42,7 +51,7 @@ def requires(capability: Capability, *, child_records: bool = False) -> Callable
             if not user.is_authenticated or not user.can(capability):
                 if child_level:
                     audit_denied(request, capability)
-                raise PermissionDenied(f"Your role cannot {capability.value.replace('_', ' ')}.")
+                raise PermissionDenied(refusal(user, capability))
             return view(request, *args, **kwargs)
 
         wrapped.journey_capability = capability  # type: ignore[attr-defined]

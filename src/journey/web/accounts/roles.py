@@ -51,6 +51,26 @@ class Capability(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
 
 
+CAPABILITY_WORDS: dict[Capability, str] = {
+    Capability.VIEW_AGGREGATES: "see the dashboard and the measures",
+    Capability.VIEW_CHILD_LEVEL: (
+        "see records about individual children: they are shown only to staff who work with "
+        "them, never to board members, scrutiny councillors or administrators"
+    ),
+    Capability.VIEW_WORKER_LEVEL: "see figures for individual workers",
+    Capability.WRITE_NARRATIVE: "write narrative for measures",
+    Capability.APPROVE_NARRATIVE: "sign off narrative or publish the month's report",
+    Capability.UPDATE_ACTIONS: "update actions",
+    Capability.ENTER_MANUAL_FIGURES: "enter figures by hand",
+    Capability.LOAD_DATA: "load data extracts or import figures",
+    Capability.CONFIGURE_PLAN: "change the improvement plan",
+    Capability.BUILD_REPORTS: "build reports or read them before they are final",
+    Capability.READ_REPORTS: "read reports",
+    Capability.MANAGE_USERS: "manage users, roles and teams (administrators do)",
+    Capability.VIEW_AUDIT_LOG: "see the audit log (administrators do)",
+}
+"""What each capability lets someone do, for the page that says why a request was refused."""
+
 _EVERYONE = {Capability.VIEW_AGGREGATES, Capability.READ_REPORTS}
 """Everyone reads the figures and the final reports. Staff also see figures per worker and
 build reports (drafts included); board members and scrutiny councillors do neither: they
