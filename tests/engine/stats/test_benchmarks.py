@@ -310,3 +310,34 @@ def test_six_digit_financial_years_read_as_2024_25_and_use_that_years_population
     (result,) = store.for_council("812", "referrals_rate_per_10k", time_period="202425")
     assert result.time_period == "2024/25"
     assert result.derivation == "referral_count / ONS mid-2024 population aged 0-17 x 10,000"
+
+
+D5 = DFE / "d5_cpps_at31march_by_duration_2013_to_2025.csv"
+LEAVERS = DFE / "la_care_leavers_accommodation_suitability.csv"
+
+
+def test_a_library_measure_counted_as_dfe_counts_is_compared_under_its_own_id(store):
+    # cp_plans_2y_open_pct (the library's) is DfE's "2 years or more" of plans open at 31 March.
+    published = council_figures(D5, "2_years_or_more_percent")
+    by_library_id = store.for_council(NORTH_EAST_LINCOLNSHIRE, "cp_plans_2y_open_pct")[0]
+    assert by_library_id.measure_id == "cp_plans_2y_plus_pct"
+    assert by_library_id.value == published[NORTH_EAST_LINCOLNSHIRE]
+    # Care leavers aged 19-21 in suitable accommodation: DfE's percentage, read from its row.
+    (row,) = [
+        r for r in rows(LEAVERS)
+        if r["old_la_code"] == NORTH_EAST_LINCOLNSHIRE and r["time_period"] == "2025"
+        and r["care_leaver_age"] == "19 to 21 years" and r["breakdown"] == "Accommodation considered suitable"
+    ]
+    leavers = store.for_council(NORTH_EAST_LINCOLNSHIRE, "care_leavers_suitable_accommodation_pct")[0]
+    assert leavers.value == number(row["care_leaver_percent"])
+    # The rate of children on plans at 31 March: the count over the previous mid-year population.
+    cp = store.for_council(NORTH_EAST_LINCOLNSHIRE, "cp_plans_rate_per_10k")[0]
+    assert cp.measure_id == "cp_rate_per_10k"
+    population = council_figures_2024(DFE / "ons_mid-year_population_estimates_2012_to_2024.csv", "population_estimate")
+    at31 = council_figures(D5, "CPP_At31")[NORTH_EAST_LINCOLNSHIRE]
+    assert cp.value == pytest.approx(round(at31 / population[NORTH_EAST_LINCOLNSHIRE] * 10_000, 1))
+    assert store.history(NORTH_EAST_LINCOLNSHIRE, "cp_plans_rate_per_10k")[-1].value == cp.value
+
+
+def council_figures_2024(path: Path, column: str) -> dict[str, float | None]:
+    return {r["old_la_code"]: number(r[column]) for r in rows(path) if r["geographic_level"] == "Local authority" and r["time_period"] == "2024"}

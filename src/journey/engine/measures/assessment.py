@@ -56,8 +56,10 @@ def _s47_reason(params: dict[str, Any]) -> pl.Expr:
 
 def icpc_with_strategy(ctx: Context) -> pl.LazyFrame:
     """Each ICPC with the strategy discussion that started its S47 enquiry: the enquiry
-    named by s47_id, else the child's latest enquiry started on or before the conference.
-    The strategy date is the enquiry's strategy discussion, else its start date."""
+    named by s47_id, else the child's latest enquiry started on or before the conference
+    that could have led to it (one with no conference of its own and not marked "initial
+    conference not required"). The strategy date is the enquiry's strategy discussion,
+    else its start date."""
     s = ctx.table("section47").select(
         "s47_id",
         pl.col("child_id").alias("s47_child"),
@@ -65,15 +67,21 @@ def icpc_with_strategy(ctx: Context) -> pl.LazyFrame:
         "team",
         "worker_id",
         pl.col("flagged").alias("s47_flagged"),
+        "icpc_required",
     )
     i = ctx.table("icpcs")
-    by_id = i.filter(pl.col("s47_id").is_not_null()).join(s.drop("s47_child"), on="s47_id", how="left")
+    by_id = i.filter(pl.col("s47_id").is_not_null()).join(s.drop("s47_child", "icpc_required"), on="s47_id", how="left")
+    # An enquiry that had its own conference, or needed none, did not lead to this one
+    # (a conference for a child moving in with a plan from another council has no
+    # enquiry here, and is not timed from an old one).
+    with_own = i.filter(pl.col("s47_id").is_not_null()).select("s47_id").unique()
+    open_enquiries = s.filter(pl.col("icpc_required").fill_null(True)).join(with_own, on="s47_id", how="anti").drop("icpc_required")
     by_child = (
         i.filter(pl.col("s47_id").is_null())
         .drop("s47_id")
         .sort("conference_date")
         .join_asof(
-            s.rename({"s47_child": "child_id"}).with_columns(pl.col("strategy_date").alias("_on")).sort("_on"),
+            open_enquiries.rename({"s47_child": "child_id"}).with_columns(pl.col("strategy_date").alias("_on")).sort("_on"),
             left_on="conference_date",
             right_on="_on",
             by="child_id",
@@ -100,7 +108,7 @@ def _icpcs(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFra
         .then(
             pl.lit(
                 "no section 47 enquiry to time it from (none named, and none of the child's started on or "
-                "before it): not counted"
+                "before it without a conference of its own): not counted"
             )
         )
         .alias("quality"),

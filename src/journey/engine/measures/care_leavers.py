@@ -12,13 +12,20 @@ from journey.engine.measures.base import Context, Periods, fmt_date, with_age
 from journey.engine.measures.registry import MeasureDef, Parameter, RecordsFn, register
 
 AREA = "care_leavers"
+#: IN_TOUCH codes DfE leaves out of every care leaver figure: died, and returned home to
+#: parents (or someone with parental responsibility) for six months or more.
+NOT_CARE_LEAVERS = ("DIED", "RHOM")
+#: ACCOM letters DfE leaves out of the suitable-accommodation figure: gone abroad,
+#: deported, residence not known.
+SUITABILITY_NOT_KNOWN = ("G", "H", "R")
 DFE_CLA = "DfE Children looked after in England statistics (SSDA903 OC3)"
 
 
 def care_leavers_at(ctx: Context, periods: Periods, youngest: int, oldest: int) -> pl.LazyFrame:
     """Care leavers aged ``youngest``–``oldest`` at each date, with their latest recorded
     information on or before it (one row each). Those whose latest record says they have
-    died are left out."""
+    died or have returned home to their parents for six months or more are left out, as
+    DfE leaves them out of every care leaver figure."""
     cl = ctx.table("care_leavers")
     kids = cl.select("child_id").unique()
     recs = with_age(kids.join(periods.points().drop("idx"), how="cross"), ctx, "at", band=False)
@@ -27,7 +34,9 @@ def care_leavers_at(ctx: Context, periods: Periods, youngest: int, oldest: int) 
         "child_id", "contact_date", "in_touch", "activity", "accommodation", "accommodation_suitable", "flagged"
     ).sort("contact_date")
     recs = recs.sort("at").join_asof(latest, left_on="at", right_on="contact_date", by="child_id", strategy="backward", check_sortedness=False)
-    recs = recs.filter(pl.col("contact_date").is_not_null() & (pl.col("in_touch").fill_null("") != "DIED"))
+    recs = recs.filter(
+        pl.col("contact_date").is_not_null() & ~pl.col("in_touch").is_in(list(NOT_CARE_LEAVERS)).fill_null(False)
+    )
     return recs.with_columns(pl.lit(f"{youngest}-{oldest}").alias("age_band"))
 
 
@@ -44,6 +53,11 @@ def _records(what: str, youngest: int, oldest: int) -> RecordsFn:
         months = int(params["recency_months"])
         recs = care_leavers_at(ctx, periods, youngest, oldest)
         recent = pl.col("contact_date") > pl.col("at").dt.offset_by(f"-{months}mo")
+        if what == "accommodation":
+            # DfE leaves out of suitability those gone abroad, deported or whose residence
+            # is not known (LAIT 112): their suitability cannot be judged.
+            unknowable = recent & pl.col("accommodation").is_in(list(SUITABILITY_NOT_KNOWN)).fill_null(False)
+            recs = recs.filter(~unknowable)
         return recs.with_columns(
             recent.alias("recent"),
             (recent & _condition(what)).fill_null(False).cast(pl.Float64).alias("num"),

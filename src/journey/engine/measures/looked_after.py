@@ -35,6 +35,8 @@ DFE_CLA = "DfE Children looked after in England statistics (SSDA903)"
 REGS = "Care Planning, Placement and Case Review (England) Regulations 2010"
 NEW_CARER = ("P", "T", "B")
 TEMPORARY_PLACEMENTS = ("T0", "T1", "T2", "T3", "T4")
+#: Placed for adoption with the current foster carer(s): the same carer, so not a new placement.
+ADOPTION_WITH_CURRENT_CARER = ("A3", "A5")
 TIME_IN_PLACEMENT = ("0-3 months", "3-6 months", "6-12 months", "1-2 years", "2 years or more")
 
 
@@ -175,12 +177,17 @@ def episodes(ctx: Context, method: str = "dfe") -> pl.LazyFrame:
         carer_changed = (
             pl.col("carer_id").is_not_null() & pl.col("_prev_carer").is_not_null() & (pl.col("carer_id") != pl.col("_prev_carer"))
         )
-        new_placement = (
-            pl.col("_new_poc")
-            | (pl.col("reason_new_episode").is_in(list(NEW_CARER)).fill_null(False) & ~same_carer)
-            | (
-                pl.col("reason_new_episode").is_null()
-                & (pl.col("placement_type").ne_missing(pl.col("_prev_type")) | carer_changed)
+        # Placed for adoption with the current foster carer (A3, A5) is no change of carer:
+        # DfE does not count it as a new placement (LAIT 372).
+        adopted_by_carer = pl.col("placement_type").is_in(list(ADOPTION_WITH_CURRENT_CARER)).fill_null(False) & ~carer_changed
+        new_placement = pl.col("_new_poc") | (
+            ~adopted_by_carer
+            & (
+                (pl.col("reason_new_episode").is_in(list(NEW_CARER)).fill_null(False) & ~same_carer)
+                | (
+                    pl.col("reason_new_episode").is_null()
+                    & (pl.col("placement_type").ne_missing(pl.col("_prev_type")) | carer_changed)
+                )
             )
         )
         # Numbers unique across children (they only identify periods and placements).

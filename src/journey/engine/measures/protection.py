@@ -118,22 +118,33 @@ def _second_reason(params: dict[str, Any]) -> pl.Expr:
     )
 
 
+#: DfE's "2 years or more" for a child protection plan (LAIT 264 and 98): more than 729
+#: calendar days from the plan's start to the date (or its end).
+TWO_YEARS_DAYS = 729
+
+
 def _open_2y(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
-    long = pl.col("start_date") <= pl.col("at").dt.offset_by("-2y")
-    return _cp_at(ctx, periods, params).with_columns(long.cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den"))
+    days = (pl.col("at") - pl.col("start_date")).dt.total_days()
+    return _cp_at(ctx, periods, params).with_columns(
+        days.alias("days_on_plan"),
+        (days > TWO_YEARS_DAYS).cast(pl.Float64).alias("num"),
+        pl.lit(1.0).alias("den"),
+    )
 
 
 def _open_2y_reason(params: dict[str, Any]) -> pl.Expr:
     return pl.format(
-        "On a plan since {}{}",
+        "On a plan since {}: {} days at {}{}",
         fmt_date("start_date"),
-        pl.when(pl.col("num") > 0).then(pl.lit(" (2 years or more)")).otherwise(pl.lit(" (under 2 years)")),
+        pl.col("days_on_plan"),
+        fmt_date("at"),
+        pl.when(pl.col("num") > 0).then(pl.lit(" (2 years or more: over 729 days)")).otherwise(pl.lit(" (under 2 years: 729 days or fewer)")),
     )
 
 
 def _ceased_2y(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
     return _cp_ends(ctx, periods, params).with_columns(
-        (pl.col("days_on_plan") > 729).cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den")
+        (pl.col("days_on_plan") > TWO_YEARS_DAYS).cast(pl.Float64).alias("num"), pl.lit(1.0).alias("den")
     )
 
 

@@ -39,6 +39,7 @@ from journey.engine.stats.dfe import (
     header,
     neighbour_rows,
     period_label,
+    published_measure_id,
     population_year,
     scan_published,
 )
@@ -392,6 +393,8 @@ class BenchmarkStore:
         in ``time_period``, or in any year), so a list of every measure can say which have
         no published figure instead of failing on the first."""
         old, _new, name = self.resolve_council(la_code)
+        if measure_id:
+            measure_id = published_measure_id(measure_id)
         measures = [measure_id] if measure_id else self._measures()
         if measure_id and measure_id not in INDICATORS_BY_MEASURE:
             raise LookupError(
@@ -441,6 +444,7 @@ class BenchmarkStore:
     ) -> list[CouncilBenchmark]:
         """Every published year of one measure for the council, oldest first (for charts)."""
         old, _new, _name = self.resolve_council(la_code)
+        measure_id = published_measure_id(measure_id)
         periods = (
             self.table()
             .filter((pl.col("measure_id") == measure_id) & (pl.col("old_la_code") == old))
@@ -490,6 +494,7 @@ def benchmark_for(
     polarity: str | Enum | None = None,
 ) -> CouncilBenchmark:
     """How one council compares on one measure in one year."""
+    measure_id = published_measure_id(measure_id)
     indicator = INDICATORS_BY_MEASURE.get(measure_id)
     if indicator is None:
         raise LookupError(f"no published benchmark for measure {measure_id!r}")

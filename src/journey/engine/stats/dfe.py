@@ -317,6 +317,31 @@ PUBLISHED_INDICATORS: tuple[PublishedIndicator, ...] = (
 
 INDICATORS_BY_MEASURE = {indicator.measure_id: indicator for indicator in PUBLISHED_INDICATORS}
 
+LIBRARY_MEASURES: dict[str, str] = {
+    "cp_rate_per_10k": "cp_plans_rate_per_10k",
+    "cp_plans_2y_plus_pct": "cp_plans_2y_open_pct",
+    "care_leavers_suitable_accommodation_19_21_pct": "care_leavers_suitable_accommodation_pct",
+    "care_leavers_suitable_accommodation_17_18_pct": "care_leavers_17_18_suitable_accommodation_pct",
+    "care_leavers_eet_19_21_pct": "care_leavers_eet_pct",
+    "care_leavers_eet_17_18_pct": "care_leavers_17_18_eet_pct",
+}
+"""Published indicators whose measure library id differs from the benchmark id: the library
+measure counts what DfE counts (at 31 March, or for the year), so plans computing it are
+compared with DfE's figure. Indicators named by a library id need no entry here."""
+
+_PUBLISHED_BY_LIBRARY_ID = {library: published for published, library in LIBRARY_MEASURES.items()}
+
+
+def published_measure_id(measure_id: str) -> str:
+    """The benchmark id for a benchmark or measure library id (``cp_plans_rate_per_10k`` is
+    published as ``cp_rate_per_10k``); other ids unchanged."""
+    return _PUBLISHED_BY_LIBRARY_ID.get(measure_id, measure_id)
+
+
+def library_measure_id(published_id: str) -> str:
+    """The measure library id that counts what a published indicator counts."""
+    return LIBRARY_MEASURES.get(published_id, published_id)
+
 POPULATION_COLUMNS = frozenset({"age_group", "population_estimate"})
 NEIGHBOURS_2025_COLUMNS = frozenset({"old_la_code", "SN_1", "SN_10"})
 NEIGHBOURS_2021_COLUMNS = frozenset({"LA num", "SN1", "SN10"})

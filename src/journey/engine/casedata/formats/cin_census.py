@@ -588,7 +588,8 @@ def _conference_problems(typed: Mapping[str, pl.DataFrame], file: str) -> list[P
                 "icpc_not_timed",
                 f"the initial conference on {day} (child {child}) is in a CIN episode with no section 47 "
                 "enquiry, so there is no strategy discussion to time it from: it is listed, not counted, "
-                "in the 15 working days measure unless the child has an earlier enquiry",
+                "in the 15 working days measure unless the child has an earlier enquiry with no conference of "
+                "its own",
                 file=file,
                 row=line,
                 column="DateOfInitialCPC",
