@@ -30,6 +30,37 @@ def test_every_measure_is_exercised_by_a_hand_worked_test():
     assert missing == []
 
 
+def test_every_measure_labelled_as_dfes_states_dfes_definition_and_how_it_differs():
+    for m in REGISTRY.values():
+        if m.lait or "DfE" in m.source:
+            assert m.dfe and m.dfe_difference, f"{m.id} names DfE as its source but not DfE's rule and the difference"
+            if m.lait:
+                assert f"LAIT {m.lait}" in m.dfe, m.id
+        if m.source.startswith("local"):
+            assert m.lait is None, f"{m.id} is local but carries LAIT code {m.lait}"
+    rendered = render_docs()
+    for m in REGISTRY.values():
+        if m.dfe:
+            assert f"- **DfE's definition:** {m.dfe}" in rendered and f"- **Against DfE's:** {m.dfe_difference}" in rendered
+
+
+def test_a_measure_compared_with_a_published_dfe_figure_has_its_unit_and_lait_code():
+    from journey.engine.stats.dfe import PUBLISHED_INDICATORS, library_measure_id
+
+    units = {"rate per 10,000": "rate_per_10k", "percent": "percent", "number": "number"}
+    compared = {}
+    for indicator in PUBLISHED_INDICATORS:
+        m = REGISTRY.get(library_measure_id(indicator.measure_id))
+        if m is None:
+            continue
+        compared[m.id] = indicator.measure_id
+        assert units[indicator.unit] == m.unit, m.id
+        assert m.lait in (None, indicator.lait_code), m.id  # never a conflicting code
+        assert m.dfe and m.dfe_difference, m.id
+    # Every library measure DfE publishes a figure for is compared with it.
+    assert {"cp_plans_rate_per_10k", "cp_plans_2y_open_pct", "care_leavers_eet_pct", "cla_rate_per_10k"} <= set(compared)
+
+
 def test_every_measure_documents_its_parameters_and_sources():
     for m in REGISTRY.values():
         assert m.definition and m.numerator and m.denominator and m.source, m.id

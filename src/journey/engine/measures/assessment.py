@@ -155,6 +155,17 @@ register(
         tables=("assessments",),
         source=f"{DFE_CIN}; {WT}",
         lait="304",
+        dfe=(
+            "DfE: of the assessments completed (AssessmentAuthorisationDate) in the year ending 31 "
+            "March, the percentage whose duration from AssessmentActualStartDate was 45 working days "
+            "or fewer (weekends and England bank holidays not counted); counts assessments, not "
+            "children. LAIT 304."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March). The start day is "
+            "not counted and the authorisation day is: an assessment authorised the day it started "
+            "took 0 working days."
+        ),
         kind="flow",
         records=_assessments,
         reason=_assessment_reason,
@@ -176,6 +187,15 @@ register(
         tables=("section47",),
         source=DFE_CIN,
         lait="217",
+        dfe=(
+            "DfE: section 47 enquiries with S47ActualStartDate in the year ending 31 March, each "
+            "enquiry counted (DfE also publishes the number of children with an enquiry, which is not"
+            " this). S47ActualStartDate is the date of the strategy discussion that initiated the "
+            "enquiry. LAIT 217 (as a rate)."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March)."
+        ),
         kind="flow",
         records=_s47,
         reason=_s47_reason,
@@ -201,6 +221,17 @@ register(
         tables=("section47", "population"),
         source=DFE_CIN,
         lait="217",
+        dfe=(
+            "DfE: section 47 enquiries started in the year ending 31 March ÷ ONS mid-year population "
+            "aged 0-17 of the year before (mid-2024 for the year ending 31 March 2025) × 10,000. LAIT"
+            " 217."
+        ),
+        dfe_difference=(
+            "In-year the monthly figure is projected for the year (year to date ÷ months elapsed × "
+            "12), a local convention boards read; at March, and `rolling12` for any twelve months, it"
+            " is DfE's annual rate. The population is the one of the month's financial year: the "
+            "mid-year estimate of the year it starts, the same one DfE uses."
+        ),
         kind="flow",
         records=_s47,
         reason=_s47_reason,
@@ -218,7 +249,9 @@ register(
             "Of the initial child protection conferences held in the period, the percentage held within "
             "`working_days` working days of the strategy discussion that started the section 47 enquiry. "
             "The enquiry is the one the conference names (s47_id), else the child's latest enquiry started on "
-            "or before the conference; when the strategy discussion date is missing the enquiry's start date is "
+            "or before the conference that had no conference of its own and was not marked 'conference not "
+            "required' (a child moving in on another council's plan is not timed from an old enquiry); when the "
+            "strategy discussion date is missing the enquiry's start date is "
             "used. A conference with no enquiry to time it from is not counted, and is listed in the drill-down "
             "(with the reason) rather than dropped; the CIN census reader warns of each (`icpc_not_timed`). A "
             "conference the CIN census records on the CIN episode (CINdetails) belongs to the episode's section 47 "
@@ -232,6 +265,20 @@ register(
         tables=("icpcs", "section47"),
         source=f"{DFE_CIN}; {WT}",
         lait="218",
+        dfe=(
+            "DfE: of the initial child protection conferences held in the year ending 31 March "
+            "(DateOfInitialCPC on the Section47 module), the percentage held within 15 working days "
+            "of the start of the section 47 enquiry they follow (S47ActualStartDate, the strategy "
+            "discussion that initiated it); each conference counted. A conference with no enquiry in "
+            "the census (a child moving in on another council's plan) has nothing to time it from. "
+            "LAIT 218 (and 268 for the bands of working days)."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March) on a CIN census. "
+            "Where conferences do not name their enquiry (Annex A, some local extracts) the product "
+            "infers it: the child's latest enquiry started on or before the conference that had no "
+            "conference of its own and was not marked 'conference not required'."
+        ),
         kind="flow",
         records=_icpcs,
         reason=_icpc_reason,

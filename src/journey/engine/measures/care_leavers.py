@@ -90,15 +90,47 @@ def _reason(what: str) -> Callable[[dict[str, Any]], pl.Expr]:
 
 
 _WHAT = {
-    "in_touch": ("in touch", "whose latest information says the council is in touch (IN_TOUCH = YES)", "higher_is_better", "317"),
-    "accommodation": ("in suitable accommodation", "whose latest information records their accommodation as suitable", "higher_is_better", "112"),
-    "eet": ("in education, employment or training", "whose latest activity is education, employment or training (ACTIV F1, P1, F2, P2, F4, P4, F5, P5)", "higher_is_better", "113"),
+    "in_touch": (
+        "in touch",
+        "whose latest information says the council is in touch (IN_TOUCH = YES)",
+        "higher_is_better",
+        None,
+        "the percentage in touch (IN_TOUCH = YES). LAIT 317 is another figure: the percentage the council is "
+        "not in touch with (IN_TOUCH = NO), which is not 100 minus this (refusing contact and no longer "
+        "requiring services are neither)",
+    ),
+    "accommodation": (
+        "in suitable accommodation",
+        "whose latest information records their accommodation as suitable (ACCOM ending 1)",
+        "higher_is_better",
+        "112",
+        "the percentage in accommodation considered suitable, leaving out those gone abroad, deported or whose "
+        "residence is not known (ACCOM G, H, R); those with no information count in the denominator. "
+        "la_care_leavers_accommodation_suitability 'Accommodation considered suitable'",
+    ),
+    "eet": (
+        "in education, employment or training",
+        "whose latest activity is education, employment or training (ACTIV F1, P1, F2, P2, F4, P4, F5, P5)",
+        "higher_is_better",
+        "113",
+        "the percentage in education, employment or training (ACTIV F1, P1, F2, P2, F4, P4, F5, P5); those "
+        "with no information count in the denominator. la_care_leavers_activity 'Total in education, "
+        "employment or training'",
+    ),
 }
 _IDS = {"in_touch": "in_touch", "accommodation": "suitable_accommodation", "eet": "eet"}
 
+_BIRTHDAYS = {(19, 21): "19th, 20th or 21st", (17, 18): "17th or 18th"}
+_LEAVES = {21: "22nd", 18: "19th"}
+_UNKNOWABLE = (
+    "Those whose latest recent information says they have gone abroad, been deported or their residence is "
+    "not known (ACCOM G, H, R) are left out, as DfE leaves them out of suitability. "
+)
+
 for _ages, _prefix in (((19, 21), "care_leavers"), ((17, 18), "care_leavers_17_18")):
-    for _what, (_words, _rule, _polarity, _lait) in _WHAT.items():
+    for _what, (_words, _rule, _polarity, _lait, _dfe_rule) in _WHAT.items():
         _lo, _hi = _ages
+        _code = _lait if _ages == (19, 21) else None
         register(
             MeasureDef(
                 id=f"{_prefix}_{_IDS[_what]}_pct",
@@ -106,11 +138,15 @@ for _ages, _prefix in (((19, 21), "care_leavers"), ((17, 18), "care_leavers_17_1
                 area=AREA,
                 definition=(
                     f"Of the care leavers aged {_lo} to {_hi} at the date (anyone with a care-leaver record, aged by "
-                    f"their date of birth: a young person is {_hi + 1 if _hi == 18 else _lo} from their birthday), "
-                    f"the percentage {_rule}, where that information was recorded in the `recency_months` months to the "
-                    "date. Information is the latest care-leaver record on or before the date; care leavers with "
-                    "older or no information count in the denominator only, and those recorded as having died are "
-                    "left out. DfE's annual figure uses the contact around the birthday (OC3)."
+                    f"their date of birth: in the band from their {_lo}th birthday to the day before their "
+                    f"{_LEAVES[_hi]} birthday), the percentage {_rule}, where that information was recorded in the "
+                    "`recency_months` months to the date. "
+                    + (_UNKNOWABLE if _what == "accommodation" else "")
+                    + "Information is the latest care-leaver record on or before the date; care leavers "
+                    "with older or no information count in the denominator only; those recorded as having died, or "
+                    "as having returned home to their parents for six months or more (IN_TOUCH DIED, RHOM), are left "
+                    "out. On an SSDA903 extract each OC3 record is dated on the young person's birthday in the "
+                    "collection year, so at 31 March this is DfE's figure for the year."
                 ),
                 unit="percent",
                 polarity=_polarity,
@@ -118,7 +154,23 @@ for _ages, _prefix in (((19, 21), "care_leavers"), ((17, 18), "care_leavers_17_1
                 denominator=f"care leavers aged {_lo}-{_hi} at the date",
                 tables=("care_leavers", "children"),
                 source=DFE_CLA,
-                lait=_lait if _ages == (19, 21) else None,
+                lait=_code,
+                dfe=(
+                    f"DfE: of the former relevant young people whose {_BIRTHDAYS[_ages]} birthday fell in the year "
+                    f"ending 31 March (aged {_lo} to {_hi} at 31 March), as the SSDA903 OC3 table records them around "
+                    "that birthday, leaving out those who died or returned home to their parents for 6 months or "
+                    "more, and counting those the council is not in touch with, who refuse contact or no longer "
+                    f"require services: {_dfe_rule} (care_leaver_age '{_lo} to {_hi} years'"
+                    + (f"; LAIT {_code}" if _code else "; no LAIT code")
+                    + ")."
+                ),
+                dfe_difference=(
+                    "None at 31 March on an SSDA903 extract (OC3 dated on the birthday in the collection year). At "
+                    f"other month ends it is a rolling local view: the young people aged {_lo} to {_hi} at that "
+                    "date and their latest record from the last `recency_months` months; with more frequent "
+                    "contact records (Annex A list 9, local systems) the latest contact is used, not the one "
+                    "around the birthday."
+                ),
                 kind="snapshot",
                 records=_records(_what, _lo, _hi),
                 reason=_reason(_what),

@@ -358,6 +358,17 @@ register(
         tables=("referrals",),
         source=DFE_CIN,
         lait="305",
+        dfe=(
+            "DfE: referrals with CINreferralDate from 1 April to 31 March, every referral counted (a "
+            "child referred twice counts twice), including referrals that led to no further action "
+            "and referrals of unborn children. Children in need statistics, table C1 "
+            "`referral_count`; LAIT 305."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March). Two referrals of "
+            "one child on the same day are both counted; the CIN census cannot hold them (overlapping"
+            " CIN episodes, DfE rule 8820, flagged in the validation report)."
+        ),
         kind="flow",
         records=_referrals,
         reason=_referral_reason,
@@ -385,6 +396,17 @@ register(
         tables=("referrals", "population"),
         source=DFE_CIN,
         lait="305",
+        dfe=(
+            "DfE: referrals in the year ending 31 March ÷ ONS mid-year population aged 0-17 of the "
+            "year before (mid-2024 for the year ending 31 March 2025) × 10,000. LAIT 305; C1 "
+            "`referral_count` over the population."
+        ),
+        dfe_difference=(
+            "In-year the monthly figure is projected for the year (year to date ÷ months elapsed × "
+            "12), a local convention boards read; at March, and `rolling12` for any twelve months, it"
+            " is DfE's annual rate. The population is the one of the month's financial year: the "
+            "mid-year estimate of the year it starts, the same one DfE uses."
+        ),
         kind="flow",
         records=_referrals,
         reason=_referral_reason,
@@ -405,6 +427,13 @@ register(
         denominator="0-17 population",
         tables=("referrals", "population"),
         source=DFE_CIN,
+        dfe=(
+            "DfE publishes the annual rate only (LAIT 305)."
+        ),
+        dfe_difference=(
+            "Local: one month's referrals over the population, not annualised; twelve times it is "
+            "comparable in magnitude with DfE's annual rate, not equal to it."
+        ),
         kind="flow",
         records=_referrals,
         reason=_referral_reason,
@@ -432,6 +461,21 @@ register(
         tables=("referrals",),
         source=DFE_CIN,
         lait="271",
+        dfe=(
+            "DfE: of the referrals in the year ending 31 March, the percentage where the child had "
+            "been referred within the 12 months before (any earlier referral, including one that led "
+            "to no further action; DfE links the previous year's census to see referrals before 1 "
+            "April). Counts referrals, not children: C1 `rereferral_percent` (DfE's "
+            "`rereferral_child_percent`, children re-referred, is another figure). LAIT 271."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March), provided the "
+            "extract holds the 12 months before the year: a previous referral the extract does not "
+            "hold cannot be seen, so an extract that starts on 1 April under-counts re-referrals in "
+            "its first 12 months. 'Within 12 months' is read in calendar months: on or after the same"
+            " date 12 months earlier (our reading of DfE's words; a 365-day reading differs only when"
+            " 29 February falls between the two referrals)."
+        ),
         kind="flow",
         records=_rereferrals,
         reason=_rereferral_reason,

@@ -523,6 +523,16 @@ register(
         tables=("cla_episodes",),
         source=DFE_CLA,
         lait="332",
+        dfe=(
+            "DfE: children looked after at 31 March: an episode open at 31 March (no end date, or an "
+            "end after 31 March: an episode ending on 31 March is a cessation in the year), each "
+            "child once, excluding children looked after under an agreed series of short-term "
+            "placements (legal status V3, V4). 'Children looked after on 31 March each year'; LAIT "
+            "332."
+        ),
+        dfe_difference=(
+            "None at 31 March; the same count at every month end."
+        ),
         kind="snapshot",
         records=_cla,
         reason=_cla_reason,
@@ -542,6 +552,15 @@ register(
         tables=("cla_episodes", "population"),
         source=DFE_CLA,
         lait="124",
+        dfe=(
+            "DfE: children looked after at 31 March ÷ ONS mid-year population aged 0-17 of the year "
+            "before (mid-2024 for the year ending 31 March 2025) × 10,000. `rate_per_10000` of "
+            "'Children looked after on 31 March each year'; LAIT 124."
+        ),
+        dfe_difference=(
+            "None at 31 March; at other month ends the same count over the population of the month's "
+            "financial year."
+        ),
         kind="snapshot",
         records=_cla,
         reason=_cla_reason,
@@ -573,6 +592,16 @@ register(
         tables=("cla_episodes",),
         source=DFE_CLA,
         lait="376",
+        dfe=(
+            "DfE: children who started to be looked after in the year ending 31 March: an episode "
+            "with RNE S (short breaks, V3 and V4, excluded); a child starting more than once is "
+            "counted once (the first occasion). 'Children starting to be looked after each year'; "
+            "LAIT 376."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March). With "
+            "`periods_of_care: gap` (local) the dates decide instead of the codes."
+        ),
         kind="flow",
         records=_starts,
         reason=_start_reason,
@@ -599,6 +628,17 @@ register(
         tables=("cla_episodes", "population"),
         source=DFE_CLA,
         lait="376",
+        dfe=(
+            "DfE: children starting to be looked after in the year ending 31 March ÷ ONS mid-year "
+            "population aged 0-17 of the year before (mid-2024 for the year ending 31 March 2025) × "
+            "10,000. LAIT 376."
+        ),
+        dfe_difference=(
+            "In-year the monthly figure is projected for the year (year to date ÷ months elapsed × "
+            "12), a local convention boards read; at March, and `rolling12` for any twelve months, it"
+            " is DfE's annual rate. The population is the one of the month's financial year: the "
+            "mid-year estimate of the year it starts, the same one DfE uses."
+        ),
         kind="flow",
         records=_starts,
         reason=_start_reason,
@@ -631,6 +671,16 @@ register(
         tables=("cla_episodes",),
         source=DFE_CLA,
         lait="392",
+        dfe=(
+            "DfE: children who ceased to be looked after in the year ending 31 March: an episode "
+            "ending with a reason ceased other than X1 (short breaks excluded); a child counted once,"
+            " by the last occasion. 'Children ceasing to be looked after each year'; LAIT 392."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March). A child who ceased"
+            " twice is counted once as DfE counts them, but breakdowns take the first cessation in "
+            "the year and DfE's the last, so such a child can fall in another cell."
+        ),
         kind="flow",
         records=_ceased,
         reason=_ceased_reason,
@@ -653,6 +703,17 @@ register(
         tables=("cla_episodes", "population"),
         source=DFE_CLA,
         lait="392",
+        dfe=(
+            "DfE: children ceasing to be looked after in the year ending 31 March ÷ ONS mid-year "
+            "population aged 0-17 of the year before (mid-2024 for the year ending 31 March 2025) × "
+            "10,000. LAIT 392."
+        ),
+        dfe_difference=(
+            "In-year the monthly figure is projected for the year (year to date ÷ months elapsed × "
+            "12), a local convention boards read; at March, and `rolling12` for any twelve months, it"
+            " is DfE's annual rate. The population is the one of the month's financial year: the "
+            "mid-year estimate of the year it starts, the same one DfE uses."
+        ),
         kind="flow",
         records=_ceased,
         reason=_ceased_reason,
@@ -671,8 +732,9 @@ register(
             "Of the children looked after at the date, the percentage with `placements` or more placements "
             "during the 12 months to the date (open at any time from the day after the date a year earlier to "
             "the date), counting placements in earlier periods of care too. A placement is a change of carer "
-            "(RNE S, P, T or B); changes of legal status only (L) or placement with the same carer (U) are not "
-            "new placements; temporary placements (T0–T4) are not counted. A new period of care (as `periods_of_care` finds it, DfE's codes by default) starts a new placement."
+            "(RNE S, P, T or B); changes of legal status only (L) or placement with the same carer (U), and "
+            "being placed for adoption with the current foster carer (A3, A5), are not new placements; temporary "
+            "placements (T0–T4) are not counted. A new period of care (as `periods_of_care` finds it, DfE's codes by default) starts a new placement."
         ),
         unit="percent",
         polarity="lower_is_better",
@@ -681,6 +743,20 @@ register(
         tables=("cla_episodes",),
         source=DFE_CLA,
         lait="372",
+        dfe=(
+            "DfE: of the children looked after at 31 March (not short breaks), the percentage with "
+            "three or more placements during the year (1 April to 31 March), counting the placement "
+            "open on 1 April and the one open at 31 March; temporary placements (T0-T4) and a child "
+            "being placed for adoption with their existing foster carers are not counted as "
+            "placements. la_cla_placement_stability 'With 3 or more placements during the year'; LAIT"
+            " 372."
+        ),
+        dfe_difference=(
+            "None at 31 March, where the extract holds the episodes back to 1 April; at other month "
+            "ends the 12 months to the date. A new placement is told by RNE (S, P, T, B; not L or U) "
+            "and, where recorded, the carer; placed for adoption with the current foster carer (A3, "
+            "A5) is the same placement."
+        ),
         kind="snapshot",
         records=_three_plus,
         reason=_three_plus_reason,
@@ -706,6 +782,17 @@ register(
         tables=("cla_episodes", "children"),
         source=DFE_CLA,
         lait="393",
+        dfe=(
+            "DfE: of the children looked after at 31 March aged under 16 who had been looked after "
+            "continuously for at least 2½ years, the percentage living in the same placement for at "
+            "least 2 years, or placed for adoption with their adoptive placement and the placement "
+            "before it together lasting at least 2 years. la_cla_placement_stability 'Living with the"
+            " same carer for at least 2 years'; LAIT 393."
+        ),
+        dfe_difference=(
+            "None at 31 March, where the extract holds the whole period of care; the same rule at "
+            "every month end."
+        ),
         kind="snapshot",
         records=_long_term,
         reason=_long_term_reason,

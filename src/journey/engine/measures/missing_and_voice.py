@@ -128,6 +128,15 @@ register(
         denominator="none",
         tables=("missing_episodes",),
         source=STAT_GUIDANCE + "; SSDA903 Missing",
+        dfe=(
+            "DfE's children looked after statistics (SSDA903 Missing) count missing and "
+            "away-from-placement incidents of children looked after during the year, and the children"
+            " who had one (LAIT 161, as a percentage of children looked after)."
+        ),
+        dfe_difference=(
+            "Local: episodes starting in the period for every child in the missing table (not only "
+            "children looked after), by month; not DfE's annual figure."
+        ),
         kind="flow",
         records=_missing_started,
         reason=_missing_reason,
@@ -148,6 +157,14 @@ register(
         denominator="none",
         tables=("missing_episodes",),
         source=STAT_GUIDANCE + "; SSDA903 Missing",
+        dfe=(
+            "DfE publishes the percentage of children looked after during the year who went missing, "
+            "and who were away from placement without authorisation (LAIT 161)."
+        ),
+        dfe_difference=(
+            "Local: a count, not a percentage, of any child in the missing table (not only children "
+            "looked after) with an episode starting in the period; not DfE's figure."
+        ),
         kind="flow",
         records=_missing_started,
         reason=_missing_reason,
@@ -172,6 +189,14 @@ register(
         denominator="episodes ended in the period",
         tables=("missing_episodes",),
         source=STAT_GUIDANCE + " (an interview within 72 hours of return)",
+        dfe=(
+            "DfE's statutory guidance on children who run away or go missing (2014) says a return "
+            "home interview should be offered within 72 hours of return; DfE publishes no figure for "
+            "it."
+        ),
+        dfe_difference=(
+            "Local measure of that duty (offered at all, not within 72 hours)."
+        ),
         kind="flow",
         records=_offered,
         reason=_interview_reason,
@@ -192,6 +217,12 @@ register(
         denominator="episodes ended in the period with an interview offered",
         tables=("missing_episodes",),
         source=STAT_GUIDANCE,
+        dfe=(
+            "DfE publishes no figure for return home interviews accepted."
+        ),
+        dfe_difference=(
+            "Local."
+        ),
         kind="flow",
         records=_accepted,
         reason=_interview_reason,

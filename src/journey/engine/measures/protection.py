@@ -203,7 +203,16 @@ register(
         denominator="none",
         tables=("cp_plans",),
         source=DFE_CIN,
-        lait="215",
+        lait="377",
+        dfe=(
+            "DfE: children who were the subject of a child protection plan at 31 March: a plan "
+            "started on or before 31 March with no end date by then (a plan ending on 31 March has "
+            "ended; one starting on 31 March is open); each child once; unborn children with a plan "
+            "included. Table D5 `CPP_At31`; LAIT 377."
+        ),
+        dfe_difference=(
+            "None at 31 March; the same count at every month end."
+        ),
         kind="snapshot",
         records=_cp_at,
         reason=_plan_reason,
@@ -223,6 +232,14 @@ register(
         tables=("cp_plans", "population"),
         source=DFE_CIN,
         lait="215",
+        dfe=(
+            "DfE: children on a plan at 31 March ÷ ONS mid-year population aged 0-17 of the year "
+            "before (mid-2024 for the year ending 31 March 2025) × 10,000. LAIT 215."
+        ),
+        dfe_difference=(
+            "None at 31 March; at other month ends the same count over the population of the month's "
+            "financial year."
+        ),
         kind="snapshot",
         records=_cp_at,
         reason=_plan_reason,
@@ -241,6 +258,14 @@ register(
         tables=("cp_plans",),
         source=DFE_CIN,
         lait="219",
+        dfe=(
+            "DfE: child protection plans starting (CPPstartDate) in the year ending 31 March, each "
+            "occasion counted: a child with two plans in the year counts twice. Table D3 `CPP_start`;"
+            " LAIT 219."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March)."
+        ),
         kind="flow",
         records=_cp_starts,
         reason=_start_reason,
@@ -262,6 +287,13 @@ register(
         tables=("cp_plans",),
         source=DFE_CIN,
         lait="16",
+        dfe=(
+            "DfE: child protection plans ending (CPPendDate) in the year ending 31 March, each "
+            "occasion counted. LAIT 16."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March)."
+        ),
         kind="flow",
         records=_cp_ends,
         reason=_end_reason,
@@ -277,9 +309,8 @@ register(
         area=AREA,
         definition=(
             "Of the child protection plans started in the period, the percentage where the child had been "
-            "on a plan before (at any time, in this authority): an earlier plan in the extract, or a recorded "
-            "number of previous plans (NumberOfPreviousCPP) above zero. Counts plan starts (occasions), not "
-            "children."
+            "on a plan before, however long ago: an earlier plan in the extract, or a recorded number of "
+            "previous plans (NumberOfPreviousCPP) above zero. Counts plan starts (occasions), not children."
         ),
         unit="percent",
         polarity="lower_is_better",
@@ -288,6 +319,16 @@ register(
         tables=("cp_plans",),
         source=DFE_CIN,
         lait="15",
+        dfe=(
+            "DfE: of the plans starting in the year ending 31 March (each occasion), the percentage "
+            "where the child had been the subject of a plan before, however long ago. Table D3 "
+            "`CPP_subsequent_percent`; LAIT 15."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March), where the extract "
+            "holds the child's earlier plans or records NumberOfPreviousCPP: an earlier plan that is "
+            "neither in the extract nor recorded cannot be seen."
+        ),
         kind="flow",
         records=_second_plans,
         reason=_second_reason,
@@ -301,14 +342,27 @@ register(
         id="cp_plans_2y_open_pct",
         title="Open child protection plans lasting 2 years or more (%)",
         area=AREA,
-        definition="Of the children on a child protection plan at the date, the percentage whose plan started 2 years or more before (on or before the same date two years earlier).",
+        definition=(
+            "Of the children on a child protection plan at the date, the percentage who had been on it for 2 years "
+            "or more: more than 729 days from the plan's start to the date, DfE's definition (at 31 March 2025, a "
+            "plan from 1 April 2023 has lasted 730 days and counts; one from 2 April 2023, 729 days, does not)."
+        ),
         unit="percent",
         polarity="lower_is_better",
-        numerator="children on a CP plan that started 2 or more years before the date",
+        numerator="children on a CP plan for more than 729 days at the date",
         denominator="children on a CP plan at the date",
         tables=("cp_plans",),
         source=DFE_CIN,
         lait="264",
+        dfe=(
+            "DfE: of the children on a plan at 31 March, the percentage who had been on it "
+            "continuously for 2 years or more, which DfE defines as more than 729 calendar days. "
+            "Table D5 `2_years_or_more_percent`; LAIT 264."
+        ),
+        dfe_difference=(
+            "None at 31 March; the same rule at every month end. At 31 March 2025 a plan from 1 April"
+            " 2023 (730 days) has lasted 2 years; one from 2 April 2023 (729 days) has not."
+        ),
         kind="snapshot",
         records=_open_2y,
         reason=_open_2y_reason,
@@ -328,6 +382,13 @@ register(
         tables=("cp_plans",),
         source=DFE_CIN,
         lait="98",
+        dfe=(
+            "DfE: of the plans ending in the year ending 31 March (each occasion), the percentage "
+            "that had lasted more than 729 calendar days (end date minus start date). LAIT 98."
+        ),
+        dfe_difference=(
+            "None for the financial year (`fytd` at March)."
+        ),
         kind="flow",
         records=_ceased_2y,
         reason=_end_reason,
@@ -356,6 +417,16 @@ register(
         tables=("cp_plans", "cp_reviews"),
         source=f"{DFE_CIN}; {WT}",
         lait="19",
+        dfe=(
+            "DfE: of the children on a plan at 31 March who had been on it for at least 3 months, the"
+            " percentage whose plan had been reviewed within the required timescales throughout: the "
+            "first review within 3 months of the plan's start, then at intervals of no more than 6 "
+            "months. LAIT 19."
+        ),
+        dfe_difference=(
+            "None at 31 March; the same rule at every month end. A review held on its due date is on "
+            "time."
+        ),
         kind="snapshot",
         records=_cp_reviews,
         reason=lambda params: review_reason("Review"),
@@ -397,13 +468,26 @@ register(
         id="cin_plans_count",
         title="Children on child in need plans",
         area=AREA,
-        definition="Children with a child in need plan open at the date. A child counts once. (Children on CP plans or looked after are counted by their own measures.)",
+        definition=(
+            "Children with a child in need plan open at the date (CIN census CINPlanDates), each once, whatever "
+            "else is open for them. Not DfE's count of children in need, which is every open CIN episode."
+        ),
         unit="count",
         polarity="within_range",
         numerator="children on a CIN plan at the date",
         denominator="none",
         tables=("cin_plans",),
-        source=DFE_CIN,
+        source="local (CIN census CINPlanDates; DfE publishes no figure for it)",
+        dfe=(
+            "DfE: the CIN census records CIN plans (CINPlanDates, since 2022), but DfE's headline "
+            "children in need figure (table B1 `At31_episodes`, LAIT 171) counts every CIN episode "
+            "open at 31 March (referral to closure), including children on protection plans, looked "
+            "after, or receiving other services."
+        ),
+        dfe_difference=(
+            "Not a DfE figure: children with a CIN plan open at the date, each once. Not comparable "
+            "with DfE's children in need count or rate."
+        ),
         kind="snapshot",
         records=_cin_at,
         reason=_plan_reason,

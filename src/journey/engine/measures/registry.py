@@ -77,6 +77,13 @@ class MeasureDef:
     record_id: str | None = None
     #: DfE Local Authority Interactive Tool measure code, where there is one.
     lait: str | None = None
+    #: DfE's own definition, for a measure whose source is DfE's: what is counted (children
+    #: or episodes), the date rule, inclusions and exclusions, the denominator and the
+    #: population year, and where it is published.
+    dfe: str | None = None
+    #: How this measure differs from DfE's definition, precisely; "None: ..." when it is
+    #: DfE's figure (saying at which date or for which period).
+    dfe_difference: str | None = None
     #: What a record is about: "child" (the extract can be split by child to compute it)
     #: or "worker" (workforce measures, computed over the whole extract).
     keyed_by: str = "child"
@@ -185,6 +192,25 @@ PERIOD_WORDS = {
 }
 
 
+def published_comparators(measure_id: str) -> list[str]:
+    """DfE's published figures the dashboard sets beside this measure (once benchmarks are
+    imported), in words: the indicator, where it is published and how it is derived."""
+    from journey.engine.stats.dfe import PUBLISHED_INDICATORS, library_measure_id
+
+    out = []
+    for i in PUBLISHED_INDICATORS:
+        if library_measure_id(i.measure_id) != measure_id:
+            continue
+        where = ", ".join(f"{column} = {value!r}" for column, value in i.filters)
+        derived = " ÷ ONS mid-year population aged 0-17 of the year before × 10,000" if i.per_population else ""
+        lait = f", LAIT {i.lait_code}" if i.lait_code else ""
+        out.append(
+            f"{i.title} (DfE's published `{i.value_column}`{derived}{' where ' + where if where else ''}{lait}; "
+            f"benchmark id `{i.measure_id}`)"
+        )
+    return out
+
+
 def explain(m: MeasureDef) -> str:
     """A measure's full documentation as Markdown."""
     lines = [f"### `{m.id}` — {m.title}", "", m.definition, ""]
@@ -196,6 +222,12 @@ def explain(m: MeasureDef) -> str:
     lines.append(f"- **Tables:** {', '.join(f'`{t}`' for t in m.tables)}")
     source = m.source + (f" (LAIT measure {m.lait})" if m.lait else "")
     lines.append(f"- **Source of definition:** {source}")
+    if m.dfe:
+        lines.append(f"- **DfE's definition:** {m.dfe}")
+    if m.dfe_difference:
+        lines.append(f"- **Against DfE's:** {m.dfe_difference}")
+    for published in published_comparators(m.id):
+        lines.append(f"- **Compared with:** {published}")
     words = dict(PERIOD_WORDS)
     if m.month_window == "fytd":
         words["month"] = "the financial year to the month's last day, projected to a whole year"
@@ -265,11 +297,22 @@ def render_docs() -> str:
         "  previous one ended, the codes ignored. A **placement** is a run of episodes within a period of care that starts",
         "  with a new period (RNE S) or a change of carer (RNE P, T or B, unless the recorded",
         "  carer is the same); RNE L (legal status only) and U (same carer) continue the",
-        "  placement. Where RNE is missing, a change of placement type or carer starts a new",
+        "  placement, and so does being placed for adoption with the current foster carer",
+        "  (A3, A5). Where RNE is missing, a change of placement type or carer starts a new",
         "  placement.",
         "- **Tables not given.** A measure is computed only when the extract gave every",
         "  table it reads (the population excepted: the plan's stands in). Otherwise it is",
         "  *not computed*: no figure at all, never a zero from an empty table.",
+        "- **DfE's figures.** A measure whose source is DfE's states DfE's own definition (what is",
+        "  counted, the date rule, exclusions, denominator, population year, the published table",
+        "  and LAIT code) and, under *Against DfE's*, exactly where it differs; \"None at 31 March\"",
+        "  means the figure at 31 March (or `fytd` at March for a year's events) is DfE's. DfE",
+        "  publishes for the year ending 31 March (the workforce at 30 September); the monthly",
+        "  figures between are the same rule at another date unless the measure says otherwise.",
+        "  With DfE's published figures imported (`journey benchmarks import`), the DfE figure the",
+        "  dashboard and reports set beside a measure is the one listed under *Compared with* (a",
+        "  plan may type its own comparators instead), for DfE's latest published year: an",
+        "  in-year monthly figure is read against last year's.",
         "- **Flagged records.** Every figure reports in `flagged` how many of the records it",
         "  counted (in the numerator or the denominator) came from rows validation flagged.",
         "- **Drill-down.** `journey drilldown` lists, for any measure, month and breakdown",

@@ -324,6 +324,15 @@ register(
         tables=("workers", "allocations"),
         source=CSWW,
         lait="287",
+        dfe=(
+            "DfE: cases held by children and family social workers at 30 September ÷ the FTE of those"
+            " holding one or more cases (children's social work workforce statistics `caseload_fte`; "
+            "LAIT 287 'Average number of cases per children and family social worker')."
+        ),
+        dfe_difference=(
+            "DfE counts once a year, at 30 September; the product at every month end, from the "
+            "allocations and workers tables (case holders: roles SW, ASYE, SSW, agency included)."
+        ),
         kind="snapshot",
         records=_caseload(tuple(sorted(CASE_HOLDING_ROLES))),
         reason=_caseload_reason,
@@ -405,6 +414,15 @@ register(
         tables=("workers",),
         source=CSWW,
         lait="287",
+        dfe=(
+            "DfE: agency children and family social workers (FTE) at 30 September as a percentage of "
+            "agency plus directly employed social workers (FTE) (`agency_rate_fte`; LAIT 287 "
+            "'Percentage of agency social workers')."
+        ),
+        dfe_difference=(
+            "DfE counts at 30 September; the product at every month end, over the qualified roles "
+            "(SW, ASYE, SSW, TM, SM) whose employment and FTE are recorded."
+        ),
         kind="snapshot",
         records=_employment("agency"),
         reason=_employment_reason,
@@ -423,6 +441,13 @@ register(
         denominator="FTE of qualified social workers in post",
         tables=("workers",),
         source=CSWW,
+        dfe=(
+            "DfE's workforce statistics count directly employed social workers (permanent and "
+            "fixed-term together) and agency workers; they publish no permanent share."
+        ),
+        dfe_difference=(
+            "Local: permanent staff only (fixed-term contracts are neither permanent nor agency)."
+        ),
         kind="snapshot",
         records=_employment("permanent"),
         reason=_employment_reason,

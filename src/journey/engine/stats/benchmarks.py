@@ -39,8 +39,8 @@ from journey.engine.stats.dfe import (
     header,
     neighbour_rows,
     period_label,
-    published_measure_id,
     population_year,
+    published_measure_id,
     scan_published,
 )
 from journey.engine.stats.intervals import better_direction
