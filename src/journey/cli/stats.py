@@ -210,15 +210,18 @@ def show_command(
 
 @benchmarks_group.command("measures")
 def measures_command() -> None:
-    """The measures with a published DfE benchmark, and where each comes from."""
-    from journey.engine.stats.dfe import PUBLISHED_INDICATORS
+    """The measures with a published DfE benchmark, where each comes from, and the measure
+    library's measure compared with it."""
+    from journey.engine.measures import REGISTRY
+    from journey.engine.stats.dfe import PUBLISHED_INDICATORS, library_measure_id
 
     click.echo(
         _table(
-            ["measure", "unit", "polarity", "LAIT", "column", "how"],
+            ["measure", "library measure", "unit", "polarity", "LAIT", "column", "how"],
             [
                 [
                     i.measure_id,
+                    library_measure_id(i.measure_id) if library_measure_id(i.measure_id) in REGISTRY else "none",
                     i.unit,
                     i.polarity or "none",
                     i.lait_code,

@@ -144,3 +144,25 @@ def test_a_conference_no_enquiry_of_its_own_can_time_is_listed_not_timed_from_an
     listed = drilldown(ex, "icpc_15wd_pct", "2024-11")
     assert sorted(listed["icpc_id"].to_list()) == ["i2", "i4"]
     assert not listed["in_denominator"].any()
+
+
+def test_children_in_need_at_31_march_are_the_open_cin_episodes_as_dfe_counts_them():
+    referrals = [
+        # Open at 31 March: counted (and again in the rate).
+        {"referral_id": "r1", "child_id": "a", "referral_date": "2024-11-01"},
+        # Referred on 31 March: open at 31 March.
+        {"referral_id": "r2", "child_id": "b", "referral_date": "2025-03-31"},
+        # Closed on 31 March: not open at 31 March.
+        {"referral_id": "r3", "child_id": "c", "referral_date": "2024-06-01", "closure_date": "2025-03-31"},
+        # No further action: not an episode of need, even with no closure date recorded.
+        {"referral_id": "r4", "child_id": "d", "referral_date": "2025-03-10", "nfa": True},
+        # An unborn child (no date of birth yet) and a young person of 18: both in need.
+        {"referral_id": "r5", "child_id": "e", "referral_date": "2025-01-05"},
+        {"referral_id": "r6", "child_id": "f", "referral_date": "2023-01-05", "closure_date": "2025-04-30"},
+    ]
+    children = [{"child_id": "f", "date_of_birth": "2006-05-01"}]
+    ex = extract(referrals=referrals, children=children, population=[{"year": 2024, "population_0_17": 20000}])
+    assert figure(ex, "cin_count", "2025-03")["value"] == 4  # r1, r2, r5, r6
+    assert figure(ex, "cin_rate_per_10k", "2025-03")["value"] == 2.0  # 4 / 20,000 x 10,000
+    reasons = dict(zip(*drilldown(ex, "cin_count", "2025-03").select("referral_id", "reason"), strict=True))
+    assert reasons["r6"] == "In need at 2025-03-31: referred 2023-01-05, closed 2025-04-30"

@@ -58,7 +58,7 @@ def test_a_measure_compared_with_a_published_dfe_figure_has_its_unit_and_lait_co
         assert m.lait in (None, indicator.lait_code), m.id  # never a conflicting code
         assert m.dfe and m.dfe_difference, m.id
     # Every library measure DfE publishes a figure for is compared with it.
-    assert {"cp_plans_rate_per_10k", "cp_plans_2y_open_pct", "care_leavers_eet_pct", "cla_rate_per_10k"} <= set(compared)
+    assert {"cp_plans_rate_per_10k", "cp_plans_2y_open_pct", "care_leavers_eet_pct", "cla_rate_per_10k", "cin_rate_per_10k"} <= set(compared)
 
 
 def test_every_measure_documents_its_parameters_and_sources():

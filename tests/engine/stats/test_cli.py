@@ -185,3 +185,13 @@ def test_stats_spc_screens_outlying_moving_ranges_unless_told_not_to(tmp_path):
 
     assert upper() == upper("--screen-outliers") == 19.82
     assert upper("--no-screen-outliers") == 30.46
+
+
+def test_benchmarks_measures_names_the_library_measure_compared_with_each_published_figure():
+    listed = run("benchmarks", "measures")
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split()[0]: line.split()[1] for line in listed.output.splitlines()[2:] if line.strip()}
+    assert rows["cp_rate_per_10k"] == "cp_plans_rate_per_10k"
+    assert rows["cla_rate_per_10k"] == "cla_rate_per_10k"
+    assert rows["cin_rate_per_10k"] == "cin_rate_per_10k"
+    assert rows["cla_3plus_social_workers_pct"] == "none"  # no library measure counts it

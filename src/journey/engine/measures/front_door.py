@@ -243,6 +243,36 @@ def _open_cases(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.La
     )
 
 
+def _cin_episodes(ctx: Context, periods: Periods, params: dict[str, Any]) -> pl.LazyFrame:
+    """CIN episodes (referral to closure) open at each date, each episode a record, as DfE
+    counts children in need at 31 March; referrals that led to no further action are not
+    episodes of need."""
+
+    def build() -> pl.LazyFrame:
+        episodes = ctx.table("referrals").filter(~pl.col("nfa").fill_null(False))
+        return with_age(active_at(episodes, "referral_date", "closure_date", periods.points(), periods), ctx, "at")
+
+    return ctx.cached_at("cin_episodes", periods, build).with_columns(pl.lit(1.0).alias("num"), pl.lit(0.0).alias("den"))
+
+
+def _cin_episode_reason(params: dict[str, Any]) -> pl.Expr:
+    return pl.format(
+        "In need at {}: referred {}, {}",
+        fmt_date("at"),
+        fmt_date("referral_date"),
+        pl.when(pl.col("closure_date").is_null())
+        .then(pl.lit("not closed"))
+        .otherwise(pl.format("closed {}", fmt_date("closure_date"))),
+    )
+
+
+_CIN_DFE = (
+    "DfE: children in need at 31 March are the CIN episodes open at 31 March: referred on or before 31 March "
+    "and not closed by then (an episode closing on 31 March is not open), each episode counted, including "
+    "children on child protection plans, looked after, unborn or aged 18 and over; referrals that led to no "
+    "further action are not episodes of need. Table B1 `At31_episodes`"
+)
+
 #: Why a case is open: bits of the ``why`` column.
 OPEN_CASE_WHY = {1: "open CIN episode (referral)", 2: "CIN plan", 4: "CP plan", 8: "looked after"}
 
@@ -526,6 +556,55 @@ register(
         period_types=_FLOW,
         latest_window="month",
         record_id="episode_id",
+    ),
+    MeasureDef(
+        id="cin_count",
+        title="Children in need (open CIN episodes)",
+        area=AREA,
+        definition=(
+            "Children in need at the date, as DfE counts them: CIN episodes (referral to closure, CIN census "
+            "CINdetails) open at the date, that is referred on or before it and not closed by then; referrals "
+            "that led to no further action are left out. Each episode counts (the census allows a child one "
+            "open episode; two overlapping ones fail DfE rule 8820). Children on child protection plans, looked "
+            "after, unborn, or 18 and over are included when their episode is open."
+        ),
+        unit="count",
+        polarity="within_range",
+        numerator="CIN episodes open at the date",
+        denominator="none",
+        tables=("referrals",),
+        source=DFE_CIN,
+        dfe=f"{_CIN_DFE}; LAIT 171 gives it as a rate.",
+        dfe_difference="None at 31 March; the same count at every month end.",
+        kind="snapshot",
+        records=_cin_episodes,
+        reason=_cin_episode_reason,
+        key_dates=("at", "referral_date", "closure_date"),
+        breakdowns=("team", "age_band"),
+        record_id="referral_id",
+    ),
+    MeasureDef(
+        id="cin_rate_per_10k",
+        title="Children in need per 10,000 (open CIN episodes)",
+        area=AREA,
+        definition="CIN episodes open at the date (as `cin_count`) per 10,000 children aged 0-17 in the month's financial year.",
+        unit="rate_per_10k",
+        polarity="within_range",
+        numerator="CIN episodes open at the date",
+        denominator="0-17 population",
+        tables=("referrals", "population"),
+        source=DFE_CIN,
+        lait="171",
+        dfe=(
+            f"{_CIN_DFE}, ÷ ONS mid-year population aged 0-17 of the year before (mid-2024 for 31 March 2025) "
+            "× 10,000. LAIT 171."
+        ),
+        dfe_difference="None at 31 March; at other month ends the same count over the population of the month's financial year.",
+        kind="snapshot",
+        records=_cin_episodes,
+        reason=_cin_episode_reason,
+        key_dates=("at", "referral_date", "closure_date"),
+        record_id="referral_id",
     ),
     MeasureDef(
         id="open_cases_count",
