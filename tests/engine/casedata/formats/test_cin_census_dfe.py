@@ -80,5 +80,5 @@ def test_conferences_on_the_cin_episode_are_the_section_47s_and_untimed_ones_are
     [listed] = rows.filter(~pl.col("in_denominator")).rows(named=True)
     assert listed["reason"] == (
         "Initial conference 2023-05-20 not timed: no section 47 enquiry to time it from (none named, and none "
-        "of the child's started on or before it): not counted"
+        "of the child's started on or before it without a conference of its own): not counted"
     )
