@@ -156,7 +156,7 @@ register(
         source=f"{DFE_CIN}; {WT}",
         lait="304",
         dfe=(
-            "DfE: of the assessments completed (AssessmentAuthorisationDate) in the year ending 31 "
+            "Of the assessments completed (AssessmentAuthorisationDate) in the year ending 31 "
             "March, the percentage whose duration from AssessmentActualStartDate was 45 working days "
             "or fewer (weekends and England bank holidays not counted); counts assessments, not "
             "children. LAIT 304."
@@ -188,7 +188,7 @@ register(
         source=DFE_CIN,
         lait="217",
         dfe=(
-            "DfE: section 47 enquiries with S47ActualStartDate in the year ending 31 March, each "
+            "Section 47 enquiries with S47ActualStartDate in the year ending 31 March, each "
             "enquiry counted (DfE also publishes the number of children with an enquiry, which is not"
             " this). S47ActualStartDate is the date of the strategy discussion that initiated the "
             "enquiry. LAIT 217 (as a rate)."
@@ -222,7 +222,7 @@ register(
         source=DFE_CIN,
         lait="217",
         dfe=(
-            "DfE: section 47 enquiries started in the year ending 31 March ÷ ONS mid-year population "
+            "Section 47 enquiries started in the year ending 31 March ÷ ONS mid-year population "
             "aged 0-17 of the year before (mid-2024 for the year ending 31 March 2025) × 10,000. LAIT"
             " 217."
         ),
@@ -266,7 +266,7 @@ register(
         source=f"{DFE_CIN}; {WT}",
         lait="218",
         dfe=(
-            "DfE: of the initial child protection conferences held in the year ending 31 March "
+            "Of the initial child protection conferences held in the year ending 31 March "
             "(DateOfInitialCPC on the Section47 module), the percentage held within 15 working days "
             "of the start of the section 47 enquiry they follow (S47ActualStartDate, the strategy "
             "discussion that initiated it); each conference counted. A conference with no enquiry in "

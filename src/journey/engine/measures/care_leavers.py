@@ -156,7 +156,7 @@ for _ages, _prefix in (((19, 21), "care_leavers"), ((17, 18), "care_leavers_17_1
                 source=DFE_CLA,
                 lait=_code,
                 dfe=(
-                    f"DfE: of the former relevant young people whose {_BIRTHDAYS[_ages]} birthday fell in the year "
+                    f"Of the former relevant young people whose {_BIRTHDAYS[_ages]} birthday fell in the year "
                     f"ending 31 March (aged {_lo} to {_hi} at 31 March), as the SSDA903 OC3 table records them around "
                     "that birthday, leaving out those who died or returned home to their parents for 6 months or "
                     "more, and counting those the council is not in touch with, who refuse contact or no longer "

@@ -267,7 +267,7 @@ def _cin_episode_reason(params: dict[str, Any]) -> pl.Expr:
 
 
 _CIN_DFE = (
-    "DfE: children in need at 31 March are the CIN episodes open at 31 March: referred on or before 31 March "
+    "Children in need at 31 March are the CIN episodes open at 31 March: referred on or before 31 March "
     "and not closed by then (an episode closing on 31 March is not open), each episode counted, including "
     "children on child protection plans, looked after, unborn or aged 18 and over; referrals that led to no "
     "further action are not episodes of need. Table B1 `At31_episodes`"
@@ -389,7 +389,7 @@ register(
         source=DFE_CIN,
         lait="305",
         dfe=(
-            "DfE: referrals with CINreferralDate from 1 April to 31 March, every referral counted (a "
+            "Referrals with CINreferralDate from 1 April to 31 March, every referral counted (a "
             "child referred twice counts twice), including referrals that led to no further action "
             "and referrals of unborn children. Children in need statistics, table C1 "
             "`referral_count`; LAIT 305."
@@ -427,7 +427,7 @@ register(
         source=DFE_CIN,
         lait="305",
         dfe=(
-            "DfE: referrals in the year ending 31 March ÷ ONS mid-year population aged 0-17 of the "
+            "Referrals in the year ending 31 March ÷ ONS mid-year population aged 0-17 of the "
             "year before (mid-2024 for the year ending 31 March 2025) × 10,000. LAIT 305; C1 "
             "`referral_count` over the population."
         ),
@@ -492,7 +492,7 @@ register(
         source=DFE_CIN,
         lait="271",
         dfe=(
-            "DfE: of the referrals in the year ending 31 March, the percentage where the child had "
+            "Of the referrals in the year ending 31 March, the percentage where the child had "
             "been referred within the 12 months before (any earlier referral, including one that led "
             "to no further action; DfE links the previous year's census to see referrals before 1 "
             "April). Counts referrals, not children: C1 `rereferral_percent` (DfE's "

@@ -524,7 +524,7 @@ register(
         source=DFE_CLA,
         lait="332",
         dfe=(
-            "DfE: children looked after at 31 March: an episode open at 31 March (no end date, or an "
+            "Children looked after at 31 March: an episode open at 31 March (no end date, or an "
             "end after 31 March: an episode ending on 31 March is a cessation in the year), each "
             "child once, excluding children looked after under an agreed series of short-term "
             "placements (legal status V3, V4). 'Children looked after on 31 March each year'; LAIT "
@@ -553,7 +553,7 @@ register(
         source=DFE_CLA,
         lait="124",
         dfe=(
-            "DfE: children looked after at 31 March ÷ ONS mid-year population aged 0-17 of the year "
+            "Children looked after at 31 March ÷ ONS mid-year population aged 0-17 of the year "
             "before (mid-2024 for the year ending 31 March 2025) × 10,000. `rate_per_10000` of "
             "'Children looked after on 31 March each year'; LAIT 124."
         ),
@@ -593,7 +593,7 @@ register(
         source=DFE_CLA,
         lait="376",
         dfe=(
-            "DfE: children who started to be looked after in the year ending 31 March: an episode "
+            "Children who started to be looked after in the year ending 31 March: an episode "
             "with RNE S (short breaks, V3 and V4, excluded); a child starting more than once is "
             "counted once (the first occasion). 'Children starting to be looked after each year'; "
             "LAIT 376."
@@ -629,7 +629,7 @@ register(
         source=DFE_CLA,
         lait="376",
         dfe=(
-            "DfE: children starting to be looked after in the year ending 31 March ÷ ONS mid-year "
+            "Children starting to be looked after in the year ending 31 March ÷ ONS mid-year "
             "population aged 0-17 of the year before (mid-2024 for the year ending 31 March 2025) × "
             "10,000. LAIT 376."
         ),
@@ -672,7 +672,7 @@ register(
         source=DFE_CLA,
         lait="392",
         dfe=(
-            "DfE: children who ceased to be looked after in the year ending 31 March: an episode "
+            "Children who ceased to be looked after in the year ending 31 March: an episode "
             "ending with a reason ceased other than X1 (short breaks excluded); a child counted once,"
             " by the last occasion. 'Children ceasing to be looked after each year'; LAIT 392."
         ),
@@ -704,7 +704,7 @@ register(
         source=DFE_CLA,
         lait="392",
         dfe=(
-            "DfE: children ceasing to be looked after in the year ending 31 March ÷ ONS mid-year "
+            "Children ceasing to be looked after in the year ending 31 March ÷ ONS mid-year "
             "population aged 0-17 of the year before (mid-2024 for the year ending 31 March 2025) × "
             "10,000. LAIT 392."
         ),
@@ -744,7 +744,7 @@ register(
         source=DFE_CLA,
         lait="372",
         dfe=(
-            "DfE: of the children looked after at 31 March (not short breaks), the percentage with "
+            "Of the children looked after at 31 March (not short breaks), the percentage with "
             "three or more placements during the year (1 April to 31 March), counting the placement "
             "open on 1 April and the one open at 31 March; temporary placements (T0-T4) and a child "
             "being placed for adoption with their existing foster carers are not counted as "
@@ -783,7 +783,7 @@ register(
         source=DFE_CLA,
         lait="393",
         dfe=(
-            "DfE: of the children looked after at 31 March aged under 16 who had been looked after "
+            "Of the children looked after at 31 March aged under 16 who had been looked after "
             "continuously for at least 2½ years, the percentage living in the same placement for at "
             "least 2 years, or placed for adoption with their adoptive placement and the placement "
             "before it together lasting at least 2 years. la_cla_placement_stability 'Living with the"

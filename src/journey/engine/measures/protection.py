@@ -205,7 +205,7 @@ register(
         source=DFE_CIN,
         lait="377",
         dfe=(
-            "DfE: children who were the subject of a child protection plan at 31 March: a plan "
+            "Children who were the subject of a child protection plan at 31 March: a plan "
             "started on or before 31 March with no end date by then (a plan ending on 31 March has "
             "ended; one starting on 31 March is open); each child once; unborn children with a plan "
             "included. Table D5 `CPP_At31`; LAIT 377."
@@ -233,7 +233,7 @@ register(
         source=DFE_CIN,
         lait="215",
         dfe=(
-            "DfE: children on a plan at 31 March ÷ ONS mid-year population aged 0-17 of the year "
+            "Children on a plan at 31 March ÷ ONS mid-year population aged 0-17 of the year "
             "before (mid-2024 for the year ending 31 March 2025) × 10,000. LAIT 215."
         ),
         dfe_difference=(
@@ -259,7 +259,7 @@ register(
         source=DFE_CIN,
         lait="219",
         dfe=(
-            "DfE: child protection plans starting (CPPstartDate) in the year ending 31 March, each "
+            "Child protection plans starting (CPPstartDate) in the year ending 31 March, each "
             "occasion counted: a child with two plans in the year counts twice. Table D3 `CPP_start`;"
             " LAIT 219."
         ),
@@ -288,7 +288,7 @@ register(
         source=DFE_CIN,
         lait="16",
         dfe=(
-            "DfE: child protection plans ending (CPPendDate) in the year ending 31 March, each "
+            "Child protection plans ending (CPPendDate) in the year ending 31 March, each "
             "occasion counted. LAIT 16."
         ),
         dfe_difference=(
@@ -320,7 +320,7 @@ register(
         source=DFE_CIN,
         lait="15",
         dfe=(
-            "DfE: of the plans starting in the year ending 31 March (each occasion), the percentage "
+            "Of the plans starting in the year ending 31 March (each occasion), the percentage "
             "where the child had been the subject of a plan before, however long ago. Table D3 "
             "`CPP_subsequent_percent`; LAIT 15."
         ),
@@ -355,7 +355,7 @@ register(
         source=DFE_CIN,
         lait="264",
         dfe=(
-            "DfE: of the children on a plan at 31 March, the percentage who had been on it "
+            "Of the children on a plan at 31 March, the percentage who had been on it "
             "continuously for 2 years or more, which DfE defines as more than 729 calendar days. "
             "Table D5 `2_years_or_more_percent`; LAIT 264."
         ),
@@ -383,7 +383,7 @@ register(
         source=DFE_CIN,
         lait="98",
         dfe=(
-            "DfE: of the plans ending in the year ending 31 March (each occasion), the percentage "
+            "Of the plans ending in the year ending 31 March (each occasion), the percentage "
             "that had lasted more than 729 calendar days (end date minus start date). LAIT 98."
         ),
         dfe_difference=(
@@ -418,7 +418,7 @@ register(
         source=f"{DFE_CIN}; {WT}",
         lait="19",
         dfe=(
-            "DfE: of the children on a plan at 31 March who had been on it for at least 3 months, the"
+            "Of the children on a plan at 31 March who had been on it for at least 3 months, the"
             " percentage whose plan had been reviewed within the required timescales throughout: the "
             "first review within 3 months of the plan's start, then at intervals of no more than 6 "
             "months. LAIT 19."
@@ -479,7 +479,7 @@ register(
         tables=("cin_plans",),
         source="local (CIN census CINPlanDates; DfE publishes no figure for it)",
         dfe=(
-            "DfE: the CIN census records CIN plans (CINPlanDates, since 2022), but DfE's headline "
+            "The CIN census records CIN plans (CINPlanDates, since 2022), but DfE's headline "
             "children in need figure (table B1 `At31_episodes`, LAIT 171) counts every CIN episode "
             "open at 31 March (referral to closure), including children on protection plans, looked "
             "after, or receiving other services."

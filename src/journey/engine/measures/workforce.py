@@ -325,7 +325,7 @@ register(
         source=CSWW,
         lait="287",
         dfe=(
-            "DfE: cases held by children and family social workers at 30 September ÷ the FTE of those"
+            "Cases held by children and family social workers at 30 September ÷ the FTE of those"
             " holding one or more cases (children's social work workforce statistics `caseload_fte`; "
             "LAIT 287 'Average number of cases per children and family social worker')."
         ),
@@ -415,7 +415,7 @@ register(
         source=CSWW,
         lait="287",
         dfe=(
-            "DfE: agency children and family social workers (FTE) at 30 September as a percentage of "
+            "Agency children and family social workers (FTE) at 30 September as a percentage of "
             "agency plus directly employed social workers (FTE) (`agency_rate_fte`; LAIT 287 "
             "'Percentage of agency social workers')."
         ),
