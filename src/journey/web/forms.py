@@ -21,6 +21,22 @@ MAX_PASSWORD = 1024
 """Longer than any passphrase; bounds the work of checking one (hashing, similarity)."""
 
 
+MAX_VERSION = 2**31 - 1
+"""The largest version any table stores (a 32-bit integer column on every database)."""
+
+
+class VersionField(forms.IntegerField):
+    """The hidden version an edit started from, so a save over someone else's newer one is
+    refused (409). Bounded to what the database stores: a forged huge number is the form's
+    error, never an overflow in the query."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_VERSION)
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(**kwargs)
+
+
 def error_summary(form: forms.BaseForm, *, by_id: bool = False) -> dict[str, str]:
     """Field → its messages, for ``includes/error_summary.html`` and the fields' own error
     messages. Keyed by the field's name, which is its id in the hand-written templates (or

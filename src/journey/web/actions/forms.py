@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from journey.web.actions.models import Status
+from journey.web.forms import VersionField
 
 
 class UpdateForm(forms.Form):
@@ -43,7 +44,7 @@ class UpdateForm(forms.Form):
         help_text="An address on the council's document store, starting https://",
         error_messages={"invalid": "Enter a web address, like https://documents.example.gov.uk/minutes"},
     )
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = VersionField()
 
     def clean(self):
         data = super().clean() or {}

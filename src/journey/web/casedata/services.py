@@ -399,14 +399,14 @@ def accept(
             except AlreadyLoaded:
                 pass  # stored before (an earlier load that was not accepted): keep it
             tell(80, "Keeping the figures and putting them in use")
-            snapshot = _commit(proposal, user=user, by_name=by_name, given=given, job_id=job_id)
+            snapshot, loaded = _commit(proposal, user=user, by_name=by_name, given=given, job_id=job_id)
         except BaseException:
             with contextlib.suppress(Exception):  # the database may be the trouble
                 figures.recover()
             raise
         checkpoint("committed")
         snapshots.finish(proposal.snapshot_id)
-    tell(100, "Loaded")
+    tell(100, loaded)  # the job's final message, said again (not a bare "Loaded" over it)
     return snapshot
 
 
@@ -429,7 +429,8 @@ def _still_current(proposal: Proposal) -> None:
 
 def _commit(
     proposal: Proposal, *, user: Any, by_name: str, given: set[str], job_id: int | None
-) -> DataSnapshot:
+) -> tuple[DataSnapshot, str]:
+    """The snapshot and its figures in use, in one transaction; with what to tell the user."""
     report = proposal.report
     facts = proposal.facts
     with transaction.atomic():
@@ -462,14 +463,14 @@ def _commit(
             snapshot, kind=SnapshotActivation.Kind.ACCEPTED, user=user, by_name=by_name
         )
         checkpoint("observations-replaced")
+        loaded = _loaded_message(proposal, outcome)
         if job_id is not None:
             summary = LoadJob.objects.get(pk=job_id).summary
             _update(
                 job_id, status=LoadJob.Status.DONE, progress=100, snapshot=snapshot.sha256,
-                message=_loaded_message(proposal, outcome),
-                summary={**summary, "outcome": outcome}, finished_at=timezone.now(),
+                message=loaded, summary={**summary, "outcome": outcome}, finished_at=timezone.now(),
             )
-    return snapshot
+    return snapshot, loaded
 
 
 def _loaded_message(proposal: Proposal, outcome: dict[str, int]) -> str:

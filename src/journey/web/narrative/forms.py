@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from journey.web.forms import VersionField
 from journey.web.narrative.services import QUESTIONS
 
 MAX_ANSWER = 10_000
@@ -25,7 +26,7 @@ class NarrativeForm(forms.Form):
     doing_about = forms.CharField(
         label=QUESTIONS[2][1], required=False, max_length=MAX_ANSWER, widget=forms.Textarea
     )
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = VersionField()
     intent = forms.ChoiceField(choices=[("save", "Save draft"), ("submit", "Submit")])
 
     def __init__(self, *args, **kwargs):
@@ -49,7 +50,7 @@ class NarrativeForm(forms.Form):
 class DecisionForm(forms.Form):
     """A director's decision on a submitted narrative."""
 
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = VersionField()
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("return", "Return")])
     comment = forms.CharField(
         label="Comment for the writer",
@@ -69,4 +70,4 @@ class DecisionForm(forms.Form):
 class ConfirmFiguresForm(forms.Form):
     """The owner confirms the approved text still holds for a revised figure."""
 
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = VersionField()

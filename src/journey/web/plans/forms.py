@@ -12,7 +12,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from journey.engine.plan import Problem
-from journey.web.forms import text_errors
+from journey.web.forms import VersionField, text_errors
 
 MAX_PLAN_BYTES = 2_000_000
 """A plan is a few tens of kilobytes; this is a hundred of them."""
@@ -63,13 +63,12 @@ class PlanEditForm(forms.Form):
     )
     #: The version the edit started from (0: there was no plan), so a save over someone
     #: else's newer version is refused (409) rather than silently replacing it.
-    based_on = forms.IntegerField(
-        min_value=0,
-        widget=forms.HiddenInput,
+    based_on = VersionField(
         error_messages={
             "required": "The page was incomplete: open the plan editor again",
             "invalid": "The page was incomplete: open the plan editor again",
             "min_value": "The page was incomplete: open the plan editor again",
+            "max_value": "The page was incomplete: open the plan editor again",
         },
     )
 

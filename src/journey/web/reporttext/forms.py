@@ -4,13 +4,15 @@ from typing import Any
 
 from django import forms
 
+from journey.web.forms import VersionField
+
 
 class TextForm(forms.Form):
     """Save a draft of a section (the text is required), or approve the version shown."""
 
     intent = forms.ChoiceField(choices=[("save", "Save draft"), ("approve", "Approve")], initial="save")
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), required=False, max_length=20_000)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = VersionField()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
