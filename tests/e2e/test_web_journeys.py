@@ -159,7 +159,7 @@ def test_loading_an_extract_shows_the_report_then_live_progress_then_the_figures
 
     page.goto(f"{live_server.url}/measures/referrals/?month=2023-06")
     page.get_by_role("link", name="See the children behind this figure").click()
-    listing = page.get_by_role("table", name="2 children")
+    listing = page.get_by_role("table", name="2 of 2 records")
     assert "C2" in listing.inner_text() and "C3" in listing.inner_text()
     check_accessible(page)
     from journey.web.accounts.models import AuditEvent
