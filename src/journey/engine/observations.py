@@ -447,7 +447,7 @@ def breakdown_problems(
         value,
         pl.when(~pl.col("breakdown").is_in(known))
         .then(pl.lit("unknown"))
-        .when(value.str.strip_chars().str.to_uppercase().is_in(ids))
+        .when(value.str.strip_chars().str.to_uppercase().is_in(ids.implode()))
         .then(pl.lit("a child's identifier"))
         .otherwise(
             pl.coalesce(
