@@ -101,7 +101,7 @@ def test_narrative_is_written_submitted_approved_and_read_by_the_board(
     dana = sign_in(browser, live_server, "dana")
     dana.goto(f"{live_server.url}/narrative/sign-off/")
     check_accessible(dana)
-    dana.get_by_role("link", name=re.compile("Review cp_visits_in_time")).click()
+    dana.get_by_role("link", name=re.compile("Review Child protection visits in timescale")).click()
     dana.get_by_text(ANSWERS["worried_about"]).wait_for()
     check_accessible(dana)
     dana.get_by_role("button", name="Approve this narrative").click()

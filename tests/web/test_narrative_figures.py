@@ -100,3 +100,63 @@ def test_only_the_owner_the_data_team_or_a_director_may_confirm(approved, tmp_pa
     response = other.post(reverse("narrative:confirm_figures", args=["cp_visits", "2024-09"]), {"version": version})
     assert response.status_code == 403
     assert narrative.approved_narrative("cp_visits", "2024-09").figure_check is not None
+
+
+# ------------------------------------------------ the figures and chart written about
+
+
+def _between(page: str, start: str, end: str) -> str:
+    at = page.index(start)
+    return page[at:page.index(end, at) + len(end)]
+
+
+@pytest.fixture
+def figures(db, tmp_path):
+    plans.save_plan_version(PLAN, filename="plan.yaml", user=None)
+    load(tmp_path)
+
+
+def test_the_narrative_page_shows_the_months_figure_and_the_measure_pages_own_chart_and_table(figures, client_for):
+    owner = client_for(Role.SERVICE_LEAD, "sam")
+    page = owner.get(reverse("narrative:edit", args=["cp_visits", "2024-09"])).content.decode()
+    figure = _between(page, 'id="narrative-figure">', "</dd>")
+    assert "84.0%" in figure and "84 of 100" in figure
+    assert "The figures for Sep-2024" in page
+    assert f'src="{reverse("plans:measure_chart", args=["cp_visits"])}?month=2024-09"' in page
+    # One definition: the months table is the measure page's, cell for cell.
+    measure = owner.get(reverse("plans:measure", args=["cp_visits"]) + "?month=2024-09").content.decode()
+    table = _between(measure, '<table class="govuk-table journey-compact-table" id="months-table">', "</table>")
+    assert "Jul-2024" in table and "86.0%" in table and "88 of 100" in table
+    assert table in page
+
+
+def test_the_sign_off_page_shows_the_director_the_figures_being_signed_off(figures, make_user, client_for):
+    writer = make_user(Role.DATA_TEAM, "writer")
+    narrative.save(writer, "re_referrals", "2024-08", {"working_well": "a", "worried_about": "b", "doing_about": "c"},
+                   base_version=0, submit=True)
+    director = client_for(Role.DIRECTOR, "approver")
+    page = director.get(reverse("narrative:review", args=["re_referrals", "2024-08"])).content.decode()
+    assert "21.0%" in _between(page, 'id="narrative-figure">', "</dd>")
+    assert f'src="{reverse("plans:measure_chart", args=["re_referrals"])}?month=2024-08"' in page
+
+
+def test_a_month_without_figures_says_so_and_shows_no_other_months_chart(figures, client_for):
+    owner = client_for(Role.SERVICE_LEAD, "sam")
+    page = owner.get(reverse("narrative:edit", args=["cp_visits", "2024-11"])).content.decode()
+    assert "There are no figures for Nov-2024 yet" in page
+    assert reverse("plans:measure_chart", args=["cp_visits"]) not in page
+    assert 'id="months-table"' not in page
+
+
+def test_the_month_picker_offers_every_month_with_figures_newest_first_and_starts_at_the_newest(figures, client_for):
+    owner = client_for(Role.SERVICE_LEAD, "sam")
+    page = owner.get(reverse("narrative:index")).content.decode()
+    picker = _between(page, '<select class="govuk-select" id="month"', "</select>")
+    assert picker.count("<option") == 3
+    assert picker.index("2024-09") < picker.index("2024-08") < picker.index("2024-07")
+    assert '<option value="2024-09" selected>' in picker
+    assert "Narrative for Sep-2024" in page
+    # A month asked for by address is offered too, so the picker shows where the reader is.
+    later = owner.get(reverse("narrative:index"), {"month": "2025-01"}).content.decode()
+    picker = _between(later, '<select class="govuk-select" id="month"', "</select>")
+    assert '<option value="2025-01" selected>' in picker and picker.count("<option") == 4

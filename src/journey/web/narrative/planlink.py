@@ -47,3 +47,18 @@ def measure_url(measure_id: str, month: str | None = None) -> str | None:
     except NoReverseMatch:
         return None
     return f"{url}?{urlencode({'month': month})}" if month else url
+
+
+def measure_trend(user: Any, measure_id: str, month: str) -> Any | None:
+    """The measure page's chart and months table for exactly ``month``, as ``user`` may
+    see them (the plans app's :func:`journey.web.plans.pages.measure_trend`)."""
+    from journey.web.plans import pages
+
+    return pages.measure_trend(user, measure_id, month)
+
+
+def months_with_figures() -> list[str]:
+    """Months with at least one figure, oldest first."""
+    from journey.web.plans import services as plan_services
+
+    return plan_services.months_available(plan_services.data_version())

@@ -25,6 +25,7 @@ Life of a narrative for one measure and month::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -575,7 +576,11 @@ class MeasureNarrative:
 def _priority_label(priority: Any) -> str:
     if priority is None:
         return ""
-    return f"{priority.id} – {priority.title}" if getattr(priority, "title", "") else str(priority.id)
+    title = getattr(priority, "title", "")
+    if not title:
+        return str(priority.id)
+    # A title that already starts with its id ("A – Planning and safety") is not repeated.
+    return title if re.match(rf"{re.escape(str(priority.id))}\b", title) else f"{priority.id} – {title}"
 
 
 def measure_narrative(user: Any, measure_id: str, month: Any) -> MeasureNarrative | None:

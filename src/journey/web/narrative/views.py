@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from journey.engine.periods import add_months, is_month, last_complete_month, month_label
+from journey.engine.periods import is_month, last_complete_month, month_label
 from journey.web.accounts.access import requires
 from journey.web.accounts.roles import Capability
 from journey.web.narrative import services
 from journey.web.narrative.forms import ConfirmFiguresForm, DecisionForm, NarrativeForm
-from journey.web.narrative.planlink import measure_url
+from journey.web.narrative.planlink import measure_trend, measure_url, months_with_figures
 
 
 def _month_or_404(month: str) -> str:
@@ -31,9 +31,14 @@ def _entry_or_404(request: HttpRequest, measure_id: str, month: str):
     return entry
 
 
-def _month_choices(chosen: str) -> list[dict[str, object]]:
-    latest = last_complete_month(timezone.localdate())
-    months = {add_months(latest, -i) for i in range(0, 13)} | {add_months(latest, 1), chosen}
+def _default_month(with_figures: list[str]) -> str:
+    """The newest month with figures; the last complete month before any figures exist."""
+    return with_figures[-1] if with_figures else last_complete_month(timezone.localdate())
+
+
+def _month_choices(chosen: str, with_figures: list[str]) -> list[dict[str, object]]:
+    """Every month with figures, newest first, and the month shown even if it has none."""
+    months = set(with_figures) | {chosen}
     return [
         {"value": m, "label": month_label(m), "selected": m == chosen}
         for m in sorted(months, reverse=True)
@@ -43,9 +48,10 @@ def _month_choices(chosen: str) -> list[dict[str, object]]:
 @require_GET
 @requires(Capability.WRITE_NARRATIVE)
 def index(request: HttpRequest) -> HttpResponse:
-    month = request.GET.get("month") or last_complete_month(timezone.localdate())
+    with_figures = months_with_figures()
+    month = request.GET.get("month") or ""
     if not is_month(month):
-        month = last_complete_month(timezone.localdate())
+        month = _default_month(with_figures)
     mine_only = request.GET.get("mine") == "1"
     rows = services.month_overview(request.user, month, mine_only=mine_only)
     return render(
@@ -55,7 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "month": month,
             "month_label": month_label(month),
-            "months": _month_choices(month),
+            "months": _month_choices(month, with_figures),
             "mine_only": mine_only,
             "can_approve": services.can_approve(request.user),
             "plan_loaded": services.current_plan() is not None,
@@ -81,6 +87,7 @@ def _edit_context(request, entry, form, *, conflict=None):
         "returned_comment": returned_comment,
         "month_label": month_label(entry.month),
         "measure_href": measure_url(entry.measure_id, entry.month),
+        "trend": measure_trend(request.user, entry.measure_id, entry.month),
         "figure_check": entry.approved.figure_check if entry.approved else None,
         "confirm_form": ConfirmFiguresForm(initial={"version": narrative.version if narrative else 0}),
     }
@@ -189,6 +196,7 @@ def review(request: HttpRequest, measure_id: str, month: str) -> HttpResponse:
             "month_label": month_label(entry.month),
             "figure_check": entry.approved.figure_check if entry.approved else None,
             "written_check": services.written_figure_check(entry.narrative) if entry.narrative else None,
+            "trend": measure_trend(request.user, entry.measure_id, entry.month),
         },
         status=status,
     )

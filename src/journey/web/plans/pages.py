@@ -965,15 +965,8 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
     can_see_children = user.can(Capability.VIEW_CHILD_LEVEL)
     rule = plan.small_numbers
     suppress = sees_small_numbers_hidden(user) and rule.active
-    rows = [
-        replace(
-            row,
-            value_text=row.value.shown(suppress),
-            counts_text="" if suppress and row.value.hidden_text else row.counts,
-        )
-        for row in figures.rows
-    ]
-    current = next((r for r in rows if not r.is_latest and r.result is figures.result), None)
+    rows = _reader_rows(figures, suppress)
+    current = _current_row(rows, figures.result)
     hidden = bool(suppress and current is not None and current.value.hidden_text)
     at = rows.index(current) if current is not None else -1
     before_hidden = bool(suppress and at > 0 and rows[at - 1].value.hidden_text)
@@ -1021,6 +1014,65 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         suppressed_any=suppress and (any(r.value.hidden_text for r in rows) or any(t.hidden_any for t in breakdowns)),
         worker_breakdowns_withheld=not workers and any(d.dimension in WORKER_LEVEL for d in figures.breakdowns),
         reasons_hidden=hidden or before_hidden,
+    )
+
+
+def _reader_rows(figures: _MeasureFigures, suppress: bool) -> list[MonthRow]:
+    """The months table as one reader sees it (small numbers hidden when ``suppress``)."""
+    return [
+        replace(
+            row,
+            value_text=row.value.shown(suppress),
+            counts_text="" if suppress and row.value.hidden_text else row.counts,
+        )
+        for row in figures.rows
+    ]
+
+
+def _current_row(rows: list[MonthRow], result: MeasureResult | None) -> MonthRow | None:
+    return next((r for r in rows if not r.is_latest and r.result is result), None)
+
+
+@dataclass(frozen=True)
+class MeasureTrend:
+    """The measure page's chart and months table for one month, as one reader sees them:
+    what the narrative pages show beside the text written about the figure (the template
+    ``plans/_trend.html`` draws it for both pages)."""
+
+    measure: Measure
+    month: str | None
+    """The month, or None when it has no figures yet (then there is no chart or table)."""
+    rows: list[MonthRow]
+    has_chart: bool
+    chart_description: str
+    current: MonthRow | None = None
+
+    @property
+    def month_label(self) -> str:
+        return month_label(self.month) if self.month else ""
+
+
+def measure_trend(user: Any, measure_id: str, month: str) -> MeasureTrend | None:
+    """The chart and months table of ``measure_id`` for exactly ``month`` (never another
+    month's: a month without figures gives an empty trend), or None when the measure is not
+    in the active plan."""
+    plan = services.active_plan()
+    measure = services.find_measure(plan, measure_id) if plan else None
+    if plan is None or measure is None:
+        return None
+    version = services.data_version()
+    if month not in services.months_available(version):
+        return MeasureTrend(measure=measure, month=None, rows=[], has_chart=False, chart_description="")
+    figures = _measure_figures(plan, version, measure, month)
+    suppress = sees_small_numbers_hidden(user) and plan.small_numbers.active
+    rows = _reader_rows(figures, suppress)
+    return MeasureTrend(
+        measure=measure,
+        month=month,
+        rows=rows,
+        has_chart=figures.chart(measure, suppress) is not None,
+        chart_description=_chart_description(figures, measure, suppress),
+        current=_current_row(rows, figures.result),
     )
 
 
