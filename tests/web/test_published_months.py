@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
+from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+from docx import Document
+from pypdf import PdfReader
 
 from journey.engine.reports import renderers
 from journey.engine.reports.assemble import assemble
@@ -97,6 +102,54 @@ def test_the_published_pack_rebuilt_two_years_later_is_the_same_apart_from_prepa
     assert again.status == ReportBuild.Status.DONE and not again.draft
     assert bytes(again.content) != bytes(built.content)
     assert without_prepared_on(bytes(again.content)) == without_prepared_on(bytes(built.content))
+
+
+def pdf_lines(data: bytes) -> list[str]:
+    """The PDF's text line by line, without what page breaks move: running heads and
+    footers, and the contents page's page numbers."""
+    lines = [line.strip() for page in PdfReader(io.BytesIO(data)).pages for line in page.extract_text().splitlines()]
+    return [
+        line for line in lines
+        if line and not re.search(r"\.{5,}\s*\d+$|Page \d+ of \d+$|^Synthetic Borough Council – Monthly", line)
+    ]
+
+
+def word_lines(data: bytes) -> list[str]:
+    document = Document(io.BytesIO(data))
+    cells = [" | ".join(c.text for c in row.cells) for table in document.tables for row in table.rows]
+    return [p.text for p in document.paragraphs if p.text] + cells
+
+
+def is_about_revisions(line: str) -> bool:
+    return any(word in line.lower() for word in ("revis", "published", "84.6%", "26.0%"))
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_a_published_pack_rebuilt_two_years_later_on_reloaded_data_reads_the_same_apart_from_prepared_on_and_revisions(
+    published_september, tmp_path, fmt
+):
+    director = published_september["director"]
+    with on(2024, 10, 15):
+        first = build(director, fmt=fmt)
+    with on(2026, 11, 20):
+        load(tmp_path, REVISED, "reloaded.csv")
+    with on(2026, 12, 1):
+        later = build(director, fmt=fmt)
+    read = pdf_lines if fmt == "pdf" else word_lines
+    before, after = Counter(read(bytes(first.content))), Counter(read(bytes(later.content)))
+    prepared = "Prepared on" + (" " if fmt == "pdf" else ": ")
+    assert before - after == Counter({prepared + "15 October 2024": 1})
+    added = after - before
+    assert added[prepared + "1 December 2026"] == 1
+    assert all(is_about_revisions(line) for line in added if not line.startswith("Prepared on")), added
+    assert "Revised since publication – September 2024: published 84.0%, revised 84.6% (+0.6)." in added
+    # Dated the day the month was judged on, however late it is built.
+    if fmt == "pdf":
+        for data in (first.content, later.content):
+            assert PdfReader(io.BytesIO(bytes(data))).metadata["/CreationDate"].startswith("D:20240930")
+    else:
+        for data in (first.content, later.content):
+            assert Document(io.BytesIO(bytes(data))).core_properties.modified == datetime(2024, 9, 30, tzinfo=UTC)
 
 
 def test_after_data_is_reloaded_the_published_pack_keeps_its_figures_and_shows_revisions(published_september, tmp_path, make_user):

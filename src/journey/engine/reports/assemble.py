@@ -356,6 +356,7 @@ def _report(inputs: ReportInputs, kind: ReportKind, figures: _Figures, subtitle:
         subtitle=subtitle,
         plan_title=plan.title or "",
         cover_facts=cover,
+        dated=inputs.judged_on,
     )
 
 

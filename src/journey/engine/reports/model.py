@@ -202,6 +202,10 @@ class Report:
     cover_facts: list[tuple[str, str]] = field(default_factory=list)
     one_page: bool = False
     """No cover or contents page: a heading block, then the content (the one-page summary)."""
+    dated: date | None = None
+    """The day the report is judged on (its month's last day once the month is over; kept
+    with a published month). Files carry it as their creation and modification date, so a
+    report built again later is the same file apart from "Prepared on"."""
 
     @property
     def marking(self) -> str:

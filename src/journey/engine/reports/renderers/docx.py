@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any
 
 from docx import Document
@@ -37,6 +36,7 @@ from journey.engine.reports.model import (
     Table,
 )
 from journey.engine.reports.renderers import register
+from journey.engine.reports.renderers._dated import document_datetime, with_member_dates
 
 RAG_FILL = {"green": "CCE2D8", "amber": "FFF2B3", "red": "F6D7D2"}
 RAG_TEXT = {"green": RGBColor(0x00, 0x5A, 0x30), "amber": RGBColor(0x59, 0x4D, 0x00), "red": RGBColor(0x94, 0x25, 0x14)}
@@ -325,7 +325,11 @@ def render(report: Report) -> bytes:
     props.subject = report.title
     props.keywords = "DRAFT" if report.draft else ""
     props.language = "en-GB"
-    props.created = report.generated_at.replace(tzinfo=None) if isinstance(report.generated_at, datetime) else None
+    # The day the report stands as at, not the build clock: built again, the same file.
+    props.created = props.modified = document_datetime(report)
+    props.last_modified_by = report.authority
+    props.comments = "Improvement Journey"
+    props.revision = 1
 
     document.add_paragraph(report.authority).runs[0].font.size = Pt(14 if not report.one_page else 10)
     if report.one_page:
@@ -359,4 +363,4 @@ def render(report: Report) -> bytes:
         _section(document, section, False, pngs)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return with_member_dates(out.getvalue(), report)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from journey.engine.reports.model import Dataset, Report
 from journey.engine.reports.renderers import register
+from journey.engine.reports.renderers._dated import document_datetime, with_member_dates
 from journey.engine.spreadsheet import is_formula_like
 
 RAG_FILLS = {
@@ -163,6 +166,11 @@ def render(report: Report) -> bytes:
     for dataset in report.datasets:
         name = dataset.title if dataset.name.startswith("priority-") else dataset.title.split(",")[0]
         _sheet(wb, dataset, sheet_title(name, used), report)
+    # The day the report stands as at, not the build clock (openpyxl's save() would stamp
+    # the modified date with now): built again, the same file.
+    wb.properties.created = wb.properties.modified = document_datetime(report)
+    wb.properties.creator = wb.properties.lastModifiedBy = report.authority
     out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    return with_member_dates(out.getvalue(), report)
