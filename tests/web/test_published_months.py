@@ -66,6 +66,10 @@ def without_prepared_on(html: bytes) -> str:
 
 @pytest.fixture
 def published_september(db, make_user, tmp_path, inline):
+    return publish_september(make_user, tmp_path)
+
+
+def publish_september(make_user, tmp_path, before_publishing=None):
     """September 2024 approved on 14 October, built and published on 15 October 2024."""
     with on(2024, 4, 1):
         plans.save_plan_version(PLAN, filename="plan.yaml", user=None)
@@ -78,6 +82,8 @@ def published_september(db, make_user, tmp_path, inline):
     with on(2024, 10, 14):
         approve_all(make_user, "2024-09")
     director = make_user(Role.DIRECTOR, "publisher")
+    if before_publishing is not None:
+        before_publishing(lead, director)
     with on(2024, 10, 15):
         built = build(director)
         original = pack()
@@ -224,3 +230,53 @@ def test_a_later_build_of_a_published_month_says_so_and_offers_no_publishing(pub
         page = client.get(reverse("reports:status", args=[later.pk])).content.decode()
     assert "Sep-2024 was published on 15 October 2024 with another build" in page
     assert "Publish this report" not in page
+
+
+def scrutiny_summary() -> str:
+    inputs = services.build_inputs("2024-09", kind="scrutiny")
+    return inputs.texts["executive_summary"].text if "executive_summary" in inputs.texts else ""
+
+
+def test_written_sections_approved_when_a_month_is_published_stay_as_published(db, make_user, tmp_path, inline, client):
+    from journey.web.reporttext import services as written
+    from journey.web.reporttext.models import ReportText
+
+    def write_and_approve(lead, director):
+        with on(2024, 10, 14):
+            written.save(lead, "scrutiny", "2024-09", "executive_summary", "Visits recovered in September.", base_version=0)
+            written.approve(director, "scrutiny", "2024-09", "executive_summary", base_version=1)
+            written.save(lead, "scrutiny", "2024-09", "executive_summary", "A draft not yet approved.", base_version=1)
+
+    published = publish_september(make_user, tmp_path, write_and_approve)
+    lead, director = published["lead"], published["director"]
+    frozen = PublishedMonth.objects.get(period="2024-09").inputs["written"]
+    assert frozen["scrutiny"]["executive_summary"]["text"] == "Visits recovered in September."
+    with on(2026, 12, 1):
+        with pytest.raises(written.SectionPublished, match="published on 15 October 2024.*Nothing was saved"):
+            written.approve(director, "scrutiny", "2024-09", "executive_summary", base_version=2)
+        with pytest.raises(written.SectionPublished):
+            written.save(lead, "scrutiny", "2024-09", "executive_summary", "Rewritten later.", base_version=2)
+        assert ReportText.objects.get(section="executive_summary").version == 2
+        client.force_login(director)
+        page = client.get(reverse("reporttext:edit", args=["scrutiny", "2024-09", "executive_summary"])).content.decode()
+        assert "was published on 15 October 2024, so this approved section stays as it is" in page
+        assert "Save draft" not in page and "Approve version" not in page
+        # Even a change behind the application's back does not reach the published month's reports.
+        ReportText.objects.filter(section="executive_summary").update(text="Changed in the database.")
+        assert scrutiny_summary() == "Visits recovered in September."
+
+
+def test_a_written_section_first_approved_after_publication_is_then_final(published_september):
+    from journey.web.reporttext import services as written
+
+    lead, director = published_september["lead"], published_september["director"]
+    with on(2024, 11, 3):
+        written.save(lead, "scrutiny", "2024-09", "executive_summary", "Written for the November committee.", base_version=0)
+        written.save(lead, "scrutiny", "2024-09", "executive_summary", "Written for the committee.", base_version=1)
+        written.approve(director, "scrutiny", "2024-09", "executive_summary", base_version=2)
+        assert scrutiny_summary() == "Written for the committee."
+        with pytest.raises(written.SectionPublished):
+            written.save(lead, "scrutiny", "2024-09", "executive_summary", "And again.", base_version=2)
+    # Another month's sections are not affected.
+    with on(2024, 11, 4):
+        written.save(lead, "scrutiny", "2024-10", "executive_summary", "October.", base_version=0)

@@ -174,14 +174,14 @@ def build_inputs(period: str, *, today: date | None = None, kind: str = "") -> R
     then, and the published figures of earlier months that its figures revise. ``today`` is
     the clock (Europe/London) and only matters while the month runs.
     """
-    from journey.web.reporttext.services import approved_texts
+    from journey.web.reporttext.services import approved_texts, texts_as_published
 
     if not is_month(period):
         raise ReportUnavailable(f"{period!r} is not a month in the form YYYY-MM")
     published = PublishedMonth.objects.filter(period=period).first()
     if published is not None:
         inputs = _published_inputs(published)
-        inputs.texts = approved_texts(kind, period) if kind else {}
+        inputs.texts = texts_as_published(kind, period, published.inputs.get("written") or {}) if kind else {}
         return inputs
     plan = active_plan_or_refuse()
     judged_on = judgement_day(period, today or timezone.localdate())
@@ -393,6 +393,7 @@ def publish(user: Any, build: ReportBuild) -> int:
     and the month's approved narrative is marked published. A month is published once.
     """
     from journey.web.narrative.services import publish_month
+    from journey.web.reporttext.services import frozen_texts
 
     if build.kind != "monthly" or build.status != ReportBuild.Status.DONE:
         raise ReportUnavailable("Only a finished monthly report can be published.")
@@ -413,6 +414,7 @@ def publish(user: Any, build: ReportBuild) -> int:
                 "so it is not the report that would be published. Build it again, check it, then publish that one."
             )
         parts, figures = freeze(inputs)
+        parts["written"] = frozen_texts(build.period)  # the scrutiny and quarterly sections
         version = _active_plan_version()
         headline = {
             measure_id: by_month.get(build.period)

@@ -4,17 +4,24 @@ Anyone who writes narrative writes these; a director approves. The report prints
 approved text only, with who wrote and who approved it; a later edit starts a new draft
 and the approved text stays in the report until the newer one is approved. A save based
 on an old version is refused (:class:`TextConflict`) and kept in the history.
+
+Once the month's report is published, the approved sections are kept with it
+(:func:`frozen_texts`) and can no longer be changed (:class:`SectionPublished`); a section
+not yet approved can still be written and approved once, and then stays as approved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from journey.engine.periods import month_label
 from journey.engine.plan import Plan
 from journey.engine.reports.written import ApprovedText, WrittenSection, written_sections
 from journey.web.accounts.audit import record
@@ -26,6 +33,60 @@ KINDS = {"scrutiny": "Scrutiny update", "quarterly": "Quarterly report to the Mi
 
 class TextConflict(Exception):
     """Someone saved the section after the writer opened it; the save was refused."""
+
+
+class SectionPublished(Exception):
+    """The section is approved in a published month: it stays as it is."""
+
+
+def published_on(period: str) -> date | None:
+    """The day the report for ``period`` was published, if it was."""
+    from journey.web.reports.services import publication
+
+    found = publication(period)
+    return timezone.localtime(found.published_at).date() if found is not None else None
+
+
+def is_final(item: ReportText | None, period: str) -> date | None:
+    """The day the month was published, when ``item`` is approved in a published month (a
+    section approved by then, or approved afterwards, stays as it is, as published
+    narrative does); else None."""
+    if item is None or item.approved_revision_id is None:
+        return None
+    return published_on(period)
+
+
+def _refuse_if_final(item: ReportText, period: str) -> None:
+    day = is_final(item, period)
+    if day is not None:
+        raise SectionPublished(
+            f"The report for {month_label(period)} was published on {day:%-d %B %Y}, so this approved "
+            "section stays as it is in that month's reports. Nothing was saved."
+        )
+
+
+def frozen_texts(period: str) -> dict[str, dict[str, dict[str, str]]]:
+    """Kind → section → the approved text as JSON, for keeping with a published month."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for kind in KINDS:
+        for section, approved in approved_texts(kind, period).items():
+            out.setdefault(kind, {})[section] = {
+                "text": approved.text, "written_by": approved.written_by, "approved_by": approved.approved_by,
+                "approved_on": approved.approved_on.isoformat() if approved.approved_on else "",
+            }
+    return out
+
+
+def texts_as_published(kind: str, period: str, frozen: Mapping[str, Any]) -> dict[str, ApprovedText]:
+    """The approved texts of a published month: those kept when it was published, and any
+    section first approved since (which then stays as approved, :func:`is_final`)."""
+    out = approved_texts(kind, period)
+    for section, kept in (frozen.get(kind) or {}).items():
+        out[section] = ApprovedText(
+            text=kept["text"], written_by=kept["written_by"], approved_by=kept["approved_by"],
+            approved_on=date.fromisoformat(kept["approved_on"]) if kept.get("approved_on") else None,
+        )
+    return out
 
 
 def _name(user: Any) -> str:
@@ -64,6 +125,7 @@ def save(user: Any, kind: str, period: str, section: str, text: str, *, base_ver
     now = timezone.now()
     with transaction.atomic():
         item, _ = ReportText.objects.select_for_update().get_or_create(kind=kind, period=period, section=section)
+        _refuse_if_final(item, period)
         conflict = item.version != base_version
         if conflict:
             # Kept (the transaction commits), then refused below: nothing typed is lost.
@@ -100,6 +162,7 @@ def approve(user: Any, kind: str, period: str, section: str, *, base_version: in
     now = timezone.now()
     with transaction.atomic():
         item = ReportText.objects.select_for_update().get(kind=kind, period=period, section=section)
+        _refuse_if_final(item, period)
         if item.version != base_version:
             raise TextConflict("The text changed after you opened it; read it again before approving.")
         if not item.text:

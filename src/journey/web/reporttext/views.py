@@ -73,7 +73,8 @@ def edit(request: SignedInRequest, kind: str, period: str, section: str) -> Http
                 else:
                     services.save(request.user, kind, period, section, data["text"], base_version=data["version"])
                     messages.success(request, "Saved as a draft. A director approves it before it appears in the report.")
-            except (services.TextConflict, ValueError, ReportText.DoesNotExist, PermissionDenied) as exc:
+            except (services.TextConflict, services.SectionPublished, ValueError, ReportText.DoesNotExist,
+                    PermissionDenied) as exc:
                 messages.error(request, str(exc))
             return redirect("reporttext:edit", kind=kind, period=period, section=section)
         status = 400
@@ -81,7 +82,9 @@ def edit(request: SignedInRequest, kind: str, period: str, section: str) -> Http
         request, "reporttext/edit.html",
         {"kind": kind, "kind_label": services.KINDS[kind], "period": period, "period_label": month_label(period),
          "section": found[section], "item": item, "form": form, "version": version,
-         "can_approve": services.can_approve(request.user) and item is not None and bool(item.text) and not item.approved_is_current,
+         "final_since": (final := services.is_final(item, period)),
+         "can_approve": services.can_approve(request.user) and item is not None and bool(item.text)
+         and not item.approved_is_current and final is None,
          "history": services.history(kind, period, section)},
         status=status,
     )
