@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from pathlib import Path
 
 import pytest
@@ -201,3 +203,86 @@ def test_a_collection_year_that_is_not_a_year_is_refused_by_its_field(inline_job
     assert response.status_code == 400
     assert "Enter the collection year as a year such as 2024" in response.content.decode()
     assert not LoadJob.objects.exists()
+
+
+@contextlib.contextmanager
+def checks_running_elsewhere(count: int):
+    """``count`` check slots held, each by another thread with its own database connection
+    (as other workers would), until the block ends; yields the slots they hold."""
+    from django.db import connection
+
+    from journey.web.casedata.slots import check_slot
+
+    held: list[int | None] = []
+    done = threading.Event()
+
+    def hold(ready: threading.Event) -> None:
+        try:
+            with check_slot() as slot:
+                held.append(slot)
+                ready.set()
+                done.wait(30)
+        finally:
+            ready.set()
+            connection.close()
+
+    workers = []
+    for _ in range(count):
+        ready = threading.Event()
+        workers.append(threading.Thread(target=hold, args=(ready,)))
+        workers[-1].start()
+        ready.wait(30)
+    try:
+        yield held
+    finally:
+        done.set()
+        for worker in workers:
+            worker.join(30)
+
+
+def test_beyond_the_most_checks_at_once_an_upload_waits_its_turn_and_is_then_checked(
+    inline_jobs, plan_loaded, data_team, settings
+):
+    from django_tasks import task_backends
+
+    from journey.web.casedata import services
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # queued, not run
+    settings.JOURNEY_MAX_CONCURRENT_CHECKS = 1
+    data_team.post(reverse("casedata:upload"), {"extract": _files()})
+    job = LoadJob.objects.get()
+    queued = task_backends["default"].results
+    assert len(queued) == 1 and queued[0].task.run_after is None
+    with checks_running_elsewhere(1) as held:  # another worker is checking an extract
+        assert held == [0]
+        services.check_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == "checking"
+    assert job.message == "Waiting: 1 extract is being checked already, the most at once. This check starts when one finishes."
+    assert "This check starts when one finishes" in data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
+    again = queued[-1].task
+    assert len(queued) == 2 and again.run_after is not None and again.run_after > job.updated_at
+    services.check_job(job.pk)  # the slot is free now
+    job.refresh_from_db()
+    assert job.status == "checked", job.message
+
+
+def test_a_second_check_runs_beside_the_first_when_the_setting_allows_two(inline_jobs, plan_loaded, data_team, settings):
+    settings.JOURNEY_MAX_CONCURRENT_CHECKS = 2
+    with checks_running_elsewhere(1) as held:
+        assert held == [0]
+        data_team.post(reverse("casedata:upload"), {"extract": _files()})
+    assert LoadJob.objects.get().status == "checked"
+
+
+def test_where_checks_cannot_wait_an_upload_beyond_the_limit_is_refused_clearly(inline_jobs, plan_loaded, data_team, settings):
+    settings.JOURNEY_MAX_CONCURRENT_CHECKS = 2
+    with checks_running_elsewhere(2) as held:  # tasks here run as they are queued: no waiting
+        assert held == [0, 1]
+        data_team.post(reverse("casedata:upload"), {"extract": _files()})
+    job = LoadJob.objects.get()
+    assert job.status == "failed"
+    assert job.message == (
+        "Not checked: 2 extracts are being checked already, the most at once. Upload it again when one has finished."
+    )
+    assert not Observation.objects.exists()

@@ -275,6 +275,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 JOURNEY_MAX_UPLOAD_MB = env_int("JOURNEY_MAX_UPLOAD_MB", 200)
+# At most this many extracts are checked at once, whatever the number of workers; another
+# waits its turn, trying again every JOURNEY_CHECK_RETRY_SECONDS (casedata/slots.py).
+JOURNEY_MAX_CONCURRENT_CHECKS = env_int("JOURNEY_MAX_CONCURRENT_CHECKS", 2)
+JOURNEY_CHECK_RETRY_SECONDS = env_int("JOURNEY_CHECK_RETRY_SECONDS", 15)
 
 # Sessions end after JOURNEY_SESSION_IDLE_MINUTES without a request (refreshed at most
 # once a minute, see SessionIdleTimeoutMiddleware) and JOURNEY_SESSION_MAX_HOURS after

@@ -20,7 +20,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +48,9 @@ from journey.engine.proposal import (
 )
 from journey.web.accounts import audit
 from journey.web.background import progress
-from journey.web.casedata import figures
+from journey.web.casedata import figures, slots
 from journey.web.casedata.models import DataSnapshot, LoadJob, SnapshotActivation
+from journey.web.casedata.slots import check_slot
 from journey.web.plans import services as plan_services
 
 log = logging.getLogger(__name__)
@@ -492,10 +493,44 @@ def _proposal_dir(job: LoadJob) -> Path:
 
 
 def check_job(job_id: int) -> None:
-    """Make the proposal for an uploaded extract: the checks and what it would change."""
+    """Make the proposal for an uploaded extract: the checks and what it would change.
+
+    At most ``JOURNEY_MAX_CONCURRENT_CHECKS`` run at once (:mod:`.slots`): when every slot
+    is taken the job says it is waiting and its check is queued again a little later."""
     job = LoadJob.objects.get(pk=job_id)
     if job.status != LoadJob.Status.CHECKING:
         return  # cancelled meanwhile, or checked already (a task run twice)
+    with check_slot() as slot:
+        if slot is None:
+            _wait_for_a_slot(job)
+            return
+        _check(job)
+
+
+def _wait_for_a_slot(job: LoadJob) -> None:
+    """Every check slot is taken: say so on the job and try again later, or, where tasks
+    cannot be put off (run as they are queued), refuse clearly."""
+    from journey.web.casedata.tasks import check_extract
+
+    busy = slots.max_checks()
+    many = "1 extract is" if busy == 1 else f"{busy} extracts are"
+    if not check_extract.get_backend().supports_defer:
+        _update(
+            job.pk, status=LoadJob.Status.FAILED,
+            message=f"Not checked: {many} being checked already, the most at once. Upload it again when one has finished.",
+        )
+        return
+    retry = timezone.now() + timedelta(seconds=int(settings.JOURNEY_CHECK_RETRY_SECONDS))
+    with transaction.atomic():
+        _update(
+            job.pk,
+            message=f"Waiting: {many} being checked already, the most at once. This check starts when one finishes.",
+        )
+        check_extract.using(run_after=retry).enqueue(job.pk)
+
+
+def _check(job: LoadJob) -> None:
+    job_id = job.pk
     try:
         proposal = propose(
             _files(job), limits=Limits.from_env(),
