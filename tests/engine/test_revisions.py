@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from journey.engine.observations import (
+    RatedFigure,
+    observations_from_rows,
+    rated_figures,
+    values_for_evaluation,
+)
 from journey.engine.plan import parse_plan
 from journey.engine.revisions import find_revisions
 
-PLAN = parse_plan("""
+PLAN_TEXT = """
 title: Test
 authority: {name: Test Council, la_code: "998", population_0_17: {2024: 50000}}
 priorities:
@@ -26,7 +32,8 @@ priorities:
         unit: count
         polarity: lower_is_better
         source: manual
-""")
+"""
+PLAN = parse_plan(PLAN_TEXT)
 
 
 def test_a_figure_that_reads_differently_at_the_measures_decimals_is_a_revision():
@@ -59,3 +66,35 @@ def test_a_figure_that_appears_or_disappears_is_a_revision_and_an_unpublished_mo
         ("referrals", "2024-09", "figure withdrawn"),
     ]
     assert found[1].published_text == "412" and found[1].revised_text == "–"
+
+
+def test_a_revision_names_the_snapshot_that_made_the_published_figure_and_the_one_that_makes_it_now():
+    found = find_revisions(
+        PLAN, {"cp_visits": {"2024-09": 84.0}, "referrals": {"2024-09": 31}},
+        {"cp_visits": {"2024-09": 84.6}, "referrals": {}}, ["2024-09"],
+        published_sources={"cp_visits": {"2024-09": "extract 3f2a9c1b"}, "referrals": {"2024-09": "entered by hand"}},
+        current_sources={"cp_visits": {"2024-09": "extract 9d8e7f6a"}},
+    )
+    assert [(r.measure_id, r.sources_text) for r in found] == [
+        ("cp_visits", "extract 3f2a9c1b → extract 9d8e7f6a"),
+        ("referrals", "entered by hand → no figure"),
+    ]
+
+
+def test_the_rated_figure_is_the_whole_authority_month_or_the_year_to_date_for_a_cumulative_measure():
+    plan = parse_plan(PLAN_TEXT.replace(  # referrals counted in the year to date
+        "        polarity: lower_is_better\n", "        polarity: lower_is_better\n        cumulative_in_year: true\n"))
+    frame = observations_from_rows([
+        {"measure_id": "cp_visits", "period": "2024-09", "value": "84.0", "numerator": "84", "denominator": "100",
+         "source": "computed", "snapshot": "3f2a9c1b" * 8},
+        {"measure_id": "cp_visits", "period": "2024-09", "value": "70.0", "breakdown": "team", "breakdown_value": "North"},
+        {"measure_id": "cp_visits", "period": "2024-09", "period_type": "fytd", "value": "82.0"},
+        {"measure_id": "referrals", "period": "2024-09", "value": "12", "source": "manual"},
+        {"measure_id": "referrals", "period": "2024-09", "period_type": "fytd", "value": "75", "source": "imported"},
+        {"measure_id": "referrals", "period": "2024-08", "value": "10", "source": "imported"},
+    ])
+    rated = rated_figures(frame, plan)
+    assert rated["cp_visits"] == {"2024-09": RatedFigure(84.0, 84.0, 100.0, "extract 3f2a9c1b")}
+    assert rated["referrals"] == {"2024-08": RatedFigure(10.0, None, None, "imported"),
+                                  "2024-09": RatedFigure(75.0, None, None, "imported")}
+    assert {m: {p: f.value for p, f in by.items()} for m, by in rated.items()} == values_for_evaluation(frame, plan)

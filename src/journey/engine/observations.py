@@ -67,11 +67,14 @@ __all__ = [
     "CsvProblem",
     "breakdown_problems",
     "ObservationsError",
+    "RatedFigure",
     "empty_frame",
     "monthly_series",
     "observations_from_rows",
     "parse_observations",
+    "rated_figures",
     "read_observations",
+    "source_label",
     "unknown_measure_ids",
     "values_for_evaluation",
 ]
@@ -192,6 +195,58 @@ def values_for_evaluation(frame: pl.DataFrame, plan: Plan) -> dict[str, dict[str
         if measure.cumulative_in_year:
             series.update(monthly_series(frame, measure.id, period_type="fytd"))
         out[measure.id] = dict(sorted(series.items()))
+    return out
+
+
+def source_label(source: str | None, snapshot: str | None) -> str:
+    """Where a figure came from, as pages and reports name it: ``extract 3f2a9c1b`` (the
+    snapshot it was computed from), ``imported (extract 3f2a9c1b)`` (a file of figures
+    naming the snapshot they were computed from), ``imported`` or ``entered by hand``;
+    "" when unknown."""
+    if source == "manual":
+        return "entered by hand"
+    if snapshot:
+        return f"extract {snapshot[:8]}" if source == "computed" else f"imported (extract {snapshot[:8]})"
+    return "imported" if source else ""
+
+
+@dataclass(frozen=True)
+class RatedFigure:
+    """The figure the plan rates for one measure and month, with its counts and origin."""
+
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    source: str = ""
+    """Where it came from (:func:`source_label`)."""
+
+
+def rated_figures(frame: pl.DataFrame, plan: Plan) -> dict[str, dict[str, RatedFigure]]:
+    """measure id → month → the figure the plan rates (as :func:`values_for_evaluation`:
+    the whole-authority monthly figure, or the year-to-date one for a cumulative in-year
+    measure where given), with its counts and where it came from."""
+    ids = [m.id for m in plan.measures]
+    cumulative = [m.id for m in plan.measures if m.cumulative_in_year]
+    rows = (
+        frame.lazy()
+        .filter(
+            pl.col("measure_id").is_in(ids)
+            & (pl.col("breakdown") == "")
+            & (pl.col("breakdown_value") == "")
+            & (
+                (pl.col("period_type") == "month")
+                | ((pl.col("period_type") == "fytd") & pl.col("measure_id").is_in(cumulative))
+            )
+        )
+        .with_columns(first=pl.when(pl.col("period_type") == "fytd").then(0).otherwise(1))
+        .sort(["measure_id", "period", "first"])
+        .unique(["measure_id", "period"], keep="first", maintain_order=True)
+        .select("measure_id", "period", "value", "numerator", "denominator", "source", "snapshot")
+        .collect()
+    )
+    out: dict[str, dict[str, RatedFigure]] = {measure_id: {} for measure_id in ids}
+    for measure_id, period, value, numerator, denominator, source, snapshot in rows.iter_rows():
+        out[measure_id][period] = RatedFigure(value, numerator, denominator, source_label(source, snapshot))
     return out
 
 

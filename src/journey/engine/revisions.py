@@ -25,6 +25,9 @@ __all__ = ["Revision", "find_revisions"]
 Values = Mapping[str, Mapping[str, float | None]]
 """measure id → month → the figure the plan rates (``values_for_evaluation``)."""
 
+Sources = Mapping[str, Mapping[str, str]]
+"""measure id → month → where the figure came from (``extract 3f2a9c1b``)."""
+
 
 @dataclass(frozen=True)
 class Revision:
@@ -40,6 +43,18 @@ class Revision:
     published_rag: str
     revised_rag: str
     published_on: date | None = None
+    published_from: str = ""
+    """Where the published figure came from: ``extract 3f2a9c1b`` (the snapshot that made
+    it), ``imported``, ``entered by hand`` (:func:`journey.engine.observations.source_label`)."""
+    revised_from: str = ""
+    """Where the revised figure comes from, named the same way."""
+
+    @property
+    def sources_text(self) -> str:
+        """``extract 3f2a9c1b → extract 9d8e7f6a``: what made each figure ("" when unknown)."""
+        if not self.published_from and not self.revised_from:
+            return ""
+        return f"{self.published_from or 'not known'} → {self.revised_from or 'no figure'}"
 
     @property
     def change_text(self) -> str:
@@ -88,11 +103,14 @@ def find_revisions(
     months: Iterable[str],
     *,
     published_on: Mapping[str, date] | None = None,
+    published_sources: Sources | None = None,
+    current_sources: Sources | None = None,
 ) -> list[Revision]:
     """Every figure of ``months`` in ``published`` that reads differently in ``current``.
 
     Only months present in ``published`` for a measure count (a month never published
-    cannot be revised). ``published_on`` gives, per month, the day it was published.
+    cannot be revised). ``published_on`` gives, per month, the day it was published;
+    ``published_sources`` and ``current_sources`` where each figure came from.
     Ordered by the plan's measures, then month.
     """
     wanted = list(months)
@@ -123,6 +141,8 @@ def find_revisions(
                     published_rag=old_rag,
                     revised_rag=new_rag,
                     published_on=(published_on or {}).get(month),
+                    published_from=(published_sources or {}).get(measure.id, {}).get(month, ""),
+                    revised_from=(current_sources or {}).get(measure.id, {}).get(month, "") if new is not None else "",
                 )
             )
     return out

@@ -42,10 +42,11 @@ def _table(caption: str, revisions: Sequence[Revision]) -> Table:
             Cell(r.revised_text, number=r.revised, numeric=True),
             Cell(r.change_text),
             _rating(r),
+            Cell(r.sources_text),
         )
         for r in revisions
     )
-    return Table(caption, ("Measure", "Month", "Published", "Revised", "Change", "Rating"), rows)
+    return Table(caption, ("Measure", "Month", "Published", "Revised", "Change", "Rating", "Made by (old → new)"), rows)
 
 
 def revisions_section(inputs: ReportInputs) -> Section | None:

@@ -31,6 +31,7 @@ from journey.engine.disclosure import SmallNumberRule
 from journey.engine.evaluation import Direction, MeasureResult, Rag, format_value
 from journey.engine.measures.base import AGE_BANDS, NOT_RECORDED
 from journey.engine.measures.looked_after import TIME_IN_PLACEMENT
+from journey.engine.observations import source_label
 from journey.engine.periods import add_months, is_month, month_label
 from journey.engine.plan import Action, Measure, Plan, Priority, Unit
 from journey.web.accounts.roles import Capability
@@ -464,13 +465,7 @@ def _counts_text(measure: Measure, numerator: float | None, denominator: float |
 
 
 def _source_text(figure: Observation | None) -> str:
-    if figure is None:
-        return ""
-    if figure.source == Observation.Source.COMPUTED and figure.snapshot:
-        return f"extract {figure.snapshot[:8]}"
-    if figure.source == Observation.Source.MANUAL:
-        return "entered by hand"
-    return "imported"
+    return source_label(figure.source or "imported", figure.snapshot) if figure is not None else ""
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from journey.engine.observations import SCHEMA, values_for_evaluation
+from journey.engine.observations import SCHEMA, RatedFigure, rated_figures, values_for_evaluation
 from journey.engine.periods import add_months, is_month, month_range
 from journey.engine.plan import Plan
 from journey.engine.reports import renderers
@@ -41,7 +42,7 @@ from journey.engine.reports.inputs import (
     judgement_day,
     thaw,
 )
-from journey.engine.revisions import Revision, find_revisions
+from journey.engine.revisions import Revision, Sources, find_revisions
 from journey.web.accounts.audit import record
 from journey.web.background import progress
 from journey.web.reports.models import PublishedMonth, ReportBuild
@@ -218,43 +219,92 @@ REVISION_MONTHS = 12
 """How far back a report or the dashboard looks for revised published figures."""
 
 
-def _published_values(before: str, months: int = REVISION_MONTHS) -> tuple[dict[str, dict[str, float | None]], dict[str, date]]:
-    """(measure id → month → figure as published, month → day published) for the months
-    published in the ``months`` up to and including ``before``."""
+@dataclass(frozen=True)
+class Publication:
+    """A published month as the dashboard, the measure page and later reports need it."""
+
+    period: str
+    published_on: date
+    figures: dict[str, RatedFigure]
+    """measure id → the month's rated figure as published, with its counts and where it
+    came from (the extract snapshot that made it)."""
+
+
+def _published_values(before: str, months: int = REVISION_MONTHS) -> tuple[dict[str, dict[str, float | None]], dict[str, date], Sources]:
+    """(measure id → month → figure as published, month → day published, measure id →
+    month → where the published figure came from) for the months published in the
+    ``months`` up to and including ``before``."""
     first = add_months(before, 1 - months)
     values: dict[str, dict[str, float | None]] = {}
     days: dict[str, date] = {}
-    for period, headline, day in _publications():
-        if not first <= period <= before:
+    sources: dict[str, dict[str, str]] = {}
+    for found in _publications():
+        if not first <= found.period <= before:
             continue
-        days[period] = day
-        for measure_id, value in (headline or {}).items():
-            values.setdefault(measure_id, {})[period] = value
-    return values, days
+        days[found.period] = found.published_on
+        for measure_id, figure in found.figures.items():
+            values.setdefault(measure_id, {})[found.period] = figure.value
+            sources.setdefault(measure_id, {})[found.period] = figure.source
+    return values, days, sources
 
 
-PUBLICATIONS_KEY = "reports:publications"
+PUBLICATIONS_KEY = "reports:publications:2"
 
 
-def _publications() -> list[tuple[str, dict[str, float | None], date]]:
-    """(month, headline figures, day published) of every published month — kept in the
-    shared cache (a dashboard asks on every view) and forgotten when a month is published."""
+def _publications() -> list[Publication]:
+    """Every published month, oldest first — kept in the shared cache (a dashboard asks on
+    every view) and forgotten when a month is published."""
 
-    def read() -> list[tuple[str, dict[str, float | None], date]]:
-        rows = PublishedMonth.objects.order_by("period").values_list("period", "headline", "published_at")
-        return [(period, headline or {}, timezone.localtime(at).date()) for period, headline, at in rows]
+    def read() -> list[Publication]:
+        from journey.web.plans.services import parse_plan_text
 
-    found: list[tuple[str, dict[str, float | None], date]] | None = cache.get_or_set(PUBLICATIONS_KEY, read)
+        out = []
+        rows = PublishedMonth.objects.order_by("period").only("period", "headline", "published_at", "plan_text", "figures")
+        for row in rows:
+            frozen = rated_figures(pl.read_parquet(io.BytesIO(bytes(row.figures))), parse_plan_text(row.plan_text))
+            figures = {
+                measure_id: replace(frozen.get(measure_id, {}).get(row.period) or RatedFigure(value), value=value)
+                for measure_id, value in (row.headline or {}).items()
+            }
+            out.append(Publication(row.period, timezone.localtime(row.published_at).date(), figures))
+        return out
+
+    found: list[Publication] | None = cache.get_or_set(PUBLICATIONS_KEY, read)
     return found if found is not None else read()
+
+
+def publications_stamp() -> tuple[str, ...]:
+    """The months published: part of the keys of cached pages that show published figures."""
+    return tuple(found.period for found in _publications())
+
+
+def published_figures() -> dict[str, dict[str, tuple[RatedFigure, date]]]:
+    """measure id → month → (the figure as published, the day it was published)."""
+    out: dict[str, dict[str, tuple[RatedFigure, date]]] = {}
+    for found in _publications():
+        for measure_id, figure in found.figures.items():
+            out.setdefault(measure_id, {})[found.period] = (figure, found.published_on)
+    return out
+
+
+def _sources(figures: dict[str, dict[str, RatedFigure]]) -> Sources:
+    return {measure_id: {month: f.source for month, f in by_month.items()} for measure_id, by_month in figures.items()}
+
+
+def _values(figures: dict[str, dict[str, RatedFigure]]) -> dict[str, dict[str, float | None]]:
+    return {measure_id: {month: f.value for month, f in by_month.items()} for measure_id, by_month in figures.items()}
 
 
 def revisions_of_published(plan: Plan, frame: pl.DataFrame, period: str) -> list[Revision]:
     """Published figures of the months up to ``period`` that ``frame`` gives differently."""
-    published, days = _published_values(period)
+    published, days, sources = _published_values(period)
     if not days:
         return []
-    current = values_for_evaluation(frame, plan)
-    return find_revisions(plan, published, current, sorted(days), published_on=days)
+    current = rated_figures(frame, plan)
+    return find_revisions(
+        plan, published, _values(current), sorted(days),
+        published_on=days, published_sources=sources, current_sources=_sources(current),
+    )
 
 
 def _published_inputs(published: PublishedMonth) -> ReportInputs:
@@ -264,10 +314,13 @@ def _published_inputs(published: PublishedMonth) -> ReportInputs:
     inputs = thaw(plan, published.inputs, bytes(published.figures))
     inputs.generated_at = timezone.now()
     inputs.published_on = timezone.localtime(published.published_at).date()
-    frozen = values_for_evaluation(inputs.observations, plan)
-    current = values_for_evaluation(figures_for_report(observations_frame(), published.period), plan)
+    frozen = rated_figures(inputs.observations, plan)
+    current = rated_figures(figures_for_report(observations_frame(), published.period), plan)
     months = month_range(add_months(published.period, 1 - inputs.months_shown), published.period)
-    inputs.revised_since_publication = find_revisions(plan, frozen, current, months)
+    inputs.revised_since_publication = find_revisions(
+        plan, _values(frozen), _values(current), months,
+        published_sources=_sources(frozen), current_sources=_sources(current),
+    )
     return inputs
 
 
@@ -470,16 +523,42 @@ class RevisionNotice:
 def revision_notice(month: str) -> RevisionNotice | None:
     """For the dashboard: the month's publication and the revisions to figures published in
     the twelve months up to ``month``; None when none of them was published."""
-    from journey.web.plans.services import active_plan
-    from journey.web.plans.services import values_for_evaluation as current_values
+    from journey.web.plans.services import active_plan, cache_key, data_version, plan_key
 
     if not is_month(month):
         return None
-    published, days = _published_values(month)
+    published, days, sources = _published_values(month)
     if not days:
         return None  # no query beyond the cached publications: the dashboard asks every time
     plan = active_plan()
     if plan is None:
         return None
-    found = find_revisions(plan, published, current_values(plan), sorted(days), published_on=days)
-    return RevisionNotice(month=month, published_on=days.get(month), revisions=found)
+    key = cache_key("revision-notice", plan_key(plan), data_version(), month, publications_stamp())
+    found: RevisionNotice | None = cache.get(key)
+    if found is None:
+        current = current_rated_figures(plan, sorted(days))
+        revisions = find_revisions(
+            plan, published, _values(current), sorted(days),
+            published_on=days, published_sources=sources, current_sources=_sources(current),
+        )
+        found = RevisionNotice(month=month, published_on=days.get(month), revisions=revisions)
+        cache.set(key, found)
+    return found
+
+
+def current_rated_figures(plan: Plan, months: list[str]) -> dict[str, dict[str, RatedFigure]]:
+    """The figures in use that the plan rates, for ``months`` only (one query), with their
+    counts and where each came from (:func:`journey.engine.observations.rated_figures`)."""
+    from journey.web.plans.models import Observation
+
+    rows = Observation.objects.filter(
+        measure_id__in=[m.id for m in plan.measures], period__in=months, breakdown="", breakdown_value="",
+        period_type__in=[Observation.PeriodType.MONTH, Observation.PeriodType.FYTD],
+    ).values_list(
+        "measure_id", "period", "period_type", "breakdown", "breakdown_value", "value", "numerator", "denominator",
+        "source", "snapshot",
+    )
+    columns = ["measure_id", "period", "period_type", "breakdown", "breakdown_value", "value", "numerator",
+               "denominator", "source", "snapshot"]
+    frame = pl.DataFrame(list(rows), schema={c: SCHEMA[c] for c in columns}, orient="row")
+    return rated_figures(frame, plan)
