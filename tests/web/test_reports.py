@@ -165,7 +165,7 @@ def test_a_build_waits_in_the_queue_until_a_worker_runs_it(loaded, client_for, s
     assert bytes(record.content[:2]) == b"PK"
     progress = TaskProgress.objects.get()
     assert progress.task_name == "build_report" and progress.percent == 100
-    assert progress.message.startswith("Drawing charts and writing the")
+    assert progress.message == "Saving the report"
 
 
 def test_the_monthly_pdf_from_the_database_holds_every_measure_and_its_rating(loaded, inline, data_team, make_user):

@@ -324,6 +324,32 @@ def measure_chart_svg(chart: MeasureChart) -> str:
     return svg
 
 
+_PNG_CACHE: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+_PNG_CACHE_SIZE = 64
+"""PNGs are larger than SVGs (tens of kilobytes): enough for one report's charts."""
+
+
+def measure_chart_png(chart: MeasureChart, scale: int = 2) -> bytes:
+    """The chart as a PNG picture at ``scale`` times its size (for Word, which takes no
+    SVG); cached per input like :func:`measure_chart_svg`, so charts drawn ahead of a
+    report (one by one, to show progress) are not drawn again."""
+    key = (chart.cache_key(), scale)
+    with _SVG_CACHE_LOCK:
+        cached = _PNG_CACHE.get(key)
+        if cached is not None:
+            _PNG_CACHE.move_to_end(key)
+            return cached
+    import vl_convert as vlc
+
+    register_chart_fonts()
+    png = bytes(vlc.vegalite_to_png(measure_chart_spec(chart), scale=scale))
+    with _SVG_CACHE_LOCK:
+        _PNG_CACHE[key] = png
+        while len(_PNG_CACHE) > _PNG_CACHE_SIZE:
+            _PNG_CACHE.popitem(last=False)
+    return png
+
+
 def describe_measure_chart(chart: MeasureChart) -> str:
     """A sentence or two saying what the chart shows, for people who cannot see it."""
     shown = [p for p in chart.points if _finite(p.value)]

@@ -45,6 +45,7 @@ from journey.engine.reports.inputs import (
 from journey.engine.revisions import Revision, Sources, find_revisions
 from journey.web.accounts.audit import record
 from journey.web.background import progress
+from journey.web.reports.build_progress import BuildProgress
 from journey.web.reports.models import PublishedMonth, ReportBuild
 
 log = logging.getLogger(__name__)
@@ -366,15 +367,18 @@ def run_build(pk: int) -> None:
     """Assemble and render one requested report, recording progress; failures are recorded."""
     build = ReportBuild.objects.select_related("created_by").get(pk=pk)
     started = time.monotonic()
-    _progress(pk, 5, "Gathering the plan, figures, narrative and actions", status=ReportBuild.Status.RUNNING, started_at=timezone.now())
+    _progress(pk, 0, "Gathering the plan, figures, narrative and actions", status=ReportBuild.Status.RUNNING, started_at=timezone.now())
+    bar = BuildProgress(lambda percent, message: _progress(pk, percent, message))
     try:
         inputs = build_inputs(build.period, kind=build.kind)
         ReportBuild.objects.filter(pk=pk).update(judged_on=inputs.today, inputs_sha256=fingerprint(inputs))
-        _progress(pk, 25, "Working out ratings and assembling the report")
+        bar.gathered()
         report = assemble(build.kind, inputs)
         renderer = renderers.get(build.format)
-        _progress(pk, 45, f"Drawing charts and writing the {renderer.label}")
-        content = renderer.render(report)
+        bar.plan(report, renderer)
+        bar.draw_charts(report, renderer)
+        with bar.writing(renderer):
+            content = renderer.render(report)
     except ReportUnavailable as exc:
         _fail(build, str(exc))
         return

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from journey.engine.charts import MeasureChart
 from journey.engine.reports.model import Report
 
 __all__ = ["Renderer", "get", "names", "register", "render", "renderers"]
@@ -32,6 +33,9 @@ class Renderer:
     extension: str
     media_type: str
     render: RenderFn
+    draws: Callable[[MeasureChart], object] | None = None
+    """How the format draws each chart (cached by its input), or None when it draws none:
+    a caller may draw them first, chart by chart, to show progress."""
 
     def filename(self, report: Report) -> str:
         return f"{report.file_stem()}.{self.extension}"
@@ -42,14 +46,18 @@ _LOADED = False
 _LOCK = threading.Lock()
 
 
-def register(name: str, *, label: str, extension: str, media_type: str) -> Callable[[RenderFn], RenderFn]:
-    """Register ``render`` as the format ``name`` (a second registration of a name is an error)."""
+def register(
+    name: str, *, label: str, extension: str, media_type: str,
+    draws: Callable[[MeasureChart], object] | None = None,
+) -> Callable[[RenderFn], RenderFn]:
+    """Register ``render`` as the format ``name`` (a second registration of a name is an
+    error); ``draws`` is how it draws each chart, when it draws them."""
 
     def decorate(fn: RenderFn) -> RenderFn:
         existing = _REGISTRY.get(name)
         if existing is not None and existing.render is not fn:
             raise ValueError(f"a renderer for {name!r} is already registered")
-        _REGISTRY[name] = Renderer(name, label, extension, media_type, fn)
+        _REGISTRY[name] = Renderer(name, label, extension, media_type, fn, draws)
         return fn
 
     return decorate

@@ -22,8 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from journey.engine.charts import MeasureChart, measure_chart_spec
-from journey.engine.fonts import register_chart_fonts
+from journey.engine.charts import MeasureChart, measure_chart_png
 from journey.engine.reports.model import (
     NOT_APPROVED,
     BulletList,
@@ -232,10 +231,7 @@ def column_widths(table: Table, total: float) -> list[float]:
 
 
 def _chart_png(chart: MeasureChart) -> bytes:
-    import vl_convert as vlc
-
-    register_chart_fonts()
-    return bytes(vlc.vegalite_to_png(measure_chart_spec(chart), scale=2))
+    return measure_chart_png(chart, scale=2)
 
 
 def _chart_with_table(document, block: ChartBlock, png: bytes) -> None:
@@ -314,6 +310,7 @@ def _section(document, section: Section, first: bool, pngs: dict[int, bytes]) ->
     label="Word document (editable)",
     extension="docx",
     media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    draws=_chart_png,
 )
 def render(report: Report) -> bytes:
     document = Document()

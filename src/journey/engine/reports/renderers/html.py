@@ -83,6 +83,7 @@ def chart_data_uri(chart: MeasureChart) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-@register("html", label="Web page (single file)", extension="html", media_type="text/html; charset=utf-8")
+@register("html", label="Web page (single file)", extension="html", media_type="text/html; charset=utf-8",
+          draws=measure_chart_svg)
 def render(report: Report) -> bytes:
     return report_html(report, "screen").encode("utf-8")

@@ -55,7 +55,7 @@ ONE_PAGE_FIT_STEPS = 3
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 
 
-@register("pdf", label="PDF (board pack)", extension="pdf", media_type="application/pdf")
+@register("pdf", label="PDF (board pack)", extension="pdf", media_type="application/pdf", draws=measure_chart_svg)
 def render(report: Report) -> bytes:
     from weasyprint import HTML
 
