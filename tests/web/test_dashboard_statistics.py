@@ -212,7 +212,7 @@ def test_a_drawn_chart_is_kept_in_the_shared_cache_by_its_content(series, board_
     first = board_member.get(url, {"month": "2023-04"})
     # Another process's page cache is empty, but the chart (keyed by what is drawn) is there.
     key = services.plan_key(services.active_plan())
-    assert cache.delete(services.cache_key("measure", key, services.data_version(), "audits_completed", "2023-04"))
+    assert cache.delete(services.cache_key("measure", key, services.data_version(), "audits_completed", "2023-04", ()))
     again = board_member.get(url, {"month": "2023-04"})
     assert again.content == first.content
     assert drawn == ["Case-file audits completed"]

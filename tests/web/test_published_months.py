@@ -306,3 +306,45 @@ def test_a_written_section_first_approved_after_publication_is_then_final(publis
     # Another month's sections are not affected.
     with on(2024, 11, 4):
         written.save(lead, "scrutiny", "2024-10", "executive_summary", "October.", base_version=0)
+
+
+def test_the_dashboard_and_measure_page_show_a_published_figure_as_published_with_its_revision_beside_it(
+    published_september, tmp_path, client
+):
+    client.force_login(published_september["director"])
+    with on(2024, 11, 12):
+        load(tmp_path, REVISED + OCTOBER, "november.csv")
+        plans.clear_caches()
+        dashboard = client.get(reverse("plans:dashboard") + "?month=2024-10&columns=3").content.decode()
+        measure = client.get(reverse("plans:measure", args=["cp_visits"]) + "?month=2024-09").content.decode()
+    cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric[^"]*">(.*?)</td>', dashboard)
+    # August (no month's own report published), September (published, revised since), October (not published).
+    assert cells[:3] == ["88.0%", '84.0%<span class="journey-revised">revised: 84.0% → 84.6%</span>', "87.0%"]
+    assert cells[4:7] == ["26.0%", "20.0%", "22.0%"]
+    notice = re.search(r'<div class="govuk-inset-text" id="published-revisions">.*?</div>', dashboard, re.S).group(0)
+    assert "84.6%" in notice  # the revisions notice lists it; the figures never show it in place of 84.0%
+    assert not any(cell.startswith("84.6%") for cell in cells if cell not in notice)
+    actual = re.search(r'id="measure-actual">(.*?)</dd>', measure).group(1)
+    assert actual == '84.0%<span class="journey-revised">revised: 84.0% → 84.6%</span>'
+    table = measure[measure.index('id="months-table"'):]
+    row = re.search(r"Sep-2024</th>(.*?)</tr>", table, re.S).group(1)
+    assert "84.0%" in row and "revised: 84.0% → 84.6%" in row
+
+
+def test_a_published_figure_not_revised_shows_as_it_was_with_no_note(published_september, client):
+    client.force_login(published_september["director"])
+    page = client.get(reverse("plans:measure", args=["cp_visits"]) + "?month=2024-09").content.decode()
+    assert re.search(r'id="measure-actual">(.*?)</dd>', page).group(1) == "84.0%"
+    assert "journey-revised" not in page
+
+
+def test_a_revision_of_a_small_number_is_noted_without_either_figure_for_readers_who_may_not_see_small_numbers():
+    from journey.web.plans.pages import Figure
+
+    published = Figure("4", "<5", revised=Figure("6"), rating_change="Green → Amber")
+    assert published.revision_note(suppress=False) == "revised: 4 → 6 (Green → Amber)"
+    assert published.revision_note(suppress=True) == "revised since publication (small numbers not shown)"
+    assert Figure("12", revised=Figure("3", "<5")).revision_note(suppress=True) == (
+        "revised since publication (small numbers not shown)"
+    )
+    assert Figure("12").revision_note(suppress=False) == ""

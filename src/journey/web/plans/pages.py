@@ -8,7 +8,7 @@ keys that name the plan, data version and month it depends on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,10 +34,12 @@ from journey.engine.measures.looked_after import TIME_IN_PLACEMENT
 from journey.engine.observations import source_label
 from journey.engine.periods import add_months, is_month, month_label
 from journey.engine.plan import Action, Measure, Plan, Priority, Unit
+from journey.engine.revisions import find_revisions
 from journey.web.accounts.roles import Capability
 from journey.web.plans import drilldown, services
 from journey.web.plans.manual import may_enter
 from journey.web.plans.models import Observation
+from journey.web.reports.services import publications_stamp, published_figures
 
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
 DIRECTION_WORDS = {
@@ -89,14 +91,62 @@ class DashboardFilters:
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure as text, and what shows instead when the reader may not see small numbers."""
+    """A figure as text, and what shows instead when the reader may not see small numbers.
+
+    For a published month this is the figure as published; when the data now gives a
+    different one, ``revised`` holds it, shown beside the published figure, never in its
+    place (:meth:`revision_note`)."""
 
     text: str
     hidden_text: str = ""
     """Empty when the figure is not small by the plan's rule."""
+    revised: Figure | None = None
+    rating_change: str = ""
+    """"Amber → Green" when the revised figure would be rated differently."""
 
     def shown(self, suppress: bool) -> str:
         return self.hidden_text if suppress and self.hidden_text else self.text
+
+    def revision_note(self, suppress: bool) -> str:
+        """``revised: 84.0% → 84.6%`` (with the rating's change), or "" when not revised."""
+        if self.revised is None:
+            return ""
+        if suppress and (self.hidden_text or self.revised.hidden_text):
+            return "revised since publication (small numbers not shown)"
+        change = f" ({self.rating_change})" if self.rating_change else ""
+        return f"revised: {self.text} → {self.revised.text}{change}"
+
+
+def as_published(
+    plan: Plan, measure: Measure, months: list[str], figures: list[Figure], values: Mapping[str, float | None]
+) -> list[Figure]:
+    """``figures`` (of ``months``, from the data in use, whose values are ``values``) with
+    each published month's figure as it was published, and the figure now beside it when
+    it has been revised (:func:`journey.engine.revisions.find_revisions`)."""
+    published = published_figures().get(measure.id, {})
+    if not any(m in published for m in months):
+        return figures
+    revisions = {
+        r.month: r
+        for r in find_revisions(
+            plan, {measure.id: {m: published[m][0].value for m in months if m in published}},
+            {measure.id: {m: values.get(m) for m in months}}, months,
+        )
+        if r.measure_id == measure.id
+    }
+    out = []
+    for month, now in zip(months, figures, strict=True):
+        if month not in published:
+            out.append(now)
+            continue
+        then, _day = published[month]
+        kept = figure(plan, measure, then.value, (then.numerator, then.denominator))
+        revision = revisions.get(month)
+        if revision is not None:
+            rating = f"{Rag(revision.published_rag).label} → {Rag(revision.revised_rag).label}" if revision.rating_changed else ""
+            kept = replace(kept, revised=now, rating_change=rating)
+        out.append(kept)
+    return out
 
 
 def figure(plan: Plan, measure: Measure, value: float | None, counts: services.Counts | None) -> Figure:
@@ -126,6 +176,9 @@ class DashboardRow:
     sparkline_suppressed: SafeString = mark_safe("")  # noqa: S308 - empty
     # What one reader sees (set per page from the cached summary):
     shown_months: list[str] = field(default_factory=list)
+    shown_revisions: list[str] = field(default_factory=list)
+    """Beside each of ``shown_months``: "revised: 84.0% → 84.6%" for a published figure
+    revised since, else ""."""
     shown_latest: str = ""
     shown_reason: str = ""
     shown_direction_reason: str = ""
@@ -135,6 +188,11 @@ class DashboardRow:
     @property
     def actual(self) -> Figure:
         return self.months[-1]
+
+    @property
+    def cells(self) -> list[tuple[str, str]]:
+        """(figure, revision note) for each month shown."""
+        return list(zip(self.shown_months, self.shown_revisions or [""] * len(self.shown_months), strict=True))
 
     @property
     def owner(self) -> str:
@@ -250,7 +308,7 @@ class _MonthSummary:
 
 def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: list[str]) -> _MonthSummary:
     bench_version = services.benchmarks_version()
-    key = services.cache_key("dashboard", services.plan_key(plan), version, month, bench_version)
+    key = services.cache_key("dashboard", services.plan_key(plan), version, month, bench_version, publications_stamp())
     found = cache.get(key)
     if found is not None:
         return found
@@ -280,7 +338,10 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
             series = values.get(measure.id, {})
             measure_counts = services.counts_for_evaluation_of(measure, version)
             trend = [series.get(m) for m in trend_months]
-            figures = [figure(plan, measure, series.get(m), measure_counts.get(m)) for m in trend_months]
+            figures = as_published(
+                plan, measure, trend_months,
+                [figure(plan, measure, series.get(m), measure_counts.get(m)) for m in trend_months], series,
+            )
             latest_obs = latest.get(measure.id)
             latest_figure = (
                 figure(plan, measure, latest_obs.value, (latest_obs.numerator, latest_obs.denominator))
@@ -366,7 +427,7 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     page.latest_heading = f"{max(as_at).day} {max(as_at):%b}" if as_at else ""
     page.cache_key = services.cache_key(
         "dashboard-body", services.plan_key(plan), version, month, summary.benchmarks_version,
-        page.notice, filters, tuple(sorted(mine)), page.suppress,
+        page.notice, filters, tuple(sorted(mine)), page.suppress, publications_stamp(),
     )
     for priority, all_rows in summary.blocks:
         rows = [
@@ -408,6 +469,7 @@ def _for_reader(row: DashboardRow, columns: int, suppress: bool) -> DashboardRow
             f"{row.direction_word}: {why_not}." if hidden or before_hidden else row.result.direction_reason
         ),
         shown_months=[f.shown(suppress) for f in row.months[-columns:]],
+        shown_revisions=[f.revision_note(suppress) for f in row.months[-columns:]],
         shown_latest=row.latest_figure.shown(suppress) if row.latest_figure else "",
         hidden=hidden,
         sparkline=row.sparkline_suppressed if suppress else row.sparkline,
@@ -451,6 +513,8 @@ class MonthRow:
     # What one reader sees:
     value_text: str = ""
     counts_text: str = ""
+    revision_text: str = ""
+    """"revised: 84.0% → 84.6%" beside a published figure revised since."""
 
 
 def _counts_text(measure: Measure, numerator: float | None, denominator: float | None) -> str:
@@ -748,6 +812,7 @@ class MeasurePage:
     months: list[tuple[str, str]]
     result: MeasureResult | None
     actual: str
+    actual_revision: str
     rows: list[MonthRow]
     milestones: list[tuple[str, str]]
     has_chart: bool
@@ -847,7 +912,7 @@ def _measure_figures(
 ) -> _MeasureFigures:
     """The months table, chart points, provenance and breakdowns for one measure and month
     (cached per data version; what each reader may see is chosen afterwards)."""
-    key = services.cache_key("measure", services.plan_key(plan), version, measure.id, month)
+    key = services.cache_key("measure", services.plan_key(plan), version, measure.id, month, publications_stamp())
     found = cache.get(key)
     if found is not None:
         return found
@@ -862,15 +927,20 @@ def _measure_figures(
         # Months before the first figure in the window are left out rather than shown empty.
         window = window[window.index(with_values[0]):] if with_values else window[-1:]
         stored = services.headline_figures(measure, window)
-        for m in window:
-            evaluation = services.evaluations_for(m, plan, version).get(measure.id)
+        evaluations = {m: services.evaluations_for(m, plan, version).get(measure.id) for m in window}
+        shown = as_published(plan, measure, window, [
+            figure(plan, measure, e.value if e else None, (o.numerator, o.denominator) if (o := stored.get(m)) else None)
+            for m, e in evaluations.items()
+        ], {m: e.value if e else None for m, e in evaluations.items()})
+        for m, value in zip(window, shown, strict=True):
+            evaluation = evaluations[m]
             obs = stored.get(m)
             counts = (obs.numerator, obs.denominator) if obs is not None else None
             rows.append(
                 MonthRow(
                     label=month_label(m),
                     result=evaluation,
-                    value=figure(plan, measure, evaluation.value if evaluation else None, counts),
+                    value=value,
                     counts=_counts_text(measure, *counts) if counts else "",
                     source=_source_text(obs),
                     direction_word=DIRECTION_WORDS[evaluation.direction] if evaluation else "",
@@ -989,6 +1059,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         months=[(m, month_label(m)) for m in reversed(months)],
         result=figures.result,
         actual=current.value_text if current else "–",
+        actual_revision=current.revision_text if current else "",
         rows=rows,
         milestones=[(month_label(m), fmt(t)) for m, t in measure.milestones],
         has_chart=figures.chart(measure, suppress) is not None,
@@ -1019,6 +1090,7 @@ def _reader_rows(figures: _MeasureFigures, suppress: bool) -> list[MonthRow]:
             row,
             value_text=row.value.shown(suppress),
             counts_text="" if suppress and row.value.hidden_text else row.counts,
+            revision_text=row.value.revision_note(suppress),
         )
         for row in figures.rows
     ]
