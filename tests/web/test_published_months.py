@@ -348,3 +348,16 @@ def test_a_revision_of_a_small_number_is_noted_without_either_figure_for_readers
         "revised since publication (small numbers not shown)"
     )
     assert Figure("12").revision_note(suppress=False) == ""
+
+
+def test_a_published_plan_that_no_longer_reads_still_leaves_the_dashboard_showing_the_published_figures(
+    published_september, tmp_path, client
+):
+    from django.core.cache import cache
+
+    PublishedMonth.objects.filter(period="2024-09").update(plan_text="title: [not a plan")
+    cache.clear()
+    load(tmp_path, REVISED, "reloaded.csv")
+    client.force_login(published_september["director"])
+    page = client.get(reverse("plans:dashboard") + "?month=2024-09&columns=3").content.decode()
+    assert '84.0%<span class="journey-revised">revised: 84.0% → 84.6%</span>' in page
