@@ -287,6 +287,8 @@ def test_written_sections_approved_when_a_month_is_published_stay_as_published(d
         page = client.get(reverse("reporttext:edit", args=["scrutiny", "2024-09", "executive_summary"])).content.decode()
         assert "was published on 15 October 2024, so this approved section stays as it is" in page
         assert "Save draft" not in page and "Approve version" not in page
+        listing = client.get(reverse("reporttext:sections", args=["scrutiny", "2024-09"])).content.decode()
+        assert "Approved: final (published 15 October 2024)" in listing
         # Even a change behind the application's back does not reach the published month's reports.
         ReportText.objects.filter(section="executive_summary").update(text="Changed in the database.")
         assert scrutiny_summary() == "Visits recovered in September."

@@ -105,11 +105,21 @@ def sections(kind: str, plan: Plan) -> tuple[WrittenSection, ...]:
 class Entry:
     section: WrittenSection
     record: ReportText | None
+    published_on: date | None = None
+    """The day the month was published, if it was."""
+
+    @property
+    def approved(self) -> bool:
+        return self.record is not None and self.record.approved_revision_id is not None and (
+            self.record.approved_is_current or self.published_on is not None
+        )
 
     @property
     def state(self) -> str:
         if self.record is None or not self.record.version:
             return "Not started"
+        if self.published_on is not None and self.record.approved_revision_id is not None:
+            return f"Approved: final (published {self.published_on:%-d %B %Y})"
         if self.record.approved_is_current:
             return "Approved"
         return "Draft (an earlier text is approved)" if self.record.approved_revision else "Draft"
@@ -117,7 +127,8 @@ class Entry:
 
 def overview(kind: str, period: str, plan: Plan) -> list[Entry]:
     found = {t.section: t for t in ReportText.objects.filter(kind=kind, period=period).select_related("approved_revision")}
-    return [Entry(s, found.get(s.key)) for s in sections(kind, plan)]
+    day = published_on(period)
+    return [Entry(s, found.get(s.key), day) for s in sections(kind, plan)]
 
 
 def save(user: Any, kind: str, period: str, section: str, text: str, *, base_version: int) -> ReportText:

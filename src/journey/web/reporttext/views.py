@@ -47,7 +47,7 @@ def sections(request: SignedInRequest, kind: str, period: str) -> HttpResponse:
     return render(
         request, "reporttext/sections.html",
         {"kind": kind, "kind_label": services.KINDS[kind], "period": period, "period_label": month_label(period),
-         "entries": entries, "approved": sum(e.state == "Approved" for e in entries)},
+         "entries": entries, "approved": sum(e.approved for e in entries)},
     )
 
 
