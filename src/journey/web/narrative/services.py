@@ -572,6 +572,15 @@ class MeasureNarrative:
     def state(self) -> str:
         return self.narrative.state if self.narrative else "not_started"
 
+    def owner_people(self) -> list[Any]:
+        """The people the owner text stands for (by account or team), as the measure page
+        names them."""
+        if not self.owner:
+            return []
+        from journey.web.accounts.ownership import resolve_owners
+
+        return list(resolve_owners({self.owner})[self.owner].people)
+
 
 def _priority_label(priority: Any) -> str:
     if priority is None:
