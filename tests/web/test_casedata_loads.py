@@ -113,6 +113,47 @@ def test_the_status_panel_polls_while_running_and_asks_for_a_refresh_when_done(
     assert finished["HX-Refresh"] == "true"
 
 
+def test_accepting_tells_progress_for_every_batch_of_figures_kept_and_put_in_use(inline_jobs, plan_loaded):
+    from journey.web.casedata import figures, services
+
+    told: list[tuple[int, str]] = []
+    proposal = services.propose({"children.csv": CHILDREN, "referrals.csv": REFERRALS, "extract.json": EXTRACT_JSON})
+    rows = proposal.figures.height
+    assert rows > 2  # three batches of two below
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(figures, "BATCH", 2)
+        services.accept(proposal, user=None, by_name="t", acknowledged=[c.code for c in proposal.to_acknowledge],
+                        progress=lambda percent, message: told.append((percent, message)))
+    percents = [p for p, _ in told]
+    assert percents == sorted(percents) and percents[-1] == 100
+    kept = [m for _, m in told if m.startswith("Keeping the figures: ")]
+    in_use = [m for _, m in told if m.startswith("Putting the figures in use: ")]
+    assert kept[0] == f"Keeping the figures: 2 of {rows:,}" and kept[-1] == f"Keeping the figures: {rows:,} of {rows:,}"
+    assert len(kept) == (rows + 1) // 2
+    assert in_use[-1] == f"Putting the figures in use: {rows:,} of {rows:,} rows written"
+    assert all(80 <= p <= 99 for p, m in told if m.startswith(("Keeping the figures: ", "Putting")))
+
+
+def test_the_status_panel_shows_progress_told_while_the_loads_transaction_hides_the_row(
+    inline_jobs, plan_loaded, data_team
+):
+    from django.core.cache import cache
+
+    from journey.web.casedata import services
+
+    job = LoadJob.objects.create(original_name="x.csv", stored_path=str(inline_jobs), sha256="0" * 64,
+                                 status="loading", progress=80, message="Keeping the figures and putting them in use")
+    cache.set(services._live_key(job.pk), (93, "Putting the figures in use: 6,000 of 14,736 rows written"))
+    panel = data_team.get(reverse("casedata:job_status", args=[job.pk])).content.decode()
+    assert "Progress: 93%" in panel and "6,000 of 14,736 rows written" in panel
+    assert LoadJob.objects.get(pk=job.pk).progress == 80  # shown, not saved
+    # Once the load is committed its row is the truth again.
+    LoadJob.objects.filter(pk=job.pk).update(status="done", progress=100, message="Loaded")
+    panel = data_team.get(reverse("casedata:job_status", args=[job.pk])).content.decode()
+    assert "Progress: 100%" in panel and "Loaded" in panel and "6,000" not in panel
+    cache.delete(services._live_key(job.pk))
+
+
 def test_a_running_job_page_refreshes_itself_without_javascript(inline_jobs, data_team):
     job = LoadJob.objects.create(original_name="x.csv", stored_path=str(inline_jobs), sha256="0" * 64,
                                  status="checking")

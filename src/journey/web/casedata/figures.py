@@ -203,17 +203,24 @@ def figures_in_use() -> pl.DataFrame:
     return figures_frame(frame.with_columns(pl.col("flagged").cast(pl.Int64)))
 
 
-def keep_figures(snapshot: DataSnapshot, figures: pl.DataFrame) -> int:
+Told = Callable[[int, int], None]
+"""Called with (rows written, rows to write) after each batch."""
+
+
+def keep_figures(snapshot: DataSnapshot, figures: pl.DataFrame, progress: Told | None = None) -> int:
     """Store a snapshot's own figures (``figures_frame`` rows); returns how many."""
     objects = [
         SnapshotFigure(snapshot=snapshot, **{name: row[name] for name in _COLUMNS})
         for row in figures_frame(figures).select(list(_COLUMNS)).iter_rows(named=True)
     ]
-    SnapshotFigure.objects.bulk_create(objects, batch_size=BATCH)
+    for start in range(0, len(objects), BATCH):
+        SnapshotFigure.objects.bulk_create(objects[start : start + BATCH], batch_size=BATCH)
+        if progress is not None:
+            progress(min(start + BATCH, len(objects)), len(objects))
     return len(objects)
 
 
-def put_in_use(snapshot: DataSnapshot | None) -> dict[str, int]:
+def put_in_use(snapshot: DataSnapshot | None, progress: Told | None = None) -> dict[str, int]:
     """Make the computed figures in use those of ``snapshot`` (inside a transaction).
 
     Only rows that differ are written; figures entered by hand or imported keep their
@@ -252,21 +259,31 @@ def put_in_use(snapshot: DataSnapshot | None) -> dict[str, int]:
     added = joined.filter(pl.col("id").is_null())
     changed = joined.filter(pl.col("id").is_not_null() & pl.col("data_snapshot_new").is_not_null() & differs)
     now = timezone.now()
+    total = len(removed) + added.height + changed.height
+    done = 0
+
+    def tell(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress is not None:
+            progress(done, total)
+
     for start in range(0, len(removed), BATCH):
         Observation.objects.filter(pk__in=removed[start : start + BATCH]).delete()
-    Observation.objects.bulk_create(
-        [
-            Observation(
-                **{k: row[k] for k in KEY},
-                **{f: row[f"{f}_new"] for f in FIGURE_FIELDS},
-                snapshot=row["snapshot_new"],
-                data_snapshot_id=row["data_snapshot_new"],
-                source=Observation.Source.COMPUTED,
-            )
-            for row in added.iter_rows(named=True)
-        ],
-        batch_size=BATCH,
-    )
+        tell(len(removed[start : start + BATCH]))
+    new_rows = [
+        Observation(
+            **{k: row[k] for k in KEY},
+            **{f: row[f"{f}_new"] for f in FIGURE_FIELDS},
+            snapshot=row["snapshot_new"],
+            data_snapshot_id=row["data_snapshot_new"],
+            source=Observation.Source.COMPUTED,
+        )
+        for row in added.iter_rows(named=True)
+    ]
+    for start in range(0, len(new_rows), BATCH):
+        Observation.objects.bulk_create(new_rows[start : start + BATCH], batch_size=BATCH)
+        tell(len(new_rows[start : start + BATCH]))
     updates = []
     for row in changed.iter_rows(named=True):
         obs = Observation(pk=row["id"], updated=now, source=Observation.Source.COMPUTED)
@@ -275,9 +292,12 @@ def put_in_use(snapshot: DataSnapshot | None) -> dict[str, int]:
         obs.snapshot = row["snapshot_new"]
         obs.data_snapshot_id = row["data_snapshot_new"]
         updates.append(obs)
-    Observation.objects.bulk_update(
-        updates, [*FIGURE_FIELDS, "snapshot", "data_snapshot", "source", "updated"], batch_size=BATCH
-    )
+    for start in range(0, len(updates), BATCH):
+        Observation.objects.bulk_update(
+            updates[start : start + BATCH],
+            [*FIGURE_FIELDS, "snapshot", "data_snapshot", "source", "updated"], batch_size=BATCH,
+        )
+        tell(len(updates[start : start + BATCH]))
     return {"added": added.height, "changed": len(updates), "removed": len(removed)}
 
 
@@ -288,6 +308,7 @@ def switch_active(
     user: Any,
     by_name: str,
     reason: str = "",
+    progress: Told | None = None,
 ) -> dict[str, int]:
     """Inside a transaction holding the lock row: make ``snapshot`` the active one, put its
     figures in use and record who did it and why (activation history and audit log)."""
@@ -295,7 +316,7 @@ def switch_active(
     DataSnapshot.objects.filter(active=True).update(active=False)
     DataSnapshot.objects.filter(pk=snapshot.pk).update(active=True)
     snapshot.active = True
-    outcome = put_in_use(snapshot)
+    outcome = put_in_use(snapshot, progress)
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     SnapshotActivation.objects.create(
         snapshot=snapshot, previous=previous, kind=kind, reason=reason,

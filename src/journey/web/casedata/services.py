@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -177,6 +178,27 @@ def _update(job_id: int, **fields: Any) -> None:
     LoadJob.objects.filter(pk=job_id).update(updated_at=timezone.now(), **fields)
     if "progress" in fields:
         progress.report(fields["progress"], fields.get("message", ""))
+
+
+def _live_key(job_id: int) -> str:
+    return f"journey:load-progress:{job_id}"
+
+
+def _tell(job_id: int, percent: int, message: str) -> None:
+    """A running job's progress: on its row, and in the shared cache, where the page reads it
+    while the load's own transaction (keeping the figures and putting them in use) hides the
+    row's updates from every other connection."""
+    cache.set(_live_key(job_id), (percent, message[:500]), timeout=24 * 3600)
+    _update(job_id, progress=percent, message=message)
+
+
+def live_progress(job: LoadJob) -> tuple[int, str]:
+    """(percent, message) of a job as its worker last told them."""
+    if job.running:
+        told = cache.get(_live_key(job.pk))
+        if told is not None and told[0] > job.progress:
+            return told
+    return job.progress, job.message
 
 
 def _problems(report: ValidationReport) -> list[dict[str, Any]]:
@@ -400,7 +422,7 @@ def accept(
             except AlreadyLoaded:
                 pass  # stored before (an earlier load that was not accepted): keep it
             tell(80, "Keeping the figures and putting them in use")
-            snapshot, loaded = _commit(proposal, user=user, by_name=by_name, given=given, job_id=job_id)
+            snapshot, loaded = _commit(proposal, user=user, by_name=by_name, given=given, job_id=job_id, tell=tell)
         except BaseException:
             with contextlib.suppress(Exception):  # the database may be the trouble
                 figures.recover()
@@ -429,9 +451,19 @@ def _still_current(proposal: Proposal) -> None:
 
 
 def _commit(
-    proposal: Proposal, *, user: Any, by_name: str, given: set[str], job_id: int | None
+    proposal: Proposal, *, user: Any, by_name: str, given: set[str], job_id: int | None,
+    tell: Callable[[int, str], None] | None = None,
 ) -> tuple[DataSnapshot, str]:
-    """The snapshot and its figures in use, in one transaction; with what to tell the user."""
+    """The snapshot and its figures in use, in one transaction; with what to tell the user
+    (``tell``: rows kept, 80-89%, then rows put in use, 90-99%)."""
+    say = tell or (lambda percent, message: None)
+
+    def kept(done: int, total: int) -> None:
+        say(80 + int(9 * done / max(total, 1)), f"Keeping the figures: {done:,} of {total:,}")
+
+    def in_use(done: int, total: int) -> None:
+        say(90 + int(9 * done / max(total, 1)), f"Putting the figures in use: {done:,} of {total:,} rows written")
+
     report = proposal.report
     facts = proposal.facts
     with transaction.atomic():
@@ -457,11 +489,11 @@ def _commit(
             accepted_by=user if authenticated else None,
             accepted_by_name=by_name,
         )
-        snapshot.figures = figures.keep_figures(snapshot, proposal.figures)
+        snapshot.figures = figures.keep_figures(snapshot, proposal.figures, kept)
         snapshot.save(update_fields=["figures"])
         checkpoint("figures-inserted")
         outcome = figures.switch_active(
-            snapshot, kind=SnapshotActivation.Kind.ACCEPTED, user=user, by_name=by_name
+            snapshot, kind=SnapshotActivation.Kind.ACCEPTED, user=user, by_name=by_name, progress=in_use
         )
         checkpoint("observations-replaced")
         loaded = _loaded_message(proposal, outcome)
@@ -565,9 +597,10 @@ def _check(job: LoadJob) -> None:
         _update(job_id, status=LoadJob.Status.FAILED, message=f"The check failed: {error}"[:500])
 
 
-def job_proposal(job: LoadJob) -> Proposal:
+def job_proposal(job: LoadJob, progress: Callable[[int, str], None] | None = None) -> Proposal:
     """The proposal a checked job showed, with its extract read again (the figures, checks
-    and diff as they were shown, so what is accepted is what was seen)."""
+    and diff as they were shown, so what is accepted is what was seen); ``progress`` is told
+    the reading, 1-49%."""
     stored = job.summary.get("proposal") or {}
     files = _files(job)
     diff = stored.get("diff")
@@ -575,7 +608,11 @@ def job_proposal(job: LoadJob) -> Proposal:
     # The date the proposal was made with (an extract that gives none is taken as at the
     # day it was checked, not the day it is accepted).
     as_at = ExtractFacts.from_dict(facts).as_at if facts else None
-    extract, report = read_files(files, as_at=as_at, limits=Limits.from_env())
+    tell = progress or (lambda percent, message: None)
+    extract, report = read_files(
+        files, as_at=as_at, limits=Limits.from_env(),
+        progress=lambda fraction, message: tell(1 + int(48 * fraction), f"Reading the extract again ({message[:1].lower()}{message[1:]})"),
+    )
     extract.snapshot = stored.get("snapshot_id")
     return Proposal(
         snapshot_id=stored.get("snapshot_id", ""),
@@ -649,9 +686,10 @@ def load_job(job_id: int) -> None:
     _update(job_id, status=LoadJob.Status.LOADING, progress=1, message="Loading")
     try:
         accept(
-            job_proposal(job), user=user, by_name=user.get_username() if user else "",
+            job_proposal(job, progress=lambda percent, message: _tell(job_id, percent, message)),
+            user=user, by_name=user.get_username() if user else "",
             acknowledged=job.summary.get("acknowledged", []), job_id=job_id,
-            progress=lambda percent, message: _update(job_id, progress=percent, message=message),
+            progress=lambda percent, message: _tell(job_id, percent, message),
         )
     except ProposalOutdated as outdated:
         _update(job_id, status=LoadJob.Status.CHECKING, progress=0, message=outdated.message[:500])

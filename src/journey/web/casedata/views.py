@@ -107,6 +107,7 @@ def _job_page(request: HttpRequest, load_job: LoadJob, errors: dict[str, str] | 
             request.user, "viewed_validation_report", load_job.original_name,
             job=load_job.pk, problems=len(load_job.problems),
         )
+    load_job.progress, load_job.message = services.live_progress(load_job)  # shown, never saved
     return render(
         request,
         "casedata/job.html",
@@ -127,6 +128,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress panel alone, polled by htmx while the job runs."""
     load_job = get_object_or_404(LoadJob, pk=pk)
+    load_job.progress, load_job.message = services.live_progress(load_job)  # shown, never saved
     response = render(request, "casedata/_job_status.html", {"job": load_job})
     if request.headers.get("HX-Request") and not load_job.running:
         response["HX-Refresh"] = "true"  # show the report or the result in full
