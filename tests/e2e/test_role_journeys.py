@@ -140,6 +140,15 @@ def test_a_directors_monday_reads_the_dashboard_at_1366_by_768_then_a_measure(co
     assert "84.5%" in row.inner_text() and "Amber" in row.inner_text()
     check_accessible(page)
     shots(page, "dashboard-first-screen", full_page=False)
+    # By keyboard: the second Tab is the skip link to the first priority, whose first measure
+    # is the next Tab after it.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").startswith("Skip to A – Planning and safety")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "CP visits in timescale"
+    assert page.evaluate("document.activeElement.closest('table') !== null")
 
     page.get_by_role("link", name="CP visits in timescale").first.click()
     assert page.get_by_role("heading", level=1).inner_text() == "CP visits in timescale"
