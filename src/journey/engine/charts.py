@@ -301,6 +301,41 @@ _SVG_CACHE: OrderedDict[str, str] = OrderedDict()
 _SVG_CACHE_LOCK = threading.Lock()
 _SVG_CACHE_SIZE = 512
 _ARIA = re.compile(r'\s(?:role|aria-[a-z]+)="[^"]*"')
+# Vega writes a background and a foreground path for every group; with no fill or stroke of
+# their own (the root group's fill is none) they draw nothing, and pointer events mean
+# nothing on paper or in an image. Bare <g> wrappers group nothing. Leaving them out keeps
+# the picture exactly as it was and spares every reader (WeasyPrint above all) a third of
+# the elements.
+_NO_OP_PATH = re.compile(
+    r'<path class="(?:background|foreground)"(?: d="[^"]*")?(?: pointer-events="none")?'
+    r'(?: display="none")?(?: opacity="1")?/>'
+)
+_POINTER_EVENTS = re.compile(r' pointer-events="none"')
+_GROUP_TAG = re.compile(r"<g(?:\s[^>]*)?/>|<g(?:\s[^>]*)?>|</g>")
+
+
+def _lean_svg(raw: str) -> str:
+    """Vega's SVG without the elements that draw nothing (see ``_NO_OP_PATH``): the same picture."""
+    svg = _POINTER_EVENTS.sub("", _NO_OP_PATH.sub("", raw))
+    out: list[str] = []
+    kept: list[bool] = []  # for each open <g>: whether its tag was written
+    at = 0
+    for match in _GROUP_TAG.finditer(svg):
+        out.append(svg[at : match.start()])
+        at = match.end()
+        tag = match.group()
+        if tag.endswith("/>"):
+            continue  # an empty group draws nothing
+        if tag == "</g>":
+            if kept.pop():
+                out.append(tag)
+        else:
+            bare = tag == "<g>"
+            kept.append(not bare)
+            if not bare:
+                out.append(tag)
+    out.append(svg[at:])
+    return "".join(out)
 
 
 def measure_chart_svg(chart: MeasureChart) -> str:
@@ -316,7 +351,7 @@ def measure_chart_svg(chart: MeasureChart) -> str:
     register_chart_fonts()
     raw = vlc.vegalite_to_svg(measure_chart_spec(chart))
     # The whole picture is one image with a text alternative; its parts carry no roles.
-    raw = _ARIA.sub("", raw)
+    raw = _lean_svg(_ARIA.sub("", raw))
     ident = "chart-" + key[:12]
     description = describe_measure_chart(chart)
     raw = raw.replace(
