@@ -127,3 +127,25 @@ def test_the_chart_spec_is_valid_vega_lite():
 
     spec = measure_chart_spec(_chart())
     alt.LayerChart.from_dict(spec, validate=True)
+
+
+def test_months_with_the_same_zones_share_one_rectangle_per_zone_from_the_first_to_the_last():
+    spec = measure_chart_spec(_chart())
+    rows = spec["layer"][0]["data"]["values"]
+    low, high = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    # April's target is 90, May's and June's 95: two runs, April alone and May to June.
+    assert [(r["month"], r["end"], r["zone"]) for r in rows] == [
+        ("Apr-2023", "Apr-2023", "Red"), ("Apr-2023", "Apr-2023", "Amber"), ("Apr-2023", "Apr-2023", "Green"),
+        ("May-2023", "Jun-2023", "Red"), ("May-2023", "Jun-2023", "Amber"), ("May-2023", "Jun-2023", "Green"),
+    ]
+    assert (rows[4]["low"], rows[4]["high"]) == (80.0, 95.0)
+    # The axis still has every month, including those inside a run.
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == ["Apr-2023", "May-2023", "Jun-2023"]
+
+
+def test_the_svg_leaves_out_vega_paths_that_draw_nothing():
+    svg = measure_chart_svg(_chart(width=300))
+    assert 'class="background"' not in svg and 'class="foreground"' not in svg
+    assert "<g>" not in svg and "pointer-events" not in svg
+    # Three zones over two runs of months: six rectangles, not nine.
+    assert len(re.findall(r'fill="#(?:cce2d8|fff2c4|f6d7d2)" opacity="0.9"', svg)) == 6

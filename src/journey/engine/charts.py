@@ -213,13 +213,28 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
         if _finite(p.target):
             rows.append({"month": p.label, "value": p.target, "series": "Target"})
     domain = _domain(chart)
+    # One rectangle per zone for each run of months whose zones are the same (from the
+    # start of the run's first month to the end of its last): the picture of a rectangle
+    # per month, drawn with a fraction of the marks.
     rects: list[dict] = []
     if domain is not None:
+        run: list[tuple[str, float, float]] = []
         for p in chart.points:
+            bands = zones(p, *domain)
+            if bands and bands == run and rects:
+                for row in rects[-len(bands):]:
+                    row["end"] = p.label
+                continue
+            run = bands
             rects.extend(
-                {"month": p.label, "zone": name, "low": start, "high": stop}
-                for name, start, stop in zones(p, *domain)
+                {"month": p.label, "end": p.label, "zone": name, "low": start, "high": stop}
+                for name, start, stop in bands
             )
+    # Every month with a zone or a line, in order: months inside a run are named only here.
+    shown_months = {r["month"] for r in rows} | {
+        label for r in rects for label in order[order.index(r["month"]) : order.index(r["end"]) + 1]
+    }
+    months = [label for label in order if label in shown_months]
     series_names = ["Actual", "Target"]
     colours = [ACTUAL_COLOUR, TARGET_COLOUR]
     dashes: list[list[int]] = [[1, 0], [6, 3]]
@@ -252,12 +267,14 @@ def measure_chart_spec(chart: MeasureChart) -> dict:
                     },
                     "x": {
                         "axis": {"labelAngle": 0, "labelOverlap": True},
+                        "bandPosition": 0,
                         "field": "month",
-                        "scale": {"paddingInner": 0, "paddingOuter": 0},
+                        "scale": {"domain": months, "paddingInner": 0, "paddingOuter": 0},
                         "sort": order,
                         "title": None,
                         "type": "ordinal",
                     },
+                    "x2": {"bandPosition": 1, "field": "end"},
                     "y": {"field": "low", "scale": y_scale, "title": y_title, "type": "quantitative"},
                     "y2": {"field": "high"},
                 },
