@@ -65,7 +65,9 @@ def faults(data: bytes, headings: list[str], chapters: list[str], *, one_page: b
     for i, page in enumerate(pages):
         if page.past_margin:
             found.append(f"page {page.number}: text past the right margin: {' '.join(page.past_margin[:5])}")
-        if page.lines and page.lines[-1].strip() in headings:
+        last = page.lines[-1].strip() if page.lines else ""
+        # A heading, or the last line of a heading or table caption that wrapped.
+        if last and (last in headings or (len(last) > 12 and any(h.endswith(last) for h in headings))):
             found.append(f"page {page.number}: the heading {page.lines[-1]!r} is alone at the foot of the page")
         if i == 0 or i == len(pages) - 1:
             continue
@@ -76,11 +78,17 @@ def faults(data: bytes, headings: list[str], chapters: list[str], *, one_page: b
 
 
 def headings_of(report) -> tuple[list[str], list[str]]:
-    """(every heading in the report, the headings that start a new page)."""
+    """(every heading and table caption in the report, the headings that start a new page)."""
+    from journey.engine.reports.model import ChartBlock, Table
+
     every, chapters = [], ["Contents"]
     for top in report.sections:
         for s in top.walk():
             every.append(s.title)
             if s.new_page:
                 chapters.append(s.title)
+            for block in s.blocks:
+                table = block.table if isinstance(block, ChartBlock) else block
+                if isinstance(table, Table) and table.caption:
+                    every.append(table.caption)
     return every, chapters
