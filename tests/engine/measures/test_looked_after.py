@@ -8,7 +8,7 @@ from polars.testing import assert_frame_equal
 
 from journey.engine.measures import compute, drilldown
 
-from .helpers import extract, figure
+from .helpers import extract, figure, figures
 
 CHILDREN = [
     {"child_id": "A", "date_of_birth": "2015-03-01"},
@@ -52,6 +52,48 @@ def test_children_looked_after_at_month_end_once_each_without_short_breaks():
     # legal-status change on 15 April is the same placement): 2 months 29 days, also 0-3 months.
     assert figure(ex, "cla_count", "2023-06", breakdown="time_in_placement", cell="0-3 months")["value"] == 3
     assert figure(ex, "cla_count", "2023-03", breakdown="age_band", cell="10 to 15")["value"] == 1  # C, aged 11
+
+
+def test_placements_group_by_type_crossed_with_provider_into_in_house_ifa_kinship_residential_and_other():
+    from journey.engine.measures.looked_after import placement_group_expr
+
+    frame = pl.DataFrame(
+        {
+            "placement_type": ["U6", "U5", "U4", "U1", "U3", "K2", "S1", "U6", "U4", "A4", None, "P1"],
+            "placement_provider": ["PR1", "PR5", "PR4", "PR1", None, "PR4", "PR1", "PR2", None, "PR1", None, "PR0"],
+        }
+    )
+    groups = frame.select(placement_group_expr().alias("g"))["g"].to_list()
+    assert groups == [
+        "In-house foster care",  # U6 with the council's own carers
+        "Independent fostering agency (IFA)",  # U5, voluntary or third sector
+        "Independent fostering agency (IFA)",  # U4, private
+        "Kinship foster care (connected persons)",  # U1, whoever provides it
+        "Kinship foster care (connected persons)",  # U3, provider not recorded
+        "Residential care",  # K2 children's home
+        "Residential care",  # S1 residential school
+        "Other placements",  # U6 with another council's carers
+        "Other placements",  # U4 with no provider recorded: neither in-house nor agency
+        "Other placements",  # placed for adoption
+        "Other placements",  # no placement type recorded
+        "Other placements",  # placed with parents
+    ]
+
+
+def test_children_looked_after_at_month_end_are_counted_by_placement_group():
+    ex = extract(cla_episodes=EPISODES, children=CHILDREN, population=[{"year": 2023, "population_0_17": 10000}])
+    # 30 June: A with an agency foster carer (U4, PR4), D with the council's (U6, PR1), F in a
+    # private children's home (K2, PR4). 31 May adds C and E, both U6 with the council: 3 in-house.
+    for month, cell, n in (
+        ("2023-06", "Independent fostering agency (IFA)", 1),
+        ("2023-06", "In-house foster care", 1),
+        ("2023-06", "Residential care", 1),
+        ("2023-05", "In-house foster care", 3),
+    ):
+        assert figure(ex, "cla_count", month, breakdown="placement_group", cell=cell)["value"] == n
+    out = figures(ex, "cla_count", "2023-06", "2023-06")
+    cells = out.filter((pl.col("breakdown") == "placement_group") & (pl.col("period_type") == "month"))
+    assert sorted(cells["breakdown_value"].to_list()) == ["In-house foster care", "Independent fostering agency (IFA)", "Residential care"]
 
 
 def test_starts_and_ceased_count_children_once_in_the_year_across_financial_years():

@@ -78,6 +78,10 @@ def observation_rows(plan: Plan, first: str, last: str, *, seed: int = 7, latest
             rows.append({"measure_id": cla.id, "period": last, "breakdown": "placement_type", "breakdown_value": code, "value": str(n)})
         for code, n in (("PR1", 180), ("PR4", 121), ("PR5", 10)):
             rows.append({"measure_id": cla.id, "period": last, "breakdown": "provider", "breakdown_value": code, "value": str(n)})
+        # Type crossed with provider: U4 and U6 (215) are 130 in-house and 85 with agencies.
+        for group, n in (("In-house foster care", 130), ("Independent fostering agency (IFA)", 85),
+                         ("Kinship foster care (connected persons)", 40), ("Residential care", 31), ("Other placements", 25)):
+            rows.append({"measure_id": cla.id, "period": last, "breakdown": "placement_group", "breakdown_value": group, "value": str(n)})
     sup = next((m for m in plan.measures if m.id == "supervisions_in_timescale_pct"), None)
     if sup is not None:
         for team, num, den in (("Assessment and safeguarding", 41, 50), ("Children in care", 37, 40), ("Disability", 18, 20), ("Care leavers", 14, 20)):

@@ -402,6 +402,34 @@ def test_breakdowns_show_placement_types_by_name_and_never_child_level_cells(pla
     assert "CHILD-000123" not in html
 
 
+def test_the_placement_profile_splits_foster_care_into_in_house_and_agency_in_the_library_s_order(plan, observations):
+    import polars as pl
+
+    # Visits to children looked after: its denominator is every child looked after at the
+    # date, so its breakdown by type of placement (type crossed with provider) gives the
+    # profile. 200 children: 120 in-house, 45 IFA, 20 kinship, 10 residential, 5 other.
+    groups = (("Residential care", 10), ("Other placements", 5), ("Independent fostering agency (IFA)", 45),
+              ("Kinship foster care (connected persons)", 20), ("In-house foster care", 120))
+    extra = observations_from_rows([
+        {"measure_id": "cla_visits_in_timescale_pct", "period": "2024-06", "breakdown": "placement_group",
+         "breakdown_value": group, "value": "90.0", "numerator": str(round(n * 0.9)), "denominator": str(n)}
+        for group, n in groups
+    ])
+    frame = pl.concat([observations, extra.select(observations.columns)])
+    report = assemble("monthly", ReportInputs(plan=plan, observations=frame, period="2024-06", charts=False))
+    profile = next(s for s in report.sections if s.id == "placement-profile")
+    table = next(b for b in profile.blocks if isinstance(b, Table))
+    assert table.caption == "Children looked after by type of placement, June 2024"
+    assert [[c.text for c in row] for row in table.rows] == [
+        ["In-house foster care", "120", "60.0%"],
+        ["Independent fostering agency (IFA)", "45", "22.5%"],
+        ["Kinship foster care (connected persons)", "20", "10.0%"],
+        ["Residential care", "10", "5.0%"],
+        ["Other placements", "5", "2.5%"],
+        ["All children looked after", "200", "100.0%"],
+    ]
+
+
 def test_actions_are_listed_overdue_and_red_first(monthly_report):
     section = next(s for s in monthly_report.sections if s.id == "actions")
     table = next(b for b in section.blocks if isinstance(b, Table))

@@ -39,6 +39,25 @@ TEMPORARY_PLACEMENTS = ("T0", "T1", "T2", "T3", "T4")
 ADOPTION_WITH_CURRENT_CARER = ("A3", "A5")
 TIME_IN_PLACEMENT = ("0-3 months", "3-6 months", "6-12 months", "1-2 years", "2 years or more")
 
+#: Foster care with a relative or friend (connected persons): kinship, whoever provides it.
+KINSHIP_FOSTER_CARE = ("U1", "U2", "U3")
+#: Foster care with other foster carers: in-house or an agency's, as the provider says.
+OTHER_FOSTER_CARE = ("U4", "U5", "U6")
+#: The council's own provision (in-house) and the agencies' (private, voluntary or third sector).
+IN_HOUSE_PROVIDERS = ("PR1",)
+AGENCY_PROVIDERS = ("PR4", "PR5")
+#: Children's homes (secure and regulated), residential care homes and residential schools.
+RESIDENTIAL_PLACEMENTS = ("K1", "K2", "R1", "S1")
+PLACEMENT_GROUPS = (
+    "In-house foster care",
+    "Independent fostering agency (IFA)",
+    "Kinship foster care (connected persons)",
+    "Residential care",
+    "Other placements",
+)
+"""The placement profile's groups, in the order a board reads them: SSDA903 placement type
+(PLACE) crossed with provider (PLACE_PROVIDER), see :func:`placement_group_expr`."""
+
 
 #: How periods of care are found: by DfE's codes (default) or by the dates alone (local).
 PERIOD_METHODS = {
@@ -277,6 +296,31 @@ def time_in_placement_expr() -> pl.Expr:
     )
 
 
+def placement_group_expr(type_col: str = "placement_type", provider_col: str = "placement_provider") -> pl.Expr:
+    """The placement's group (:data:`PLACEMENT_GROUPS`) from its type and provider.
+
+    Foster care with a relative or friend (U1–U3) is kinship, whoever provides it. Foster
+    care with other carers (U4–U6) is in-house when the council provides it (PR1) and an
+    independent fostering agency's when a private (PR4) or voluntary or third-sector (PR5)
+    provider does. Children's homes, residential care homes and residential schools (K1, K2,
+    R1, S1) are residential care. Everything else is another placement: placed for adoption,
+    with parents, supported or independent living, health or custody, temporary, and foster
+    care with other carers whose provider is another council or public body or not recorded."""
+    place, provider = pl.col(type_col), pl.col(provider_col)
+    other_foster = place.is_in(list(OTHER_FOSTER_CARE)).fill_null(False)
+    return (
+        pl.when(other_foster & provider.is_in(list(IN_HOUSE_PROVIDERS)).fill_null(False))
+        .then(pl.lit(PLACEMENT_GROUPS[0]))
+        .when(other_foster & provider.is_in(list(AGENCY_PROVIDERS)).fill_null(False))
+        .then(pl.lit(PLACEMENT_GROUPS[1]))
+        .when(place.is_in(list(KINSHIP_FOSTER_CARE)).fill_null(False))
+        .then(pl.lit(PLACEMENT_GROUPS[2]))
+        .when(place.is_in(list(RESIDENTIAL_PLACEMENTS)).fill_null(False))
+        .then(pl.lit(PLACEMENT_GROUPS[3]))
+        .otherwise(pl.lit(PLACEMENT_GROUPS[4]))
+    )
+
+
 def cla_at(ctx: Context, periods: Periods, method: str = "dfe") -> pl.LazyFrame:
     """Children looked after at each evaluation date (one row each: the latest-starting
     open episode), with placement and period-of-care dates."""
@@ -285,7 +329,9 @@ def cla_at(ctx: Context, periods: Periods, method: str = "dfe") -> pl.LazyFrame:
         recs = active_unique(
             episodes(ctx, method), "child_id", "episode_start", "episode_end", periods.points(), periods, ["episode_start"]
         )
-        return with_age(recs, ctx, "at").with_columns(time_in_placement_expr().alias("time_in_placement"))
+        return with_age(recs, ctx, "at").with_columns(
+            time_in_placement_expr().alias("time_in_placement"), placement_group_expr().alias("placement_group")
+        )
 
     return ctx.cached_at(f"cla_at:{method}", periods, build)
 
@@ -502,7 +548,7 @@ PERIODS_OF_CARE = Parameter(
     "gap between them, the codes ignored)",
 )
 
-_CLA_DIMS = ("team", "age_band", "placement_type", "placement_provider", "time_in_placement", "legal_status")
+_CLA_DIMS = ("team", "age_band", "placement_group", "placement_type", "placement_provider", "time_in_placement", "legal_status")
 _FLOW_DISTINCT = ("month", "fytd", "latest")
 
 register(
@@ -514,7 +560,8 @@ register(
             "Children looked after at the date: an episode started on or before it and not ended before the end "
             "of the day, excluding short breaks (legal status V3/V4). Back-to-back episodes (one ends, the next "
             "starts the same day) and overlapping episodes count the child once. Broken down by the placement at "
-            "the date: type, provider and time in the current placement. The period of care (\"in care since\") and the placements are found by `periods_of_care` (DfE's codes by default)."
+            "the date: its group (in-house foster care, independent fostering agency, kinship, residential, other: "
+            "type crossed with provider), type, provider and time in the current placement. The period of care (\"in care since\") and the placements are found by `periods_of_care` (DfE's codes by default)."
         ),
         unit="count",
         polarity="within_range",

@@ -23,6 +23,13 @@ BREAKDOWNS: dict[str, str] = {
     "service": "the service the worker's team belongs to",
     "age_band": "the child's age at the date (DfE bands: under 1, 1 to 4, 5 to 9, 10 to 15, 16 and over)",
     "source": "who made the contact or referral (CIN census source codes)",
+    "placement_group": (
+        "the placement at the date grouped by type crossed with provider: in-house foster care (U4–U6 "
+        "provided by the council, PR1), independent fostering agency (U4–U6 from a private or voluntary "
+        "provider, PR4/PR5), kinship foster care with connected persons (U1–U3), residential care (K1, K2, "
+        "R1, S1), other placements (everything else, including U4–U6 from another council or public body "
+        "or with no provider recorded)"
+    ),
     "placement_type": "SSDA903 placement type (PLACE) of the placement at the date",
     "placement_provider": "SSDA903 placement provider (PR0–PR5) at the date",
     "time_in_placement": "time in the current placement at the date: 0–3 months, 3–6 months, 6–12 months, 1–2 years, 2 years or more",

@@ -40,6 +40,7 @@ from journey.engine.evaluation import (
     format_value,
     round_half_up,
 )
+from journey.engine.measures.looked_after import PLACEMENT_GROUPS, TIME_IN_PLACEMENT
 from journey.engine.observations import monthly_series, values_for_evaluation
 from journey.engine.periods import add_months, month_end, month_range
 from journey.engine.plan import Measure, Plan, Polarity, Priority, Unit
@@ -88,6 +89,7 @@ _PRIVATE_BREAKDOWNS = re.compile(r"child|person|upn|name|dob|birth|postcode|addr
 _NOT_FOR_REPORTS = frozenset({"worker"})
 
 BREAKDOWN_TITLES = {
+    "placement_group": "By type of placement",
     "placement_type": "By placement type",
     "placement_provider": "By placement provider",
     "provider": "By placement provider",
@@ -558,7 +560,8 @@ def _breakdown_label(name: str, value: str) -> str:
 
 NATURAL_ORDER: dict[str, tuple[str, ...]] = {
     "age_band": ("Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"),
-    "time_in_placement": ("0-3 months", "3-6 months", "6-12 months", "1-2 years", "2 years or more"),
+    "placement_group": PLACEMENT_GROUPS,
+    "time_in_placement": TIME_IN_PLACEMENT,
     "grade": ("outstanding", "good", "requires_improvement", "inadequate"),
 }
 """Breakdowns read in their own order (ages youngest first, time shortest first), not A–Z."""
@@ -634,17 +637,8 @@ def _breakdown_tables(figures: _Figures, measure: Measure) -> list[Table]:
     return tables
 
 
-PLACEMENT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Foster care with relatives or friends (kinship)", ("U1", "U2", "U3")),
-    ("Foster care with other carers (in-house and independent agency: see the provider table)", ("U4", "U5", "U6")),
-    ("Placed for adoption", ("A3", "A4", "A5", "A6")),
-    ("Placed with parents", ("P1",)),
-    ("Children's homes and residential care", ("K1", "K2", "R1", "R2", "R3", "R5", "S1")),
-    ("Supported and independent living", ("H5", "K3", "P2", "P3")),
-)
-"""How the placement profile groups SSDA903 placement types (anything else is Other)."""
-
 _PROFILE = (
+    ("placement_group", "Type of placement"),
     ("placement_type", "Placement type"),
     ("placement_provider", "Placement provider"),
     ("time_in_placement", "Time in current placement"),
@@ -653,9 +647,11 @@ _PROFILE = (
 
 
 def placement_profile(figures: _Figures) -> Section | None:
-    """Children looked after at the month's end by placement type (grouped, then by SSDA903
-    code), provider, time in placement and legal status: the counts behind the looked-after
-    measures whose denominator is every child looked after at the date."""
+    """Children looked after at the month's end by type of placement (in-house foster care,
+    independent fostering agency, kinship, residential, other: the library's
+    ``placement_group``, type crossed with provider), by SSDA903 placement type, provider,
+    time in placement and legal status: the counts behind the looked-after measures whose
+    denominator is every child looked after at the date."""
     plan = figures.plan
     sources = []
     for m in plan.measures:
@@ -676,14 +672,6 @@ def placement_profile(figures: _Figures) -> Section | None:
         if not counts:
             continue
         total = sum(counts.values())
-        if name == "placement_type":
-            grouped: dict[str, float] = {}
-            for code, n in counts.items():
-                group = next((g for g, members in PLACEMENT_GROUPS if code in members), "Other placements")
-                grouped[group] = grouped.get(group, 0) + n
-            order = [g for g, _ in PLACEMENT_GROUPS] + ["Other placements"]
-            groups = [(g, grouped[g]) for g in order if g in grouped]
-            section.blocks.append(_profile_table(f"Children looked after by type of placement, {long_month(figures.period)}", "Type of placement", groups, total, rule))
         values = breakdown_order(name, list(counts))
         section.blocks.append(
             _profile_table(

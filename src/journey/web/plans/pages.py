@@ -30,7 +30,7 @@ from journey.engine.charts import (
 from journey.engine.disclosure import SmallNumberRule
 from journey.engine.evaluation import Direction, MeasureResult, Rag, format_value
 from journey.engine.measures.base import AGE_BANDS, NOT_RECORDED
-from journey.engine.measures.looked_after import TIME_IN_PLACEMENT
+from journey.engine.measures.looked_after import PLACEMENT_GROUPS, TIME_IN_PLACEMENT
 from journey.engine.observations import source_label
 from journey.engine.periods import add_months, is_month, month_label
 from journey.engine.plan import Action, Measure, Plan, Priority, Unit
@@ -727,7 +727,7 @@ def _breakdown_data(measure: Measure, month: str | None) -> list[BreakdownData]:
     return out
 
 
-ORDERED_CELLS = {"age_band": AGE_BANDS, "time_in_placement": TIME_IN_PLACEMENT}
+ORDERED_CELLS = {"age_band": AGE_BANDS, "placement_group": PLACEMENT_GROUPS, "time_in_placement": TIME_IN_PLACEMENT}
 """Breakdowns whose cells have a natural order (else by name, "Not recorded" last)."""
 
 
