@@ -387,3 +387,47 @@ def test_an_owner_can_be_removed_and_a_plan_without_the_item_is_unchanged():
     assert "until the restructure" not in text
     assert "{id: m3, title: Flow, unit: count, polarity: lower_is_better, source: manual}" in text
     assert set_owners(OWNED, {}) == OWNED
+
+
+def test_a_manual_measure_carries_its_definition_as_text_or_with_numerator_denominator_and_source():
+    text = MINIMAL.replace(
+        "        source: manual\n",
+        "        source: manual\n"
+        "        definition:\n"
+        "          text: Children in care who answer always or mostly to 'Do you feel safe where you live?'\n"
+        "          numerator: children who say they feel safe\n"
+        "          denominator: children in care who answered the question\n"
+        "          source: the annual children in care survey\n",
+    )
+    d = parse_plan(text, "plan.yaml").measures[0].definition
+    assert (d.text, d.numerator, d.denominator, d.source) == (
+        "Children in care who answer always or mostly to 'Do you feel safe where you live?'",
+        "children who say they feel safe", "children in care who answered the question", "the annual children in care survey",
+    )
+    short = MINIMAL.replace("        source: manual\n", "        source: manual\n        definition: Agency social workers at the month's end.\n")
+    d = parse_plan(short, "plan.yaml").measures[0].definition
+    assert (d.text, d.numerator, d.denominator, d.source) == ("Agency social workers at the month's end.", None, None, None)
+
+
+def test_a_mistyped_or_misplaced_definition_is_refused_naming_the_line():
+    typo = MINIMAL.replace(
+        "        source: manual\n",
+        "        source: manual\n        definition:\n          text: Children who feel safe.\n          numerater: children who say so\n",
+    )
+    assert problems(typo) == [
+        "plan.yaml:17 priorities[0].measures[0].definition.numerater: unknown key 'numerater' (did you mean 'numerator'?)"
+    ]
+    empty = MINIMAL.replace("        source: manual\n", "        source: manual\n        definition:\n          numerator: children\n")
+    assert problems(empty) == ["plan.yaml:15 priorities[0].measures[0].definition: missing required key 'text'"]
+    computed = MINIMAL.replace("        source: manual\n", "        source: {computed: cla_count}\n        definition: Children in care.\n")
+    assert problems(computed, library_ids=None) == [
+        "plan.yaml:15 priorities[0].measures[0].definition: a computed measure is defined by the measure library "
+        "(journey measures explain cla_count); a definition is for manual measures: put anything to add in notes"
+    ]
+    count = MINIMAL.replace("unit: percent", "unit: count").replace(
+        "        source: manual\n",
+        "        source: manual\n        definition:\n          text: Agency workers.\n          denominator: all workers\n",
+    )
+    assert problems(count) == [
+        "plan.yaml:17 priorities[0].measures[0].definition.denominator: a count has no denominator: say what is counted as the numerator"
+    ]

@@ -427,3 +427,31 @@ def test_skip_links_jump_to_each_priority_table(loaded, board_member):
     assert '<a href="#priority-A" class="govuk-skip-link"' in body
     assert 'id="priority-A" tabindex="-1"' in body
     assert body.index('href="#priority-A"') < body.index('class="govuk-header')
+
+
+def test_a_manual_measure_s_definition_from_the_plan_is_on_its_page(db, board_member):
+    text = (DATA / "plan.yaml").read_text().replace(
+        "        source: manual\n        owner: sam\n",
+        "        source: manual\n"
+        "        definition:\n"
+        "          text: Children on a CP plan seen alone within 10 working days of the last visit.\n"
+        "          numerator: children seen in time\n"
+        "          denominator: children on a CP plan at the month's end\n"
+        "          source: the team managers' visit tracker\n"
+        "        owner: sam\n",
+        1,
+    )
+    services.save_plan_version(text, filename="plan.yaml", user=None)
+    body = board_member.get(reverse("plans:measure", args=["cp_visits"])).content.decode()
+    counted = body[body.index("What is counted"):]
+    counted = counted[: counted.index("</dl>")]
+    assert "Children on a CP plan seen alone within 10 working days of the last visit." in counted
+    assert "Children seen in time" in counted and "Children on a CP plan at the month&#x27;s end" in counted
+    assert "The plan" in counted and "from the team managers&#x27; visit tracker" in counted
+
+
+def test_a_manual_measure_without_a_definition_shows_the_plan_s_notes_and_no_definition(loaded, board_member):
+    body = board_member.get(reverse("plans:measure", args=["cp_visits"])).content.decode()
+    counted = body[body.index("What is counted"):]
+    assert "Children on a plan visited within 10 working days of the last visit." in counted
+    assert "Entered by hand each month" in counted and "Definition from" not in counted

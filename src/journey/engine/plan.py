@@ -422,6 +422,28 @@ class Source(_Model):
         return f"computed: {self.library_id}" if self.kind == "computed" else "manual"
 
 
+class ManualDefinition(_Model):
+    """What a manual measure counts, as the plan states it (a computed measure's definition
+    is the measure library's). Written as text alone, or as a mapping::
+
+        definition:
+          text: Children in care who answer "always" or "mostly" to "Do you feel safe where you live?"
+          numerator: children who say they feel safe
+          denominator: children in care who answered the question
+          source: the annual children in care survey, run each October
+    """
+
+    text: Text
+    numerator: Text | None = None
+    denominator: Text | None = None
+    source: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        return {"text": value} if isinstance(value, str) else value
+
+
 class Measure(_Model):
     """One measure of the plan: what is counted, which way is good, the targets."""
 
@@ -437,6 +459,7 @@ class Measure(_Model):
     source: Source
     owner: Text | None = None
     notes: Text | None = None
+    definition: ManualDefinition | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     benchmarks: Benchmarks | None = None
     decimals: Annotated[int, Field(ge=0, le=6)] | None = None
@@ -787,6 +810,11 @@ def _check_measure(
                 out.append((loc + ("parameters", key), f"'{key}' is not a parameter of {m.source.library_id}{did_you_mean(key, known)}{allowed}"))
     elif m.parameters and m.source.kind != "computed":
         out.append((loc + ("parameters",), "parameters are for computed measures; a manual measure takes none"))
+    if m.definition is not None and m.source.kind == "computed":
+        out.append((loc + ("definition",), f"a computed measure is defined by the measure library (journey measures explain {m.source.library_id}); "
+                    "a definition is for manual measures: put anything to add in notes"))
+    elif m.definition is not None and m.definition.denominator is not None and m.unit is Unit.COUNT:
+        out.append((loc + ("definition", "denominator"), "a count has no denominator: say what is counted as the numerator"))
     return out
 
 

@@ -652,3 +652,25 @@ def test_a_report_for_a_past_month_is_judged_at_the_months_end_whenever_it_is_bu
 
     assert judgement_day("2024-09", date(2026, 12, 1)) == date(2024, 9, 30)
     assert judgement_day("2024-09", date(2024, 9, 14)) == date(2024, 9, 14)
+
+
+def test_a_manual_measure_s_definition_from_the_plan_is_shown_where_a_library_definition_would_be(monthly_report, observations):
+    from journey.engine.reports.model import Facts
+
+    june = observations.filter(
+        (observations["measure_id"] == "children_feel_safe_pct") & (observations["period"] == "2024-06")
+        & (observations["breakdown"] == "") & (observations["period_type"] == "month")
+    ).row(0, named=True)
+    section = next(s for top in monthly_report.sections for s in top.walk() if s.title == "Children who say they feel safe (children's survey)")
+    facts = dict(next(b for b in section.blocks if isinstance(b, Facts)).items)
+    assert facts["Count"] == f"{june['numerator']:.0f} of 200 children who answered the question"
+    assert facts["Source"] == "Entered by hand from the quarterly children's survey (Bright Spots style)"
+    months = next(b.table for b in section.blocks if isinstance(b, ChartBlock))
+    assert months.caption.endswith("; Count: children who say they feel safe, of children who answered the question")
+    definitions = next(s for top in monthly_report.sections for s in top.walk() if s.id == "data-definitions")
+    rows = {row[0].text: (row[1].text, row[2].text) for row in definitions.blocks[0].rows}
+    assert rows["Children who say they feel safe (children's survey)"] == (
+        'Children and young people answering the survey who say they feel safe "always" or "most of the time", '
+        "of all who answered that question.",
+        "Entered by hand from the quarterly children's survey (Bright Spots style)",
+    )

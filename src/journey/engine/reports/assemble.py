@@ -429,7 +429,7 @@ def _facts(figures: _Figures, measure: Measure, r: MeasureResult) -> Facts:
         items.append(("Benchmarks" + (f" ({year})" if year else ""), text))
     if measure.owner:
         items.append(("Owner", measure.owner))
-    items.append(("Source", "Entered by hand" if measure.source.kind == "manual" else f"Computed ({measure.source.library_id})"))
+    items.append(("Source", source_words(measure, brackets=True)))
     return Facts(tuple(items))
 
 
@@ -483,12 +483,12 @@ def _months_table(figures: _Figures, measure: Measure, months: list[str]) -> Tab
         rows.append(tuple(row))
     unit = f" ({unit_words(measure)})" if measure.unit in (Unit.DAYS, Unit.CURRENCY) else ""
     counted = ""
-    if with_counts:
-        found = _library(measure)
-        if found is not None:
-            counted = f"; Count: {_short_words(found.numerator)}"
-            if measure.unit is Unit.PERCENT and found.denominator != "none":
-                counted += f", of {_short_words(found.denominator)}"
+    what = counted_as(measure) if with_counts else None
+    if what is not None:
+        numerator, denominator = what
+        counted = f"; Count: {_short_words(numerator)}"
+        if measure.unit is Unit.PERCENT and denominator is not None:
+            counted += f", of {_short_words(denominator)}"
     columns = ("Month", f"Actual{unit}", *(("Count",) if with_counts else ()), "Target", "Rating")
     return Table(
         caption=f"{measure.title}: the last {len(months)} months" + (" and the latest figure" if latest is not None else "") + counted,
@@ -724,13 +724,39 @@ def _actions_table(actions: Sequence[ActionItem], caption: str, *, reasons: bool
 
 def definition_of(measure: Measure, given: Mapping[str, str]) -> str:
     """How the measure is counted: as given, else the measure library's definition (in
-    plain words: the plan's parameters filled in, no code names), else the plan's notes."""
+    plain words: the plan's parameters filled in, no code names), else the plan's own
+    definition of a manual measure; the plan's notes after either."""
     if given.get(measure.id):
         return given[measure.id]
+    notes = f" {measure.notes}" if measure.notes else ""
     found = _library(measure)
     if found is not None:
-        return plain_words(found, measure) + (f" {measure.notes}" if measure.notes else "")
+        return plain_words(found, measure) + notes
+    if measure.definition is not None:
+        return measure.definition.text + notes
     return measure.notes or ""
+
+
+def source_words(measure: Measure, *, brackets: bool = False) -> str:
+    """Where the figures come from: "Computed (id)" (or "Computed: id"), or "Entered by
+    hand", with the manual definition's source when the plan gives one."""
+    if measure.source.kind == "computed":
+        return f"Computed ({measure.source.library_id})" if brackets else f"Computed: {measure.source.library_id}"
+    given = measure.definition.source if measure.definition is not None else None
+    return "Entered by hand" + (f" from {given}" if given else "")
+
+
+def counted_as(measure: Measure) -> tuple[str, str | None] | None:
+    """(what is counted, out of what) behind a measure's figure: the measure library's
+    numerator and denominator for a computed measure, the plan's definition for a manual
+    one; None when neither says (no denominator: None)."""
+    found = _library(measure)
+    if found is not None:
+        return found.numerator, (None if found.denominator == "none" else found.denominator)
+    d = measure.definition
+    if d is not None and d.numerator is not None:
+        return d.numerator, d.denominator
+    return None
 
 
 _CODE_NAMES = {"referral": "referral", "early_help": "early help", "fytd": "financial year to date"}
@@ -840,8 +866,7 @@ def _data_notes(figures: _Figures, months: list[str], *, definitions: bool = Tru
         rows = []
         for measure in figures.plan.measures:
             text = definition_of(measure, notes.definitions)
-            source = "Entered by hand" if measure.source.kind == "manual" else f"Computed: {measure.source.library_id}"
-            rows.append((Cell(measure.title), Cell(text or "–"), Cell(source)))
+            rows.append((Cell(measure.title), Cell(text or "–"), Cell(source_words(measure))))
         defs.blocks.append(Table("Definitions of measures", ("Measure", "Definition", "Source"), tuple(rows)))
         section.subsections.append(defs)
     return section
@@ -1380,24 +1405,25 @@ def _short_words(text: str) -> str:
 def count_words(figures: _Figures, measure: Measure, month: str) -> str:
     """What a rate or percentage counts, with the count: "347 children on a CP plan at the
     date", "41 of 50 case-holding workers in post at the date". Empty when the figure has
-    no recorded count or the measure library cannot say what it counts. Small counts are
+    no recorded count or neither the measure library nor the plan says what it counts. Small counts are
     shown as the plan's small-number rule says ("fewer than 5")."""
     if measure.unit not in (Unit.RATE_PER_10K, Unit.PERCENT):
         return ""
     numerator, denominator = figures.counts(measure, month)
     if numerator is None:
         return ""
-    found = _library(measure)
-    if found is None:
+    what = counted_as(measure)
+    if what is None:
         return ""
+    counted, out_of = what
     rule = figures.plan.small_numbers
     n = rule.label if rule.is_small(numerator) else format_number(numerator, 0)
     if measure.unit is Unit.RATE_PER_10K:
-        return f"{n} {_short_words(found.numerator)}"
-    if denominator is None or found.denominator == "none":
+        return f"{n} {_short_words(counted)}"
+    if denominator is None or out_of is None:
         return ""
     d = rule.label if rule.is_small(denominator) else format_number(denominator, 0)
-    return f"{n} of {d} {_short_words(found.denominator)}"
+    return f"{n} of {d} {_short_words(out_of)}"
 
 
 def _library(measure: Measure) -> Any:
