@@ -22,12 +22,14 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results"
@@ -40,21 +42,22 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def child(measures: int, fmt: str) -> dict:
-    """One build in this process: the figures, then the timed assemble and render."""
+def _inputs(measures: int) -> Any:
+    """The example plan cut to ``measures`` measures, its synthetic figures and narrative."""
     sys.path.insert(0, str(ROOT))
     from tests.engine.reports.synthetic import (
+        EXAMPLE_PLAN,
         approved_narrative,
         example_observations,
-        example_plan,
     )
 
-    from journey.engine.plan import Plan
-    from journey.engine.reports import renderers
-    from journey.engine.reports.assemble import assemble
+    from journey.engine.plan import Measure, Plan, parse_plan
     from journey.engine.reports.inputs import ReportInputs
 
-    full = example_plan()
+    text = EXAMPLE_PLAN.read_text()
+    if "definition" not in Measure.model_fields:  # an older checkout (--baseline): no manual definitions yet
+        text = re.sub(r"(?m)^( +)definition:.*\n(?:\1 +\S.*\n)*", "", text)
+    full = parse_plan(text, "plan.yaml")
     kept: list[str] = [m.id for m in full.measures][:measures]
     data = full.model_dump()
     for priority in data["priorities"]:
@@ -63,7 +66,15 @@ def child(measures: int, fmt: str) -> dict:
             action["measures"] = [x for x in action["measures"] if x in kept]
     plan = Plan.model_validate(data)
     observations = example_observations(plan)
-    inputs = ReportInputs(plan=plan, observations=observations, period="2024-06", narrative=approved_narrative(plan))
+    return ReportInputs(plan=plan, observations=observations, period="2024-06", narrative=approved_narrative(plan))
+
+
+def child(measures: int, fmt: str) -> dict:
+    """One build in this process: the figures, then the timed assemble and render."""
+    from journey.engine.reports import renderers
+    from journey.engine.reports.assemble import assemble
+
+    inputs = _inputs(measures)
     # Imports (WeasyPrint, python-docx) are not part of a build: a server has them loaded.
     renderers.get(fmt)
     if fmt == "pdf":
@@ -85,7 +96,7 @@ def child(measures: int, fmt: str) -> dict:
         pages = len(PdfReader(io.BytesIO(content)).pages)
     return {
         "format": fmt,
-        "measures": len(plan.measures),
+        "measures": len(inputs.plan.measures),
         "seconds": round(seconds, 2),
         "assemble_seconds": round(assembled, 2),
         "cpu_seconds": round(_cpu() - cpu, 2),
@@ -104,6 +115,48 @@ def _label(src: Path) -> str:
     return done.stdout.strip() or str(src)
 
 
+def steps(measures: int) -> dict:
+    """CPU seconds of each step of one PDF build, taken one at a time in this process (the
+    real build draws the charts on another thread while WeasyPrint lays the pages out)."""
+    import weasyprint
+
+    from journey.engine.charts import measure_chart_svg
+    from journey.engine.reports.assemble import assemble
+    from journey.engine.reports.model import ChartBlock
+    from journey.engine.reports.renderers.html import report_html
+    from journey.engine.reports.renderers.pdf import PDF_OPTIONS, chart_fetcher
+
+    inputs = _inputs(measures)
+    out: dict[str, float] = {}
+    started = _cpu()
+    report = assemble("monthly", inputs)
+    out["assemble"] = _cpu() - started
+    started = _cpu()
+    for block in report.all_blocks():
+        if isinstance(block, ChartBlock):
+            measure_chart_svg(block.chart)
+    out["charts"] = _cpu() - started
+    started = _cpu()
+    html = weasyprint.HTML(string=report_html(report, "print"), base_url=None, media_type="print", url_fetcher=chart_fetcher(report))
+    out["html"] = _cpu() - started
+    started = _cpu()
+    document = html.render(**PDF_OPTIONS)
+    out["layout"] = _cpu() - started
+    started = _cpu()
+    document.write_pdf(**PDF_OPTIONS)
+    out["drawing"] = _cpu() - started
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+STEP_WORDS = {
+    "assemble": "the report assembled from the figures",
+    "charts": "charts drawn (Vega-Lite to SVG)",
+    "html": "the page written and parsed",
+    "layout": "pages laid out (WeasyPrint)",
+    "drawing": "pages drawn and written, charts included (tagged PDF)",
+}
+
+
 def run_child(measures: int, fmt: str, src: Path = ROOT / "src") -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(ROOT)])}
     done = subprocess.run(  # noqa: S603
@@ -111,6 +164,15 @@ def run_child(measures: int, fmt: str, src: Path = ROOT / "src") -> dict:
         capture_output=True, text=True, check=True, env=env,
     )
     return {"code": _label(src), **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def run_steps(measures: int, src: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(ROOT)])}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--steps", "--measures", str(measures)],
+        capture_output=True, text=True, check=True, env=env,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def markdown(result: dict) -> str:
@@ -122,6 +184,22 @@ def markdown(result: dict) -> str:
         )
     best = result["pdf_best_seconds"]
     verdict = "meets" if best < TARGET_SECONDS else "misses"
+    parts = []
+    if result.get("steps"):
+        codes = list(result["steps"])
+        parts += [
+            "",
+            "Where the CPU time of one PDF build goes, each step taken alone (CPU seconds; in a real "
+            "build the charts are drawn on another thread while the pages are laid out):",
+            "",
+            "| step | " + " | ".join(codes) + " |",
+            "|---|" + "---:|" * len(codes),
+            *(
+                f"| {words} | " + " | ".join(str(result["steps"][c].get(step, "")) for c in codes) + " |"
+                for step, words in STEP_WORDS.items()
+            ),
+            "| all | " + " | ".join(f"{sum(result['steps'][c].values()):.2f}" for c in codes) + " |",
+        ]
     return "\n".join(
         [
             f"Monthly board pack, {result['measures']} measures with a chart each, built in a fresh process "
@@ -137,6 +215,7 @@ def markdown(result: dict) -> str:
             ),
             "",
             *rows,
+            *parts,
         ]
     )
 
@@ -146,10 +225,14 @@ def main() -> None:
     parser.add_argument("--measures", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--steps", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--baseline", type=Path, help="another checkout's src folder, measured alternately")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.measures, args.child)))
+        return
+    if args.steps:
+        print(json.dumps(steps(args.measures)))
         return
     runs, before = [], []
     for _ in range(args.repeat):
@@ -175,6 +258,10 @@ def main() -> None:
             "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in before),
         } if before else None,
         "runs": runs,
+        "steps": {
+            _label(src) + (" (before)" if src != ROOT / "src" else ""): run_steps(args.measures, src)
+            for src in [ROOT / "src", *([args.baseline.resolve()] if args.baseline else [])]
+        },
         "machine": {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()},
     }
     result["markdown"] = markdown(result)

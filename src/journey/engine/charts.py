@@ -320,20 +320,22 @@ _SVG_CACHE_SIZE = 512
 _ARIA = re.compile(r'\s(?:role|aria-[a-z]+)="[^"]*"')
 # Vega writes a background and a foreground path for every group; with no fill or stroke of
 # their own (the root group's fill is none) they draw nothing, and pointer events mean
-# nothing on paper or in an image. Bare <g> wrappers group nothing. Leaving them out keeps
-# the picture exactly as it was and spares every reader (WeasyPrint above all) a third of
-# the elements.
+# nothing on paper or in an image. Groups with only a class (no stylesheet reads Vega's
+# classes) or no attributes, or moved by nothing, group nothing; opacity 1 is the default.
+# Leaving them out keeps the picture exactly as it was and spares every reader (WeasyPrint
+# above all) half of the elements.
 _NO_OP_PATH = re.compile(
     r'<path class="(?:background|foreground)"(?: d="[^"]*")?(?: pointer-events="none")?'
     r'(?: display="none")?(?: opacity="1")?/>'
 )
-_POINTER_EVENTS = re.compile(r' pointer-events="none"')
+_NO_OP_ATTRIBUTES = re.compile(r' pointer-events="none"| opacity="1"(?=[ />])')
 _GROUP_TAG = re.compile(r"<g(?:\s[^>]*)?/>|<g(?:\s[^>]*)?>|</g>")
+_NO_OP_GROUP = re.compile(r'<g(?: class="[^"]*"| transform="translate\(0,0\)")?>')
 
 
 def _lean_svg(raw: str) -> str:
     """Vega's SVG without the elements that draw nothing (see ``_NO_OP_PATH``): the same picture."""
-    svg = _POINTER_EVENTS.sub("", _NO_OP_PATH.sub("", raw))
+    svg = _NO_OP_ATTRIBUTES.sub("", _NO_OP_PATH.sub("", raw))
     out: list[str] = []
     kept: list[bool] = []  # for each open <g>: whether its tag was written
     at = 0
@@ -347,7 +349,7 @@ def _lean_svg(raw: str) -> str:
             if kept.pop():
                 out.append(tag)
         else:
-            bare = tag == "<g>"
+            bare = _NO_OP_GROUP.fullmatch(tag) is not None
             kept.append(not bare)
             if not bare:
                 out.append(tag)
