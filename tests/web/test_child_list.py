@@ -26,7 +26,11 @@ REFERRALS = (
 @pytest.fixture
 def loaded(settings, tmp_path, db, client_for):
     settings.DATA_DIR = tmp_path
-    plan_services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
+    return _load((DATA / "plan.yaml").read_text(), client_for)
+
+
+def _load(plan: str, client_for):
+    plan_services.save_plan_version(plan, filename="plan.yaml", user=None)
     from journey.web.accounts.roles import Role
 
     loader = client_for(Role.DATA_TEAM, "loader")
@@ -109,19 +113,43 @@ def test_a_figure_imported_without_a_snapshot_has_no_list(loaded, client_for, tm
     assert not AuditEvent.objects.filter(action="viewed_child_list").exists()
 
 
-def test_a_team_manager_can_list_only_the_children_outside_the_numerator(loaded, client_for):
+def test_a_team_manager_can_list_only_the_children_outside_the_numerator(settings, tmp_path, db, client_for):
+    from journey.web.accounts.roles import Role
+
+    settings.DATA_DIR = tmp_path
+
+    # Re-referrals within 12 months, from the same extract: of June's two referrals neither
+    # child was referred in the year before, so both are outside the numerator.
+    plan = (DATA / "plan.yaml").read_text().replace(
+        "          computed: referrals_count\n",
+        "          computed: referrals_count\n"
+        "      - id: rereferrals\n        title: Re-referrals\n        unit: percent\n"
+        "        polarity: lower_is_better\n        targets:\n          \"2023-04\": 22\n"
+        "        source:\n          computed: rereferrals_12m_pct\n",
+    )
+    _load(plan, client_for)
+    manager = client_for(Role.TEAM_MANAGER, "tm")
+    url = reverse("plans:child_list", args=["rereferrals"])
+    everyone = manager.get(url, {"month": "2023-06"}).context["listing"]
+    inside = manager.get(url, {"month": "2023-06", "show": "numerator"}).context["listing"]
+    outside = manager.get(url, {"month": "2023-06", "show": "not_numerator"}).context["listing"]
+    assert [c.label for c in everyone.columns][:3] == ["Child", "In numerator", "In denominator"]
+    assert len(everyone.rows) == 2 and inside.rows == [] and len(outside.rows) == 2
+    assert all(row[1] == "No" and row[2] == "Yes" for row in outside.rows)
+    shows = [e.detail["show"] for e in AuditEvent.objects.filter(action="viewed_child_list").order_by("id")]
+    assert shows == ["all", "numerator", "not_numerator"]
+
+
+def test_a_count_lists_everyone_counted_without_numerator_columns_or_a_choice_of_whom(loaded, client_for):
     from journey.web.accounts.roles import Role
 
     manager = client_for(Role.TEAM_MANAGER, "tm")
     url = reverse("plans:child_list", args=["referrals"])
-    everyone = manager.get(url, {"month": "2023-06"}).context["listing"]
-    inside = manager.get(url, {"month": "2023-06", "show": "numerator"}).context["listing"]
-    outside = manager.get(url, {"month": "2023-06", "show": "not_numerator"}).context["listing"]
-    assert len(inside.rows) + len(outside.rows) == len(everyone.rows)
-    assert all(row[1] == "Yes" for row in inside.rows)
-    assert all(row[1] == "No" for row in outside.rows)
-    shows = [e.detail["show"] for e in AuditEvent.objects.filter(action="viewed_child_list").order_by("id")]
-    assert shows == ["all", "numerator", "not_numerator"]
+    response = manager.get(url, {"month": "2023-06", "show": "not_numerator"})
+    listing = response.context["listing"]
+    assert [c.label for c in listing.columns][:2] == ["Child", "Reason"]
+    assert len(listing.rows) == 2 and listing.show == "all"
+    assert 'id="show"' not in response.content.decode()
 
 
 def test_the_work_list_is_as_at_the_newest_extract_unless_a_month_or_a_date_is_chosen(loaded, client_for):

@@ -139,8 +139,13 @@ class ChildList:
     total: int = 0
     """Records before the team, worker and reason filters."""
 
+    counts_only: bool = False
+    """The measure counts records (no denominator): everyone listed is in the figure."""
+
     @property
     def show_choices(self) -> list[tuple[str, str]]:
+        if self.counts_only:
+            return [("all", SHOW_CHOICES["all"])]
         return list(SHOW_CHOICES.items())
 
     @property
@@ -322,6 +327,12 @@ def child_list_for(measure_id: str, form: WorkListForm) -> ChildList | None:
     )
     frame = frame.drop([c for c in NOT_SHOWN if c in frame.columns])
     base.total = frame.height
+    base.counts_only = definition.denominator == "none"
+    if base.counts_only:
+        # A count: every record listed is counted, so "in numerator: yes, in denominator: no"
+        # on each row says nothing, and there is no one outside the numerator to list.
+        frame = frame.drop([c for c in ("in_numerator", "in_denominator") if c in frame.columns])
+        show = base.show = "all"
     if show in ("numerator", "not_numerator") and "in_numerator" in frame.columns:
         frame = frame.filter(pl.col("in_numerator") == (show == "numerator"))
     if "reason" in frame.columns:
