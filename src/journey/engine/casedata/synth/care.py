@@ -129,7 +129,7 @@ def care_episodes(
 
     # --- placements ---------------------------------------------------------------------
     years = np.maximum(horizon - S, 0) / 365.25
-    rate = np.where(age0 < 5 * 365, 0.22, np.where(age0 < 11 * 365, 0.3, 0.55))
+    rate = np.where(age0 < 5 * 365, 0.22, np.where(age0 < 11 * 365, 0.32, 0.7))
     moves = np.minimum(rng.poisson(rate * years), 30)
     owner, _ = u.segments(moves)
     span = np.maximum(horizon - S - 1, 1)
@@ -144,7 +144,7 @@ def care_episodes(
         )
     )
     # Early instability: more moves in the first year.
-    extra = np.minimum(rng.poisson(0.42, n), 6)
+    extra = np.minimum(rng.poisson(0.55, n), 6)
     owner, _ = u.segments(extra)
     first_year = np.maximum(np.minimum(horizon - S - 1, 365), 1)
     when = S[owner] + 1 + np.floor(first_year[owner] * rng.random(len(owner))).astype(I64)

@@ -49,7 +49,13 @@ P_REFERRAL_NFA = 0.06
 P_S47 = 0.40  # of assessments, a strategy discussion and section 47 enquiry
 P_CIN_AFTER_ASSESSMENT = 0.30
 P_EH_AFTER_ASSESSMENT = 0.17
-REPEAT_CP = 1.4  # how much likelier a conference is for a child who has had a plan
+# A child who has been on a plan before: of their section 47s, the share with an initial
+# conference, and of their closed episodes, the share followed by another referral. Not
+# scaled by the profile's targets: the risk of a second plan belongs to the child's history,
+# so second plans stay about a quarter of plan starts (England 24.5% in 2024-25, DfE D3)
+# whatever a council's volumes.
+P_ICPC_REPEAT = 0.78
+P_REREFERRAL_AFTER_CP = 0.6
 P_ICPC = 0.5  # of section 47s, an initial conference (scaled by the CP target)
 P_PLAN = 0.87
 P_EMERGENCY_CARE = 0.072  # of section 47s without a plan, straight into care
@@ -418,7 +424,7 @@ class _Journey:
         s_end = np.minimum(u.add_working_days(s_start, u.uniform_int(rng, 5, 15, n)), eighteen)
         p_icpc = min(0.95, P_ICPC * _k(prof.cp_per_10k, 95.0))
         before = self.cp_count[self.child[ix]] > 0
-        icpc = ctx.chance(np.where(before, min(0.95, REPEAT_CP * p_icpc), p_icpc), n)
+        icpc = ctx.chance(np.where(before, P_ICPC_REPEAT, p_icpc), n)
         on_time = ctx.chance(ctx.p("icpc_on_time", t), n)
         wd = np.where(
             on_time, u.uniform_int(rng, 7, 15, n), 16 + np.minimum(rng.geometric(0.12, n), 40)
@@ -460,7 +466,13 @@ class _Journey:
         n = len(ix)
         child = self.child[ix]
         target = t + u.lognormal_days(rng, 228, 0.62, n)
-        p_care = min(0.6, P_CP_TO_CARE * _k(self.ctx.profile.cla_per_10k, 160.0))
+        prof = self.ctx.profile
+        # The share of plans ending in care follows the care target relative to the CP
+        # target: plans already scale with the CP target, so care entries through a plan
+        # scale with the care target alone (not with both).
+        p_care = min(
+            0.6, P_CP_TO_CARE * _k(prof.cla_per_10k, 160.0) / _k(prof.cp_per_10k, 95.0)
+        )
         under_two = (t - self.dob[ix]) < 730
         p_care_a = np.where(under_two, min(0.9, BABY_CARE * p_care), p_care)
         care = ctx.chance(p_care_a, n)
@@ -627,7 +639,12 @@ def simulate(ctx: Ctx) -> Skeleton:
         closure = journey.run(child, ref, first, ep_ids)
         # Another referral: mostly soon after the last closed, some years later.
         m = len(child)
-        again = ctx.chance(prof.rereferral_chance, m) & ~kids.short_breaks[child]
+        p_again = np.where(
+            journey.cp_count[child] > 0,
+            max(prof.rereferral_chance, P_REREFERRAL_AFTER_CP),
+            prof.rereferral_chance,
+        )
+        again = ctx.chance(p_again, m) & ~kids.short_breaks[child]
         soon = ctx.chance(0.75, m)
         gap = np.where(
             soon, u.uniform_int(rng, 7, 200, m), 240 + u.lognormal_days(rng, 420, 0.7, m)

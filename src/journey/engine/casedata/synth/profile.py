@@ -169,7 +169,7 @@ PROFILES: dict[str, SynthProfile] = {
         cla_per_10k=70.0,
         cp_per_10k=42.0,
         cin_per_10k=200.0,
-        rereferral_chance=0.36,
+        rereferral_chance=0.4,
     ),
     "steady": SynthProfile(
         **{
