@@ -226,6 +226,8 @@ def test_the_facts_of_an_extract_are_its_council_dates_children_population_and_t
     assert (facts.first_event, facts.last_event) == (date(2023, 4, 3), date(2024, 2, 1))
     assert facts.children == 2 and facts.population == {2023: 10200}
     assert facts.present == ("children", "population", "referrals")
+    # One referral in April 2023, one in February 2024: half their median is reached in April.
+    assert facts.referrals_from == date(2023, 4, 1)
     assert ExtractFacts.from_dict(facts.to_dict()) == facts
 
 
@@ -266,3 +268,43 @@ def test_a_measure_whose_tables_the_extract_did_not_give_gets_no_figure_rather_t
     # Without knowing which tables were given (an older snapshot), every table counts.
     unknown = Extract(extract.tables, as_at=extract.as_at)
     assert not_computable(requests, unknown) == {}
+
+
+REREFERRAL_PLAN = PLAN + """
+      - id: rereferrals
+        title: Re-referrals within 12 months
+        unit: percent
+        polarity: lower_is_better
+        targets:
+          "2024-03": 20
+        source:
+          computed: rereferrals_12m_pct
+"""
+
+
+def test_re_referral_figures_reaching_back_before_the_extracts_referrals_must_be_acknowledged():
+    plan = parse_plan(REREFERRAL_PLAN, "plan.yaml", library_ids=None)
+    # Referrals complete from April 2023, so a referral before 1 April 2024 cannot see
+    # the 12 months before it. Figures from October 2023 to September 2024: monthly and
+    # year-to-date figures to March 2024 are understated, and every rolling 12-month figure
+    # to September 2024 (September's covers October 2023 onwards).
+    facts = _facts(as_at=date(2024, 10, 14), referrals_from=date(2023, 4, 1))
+    checks = _by_code(check_extract(facts, plan, None, first_month="2023-10"))
+    check = checks["referral_history"]
+    assert check.severity == "acknowledge"
+    assert check.message.startswith(
+        "The extract's referrals (referrals table, referral_date) are complete only from April 2023"
+    )
+    assert (
+        "Re-referrals within 12 months: a referral before 1 April 2024 cannot be matched with one up to "
+        "12 months earlier, so these figures are understated: monthly figures to Mar-2024, year-to-date "
+        "figures to Mar-2024, rolling 12-month figures to Sep-2024." in check.message
+    )
+    # With history from April 2021, October 2023's rolling figure starts in November 2022:
+    # it sees back to November 2021. Nothing is understated, nothing to acknowledge.
+    enough = _facts(as_at=date(2024, 10, 14), referrals_from=date(2021, 4, 1))
+    assert not [c for c in check_extract(enough, plan, None, first_month="2023-10") if c.code.startswith("referral")]
+    # A plan without the measure, or a measure that cannot be computed, is not warned about.
+    assert not [c for c in check_extract(facts, _plan(), None, first_month="2023-10") if c.code.startswith("referral")]
+    skipped = check_extract(facts, plan, None, {"rereferrals": ("referrals",)}, 2, first_month="2023-10")
+    assert not [c for c in skipped if c.code.startswith("referral")]

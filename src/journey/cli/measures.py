@@ -208,11 +208,32 @@ def compute_command(
             bar.stop()
             click.echo(str(exc), err=True)
             sys.exit(1)
+    # Re-referral figures reaching back before the extract's referrals are complete are
+    # understated: each says so in its note, and the command says it once.
+    from journey.engine.measures.history import (
+        note_understated,
+        referrals_complete_from,
+        rereferral_months,
+    )
+
+    months_by_id = rereferral_months(requests)
+    complete_from = (
+        referrals_complete_from(extract.tables["referrals"])
+        if months_by_id and extract.has_table("referrals") else None
+    )
+    result = note_understated(result, complete_from, months_by_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Breakdown values come from the case data (team names): escaped so a spreadsheet shows
     # them as text; reading the file back removes the escape.
     escape_text_columns(result.with_columns(source=pl.lit("computed"))).write_csv(out)
     click.echo(f"Wrote {result.height:,} figures for {len(requests)} measures, {first} to {last}, to {out}.")
+    understated = result.filter(pl.col("note") != "")
+    if understated.height:
+        click.echo(
+            f"Warning: {understated.height:,} re-referral figures are understated "
+            f"({understated['note'][0]} See the note column.)",
+            err=True,
+        )
 
 
 @click.command("drilldown")

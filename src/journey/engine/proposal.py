@@ -9,7 +9,9 @@ touching anything, what accepting it would do:
   against the active snapshot's, its dates against the active snapshot's (an older
   extract is a warning to acknowledge), and the tables it gives, hence which of the
   plan's measures cannot be computed (they are *not computed*, never zero; none at all
-  is an error);
+  is an error), and whether its referrals go back far enough for the re-referral figures
+  (a referral in the extract's first year cannot be matched with one it does not hold: the
+  figures are understated, a warning to acknowledge, :mod:`journey.engine.measures.history`);
 * :func:`diff_figures` compares the figures it would make with those in use: how many
   change in which months and the largest moves first, each with its RAG before and after.
 
@@ -30,8 +32,14 @@ import polars as pl
 
 from journey.engine.casedata.schema import SCHEMA, Extract
 from journey.engine.evaluation import evaluate_plan
+from journey.engine.measures.history import (
+    ReferralHistory,
+    referrals_complete_from,
+    rereferral_months,
+    understated_summary,
+)
 from journey.engine.observations import values_for_evaluation
-from journey.engine.periods import month_key, month_label
+from journey.engine.periods import last_complete_month, month_key, month_label
 from journey.engine.plan import Plan
 
 #: How far (as a fraction) the extract's population or children may be from the plan's or
@@ -101,10 +109,12 @@ class ExtractFacts:
     present: tuple[str, ...] | None
     rows: dict[str, int]
     format: str = ""
+    #: The first day of the month from which it holds every referral (None: no referrals).
+    referrals_from: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for name in ("as_at", "first_event", "last_event"):
+        for name in ("as_at", "first_event", "last_event", "referrals_from"):
             data[name] = data[name].isoformat() if data[name] else None
         data["population"] = {str(k): v for k, v in self.population.items()}
         return data
@@ -122,6 +132,7 @@ class ExtractFacts:
             present=tuple(data["present"]) if data.get("present") is not None else None,
             rows=dict(data.get("rows") or {}),
             format=data.get("format") or "",
+            referrals_from=day(data.get("referrals_from")),
         )
 
 
@@ -160,6 +171,7 @@ def extract_facts(extract: Extract, format: str = "") -> ExtractFacts:
         present=present,
         rows={name: n for name, n in rows.items() if extract.has_table(name)},
         format=format,
+        referrals_from=referrals_complete_from(extract.tables["referrals"]) if extract.has_table("referrals") else None,
     )
 
 
@@ -206,11 +218,13 @@ def check_extract(
     current: ExtractFacts | None,
     not_computed: Mapping[str, Iterable[str]] | None = None,
     computed: int = 0,
+    first_month: str | None = None,
 ) -> list[Check]:
     """The checks of a proposed extract against the plan and the active snapshot.
 
     ``not_computed`` maps each of the plan's measures that cannot be computed from the
-    extract to the tables it lacks; ``computed`` is how many can be.
+    extract to the tables it lacks; ``computed`` is how many can be; ``first_month`` is the
+    first month whose figures the load would compute (to its last complete month).
     """
     checks: list[Check] = []
     if plan is not None:
@@ -220,7 +234,42 @@ def check_extract(
         checks += _check_children(facts, current)
     checks.append(_check_dates(facts, current))
     checks.append(_check_tables(facts, plan, dict(not_computed or {}), computed))
+    if plan is not None and first_month is not None:
+        checks += _check_referral_history(facts, plan, first_month, set(not_computed or ()))
     return checks
+
+
+def _check_referral_history(facts: ExtractFacts, plan: Plan, first_month: str, skipped: set[str]) -> list[Check]:
+    """A warning (one, naming each measure) when the plan's re-referral figures from
+    ``first_month`` to the last complete month reach back before the extract's referrals
+    are complete."""
+    from journey.engine.measures.compute import plan_requests
+
+    if facts.referrals_from is None or facts.as_at is None:
+        return []
+    last_month = last_complete_month(facts.as_at)
+    titles = {m.id: m.title for m in plan.measures}
+    said = []
+    for measure_id, months in sorted(rereferral_months(plan_requests(plan)).items()):
+        history = ReferralHistory(facts.referrals_from, months)
+        if measure_id in skipped or not history.understated(first_month, "rolling12"):
+            continue
+        said.append(
+            f"{titles.get(measure_id, measure_id)}: a referral before {_day(history.understated_before)} "
+            f"cannot be matched with one up to {months} months earlier, so these figures are understated: "
+            f"{understated_summary(history, last_month)}."
+        )
+    if not said:
+        return []
+    return [
+        Check(
+            "referral_history", "acknowledge", "Referral history",
+            "The extract's referrals (referrals table, referral_date) are complete only from "
+            f"{facts.referrals_from:%B %Y}; before then it holds only the few still open later. "
+            + " ".join(said)
+            + " Load an extract that holds the year before them to have them in full.",
+        )
+    ]
 
 
 def _code_kind(code: str) -> str:

@@ -108,6 +108,22 @@ def test_journey_compute_writes_an_observations_csv_from_a_parquet_folder(tmp_pa
     assert set(obs["source"]) == {"computed"}
 
 
+def test_journey_compute_notes_re_referral_figures_that_cannot_see_the_year_before_them(tmp_path):
+    # The extract's one referral is in June 2023, so its referrals are complete from June
+    # 2023 and a referral before 1 June 2024 cannot see 12 months back: June 2023's figure
+    # is understated and says so; the referrals count is not a re-referral figure.
+    _write_parquet(tmp_path)
+    out = tmp_path / "obs.csv"
+    result = CliRunner().invoke(main, ["compute", "--data", str(tmp_path), "--from", "2023-06", "--to", "2023-06", "--measures", "rereferrals_12m_pct,referrals_count", "--no-breakdowns", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    obs = pl.read_csv(out, infer_schema_length=0)
+    june = obs.filter((pl.col("period") == "2023-06") & (pl.col("period_type") == "month"))
+    notes = dict(zip(june["measure_id"], june["note"].fill_null(""), strict=True))
+    assert notes["rereferrals_12m_pct"].startswith("Understated: the extract's referrals are complete only from June 2023")
+    assert notes["referrals_count"] == ""
+    assert "re-referral figures are understated" in result.output
+
+
 def test_journey_drilldown_prints_csv_with_reasons(tmp_path):
     _write_parquet(tmp_path)
     result = CliRunner().invoke(main, ["drilldown", "--data", str(tmp_path), "--measure", "cla_count", "--month", "2023-06", "--breakdown", "placement_type", "--cell", "U4", "--format", "csv"])

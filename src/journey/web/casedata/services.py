@@ -360,13 +360,15 @@ def propose(
     requests = plan_requests(plan) if plan is not None else []
     proposal.not_computed = not_computable(requests, extract)
     computable = [r for r in requests if r.output_id not in proposal.not_computed]
+    last_month = last_complete_month(extract.as_at) if extract.as_at is not None else None
+    first_month = add_months(last_month, -(MONTHS_COMPUTED - 1)) if last_month else None
     proposal.checks += check_extract(
-        proposal.facts, plan, _current_facts(current), proposal.not_computed, len(computable)
+        proposal.facts, plan, _current_facts(current), proposal.not_computed, len(computable),
+        first_month=first_month,
     )
-    if plan is None or not computable or extract.as_at is None:
+    if plan is None or not computable or last_month is None or first_month is None:
         return proposal
-    proposal.last_month = last_complete_month(extract.as_at)
-    proposal.first_month = add_months(proposal.last_month, -(MONTHS_COMPUTED - 1))
+    proposal.last_month, proposal.first_month = last_month, first_month
 
     def step(done: int, total: int, measure_id: str) -> None:
         tell(45 + int(40 * done / max(total, 1)), f"Computed {measure_id} ({done} of {total})")
