@@ -118,10 +118,10 @@ def check(
     _path_or_database(path, from_db)
     if from_db is not None:
         files = _ssd_database_files(from_db, db_schema)
-        _, report = read_files(files, as_at=as_at, format="ssd", limits=Limits.from_env())
+        extract, report = read_files(files, as_at=as_at, format="ssd", limits=Limits.from_env())
     else:
         assert path is not None
-        _, report = read_path(
+        extract, report = read_path(
             path,
             as_at=as_at,
             format=extract_format,
@@ -129,6 +129,18 @@ def check(
             collection_year=collection_year,
         )
     _print_report(report, output)
+    if output != "json" and report.ok and extract.has_table("referrals"):
+        from journey.engine.measures.history import ReferralHistory, referrals_complete_from
+
+        complete_from = referrals_complete_from(extract.tables["referrals"])
+        if complete_from is not None:
+            history = ReferralHistory(complete_from)
+            click.echo(
+                f"Referrals: complete from {complete_from:%B %Y} (referrals table, referral_date). "
+                f"Re-referrals within 12 months cannot be seen for referrals before "
+                f"{history.understated_before.day} {history.understated_before:%B %Y}: figures for "
+                "periods before then are understated."
+            )
     sys.exit(0 if report.ok else 1)
 
 

@@ -35,6 +35,28 @@ def test_check_lists_what_it_found_and_exits_0_when_there_are_only_warnings(tmp_
     assert "Result: usable" in result.output
 
 
+def test_check_says_from_when_the_referrals_are_complete_and_which_re_referrals_it_cannot_see(tmp_path):
+    # One referral in June 2021 still open, then two a month from April 2023 to June 2023:
+    # median 2, half of it 1, so June 2021 would count... but nothing closed before May 2023
+    # (closures: one in May, one in June), so the referrals are complete from May 2023.
+    rows = ["R0,C0,2021-06-10,"] + [
+        f"R{m}{i},C{m}{i},2023-0{m}-0{i + 1},{'2023-0' + str(m + 1) + '-15' if i == 0 and m < 6 else ''}"
+        for m in (4, 5, 6) for i in range(2)
+    ]
+    children = "child_id\nC0\n" + "".join(f"C{m}{i}\n" for m in (4, 5, 6) for i in range(2))
+    folder = _folder(tmp_path, {
+        "children.csv": children.encode(),
+        "referrals.csv": ("referral_id,child_id,referral_date,closure_date\n" + "\n".join(rows) + "\n").encode(),
+    })
+    result = CliRunner().invoke(main, ["data", "check", str(folder), "--as-at", "2023-06-30"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "Referrals: complete from May 2023 (referrals table, referral_date). Re-referrals within 12 "
+        "months cannot be seen for referrals before 1 May 2024: figures for periods before then are "
+        "understated." in result.output
+    )
+
+
 def test_check_exits_1_on_errors_and_reports_json_on_request(tmp_path):
     folder = _folder(tmp_path, {"children.csv": b"child_id,date_of_birth\nC1,2020-13-01\n"})
     result = CliRunner().invoke(
