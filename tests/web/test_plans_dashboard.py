@@ -190,6 +190,30 @@ def test_a_latest_figure_is_shown_beside_the_last_complete_month(loaded, board_m
     assert "Latest (Jul-2023)" in body and "88.0%" in body
 
 
+def test_a_latest_of_the_year_to_date_is_not_set_beside_a_monthly_count(loaded, board_member):
+    # Referrals in month (referrals_count, rated by the month): its latest is the year to date.
+    Observation.objects.create(measure_id="referrals", period="2023-06", period_type="month", value=7)
+    Observation.objects.create(measure_id="referrals", period="2023-07", period_type="latest", value=15)
+    Observation.objects.create(measure_id="cp_visits", period="2023-07", period_type="latest", value=88.0)
+    services.clear_caches()
+    page = board_member.get(reverse("plans:dashboard"), {"month": "2023-06"}).context["page"]
+    rows = _rows(page)
+    assert rows["referrals"].latest is None and rows["cp_visits"].latest is not None
+    body = board_member.get(reverse("plans:measure", args=["referrals"]), {"month": "2023-06"}).content.decode()
+    assert "Latest (Jul-2023)" not in body
+    # Counted since April by the plan, the year-to-date latest stands beside its figures.
+    plan = (DATA / "plan.yaml").read_text().replace(
+        "        polarity: within_range\n        bands:\n          green: {lower: 2, upper: 4}\n"
+        "          amber: {lower: 1, upper: 6}\n",
+        "        polarity: higher_is_better\n        cumulative_in_year: true\n"
+        "        targets:\n          \"2024-03\": 40\n        tolerance:\n          points: 5\n",
+    )
+    assert "cumulative_in_year" in plan
+    services.save_plan_version(plan, filename="plan.yaml", user=None)
+    rows = _rows(board_member.get(reverse("plans:dashboard"), {"month": "2023-06"}).context["page"])
+    assert rows["referrals"].latest is not None and rows["referrals"].latest.value == 15
+
+
 def test_board_members_are_not_offered_the_child_list(loaded, board_member):
     body = board_member.get(reverse("plans:measure", args=["cp_visits"])).content.decode()
     assert "Children behind the figure" not in body

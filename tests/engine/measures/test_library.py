@@ -147,3 +147,20 @@ def test_splitting_an_extract_by_child_gives_the_same_figures():
     split = compute(tables, "2022-10", "2023-03", partitions=3)
     assert whole.height > 1000
     assert_frame_equal(split, whole, check_exact=False)
+
+
+def test_a_latest_is_set_beside_the_rated_figure_only_when_it_covers_the_same_window():
+    from journey.engine.measures import latest_is_like_rated
+
+    # Referrals: the month is rated unless the plan counts since April; the latest is the
+    # year to date at the extract's date.
+    assert latest_is_like_rated("referrals_count", cumulative_in_year=False) is False
+    assert latest_is_like_rated("referrals_count", cumulative_in_year=True) is True
+    # A projected annual rate is rated on the year to date each month, like its latest.
+    assert latest_is_like_rated("referrals_rate_per_10k", cumulative_in_year=False) is True
+    # Contacts: a month-to-date latest beside the month.
+    assert latest_is_like_rated("contacts_count", cumulative_in_year=False) is True
+    # A snapshot's latest is the same count on a later day; an id outside the library says nothing.
+    assert REGISTRY["cp_plans_count"].kind == "snapshot"
+    assert latest_is_like_rated("cp_plans_count", cumulative_in_year=False) is True
+    assert latest_is_like_rated("no_such_measure", cumulative_in_year=False) is True

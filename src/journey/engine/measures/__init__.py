@@ -33,6 +33,7 @@ from journey.engine.measures.registry import (
     Parameter,
     explain,
     get,
+    latest_is_like_rated,
     library_ids,
     render_docs,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "drilldown",
     "explain",
     "get",
+    "latest_is_like_rated",
     "library_ids",
     "plan_population",
     "plan_requests",

@@ -156,6 +156,19 @@ def get(measure_id: str) -> MeasureDef:
         raise KeyError(f"{measure_id!r} is not in the measure library{hint}") from None
 
 
+def latest_is_like_rated(library_id: str, cumulative_in_year: bool) -> bool:
+    """Whether a computed measure's "latest" figure (taken at the extract's date) covers the
+    same window as the figure a plan rates each month, so the two can stand side by side: a
+    financial-year-to-date latest beside the year to date (a plan's cumulative measure, or a
+    projected annual rate), a month-to-date latest beside the month. A snapshot's latest is
+    the same count at a later date. Ids not in the library: True (nothing to say otherwise)."""
+    m = REGISTRY.get(library_id)
+    if m is None or m.kind != "flow":
+        return True
+    rated = "fytd" if cumulative_in_year or m.month_window == "fytd" else "month"
+    return m.latest_window == rated
+
+
 def breakdown_dimensions() -> frozenset[str]:
     """Every breakdown some measure in the library is computed by (``team``, ``age_band`` …)."""
     return frozenset(b for m in REGISTRY.values() for b in m.breakdowns)

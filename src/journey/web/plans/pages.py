@@ -319,7 +319,7 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
     trend_months = services.recent_months(month, 12)
     trend_labels = [month_label(m) for m in trend_months]
     # A mid-month "Latest" belongs beside the newest complete month only.
-    latest = services.latest_values(month) if not months or month == months[-1] else {}
+    latest = services.latest_values(month, plan) if not months or month == months[-1] else {}
     fractions = services.monthly_fractions(version)
     counts = {rag.value: 0 for rag in Rag}
     changes: list[RagChange] = []
@@ -950,7 +950,7 @@ def _measure_figures(
             if m == month:
                 result = evaluation
         months = services.months_available(version)
-        latest = services.latest_values(month).get(measure.id) if not months or month == months[-1] else None
+        latest = services.latest_values(month, plan).get(measure.id) if not months or month == months[-1] else None
         if latest is not None and latest.value is not None:
             as_at = f" as at {latest.as_at.day} {latest.as_at:%b %Y}" if latest.as_at else ""
             rows.append(

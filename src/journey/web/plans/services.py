@@ -518,14 +518,24 @@ def recent_months(month: str, count: int = 12) -> list[str]:
     return month_range(add_months(month, -(count - 1)), month)
 
 
-def latest_values(month: str) -> dict[str, Observation]:
-    """measure id → the mid-month "Latest" figure recorded after ``month``, if any."""
+def latest_values(month: str, plan: Plan | None = None) -> dict[str, Observation]:
+    """measure id → the mid-month "Latest" figure recorded after ``month``, if any; with
+    ``plan``, only those covering the window the plan rates (a library measure whose latest
+    is the year to date has none beside a plan's monthly figure: 15 referrals since April
+    beside June's 7 would read as a rise)."""
     rows = Observation.objects.filter(
         period_type=Observation.PeriodType.LATEST, breakdown="", period__gt=month
     ).order_by("measure_id", "-period")
     latest: dict[str, Observation] = {}
     for obs in rows:
         latest.setdefault(obs.measure_id, obs)
+    if plan is not None:
+        from journey.engine.measures import latest_is_like_rated
+
+        for measure in plan.measures:
+            library_id = measure.source.library_id if measure.source.kind == "computed" else None
+            if library_id and not latest_is_like_rated(library_id, measure.cumulative_in_year):
+                latest.pop(measure.id, None)
     return latest
 
 
