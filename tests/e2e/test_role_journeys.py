@@ -194,6 +194,8 @@ def test_a_team_manager_filters_sorts_and_downloads_the_children_behind_a_figure
     page.get_by_role("link", name="See the children behind this figure").click()
     listing = page.get_by_role("table", name=re.compile("of 7 records"))
     assert listing.get_by_role("row").count() == 8
+    # Codes in words: the three children referred again while an episode was open.
+    assert listing.get_by_text("8820: The dates on the CIN episodes for this child overlap").count() == 3
     check_accessible(page)
     shots(page, "all")
 

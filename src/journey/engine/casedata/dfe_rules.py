@@ -590,3 +590,11 @@ def rule_counts(rows: pl.DataFrame) -> dict[str, int]:
     order = {r.code: i for i, r in enumerate(DFE_RULES)}
     tally = codes.group_by("dfe_rules").len()
     return dict(sorted(tally.iter_rows(), key=lambda kv: order.get(kv[0], 999)))
+
+
+def rules_in_words(codes: str) -> str:
+    """``"8820"`` → ``"8820: The dates on the CIN episodes for this child overlap"``: each
+    comma-separated rule code with DfE's message (an unknown code is left as it is)."""
+    messages = {rule.code: rule.message for rule in DFE_RULES}
+    parts = [code.strip() for code in codes.split(",") if code.strip()]
+    return "; ".join(f"{code}: {messages[code]}" if code in messages else code for code in parts)

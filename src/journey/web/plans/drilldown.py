@@ -240,6 +240,10 @@ def _cell(column: str, value: Any) -> str:
         return str(int(value))
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if column == "dfe_rules":
+        from journey.engine.casedata.dfe_rules import rules_in_words
+
+        return rules_in_words(str(value))
     return code_name(column, str(value))
 
 
