@@ -54,7 +54,7 @@ P_EH_AFTER_ASSESSMENT = 0.17
 # scaled by the profile's targets: the risk of a second plan belongs to the child's history,
 # so second plans stay about a quarter of plan starts (England 24.5% in 2024-25, DfE D3)
 # whatever a council's volumes.
-P_ICPC_REPEAT = 0.78
+P_ICPC_REPEAT = 0.84
 P_REREFERRAL_AFTER_CP = 0.6
 P_ICPC = 0.5  # of section 47s, an initial conference (scaled by the CP target)
 P_PLAN = 0.87
