@@ -269,3 +269,27 @@ def test_without_a_reference_date_the_year_gives_the_extract_date(tmp_path):
     result = read_cin_census(path)
     assert result.as_at == D(2024, 3, 31)
     assert [p.code for p in result.problems] == ["as_at_assumed"]
+
+
+def test_a_census_holds_what_was_known_on_its_reference_date_and_each_conference_once(council, tmp_path):
+    # After 31 March 2024 (the census date): C2's referral closes on 1 June, the plan ends
+    # on 10 May with a review on 20 April, and a CIN plan starts on 2 April. As at 31 March
+    # the referral and the plan are open, the later review and CIN plan not yet held.
+    council["referrals"] = council["referrals"].with_columns(
+        pl.lit(D(2024, 6, 1)).alias("closure_date"), pl.lit("RC1").alias("closure_reason")
+    )
+    council["cp_plans"] = council["cp_plans"].with_columns(pl.lit(D(2024, 5, 10)).alias("end_date"))
+    council["cp_reviews"] = pl.concat(
+        [council["cp_reviews"], council["cp_reviews"].head(1).with_columns(pl.lit(D(2024, 4, 20)).alias("review_date"))]
+    )
+    council["cin_plans"] = council["cin_plans"].with_columns(pl.lit(D(2024, 4, 2)).alias("start_date"))
+    out = tmp_path / "census.xml"
+    write_cin_census(council, out, reference_date=AS_AT)
+    result = read_cin_census(out)
+    assert result.problems == []  # nothing after the reference date, no DfE rule 2884
+    assert result.tables["referrals"].select("closure_date", "closure_reason").rows() == [(None, None)]
+    assert result.tables["cp_plans"]["end_date"].to_list() == [None]
+    assert result.tables["cp_reviews"]["review_date"].to_list() == [D(2023, 9, 14), D(2024, 1, 15)]
+    assert result.tables["cin_plans"].height == 0
+    # The conference is written in the Section47 module only.
+    assert out.read_text().count("<DateOfInitialCPC>2023-06-23</DateOfInitialCPC>") == 1

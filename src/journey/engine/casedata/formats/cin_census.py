@@ -43,7 +43,9 @@ section 47s (linked by ``referral_id``, else by date to the latest referral on o
 them), CIN plans and CP plans (by date). What the census cannot hold is not written: team,
 worker, ``child_seen``, assessment outcome, section 47 end date, a strategy discussion
 date different from the S47 start, contacts, early help and everything looked-after.
-``disability`` True is written as the catch-all code DDA, False as NONE.
+``disability`` True is written as the catch-all code DDA, False as NONE. The census is
+as at ``reference_date``: rows starting later are left out and later ends blank; each
+initial conference is written in its Section47 module only (DfE rule 2884).
 """
 
 from __future__ import annotations
@@ -884,6 +886,40 @@ def _attach(events: pl.DataFrame, referrals: pl.DataFrame, on: str) -> pl.DataFr
     ).drop("_event", "_asof")
 
 
+#: Per table: the date a row must not start after, and the dates blanked when later, for a
+#: census as at its reference date (what happened later is not yet known then).
+_CENSUS_DATES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "referrals": ("referral_date", ("closure_date", "closure_reason")),
+    "assessments": ("start_date", ("authorised_date",)),
+    "section47": ("start_date", ("end_date",)),
+    "icpcs": ("conference_date", ()),
+    "cin_plans": ("start_date", ("end_date",)),
+    "cp_plans": ("start_date", ("end_date",)),
+    "cp_reviews": ("review_date", ()),
+}
+
+
+def _as_at(tables: dict[str, pl.DataFrame], day: date) -> dict[str, pl.DataFrame]:
+    """The tables as they stood on ``day``: rows starting later left out, later ends (and
+    what goes with them) blank. A census for an earlier year of a longer extract then
+    holds nothing dated after its reference date."""
+    out = dict(tables)
+    for name, (start, ends) in _CENSUS_DATES.items():
+        frame = out[name].filter(pl.col(start).is_null() | (pl.col(start) <= day))
+        if ends:
+            later = pl.col(ends[0]).is_not_null() & (pl.col(ends[0]) > day)
+            frame = frame.with_columns(
+                pl.when(later).then(None).otherwise(pl.col(c)).alias(c) for c in ends
+            )
+        out[name] = frame
+    if "children" in out:
+        out["children"] = out["children"].with_columns(
+            pl.when(pl.col("date_of_death") > day).then(None).otherwise(pl.col("date_of_death")).alias("date_of_death"),
+            (pl.col("unborn").fill_null(False) | (pl.col("date_of_birth") > day)).alias("unborn"),
+        )
+    return out
+
+
 def write_cin_census(
     source: TableSource,
     out_path: str | Path,
@@ -904,6 +940,7 @@ def write_cin_census(
         reference_date = getattr(source, "as_at", None)
     if reference_date is None:
         raise ValueError("a reference date is needed (the extract has no as_at date)")
+    tables = _as_at(tables, reference_date)
     if period_start is None:
         period_start = date(reference_date.year - (1 if reference_date.month < 4 else 0), 4, 1)
     if collection_year is None:
@@ -1006,14 +1043,13 @@ def _write_details(
     reviews_by_plan: dict[str, list[date]],
 ) -> None:
     el = StdET.SubElement(child_el, "CINdetails")
-    conferences = [c for s in events.get("section47", []) for c in icpc_by_s47.get(s["s47_id"], [])]
     _add(el, "CINreferralDate", referral["referral_date"])
     _add(el, "ReferralSource", referral["source"])
     _add(el, "PrimaryNeedCode", referral["primary_need"])
     _add(el, "CINclosureDate", referral["closure_date"])
     _add(el, "ReasonForClosure", referral["closure_reason"])
-    if conferences:
-        _add(el, "DateOfInitialCPC", min(c["conference_date"] for c in conferences))
+    # Every conference written here belongs to a section 47 and is written in its module:
+    # DfE rule 2884 has it recorded once, not again on the CIN episode.
     _add(el, "ReferralNFA", referral["nfa"])
     for a in events.get("assessments", []):
         block = StdET.SubElement(el, "Assessments")
