@@ -160,3 +160,18 @@ def test_the_month_picker_offers_every_month_with_figures_newest_first_and_start
     later = owner.get(reverse("narrative:index"), {"month": "2025-01"}).content.decode()
     picker = _between(later, '<select class="govuk-select" id="month"', "</select>")
     assert '<option value="2025-01" selected>' in picker and picker.count("<option") == 4
+
+
+def test_the_narrative_pages_name_the_people_an_owner_stands_for(figures, client_for, make_user):
+    from journey.web.accounts.models import Team
+
+    owner = client_for(Role.SERVICE_LEAD, "sam")
+    owner.user.display_name = "Sam Lead"
+    owner.user.save()
+    team = Team.objects.create(name="Quality Lead")
+    team.members.add(make_user(Role.SERVICE_LEAD, "qa", display_name="Quinn Audit"))
+    index = owner.get(reverse("narrative:index"), {"month": "2024-09"}).content.decode()
+    assert "sam<span class=\"govuk-body-s journey-cell-line\">Sam Lead</span>" in index
+    assert "Quality Lead<span class=\"govuk-body-s journey-cell-line\">Quinn Audit</span>" in index
+    edit = owner.get(reverse("narrative:edit", args=["audits_completed", "2024-09"])).content.decode()
+    assert "Quality Lead <span class=\"govuk-body-s\">(Quinn Audit)</span>" in edit

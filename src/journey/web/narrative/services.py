@@ -572,14 +572,8 @@ class MeasureNarrative:
     def state(self) -> str:
         return self.narrative.state if self.narrative else "not_started"
 
-    def owner_people(self) -> list[Any]:
-        """The people the owner text stands for (by account or team), as the measure page
-        names them."""
-        if not self.owner:
-            return []
-        from journey.web.accounts.ownership import resolve_owners
-
-        return list(resolve_owners({self.owner})[self.owner].people)
+    people: tuple[str, ...] = ()
+    """The names of the people the owner text stands for (by account or team)."""
 
 
 def _priority_label(priority: Any) -> str:
@@ -613,7 +607,18 @@ def measure_narrative(user: Any, measure_id: str, month: Any) -> MeasureNarrativ
         narrative=narrative,
         approved=_approved_from(narrative) if narrative else None,
         mine=is_owner(user, measure.owner or ""),
+        people=_people({measure.owner or ""}).get(measure.owner or "", ()),
     )
+
+
+def _people(owners: set[str]) -> dict[str, tuple[str, ...]]:
+    """Owner text → the names of the people it stands for (two queries for them all)."""
+    from journey.web.accounts.ownership import resolve_owners
+
+    named = {o for o in owners if o}
+    if not named:
+        return {}
+    return {text: tuple(p.name for p in owner.people) for text, owner in resolve_owners(named).items()}
 
 
 def month_overview(user: Any, month: Any, *, mine_only: bool = False) -> list[MeasureNarrative]:
@@ -628,6 +633,7 @@ def month_overview(user: Any, month: Any, *, mine_only: bool = False) -> list[Me
     }
     rows = []
     values = values_now()
+    people = _people({m.owner or "" for m in plan.measures})
     for priority in plan.priorities:
         for measure in priority.measures:
             mid = str(measure.id)
@@ -645,6 +651,7 @@ def month_overview(user: Any, month: Any, *, mine_only: bool = False) -> list[Me
                     narrative=narrative,
                     approved=_approved_from(narrative, values) if narrative else None,
                     mine=mine,
+                    people=people.get(measure.owner or "", ()),
                 )
             )
     return rows
