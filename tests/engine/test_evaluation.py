@@ -267,6 +267,39 @@ def test_a_span_comparison_of_a_cumulative_measure_reads_the_monthly_pace():
     assert reason == "Worsening: 14.8 a month so far in the financial year in Mar-2024 → 15.3, smaller is better"
 
 
+def test_a_direction_compared_with_a_revised_published_figure_says_so():
+    m = measure()
+    # August published as 84.0%, now 84.6%; September 87.0%: compared with the figure in use.
+    assert direction_of_travel(m, 87.0, 84.6, "2024-09", published_before=84.0) == (
+        Direction.IMPROVING,
+        "Improving: 84.6% last month → 87.0%, bigger is better (compared with 84.6%, revised from 84.0% as published)",
+    )
+    # A revision can turn the direction: published 88.0% (September down), now 86.0% (up).
+    assert direction_of_travel(m, 87.0, 86.0, "2024-09", published_before=88.0) == (
+        Direction.IMPROVING,
+        "Improving: 86.0% last month → 87.0%, bigger is better (compared with 86.0%, revised from 88.0% as published)",
+    )
+    # 84.04 published and 84.01 now both read 84.0%: not a revision, nothing said.
+    assert direction_of_travel(m, 87.0, 84.01, "2024-09", published_before=84.04)[1] == (
+        "Improving: 84.0% last month → 87.0%, bigger is better"
+    )
+    # Nothing published, or the month before has no figure now: nothing to say about revision.
+    assert direction_of_travel(m, 87.0, 84.6, "2024-09")[1] == "Improving: 84.6% last month → 87.0%, bigger is better"
+    assert direction_of_travel(m, 87.0, None, "2024-09", published_before=84.0)[1] == (
+        "Not comparable: no value for Aug-2024 to compare with"
+    )
+
+
+def test_a_cumulative_measure_compared_by_its_pace_names_the_revised_year_to_date_figure():
+    m = measure(targets={"2024-03": 120}, **CUMULATIVE)
+    # May 22 (11 a month), published as 20; June 36 (12 a month).
+    assert direction_of_travel(m, 36, 22, "2023-06", published_before=20) == (
+        Direction.WORSENING,
+        "Worsening: 11.0 a month so far in the financial year last month → 12.0, smaller is better "
+        "(compared with 22 in the year to date, revised from 20 as published)",
+    )
+
+
 @pytest.mark.parametrize(
     ("kw", "text"),
     [
@@ -312,6 +345,19 @@ def test_evaluate_plan_from_a_mapping_and_from_a_frame():
     again = evaluate_plan(PLAN, frame, "2023-06")
     assert again.results[1].value == 31  # cumulative measures are rated on the fytd figure
     assert again.results[1].rag is Rag.AMBER
+
+
+def test_a_plan_evaluated_with_published_figures_says_which_comparisons_use_a_revised_one():
+    values = {"m1": {"2023-05": 80, "2023-06": 86}, "m2": {"2023-05": 20, "2023-06": 31}}
+    published = {"m1": {"2023-05": 82, "2023-06": 99}, "m2": {"2023-05": 20}}
+    result = evaluate_plan(PLAN, values, "2023-06", published=published)
+    assert [(r.value, r.direction_reason) for r in result.results] == [
+        # June's own published 99 is not used: a month is rated on the figures given.
+        (86, "Improving: 80.0% last month → 86.0%, bigger is better (compared with 80.0%, revised from 82.0% as published)"),
+        # May is the second month of the year (20 / 2 = 10.0), June the third (31 / 3 = 10.3);
+        # May published as 20, as now: nothing to say.
+        (31, "Worsening: 10.0 a month so far in the financial year last month → 10.3, smaller is better"),
+    ]
 
 
 def test_result_as_json_ready_dict():

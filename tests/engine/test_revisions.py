@@ -11,7 +11,8 @@ from journey.engine.observations import (
     values_for_evaluation,
 )
 from journey.engine.plan import parse_plan
-from journey.engine.revisions import find_revisions
+from journey.engine.reports.inputs import months_printed
+from journey.engine.revisions import PublishedReport, find_revisions, first_published
 
 PLAN_TEXT = """
 title: Test
@@ -98,3 +99,44 @@ def test_the_rated_figure_is_the_whole_authority_month_or_the_year_to_date_for_a
     assert rated["referrals"] == {"2024-08": RatedFigure(10.0, None, None, "imported"),
                                   "2024-09": RatedFigure(75.0, None, None, "imported")}
     assert {m: {p: f.value for p, f in by.items()} for m, by in rated.items()} == values_for_evaluation(frame, plan)
+
+
+# ------------------------------------------------- which published figure is the published one
+
+
+def _report(period: str, day: date, figures: dict[str, dict[str, float]]) -> PublishedReport:
+    return PublishedReport(
+        period, day, {m: {month: RatedFigure(v) for month, v in by_month.items()} for m, by_month in figures.items()}
+    )
+
+
+def test_a_month_never_published_itself_keeps_the_figure_the_first_report_printing_it_gave():
+    # September's report (out 15 October) printed August as 84.0%; October's (out 14 November)
+    # printed it again as 84.6% after a reload. August was never published itself.
+    september = _report("2024-09", date(2024, 10, 15), {"cp_visits": {"2024-08": 84.0, "2024-09": 87.0}})
+    october = _report("2024-10", date(2024, 11, 14), {"cp_visits": {"2024-08": 84.6, "2024-09": 86.0, "2024-10": 88.0}})
+    found = first_published([october, september])["cp_visits"]
+    assert {month: (r.period, r.figures["cp_visits"][month].value) for month, r in found.items()} == {
+        "2024-08": ("2024-09", 84.0),
+        "2024-09": ("2024-09", 87.0),  # September's own report, not October's reprint
+        "2024-10": ("2024-10", 88.0),
+    }
+
+
+def test_a_months_own_report_is_its_published_figure_even_when_published_after_a_later_month():
+    # October went out first (printing September as 86.0%); September's own report followed.
+    october = _report("2024-10", date(2024, 11, 14), {"cp_visits": {"2024-09": 86.0, "2024-10": 88.0}})
+    september = _report("2024-09", date(2024, 11, 20), {"cp_visits": {"2024-09": 87.0}})
+    found = first_published([october, september])["cp_visits"]
+    assert (found["2024-09"].period, found["2024-09"].figures["cp_visits"]["2024-09"].value) == ("2024-09", 87.0)
+    # A measure the month's own report did not print keeps the earlier report's figure.
+    october_more = _report("2024-10", date(2024, 11, 14), {"referrals": {"2024-09": 40}})
+    found = first_published([october_more, september])
+    assert found["referrals"]["2024-09"].period == "2024-10"
+
+
+def test_a_report_prints_its_months_table_of_months_shown_between_6_and_24():
+    assert months_printed("2024-09", 12)[0] == "2023-10"
+    assert months_printed("2024-09", 12)[-1] == "2024-09"
+    assert months_printed("2024-09", 3) == ["2024-04", "2024-05", "2024-06", "2024-07", "2024-08", "2024-09"]
+    assert len(months_printed("2024-09", 36)) == 24

@@ -320,9 +320,11 @@ def test_the_dashboard_and_measure_page_show_a_published_figure_as_published_wit
         dashboard = client.get(reverse("plans:dashboard") + "?month=2024-10&columns=3").content.decode()
         measure = client.get(reverse("plans:measure", args=["cp_visits"]) + "?month=2024-09").content.decode()
     cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric[^"]*">(.*?)</td>', dashboard)
-    # August (no month's own report published), September (published, revised since), October (not published).
+    # August (never published itself, printed in September's report), September (published,
+    # revised since), October (not published).
     assert cells[:3] == ["88.0%", '84.0%<span class="journey-revised">revised: 84.0% → 84.6%</span>', "87.0%"]
-    assert cells[4:7] == ["26.0%", "20.0%", "22.0%"]
+    # August's re-referrals were printed as 21.0% in September's report: that stays, the revision beside it.
+    assert cells[4:7] == ['21.0%<span class="journey-revised">revised: 21.0% → 26.0% (Green → Red)</span>', "20.0%", "22.0%"]
     notice = re.search(r'<div class="govuk-inset-text" id="published-revisions">.*?</div>', dashboard, re.S).group(0)
     assert "84.6%" in notice  # the revisions notice lists it; the figures never show it in place of 84.0%
     assert not any(cell.startswith("84.6%") for cell in cells if cell not in notice)
@@ -363,3 +365,86 @@ def test_a_published_plan_that_no_longer_reads_still_leaves_the_dashboard_showin
     client.force_login(published_september["director"])
     page = client.get(reverse("plans:dashboard") + "?month=2024-09&columns=3").content.decode()
     assert '84.0%<span class="journey-revised">revised: 84.0% → 84.6%</span>' in page
+
+
+# ------------------------------------------- direction of travel against published figures
+
+AUGUST_REVISED = REVISED.replace("cp_visits,2024-08,88.0,88,100", "cp_visits,2024-08,83.0,83,100")
+"""September's figure 84.0% → 84.6% and August's 88.0% → 83.0% (August was printed in
+September's report, not published itself); re-referrals August 21.0% → 26.0%."""
+
+
+def dashboard_row(client, month: str, title: str) -> str:
+    page = client.get(reverse("plans:dashboard") + f"?month={month}&months=3").content.decode()
+    return re.search(rf'<th scope="row"[^>]*>\s*<a class="govuk-link" href="[^"]*">{re.escape(title)}</a>(.*?)</tr>', page, re.S).group(1)
+
+
+def test_a_published_months_rating_and_direction_of_travel_stay_as_published_when_earlier_figures_are_revised(
+    published_september, tmp_path, client
+):
+    client.force_login(published_september["director"])
+    load(tmp_path, AUGUST_REVISED, "reloaded.csv")
+    plans.clear_caches()
+    row = dashboard_row(client, "2024-09", "CP visits in timescale")
+    # Published: 88.0% in August → 84.0% in September. Worked out again from the figures in
+    # use it would read 83.0% → 84.6%, Improving: the published month does not change.
+    assert "Worsening: 88.0% last month → 84.0%, bigger is better" in row
+    assert "83.0% last month" not in row
+    assert '<span aria-hidden="true">▼</span> Worsening' in row
+    assert "Amber: 84.0% is below the target" in row
+    # July, August (printed in September's report) and September, each as published.
+    cells = re.findall(r'govuk-table__cell--numeric[^"]*">(.*?)</td>', row)[:3]
+    assert cells == [
+        "86.0%",
+        '88.0%<span class="journey-revised">revised: 88.0% → 83.0%</span>',
+        '84.0%<span class="journey-revised">revised: 84.0% → 84.6%</span>',
+    ]
+    # The measure page's months table and chart say the same.
+    page = client.get(reverse("plans:measure", args=["cp_visits"]) + "?month=2024-09").content.decode()
+    assert "Worsening: 88.0% last month → 84.0%, bigger is better" in page
+    table = page[page.index('id="months-table"'):]
+    september = re.search(r"Sep-2024</th>(.*?)</tr>", table, re.S).group(1)
+    assert "Worsening" in september and "revised: 84.0% → 84.6%" in september
+    assert "from 86.0% to 84.0%. Lowest 84.0%, highest 88.0%." in page  # the chart, in words
+
+
+def test_a_month_printed_in_a_published_report_keeps_the_rating_printed_with_its_revision_beside_it(
+    published_september, tmp_path, client
+):
+    client.force_login(published_september["director"])
+    load(tmp_path, AUGUST_REVISED, "reloaded.csv")
+    plans.clear_caches()
+    # Re-referrals for August were printed as 21.0% (Green) in September's report; now 26.0% (Red).
+    row = dashboard_row(client, "2024-08", "Re-referrals within 12 months")
+    assert '21.0%<span class="journey-revised">revised: 21.0% → 26.0% (Green → Red)</span>' in row
+    assert "journey-rag--green" in row and "journey-rag--red" not in row
+    # And the dashboard's notice for August lists it, without calling August published itself.
+    page = client.get(reverse("plans:dashboard") + "?month=2024-08").content.decode()
+    notice = re.search(r'<div class="govuk-inset-text" id="published-revisions">.*?</div>', page, re.S).group(0)
+    assert "The report for this month was published" not in notice
+    revised = re.search(r"Re-referrals within 12 months</th>(.*?)</tr>", notice, re.S).group(1)
+    assert all(text in revised for text in ("August 2024 (published 15 Oct 2024)", "21.0%", "26.0%", "Green → Red"))
+
+
+def test_a_later_months_direction_of_travel_compares_with_the_figure_in_use_and_says_it_was_revised(
+    published_september, tmp_path, client
+):
+    client.force_login(published_september["director"])
+    with on(2024, 11, 12):
+        load(tmp_path, REVISED + OCTOBER, "november.csv")
+        plans.clear_caches()
+        row = dashboard_row(client, "2024-10", "CP visits in timescale")
+        page = client.get(reverse("plans:measure", args=["cp_visits"]) + "?month=2024-10").content.decode()
+        october = pack("2024-10")
+        referrals = dashboard_row(client, "2024-10", "Re-referrals within 12 months")
+    said = "Improving: 84.6% last month → 87.0%, bigger is better (compared with 84.6%, revised from 84.0% as published)"
+    assert said in row and said in page
+    facts = next(s for top in october.sections for s in top.walk() if s.id == "measure-cp_visits").blocks[0]
+    assert ("Direction of travel", said) in facts.items
+    # The figure never published stays as it is: re-referrals in October compare with September's 20.0%.
+    assert "Worsening: 20.0% last month → 22.0%, smaller is better" in referrals
+    # October's report lists August's re-referrals too: printed in September's report, revised since.
+    section = next(s for s in october.sections if s.id == "revisions")
+    rows = [[c.text for c in r] for r in section.blocks[1].rows]
+    assert ["Re-referrals within 12 months", "August 2024 (published 15 October 2024)", "21.0%", "26.0%", "+5.0",
+            "Green → Red", "imported → imported (extract 5eed5eed)"] in rows

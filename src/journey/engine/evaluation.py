@@ -365,13 +365,47 @@ def direction_of_travel(
     cumulative: CumulativeDirection | str = CumulativeDirection.MONTHLY_PACE,
     *,
     before: MonthLike | None = None,
+    published_before: float | None = None,
 ) -> tuple[Direction, str]:
     """(direction, reason) comparing ``value`` for ``month`` with ``previous`` for the period before.
 
     ``before`` is the month ``previous`` belongs to (by default the period before, by the
     measure's frequency): the quarterly and scrutiny reports compare over longer spans by
     the same rule. ``cumulative`` is the plan's ``cumulative_direction``.
+
+    ``published_before`` is the period before's figure as published, when it was: the
+    comparison is always with ``previous`` (the figure now in use), and when the published
+    one reads differently the reason says so: "(compared with 84.6%, revised from 84.0% as
+    published)". A published month's own direction is not worked out again: it is kept as
+    published.
     """
+    direction, reason = _direction(measure, value, previous, month, cumulative, before)
+    return direction, reason + _revised_note(measure, previous, published_before, cumulative)
+
+
+def _revised_note(
+    measure: Measure, previous: float | None, published: float | None, cumulative: CumulativeDirection | str
+) -> str:
+    """" (compared with 84.6%, revised from 84.0% as published)", or "" when the figure
+    compared with reads as it was published (or either is missing)."""
+    if previous is None or published is None or any(isinstance(v, float) and math.isnan(v) for v in (previous, published)):
+        return ""
+    d = measure.display_decimals
+    now, then = format_value(previous, measure.unit, d), format_value(published, measure.unit, d)
+    if now == then:
+        return ""
+    pace = measure.cumulative_in_year and CumulativeDirection(cumulative) is CumulativeDirection.MONTHLY_PACE
+    return f" (compared with {now}{' in the year to date' if pace else ''}, revised from {then} as published)"
+
+
+def _direction(
+    measure: Measure,
+    value: float | None,
+    previous: float | None,
+    month: MonthLike,
+    cumulative: CumulativeDirection | str,
+    before: MonthLike | None,
+) -> tuple[Direction, str]:
     m = month_key(month)
     explicit = before is not None
     before = month_key(before) if before is not None else _previous_period(measure, m)
@@ -470,11 +504,16 @@ def evaluate_measure(
     priority: str = "",
     priority_title: str = "",
     cumulative_direction: CumulativeDirection | str = CumulativeDirection.MONTHLY_PACE,
+    published_before: float | None = None,
 ) -> MeasureResult:
-    """Rate one measure for one month and compare with the period before."""
+    """Rate one measure for one month and compare with the period before (``previous``,
+    the figure in use; ``published_before``, that figure as published, if it was:
+    :func:`direction_of_travel`)."""
     m = month_key(month)
     rag, reason, tif = rate(measure, value, m, default_tolerance)
-    direction, direction_reason = direction_of_travel(measure, value, previous, m, cumulative_direction)
+    direction, direction_reason = direction_of_travel(
+        measure, value, previous, m, cumulative_direction, published_before=published_before
+    )
     d = measure.display_decimals
     return MeasureResult(
         measure_id=measure.id,
@@ -527,8 +566,13 @@ def evaluate_plan(
     plan: Plan,
     observations: pl.DataFrame | Mapping[str, Mapping[str, float | None]],
     month: MonthLike,
+    *,
+    published: Mapping[str, Mapping[str, float | None]] | None = None,
 ) -> PlanEvaluation:
     """Evaluate every measure of the plan for ``month``.
+
+    ``published`` (measure id → month → figure as published) gives the published figures
+    of earlier months: a direction of travel compared with one revised since says so.
 
     ``observations`` is a validated observations frame (see
     :mod:`journey.engine.observations`; cumulative in-year measures are rated on their
@@ -558,6 +602,7 @@ def evaluate_plan(
                 priority=priority.id,
                 priority_title=priority.title,
                 cumulative_direction=plan.cumulative_direction,
+                published_before=(published or {}).get(measure.id, {}).get(_previous_period(measure, m)),
             )
         )
     warnings = [f"figures for '{u}' were not used: it is not a measure in this plan" for u in unknown]

@@ -4,6 +4,11 @@ Once a month's report is published its figures are kept as they went out. When t
 is later reloaded or corrected, the figure computed now may differ: that is a *revision*,
 shown beside the published figure ("published 84.0%, revised 84.6%"), never in its place.
 
+Which figure is *the* published one (:func:`first_published`): a month's figure as its own
+report published it; a month never published itself but printed in a published report
+(August in September's months table) as the earliest such report printed it. Later reports
+that print the month again only repeat or revise it.
+
 A figure counts as revised when it reads differently at the measure's decimals (84.04 and
 84.01 both read 84.0%: not a revision), or when a figure appears where none was published
 or disappears. The rating is worked out again for the revised figure, so a revision that
@@ -17,10 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from journey.engine.evaluation import format_number, format_value, rate
+from journey.engine.observations import RatedFigure
 from journey.engine.periods import parse_month
 from journey.engine.plan import Plan
 
-__all__ = ["Revision", "find_revisions"]
+__all__ = ["PublishedReport", "Revision", "find_revisions", "first_published"]
 
 Values = Mapping[str, Mapping[str, float | None]]
 """measure id → month → the figure the plan rates (``values_for_evaluation``)."""
@@ -89,6 +95,34 @@ class Revision:
         if self.rating_changed:
             published += f" ({self.published_rag.replace('_', ' ').capitalize()})"
         return f"{self.month_label}: published {published}, revised {self.revised_text} ({self.change_text}{rating})"
+
+
+@dataclass(frozen=True)
+class PublishedReport:
+    """A published monthly report: its month, the day it went out, and the figures it
+    printed (measure id → month → the rated figure, for the months it prints:
+    :func:`journey.engine.reports.inputs.months_printed`)."""
+
+    period: str
+    published_on: date
+    figures: Mapping[str, Mapping[str, RatedFigure]]
+
+
+def first_published(reports: Iterable[PublishedReport]) -> dict[str, dict[str, PublishedReport]]:
+    """measure id → month → the published report whose figure for that month is the
+    published one: the month's own report, when it printed the measure; otherwise the
+    earliest published report (by the day it went out, then by month) that printed it.
+
+    Its figure is ``found[measure_id][month].figures[measure_id][month]``."""
+    ordered = sorted(reports, key=lambda r: (r.published_on, r.period))
+    out: dict[str, dict[str, PublishedReport]] = {}
+    for report in ordered:
+        for measure_id, by_month in report.figures.items():
+            kept = out.setdefault(measure_id, {})
+            for month in by_month:
+                if month not in kept or (month == report.period and kept[month].period != month):
+                    kept[month] = report
+    return out
 
 
 def _decimals(text: str) -> int:

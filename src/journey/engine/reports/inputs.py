@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from journey.engine.actions import assess_action
-from journey.engine.periods import add_months, month_end
+from journey.engine.periods import add_months, month_end, month_range
 from journey.engine.plan import Action, Plan
 from journey.engine.reports.written import ApprovedText
 
@@ -40,6 +40,7 @@ __all__ = [
     "fingerprint",
     "freeze",
     "judgement_day",
+    "months_printed",
     "thaw",
 ]
 
@@ -306,6 +307,13 @@ class ReportInputs:
 
 
 # ------------------------------------------------------------- frozen (published) inputs
+
+
+def months_printed(period: str, months_shown: int) -> list[str]:
+    """The months a monthly report for ``period`` prints a figure and rating for, oldest
+    first: its months table and chart (``months_shown``, at least 6 and at most 24)."""
+    shown = max(6, min(months_shown, 24))
+    return month_range(add_months(period, -(shown - 1)), period)
 
 
 def figures_for_report(frame: pl.DataFrame, period: str) -> pl.DataFrame:

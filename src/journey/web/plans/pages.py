@@ -39,7 +39,7 @@ from journey.web.accounts.roles import Capability
 from journey.web.plans import drilldown, services
 from journey.web.plans.manual import may_enter
 from journey.web.plans.models import Observation
-from journey.web.reports.services import publications_stamp, published_figures
+from journey.web.reports.services import publications_stamp, published_figures, published_ratings
 
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
 DIRECTION_WORDS = {
@@ -146,6 +146,27 @@ def as_published(
             rating = f"{Rag(revision.published_rag).label} → {Rag(revision.revised_rag).label}" if revision.rating_changed else ""
             kept = replace(kept, revised=now, rating_change=rating)
         out.append(kept)
+    return out
+
+
+def month_ratings(plan: Plan, version: tuple[int, str], month: str) -> dict[str, MeasureResult]:
+    """measure id → ``month``'s rating as it stands. A published figure's rating is the one
+    published, frozen with its direction of travel (:func:`published_ratings`); any other is
+    worked out from the figures in use, and its direction of travel says when the month
+    before's figure was published differently (:func:`services.evaluations_for`)."""
+    frozen, _before = published_ratings(month)
+    return {measure_id: frozen.get(measure_id, result) for measure_id, result in services.evaluations_for(month, plan, version).items()}
+
+
+def compared_ratings(plan: Plan, version: tuple[int, str], month: str, months: list[str]) -> dict[str, MeasureResult]:
+    """measure id → the month before's rating that ``month``'s is compared with ("what
+    changed"), on the same figures as its direction of travel: for a published rating, the
+    month before as the same report had it; otherwise the figures in use."""
+    frozen, frozen_before = published_ratings(month)
+    previous = add_months(month, -1)
+    current = services.evaluations_for(previous, plan, version) if previous in months else {}
+    out = {measure_id: result for measure_id, result in current.items() if measure_id not in frozen}
+    out.update({measure_id: result for measure_id, result in frozen_before.items() if measure_id in frozen})
     return out
 
 
@@ -312,9 +333,9 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
     found = cache.get(key)
     if found is not None:
         return found
-    now = services.evaluations_for(month, plan, version)
+    now = month_ratings(plan, version, month)
     previous_month = add_months(month, -1)
-    before = services.evaluations_for(previous_month, plan, version) if previous_month in months else {}
+    before = compared_ratings(plan, version, month, months)
     values = services.values_for_evaluation(plan, version)
     trend_months = services.recent_months(month, 12)
     trend_labels = [month_label(m) for m in trend_months]
@@ -927,11 +948,11 @@ def _measure_figures(
         # Months before the first figure in the window are left out rather than shown empty.
         window = window[window.index(with_values[0]):] if with_values else window[-1:]
         stored = services.headline_figures(measure, window)
-        evaluations = {m: services.evaluations_for(m, plan, version).get(measure.id) for m in window}
+        evaluations = {m: month_ratings(plan, version, m).get(measure.id) for m in window}
         shown = as_published(plan, measure, window, [
-            figure(plan, measure, e.value if e else None, (o.numerator, o.denominator) if (o := stored.get(m)) else None)
-            for m, e in evaluations.items()
-        ], {m: e.value if e else None for m, e in evaluations.items()})
+            figure(plan, measure, series.get(m), (o.numerator, o.denominator) if (o := stored.get(m)) else None)
+            for m in window
+        ], series)
         for m, value in zip(window, shown, strict=True):
             evaluation = evaluations[m]
             obs = stored.get(m)

@@ -493,15 +493,24 @@ def values_for_evaluation(
 def evaluations_for(
     month: str, plan: Plan | None = None, version: tuple[int, str] | None = None
 ) -> dict[str, MeasureResult]:
-    """measure id → the engine's evaluation for ``month``, from the figures in the DB."""
+    """measure id → the engine's evaluation for ``month``, from the figures in the DB (the
+    figures in use). A direction of travel compared with a figure that was published and
+    has been revised since says so (:func:`journey.engine.evaluation.direction_of_travel`).
+    A published month's own rating, as published: ``journey.web.plans.pages.month_ratings``."""
+    from journey.web.reports.services import publications_stamp, published_figures
+
     plan = plan if plan is not None else active_plan()
     if plan is None:
         return {}
     version = version or data_version()
-    key = cache_key("evaluations", plan_key(plan), version, month)
+    key = cache_key("evaluations", plan_key(plan), version, month, publications_stamp())
     by_measure = cache.get(key)
     if by_measure is None:
-        evaluation = evaluate_plan(plan, values_for_evaluation(plan, version), month)
+        published = {
+            measure_id: {m: figure.value for m, (figure, _day) in by_month.items()}
+            for measure_id, by_month in published_figures().items()
+        }
+        evaluation = evaluate_plan(plan, values_for_evaluation(plan, version), month, published=published)
         by_measure = {result.measure_id: result for result in evaluation.results}
         cache.set(key, by_measure)
     return by_measure

@@ -25,8 +25,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from journey.engine.evaluation import MeasureResult, evaluate_plan
 from journey.engine.observations import SCHEMA, RatedFigure, rated_figures, values_for_evaluation
-from journey.engine.periods import add_months, is_month, month_range
+from journey.engine.periods import add_months, is_month
 from journey.engine.plan import Plan
 from journey.engine.reports import renderers
 from journey.engine.reports.assemble import ASSEMBLERS, assemble
@@ -40,9 +41,16 @@ from journey.engine.reports.inputs import (
     fingerprint,
     freeze,
     judgement_day,
+    months_printed,
     thaw,
 )
-from journey.engine.revisions import Revision, Sources, find_revisions
+from journey.engine.revisions import (
+    PublishedReport,
+    Revision,
+    Sources,
+    find_revisions,
+    first_published,
+)
 from journey.web.accounts.audit import record
 from journey.web.background import progress
 from journey.web.reports.build_progress import BuildProgress
@@ -231,53 +239,109 @@ class Publication:
     came from (the extract snapshot that made it)."""
 
 
+@dataclass(frozen=True)
+class _Published:
+    """Every published month, and what was published about each month (kept in the
+    shared cache: the dashboard asks on every view)."""
+
+    publications: list[Publication]
+    figures: dict[str, dict[str, tuple[RatedFigure, date]]]
+    """measure id → month → the published figure (:func:`journey.engine.revisions.first_published`)
+    and the day the report that published it went out."""
+    ratings: dict[str, tuple[dict[str, MeasureResult], dict[str, MeasureResult]]]
+    """month → (measure id → the month's rating as that report printed it, measure id → the
+    month before's rating in the same report), for each published figure."""
+
+
 def _published_values(before: str, months: int = REVISION_MONTHS) -> tuple[dict[str, dict[str, float | None]], dict[str, date], Sources]:
-    """(measure id → month → figure as published, month → day published, measure id →
-    month → where the published figure came from) for the months published in the
-    ``months`` up to and including ``before``."""
+    """(measure id → month → figure as published, month → day it was published, measure id →
+    month → where the published figure came from) for the ``months`` up to and including
+    ``before`` with a published figure (a month's own report, else the first published
+    report that printed it)."""
     first = add_months(before, 1 - months)
     values: dict[str, dict[str, float | None]] = {}
     days: dict[str, date] = {}
     sources: dict[str, dict[str, str]] = {}
-    for found in _publications():
-        if not first <= found.period <= before:
-            continue
-        days[found.period] = found.published_on
-        for measure_id, figure in found.figures.items():
-            values.setdefault(measure_id, {})[found.period] = figure.value
-            sources.setdefault(measure_id, {})[found.period] = figure.source
+    for measure_id, by_month in _published().figures.items():
+        for month, (figure, day) in by_month.items():
+            if not first <= month <= before:
+                continue
+            days[month] = min(day, days.get(month, day))
+            values.setdefault(measure_id, {})[month] = figure.value
+            sources.setdefault(measure_id, {})[month] = figure.source
     return values, days, sources
 
 
-PUBLICATIONS_KEY = "reports:publications:2"
+PUBLICATIONS_KEY = "reports:publications:3"
+
+
+def _published() -> _Published:
+    """Every published month, oldest first, with the figures and ratings published — kept in
+    the shared cache (a dashboard asks on every view) and forgotten when a month is published."""
+    found: _Published | None = cache.get_or_set(PUBLICATIONS_KEY, _read_publications)
+    return found if found is not None else _read_publications()
+
+
+def _read_publications() -> _Published:
+    from journey.web.plans.services import PlanRejected, parse_plan_text
+
+    publications: list[Publication] = []
+    reports: list[PublishedReport] = []
+    frozen: dict[str, tuple[Plan, dict[str, dict[str, float | None]], dict[str, dict[str, float | None]]]] = {}
+    rows = PublishedMonth.objects.order_by("period").only(
+        "period", "headline", "published_at", "plan_text", "figures", "inputs"
+    )
+    for row in rows:
+        published_on = timezone.localtime(row.published_at).date()
+        try:
+            plan = parse_plan_text(row.plan_text)
+        except PlanRejected:  # a plan the measure library no longer accepts: the figures alone
+            log.warning("the plan published with %s no longer reads; its figures are shown without counts", row.period)
+            printed: dict[str, dict[str, RatedFigure]] = {}
+        else:
+            printed = rated_figures(pl.read_parquet(io.BytesIO(bytes(row.figures))), plan)
+            # What the report's direction of travel compared with, as it was published.
+            revised: dict[str, dict[str, float | None]] = {}
+            for item in (row.inputs or {}).get("revisions", []):
+                revised.setdefault(item["measure_id"], {})[item["month"]] = item.get("published")
+            frozen[row.period] = (plan, _values(printed), revised)
+        months = set(months_printed(row.period, int((row.inputs or {}).get("months_shown", REVISION_MONTHS))))
+        figures = {
+            measure_id: {month: figure for month, figure in by_month.items() if month in months}
+            for measure_id, by_month in printed.items()
+        }
+        own = {
+            measure_id: replace(printed.get(measure_id, {}).get(row.period) or RatedFigure(value), value=value)
+            for measure_id, value in (row.headline or {}).items()
+        }
+        for measure_id, figure in own.items():
+            figures.setdefault(measure_id, {})[row.period] = figure
+        publications.append(Publication(row.period, published_on, own))
+        reports.append(PublishedReport(row.period, published_on, figures))
+    in_force = first_published(reports)
+    wanted: dict[str, dict[str, set[str]]] = {}  # report → month → measures
+    figures_in_force: dict[str, dict[str, tuple[RatedFigure, date]]] = {}
+    for measure_id, by_month in in_force.items():
+        for month, report in by_month.items():
+            figures_in_force.setdefault(measure_id, {})[month] = (report.figures[measure_id][month], report.published_on)
+            wanted.setdefault(report.period, {}).setdefault(month, set()).add(measure_id)
+    ratings: dict[str, tuple[dict[str, MeasureResult], dict[str, MeasureResult]]] = {}
+    for period, measures_by_month in wanted.items():
+        if period not in frozen:
+            continue
+        plan, values, revised = frozen[period]
+        for month, measure_ids in measures_by_month.items():
+            now = evaluate_plan(plan, values, month, published=revised).results
+            before = evaluate_plan(plan, values, add_months(month, -1), published=revised).results
+            kept_now, kept_before = ratings.setdefault(month, ({}, {}))
+            kept_now.update({r.measure_id: r for r in now if r.measure_id in measure_ids})
+            kept_before.update({r.measure_id: r for r in before if r.measure_id in measure_ids})
+    return _Published(publications, figures_in_force, ratings)
 
 
 def _publications() -> list[Publication]:
-    """Every published month, oldest first — kept in the shared cache (a dashboard asks on
-    every view) and forgotten when a month is published."""
-
-    def read() -> list[Publication]:
-        from journey.web.plans.services import PlanRejected, parse_plan_text
-
-        out = []
-        rows = PublishedMonth.objects.order_by("period").only("period", "headline", "published_at", "plan_text", "figures")
-        for row in rows:
-            try:
-                plan = parse_plan_text(row.plan_text)
-            except PlanRejected:  # a plan the measure library no longer accepts: the figures alone
-                log.warning("the plan published with %s no longer reads; its figures are shown without counts", row.period)
-                frozen = {}
-            else:
-                frozen = rated_figures(pl.read_parquet(io.BytesIO(bytes(row.figures))), plan)
-            figures = {
-                measure_id: replace(frozen.get(measure_id, {}).get(row.period) or RatedFigure(value), value=value)
-                for measure_id, value in (row.headline or {}).items()
-            }
-            out.append(Publication(row.period, timezone.localtime(row.published_at).date(), figures))
-        return out
-
-    found: list[Publication] | None = cache.get_or_set(PUBLICATIONS_KEY, read)
-    return found if found is not None else read()
+    """Every published month, oldest first."""
+    return _published().publications
 
 
 def publications_stamp() -> tuple[str, ...]:
@@ -286,12 +350,17 @@ def publications_stamp() -> tuple[str, ...]:
 
 
 def published_figures() -> dict[str, dict[str, tuple[RatedFigure, date]]]:
-    """measure id → month → (the figure as published, the day it was published)."""
-    out: dict[str, dict[str, tuple[RatedFigure, date]]] = {}
-    for found in _publications():
-        for measure_id, figure in found.figures.items():
-            out.setdefault(measure_id, {})[found.period] = (figure, found.published_on)
-    return out
+    """measure id → month → (the figure as published, the day it was published): a month's
+    figure as its own report published it, else as the first published report that printed
+    it did (:func:`journey.engine.revisions.first_published`)."""
+    return _published().figures
+
+
+def published_ratings(month: str) -> tuple[dict[str, MeasureResult], dict[str, MeasureResult]]:
+    """(measure id → ``month``'s rating as published, measure id → the month before's rating
+    in the same report) for the measures with a published figure for ``month``: frozen as
+    the report printed them, direction of travel included."""
+    return _published().ratings.get(month, ({}, {}))
 
 
 def _sources(figures: dict[str, dict[str, RatedFigure]]) -> Sources:
@@ -323,7 +392,7 @@ def _published_inputs(published: PublishedMonth) -> ReportInputs:
     inputs.published_on = timezone.localtime(published.published_at).date()
     frozen = rated_figures(inputs.observations, plan)
     current = rated_figures(figures_for_report(observations_frame(), published.period), plan)
-    months = month_range(add_months(published.period, 1 - inputs.months_shown), published.period)
+    months = months_printed(published.period, inputs.months_shown)
     inputs.revised_since_publication = find_revisions(
         plan, _values(frozen), _values(current), months,
         published_sources=_sources(frozen), current_sources=_sources(current),
@@ -531,8 +600,9 @@ class RevisionNotice:
 
 
 def revision_notice(month: str) -> RevisionNotice | None:
-    """For the dashboard: the month's publication and the revisions to figures published in
-    the twelve months up to ``month``; None when none of them was published."""
+    """For the dashboard: the month's publication and the revisions to figures published for
+    the twelve months up to ``month`` (in their own reports or printed in later ones); None
+    when no figure of those months was published."""
     from journey.web.plans.services import active_plan, cache_key, data_version, plan_key
 
     if not is_month(month):
@@ -551,7 +621,8 @@ def revision_notice(month: str) -> RevisionNotice | None:
             plan, published, _values(current), sorted(days),
             published_on=days, published_sources=sources, current_sources=_sources(current),
         )
-        found = RevisionNotice(month=month, published_on=days.get(month), revisions=revisions)
+        own = next((p.published_on for p in _publications() if p.period == month), None)
+        found = RevisionNotice(month=month, published_on=own, revisions=revisions)
         cache.set(key, found)
     return found
 
