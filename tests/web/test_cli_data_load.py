@@ -172,3 +172,119 @@ def test_ssda903_files_named_without_a_year_load_with_the_collection_year(tmp_pa
     snapshot = DataSnapshot.objects.get()
     assert snapshot.files == ["2018/episodes.csv", "2018/header.csv"]
     assert snapshot.as_at == date(2018, 3, 31)
+
+
+# ---------------------------------------------------------------- check slots
+
+
+class SlotHeldElsewhere:
+    """One check slot held by another thread (as a web worker's check would hold it) until
+    :meth:`release`."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.held: list[int | None] = []
+        self._done = threading.Event()
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._hold, args=(ready,))
+        self._thread.start()
+        ready.wait(30)
+
+    def _hold(self, ready) -> None:
+        from django.db import connection
+
+        from journey.web.casedata.slots import check_slot
+
+        try:
+            with check_slot() as slot:
+                self.held.append(slot)
+                ready.set()
+                self._done.wait(30)
+        finally:
+            ready.set()
+            connection.close()
+
+    def release(self) -> None:
+        self._done.set()
+        self._thread.join(30)
+
+
+def test_a_load_beyond_the_most_checks_at_once_stops_with_no_wait_and_changes_nothing(
+    tmp_path, data_dir, plan_loaded, settings
+):
+    settings.JOURNEY_MAX_CONCURRENT_CHECKS = 1
+    elsewhere = SlotHeldElsewhere()
+    try:
+        assert elsewhere.held == [0]
+        result = _load(_folder(tmp_path), "--yes", "--no-wait")
+    finally:
+        elsewhere.release()
+    assert result.exit_code == 1
+    assert "Not checked: 1 extract is being checked already, the most at once (JOURNEY_MAX_CONCURRENT_CHECKS)." in result.output
+    assert "Nothing was changed" in result.output and "Figures: " not in result.output
+    assert not DataSnapshot.objects.exists() and not Observation.objects.exists()
+
+
+def test_a_load_beyond_the_most_checks_at_once_waits_its_turn_then_loads(tmp_path, data_dir, plan_loaded, settings, monkeypatch):
+    from journey.cli import data as cli_data
+
+    settings.JOURNEY_MAX_CONCURRENT_CHECKS = 1
+    elsewhere = SlotHeldElsewhere()
+    pauses: list[float] = []
+
+    def other_check_finishes(seconds: float) -> None:  # instead of sleeping
+        pauses.append(seconds)
+        elsewhere.release()
+
+    monkeypatch.setattr(cli_data, "_pause", other_check_finishes)
+    try:
+        result = _load(_folder(tmp_path), "--yes")
+    finally:
+        elsewhere.release()
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Waiting: 1 extract is being checked already, the most at once.") == 1
+    assert pauses == [cli_data.SLOT_POLL_SECONDS]
+    assert DataSnapshot.objects.get().active
+
+
+def _slot_from_another_worker() -> int | None:
+    """The check slot a web worker (another thread, its own database connection) would get now."""
+    import threading
+
+    from django.db import connection
+
+    from journey.web.casedata.slots import check_slot
+
+    found: list[int | None] = []
+
+    def probe() -> None:
+        try:
+            with check_slot() as slot:
+                found.append(slot)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=probe)
+    worker.start()
+    worker.join(30)
+    return found[0]
+
+
+def test_a_load_from_the_command_line_takes_a_check_slot_while_it_checks(tmp_path, data_dir, plan_loaded, settings, monkeypatch):
+    from journey.web.casedata import services
+
+    settings.JOURNEY_MAX_CONCURRENT_CHECKS = 1
+    while_checking: list[int | None] = []
+    propose = services.propose
+
+    def watched(*args, **kwargs):
+        while_checking.append(_slot_from_another_worker())
+        return propose(*args, **kwargs)
+
+    monkeypatch.setattr(services, "propose", watched)
+    assert _slot_from_another_worker() == 0
+    result = _load(_folder(tmp_path), "--yes")
+    assert result.exit_code == 0, result.output
+    assert while_checking == [None]  # the one slot was the command line's: a web check would wait
+    assert _slot_from_another_worker() == 0  # and it gave it back

@@ -6,6 +6,7 @@ import contextlib
 import getpass
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -166,6 +167,13 @@ def check(
     help="Accept without asking (warnings must still be acknowledged with --acknowledge).",
 )
 @click.option("--moves", default=20, show_default=True, help="How many of the largest moves to list.")
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="When JOURNEY_MAX_CONCURRENT_CHECKS extracts are being checked already (by the web "
+    "service or other loads), wait for one to finish, or stop and change nothing.",
+)
 def load(
     path: Path | None,
     as_at: date | None,
@@ -177,6 +185,7 @@ def load(
     acknowledged: tuple[str, ...],
     yes: bool,
     moves: int,
+    wait: bool,
 ) -> None:
     """Check an extract (PATH, or --from-db URL for the SSD in a council's database), show
     what it would change, and load it when accepted.
@@ -186,6 +195,10 @@ def load(
     first, with RAG before and after). Nothing changes until it is accepted. A warning
     that must be acknowledged is named: type its name when asked, or give --acknowledge
     NAME. An accepted load can be undone with `journey data activate`.
+
+    The check counts against JOURNEY_MAX_CONCURRENT_CHECKS with the web service's: when
+    that many extracts are being checked already it waits its turn (or with --no-wait
+    stops, changing nothing).
     """
     from journey.cli._django import setup_django
     from journey.engine.casedata.load import files_from_path, with_collection_year
@@ -219,7 +232,7 @@ def load(
     who = by or getpass.getuser()
     given = set(acknowledged)
     for _attempt in range(3):
-        with _bar() as tell:
+        with _check_slot(wait), _bar() as tell:
             proposal = services.propose(
                 files, as_at=as_at, format=extract_format, limits=limits, progress=tell
             )
@@ -272,6 +285,44 @@ def load(
         return
     click.echo("Not loaded: the data in use kept changing while this was checked.", err=True)
     sys.exit(1)
+
+
+SLOT_POLL_SECONDS = 2
+"""How often a load waiting for a check slot tries again."""
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+@contextlib.contextmanager
+def _check_slot(wait: bool) -> Iterator[None]:
+    """Hold one of the ``JOURNEY_MAX_CONCURRENT_CHECKS`` check slots while the extract is
+    checked, as the web service's checks do (``journey.web.casedata.slots``): this process
+    counts against the same limit. When every slot is taken, wait for one (saying so once),
+    or with ``wait`` False stop and change nothing."""
+    from journey.web.casedata.slots import check_slot, max_checks
+
+    told = False
+    while True:
+        with check_slot() as slot:
+            if slot is not None:
+                yield
+                return
+        busy = max_checks()
+        many = "1 extract is" if busy == 1 else f"{busy} extracts are"
+        if not wait:
+            click.echo(
+                f"Not checked: {many} being checked already, the most at once "
+                "(JOURNEY_MAX_CONCURRENT_CHECKS). Nothing was changed; run it again when one has "
+                "finished, or without --no-wait to wait for it.",
+                err=True,
+            )
+            sys.exit(1)
+        if not told:
+            click.echo(f"Waiting: {many} being checked already, the most at once. This check starts when one finishes.", err=True)
+            told = True
+        _pause(SLOT_POLL_SECONDS)
 
 
 def _migrate() -> None:
