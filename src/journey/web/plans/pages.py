@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from journey.engine.disclosure import SmallNumberRule
 from journey.engine.evaluation import Direction, MeasureResult, Rag, format_value
 from journey.engine.measures.base import AGE_BANDS, NOT_RECORDED
 from journey.engine.measures.looked_after import PLACEMENT_GROUPS, TIME_IN_PLACEMENT
-from journey.engine.observations import source_label
+from journey.engine.observations import RatedFigure, source_label
 from journey.engine.periods import add_months, is_month, month_label
 from journey.engine.plan import Action, Measure, Plan, Priority, Unit
 from journey.engine.revisions import find_revisions
@@ -39,7 +40,12 @@ from journey.web.accounts.roles import Capability
 from journey.web.plans import drilldown, services
 from journey.web.plans.manual import may_enter
 from journey.web.plans.models import Observation
-from journey.web.reports.services import publications_stamp, published_figures, published_ratings
+from journey.web.reports.services import (
+    PublishedRatings,
+    publications_stamp,
+    published_figures,
+    published_ratings,
+)
 
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
 DIRECTION_WORDS = {
@@ -118,12 +124,14 @@ class Figure:
 
 
 def as_published(
-    plan: Plan, measure: Measure, months: list[str], figures: list[Figure], values: Mapping[str, float | None]
+    plan: Plan, measure: Measure, months: list[str], figures: list[Figure], values: Mapping[str, float | None],
+    published_now: Mapping[str, Mapping[str, tuple[RatedFigure, date]]] | None = None,
 ) -> list[Figure]:
     """``figures`` (of ``months``, from the data in use, whose values are ``values``) with
-    each published month's figure as it was published, and the figure now beside it when
-    it has been revised (:func:`journey.engine.revisions.find_revisions`)."""
-    published = published_figures().get(measure.id, {})
+    each published figure as it was published, and the figure now beside it when it has
+    been revised (:func:`journey.engine.revisions.find_revisions`). ``published_now``:
+    :func:`published_figures`, when the caller has it already."""
+    published = (published_now if published_now is not None else published_figures()).get(measure.id, {})
     if not any(m in published for m in months):
         return figures
     revisions = {
@@ -149,12 +157,15 @@ def as_published(
     return out
 
 
-def month_ratings(plan: Plan, version: tuple[int, str], month: str) -> dict[str, MeasureResult]:
+def month_ratings(
+    plan: Plan, version: tuple[int, str], month: str, published: PublishedRatings | None = None
+) -> dict[str, MeasureResult]:
     """measure id → ``month``'s rating as it stands. A published figure's rating is the one
-    published, frozen with its direction of travel (:func:`published_ratings`); any other is
-    worked out from the figures in use, and its direction of travel says when the month
-    before's figure was published differently (:func:`services.evaluations_for`)."""
-    frozen, _before = published_ratings(month)
+    published, frozen with its direction of travel (:func:`published_ratings`, or
+    ``published`` when given); any other is worked out from the figures in use, and its
+    direction of travel says when the month before's figure was published differently
+    (:func:`services.evaluations_for`)."""
+    frozen, _before = (published if published is not None else published_ratings()).get(month, ({}, {}))
     return {measure_id: frozen.get(measure_id, result) for measure_id, result in services.evaluations_for(month, plan, version).items()}
 
 
@@ -162,7 +173,7 @@ def compared_ratings(plan: Plan, version: tuple[int, str], month: str, months: l
     """measure id → the month before's rating that ``month``'s is compared with ("what
     changed"), on the same figures as its direction of travel: for a published rating, the
     month before as the same report had it; otherwise the figures in use."""
-    frozen, frozen_before = published_ratings(month)
+    frozen, frozen_before = published_ratings().get(month, ({}, {}))
     previous = add_months(month, -1)
     current = services.evaluations_for(previous, plan, version) if previous in months else {}
     out = {measure_id: result for measure_id, result in current.items() if measure_id not in frozen}
@@ -333,6 +344,7 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
     found = cache.get(key)
     if found is not None:
         return found
+    published_now = published_figures()
     now = month_ratings(plan, version, month)
     previous_month = add_months(month, -1)
     before = compared_ratings(plan, version, month, months)
@@ -362,6 +374,7 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
             figures = as_published(
                 plan, measure, trend_months,
                 [figure(plan, measure, series.get(m), measure_counts.get(m)) for m in trend_months], series,
+                published_now,
             )
             latest_obs = latest.get(measure.id)
             latest_figure = (
@@ -948,7 +961,8 @@ def _measure_figures(
         # Months before the first figure in the window are left out rather than shown empty.
         window = window[window.index(with_values[0]):] if with_values else window[-1:]
         stored = services.headline_figures(measure, window)
-        evaluations = {m: month_ratings(plan, version, m).get(measure.id) for m in window}
+        published = published_ratings()
+        evaluations = {m: month_ratings(plan, version, m, published).get(measure.id) for m in window}
         shown = as_published(plan, measure, window, [
             figure(plan, measure, series.get(m), (o.numerator, o.denominator) if (o := stored.get(m)) else None)
             for m in window

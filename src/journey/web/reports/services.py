@@ -273,6 +273,7 @@ def _published_values(before: str, months: int = REVISION_MONTHS) -> tuple[dict[
 
 
 PUBLICATIONS_KEY = "reports:publications:3"
+PUBLICATIONS_STAMP_KEY = "reports:publications-stamp:1"
 
 
 def _published() -> _Published:
@@ -345,22 +346,30 @@ def _publications() -> list[Publication]:
 
 
 def publications_stamp() -> tuple[str, ...]:
-    """The months published: part of the keys of cached pages that show published figures."""
-    return tuple(found.period for found in _publications())
+    """The months published: part of the keys of cached pages that show published figures
+    (kept in the shared cache on its own, so that a page's key costs no more than this)."""
+    found: tuple[str, ...] | None = cache.get(PUBLICATIONS_STAMP_KEY)
+    if found is None:
+        found = tuple(PublishedMonth.objects.order_by("period").values_list("period", flat=True))
+        cache.set(PUBLICATIONS_STAMP_KEY, found)
+    return found
 
 
 def published_figures() -> dict[str, dict[str, tuple[RatedFigure, date]]]:
     """measure id → month → (the figure as published, the day it was published): a month's
     figure as its own report published it, else as the first published report that printed
     it did (:func:`journey.engine.revisions.first_published`)."""
-    return _published().figures
+    return _published().figures if publications_stamp() else {}
 
 
-def published_ratings(month: str) -> tuple[dict[str, MeasureResult], dict[str, MeasureResult]]:
-    """(measure id → ``month``'s rating as published, measure id → the month before's rating
-    in the same report) for the measures with a published figure for ``month``: frozen as
-    the report printed them, direction of travel included."""
-    return _published().ratings.get(month, ({}, {}))
+PublishedRatings = dict[str, tuple[dict[str, MeasureResult], dict[str, MeasureResult]]]
+
+
+def published_ratings() -> PublishedRatings:
+    """month → (measure id → the month's rating as published, measure id → the month
+    before's rating in the same report), for the measures with a published figure for the
+    month: frozen as the report printed them, direction of travel included."""
+    return _published().ratings if publications_stamp() else {}
 
 
 def _sources(figures: dict[str, dict[str, RatedFigure]]) -> Sources:
@@ -567,8 +576,8 @@ def publish(user: Any, build: ReportBuild) -> int:
             headline=headline,
             inputs_sha256=build.inputs_sha256,
         )
-        cache.delete(PUBLICATIONS_KEY)  # now, and again once committed (another process
-        transaction.on_commit(lambda: cache.delete(PUBLICATIONS_KEY))  # may read it meanwhile)
+        cache.delete_many([PUBLICATIONS_KEY, PUBLICATIONS_STAMP_KEY])  # now, and again once committed
+        transaction.on_commit(lambda: cache.delete_many([PUBLICATIONS_KEY, PUBLICATIONS_STAMP_KEY]))  # (another process may read them meanwhile)
         count = publish_month(build.period, user)
         ReportBuild.objects.filter(pk=build.pk).update(published_at=now)
         record(user, "report.published", build.filename, build=build.pk, narratives=count, period=build.period,
@@ -605,26 +614,26 @@ def revision_notice(month: str) -> RevisionNotice | None:
     when no figure of those months was published."""
     from journey.web.plans.services import active_plan, cache_key, data_version, plan_key
 
-    if not is_month(month):
-        return None
-    published, days, sources = _published_values(month)
-    if not days:
-        return None  # no query beyond the cached publications: the dashboard asks every time
+    if not is_month(month) or not publications_stamp():
+        return None  # no query beyond the cached list of months published: the dashboard asks every time
     plan = active_plan()
     if plan is None:
         return None
     key = cache_key("revision-notice", plan_key(plan), data_version(), month, publications_stamp())
-    found: RevisionNotice | None = cache.get(key)
-    if found is None:
-        current = current_rated_figures(plan, sorted(days))
-        revisions = find_revisions(
-            plan, published, _values(current), sorted(days),
-            published_on=days, published_sources=sources, current_sources=_sources(current),
-        )
-        own = next((p.published_on for p in _publications() if p.period == month), None)
-        found = RevisionNotice(month=month, published_on=own, revisions=revisions)
-        cache.set(key, found)
-    return found
+    kept: tuple[RevisionNotice | None] | None = cache.get(key)
+    if kept is None:
+        kept = (None,)
+        published, days, sources = _published_values(month)
+        if days:
+            current = current_rated_figures(plan, sorted(days))
+            revisions = find_revisions(
+                plan, published, _values(current), sorted(days),
+                published_on=days, published_sources=sources, current_sources=_sources(current),
+            )
+            own = next((p.published_on for p in _publications() if p.period == month), None)
+            kept = (RevisionNotice(month=month, published_on=own, revisions=revisions),)
+        cache.set(key, kept)
+    return kept[0]
 
 
 def current_rated_figures(plan: Plan, months: list[str]) -> dict[str, dict[str, RatedFigure]]:
