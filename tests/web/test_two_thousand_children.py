@@ -67,13 +67,15 @@ def test_in_the_browser_the_population_must_be_acknowledged_by_name_before_anyth
 ):
     assert json.loads((two_thousand_children / "extract.json").read_text())["la_code"] == "999"  # the plan's council
     job = _upload(data_team, two_thousand_children)
-    assert job.status == "checked" and job.message.startswith("Not ready: 1 warning(s) below must be acknowledged")
+    # The population, and that its referrals start in April 2022 (re-referrals understated at first).
+    assert job.status == "checked" and job.message.startswith("Not ready: 2 warning(s) below must be acknowledged")
     page = html.unescape(data_team.get(reverse("casedata:job", args=[job.pk])).content.decode())
     assert "The extract's 0-17 population for 2023 is 2,0" in page
     assert "the plan's for 2023 is 33,200 (-94%): more than 20% apart" in page
     assert "Accept and load" in page  # offered, but refused until the warning is acknowledged
-    refused = data_team.post(reverse("casedata:accept", args=[job.pk]))
-    assert refused.status_code == 400 and "Tick to acknowledge" in refused.content.decode()
+    # Acknowledging everything else does not do: the population must be acknowledged by name.
+    refused = data_team.post(reverse("casedata:accept", args=[job.pk]), {"acknowledge": ["referral_history"]})
+    assert refused.status_code == 400 and "Tick to acknowledge: child population" in html.unescape(refused.content.decode())
     job.refresh_from_db()
     assert job.status == "checked"
     _nothing_changed(council)
