@@ -448,3 +448,42 @@ def test_a_later_months_direction_of_travel_compares_with_the_figure_in_use_and_
     rows = [[c.text for c in r] for r in section.blocks[1].rows]
     assert ["Re-referrals within 12 months", "August 2024 (published 15 October 2024)", "21.0%", "26.0%", "+5.0",
             "Green → Red", "imported → imported (extract 5eed5eed)"] in rows
+
+
+def test_where_a_revised_published_figure_comes_from_is_said_of_the_figure_in_use_and_its_small_counts_stay_hidden(
+    published_september, tmp_path, client, make_user
+):
+    # September published as 84.0% (84 of 100); now 75.0% of only 4 children (3 of 4): small.
+    load(tmp_path, FIGURES.replace("cp_visits,2024-09,84.0,84,100", "cp_visits,2024-09,75.0,3,4"), "reloaded.csv")
+    plans.clear_caches()
+    url = reverse("plans:measure", args=["cp_visits"]) + "?month=2024-09"
+    client.force_login(published_september["lead"])
+    staff = client.get(url).content.decode()
+    where = re.search(r'id="provenance">(.*?)</dd>', staff, re.S).group(1)
+    assert where.startswith("The figure in use now, revised since publication: imported from reloaded.csv")
+    assert '<span class="govuk-body-s">3 of 4.</span>' in where
+    client.force_login(make_user(Role.BOARD_MEMBER, "board"))
+    board = client.get(url).content.decode()
+    assert re.search(r'id="measure-actual">(.*?)</dd>', board).group(1) == (
+        '84.0%<span class="journey-revised">revised since publication (small numbers not shown)</span>'
+    )
+    where = re.search(r'id="provenance">(.*?)</dd>', board, re.S).group(1)
+    assert where.startswith("The figure in use now, revised since publication:")
+    assert "3 of 4" not in where and "govuk-body-s" not in where  # the small counts are left out
+
+
+def test_a_later_months_direction_does_not_quote_a_revised_figure_that_is_small_to_readers_who_may_not_see_it(
+    published_september, tmp_path, client, make_user
+):
+    revised_small = FIGURES.replace("cp_visits,2024-09,84.0,84,100", "cp_visits,2024-09,75.0,3,4")
+    with on(2024, 11, 12):
+        load(tmp_path, revised_small + "cp_visits,2024-10,87.0,87,100\n", "november.csv")
+        plans.clear_caches()
+        client.force_login(make_user(Role.BOARD_MEMBER, "board"))
+        board = dashboard_row(client, "2024-10", "CP visits in timescale")
+        page = client.get(reverse("plans:measure", args=["cp_visits"]) + "?month=2024-10").content.decode()
+        client.force_login(published_september["lead"])
+        staff = dashboard_row(client, "2024-10", "CP visits in timescale")
+    assert "(compared with 75.0%, revised from 84.0% as published)" in staff
+    assert "Improving: the figure is worked out from so few people that it is not shown." in board
+    assert "75.0%" not in board and "75.0%" not in page

@@ -113,6 +113,11 @@ class Figure:
     def shown(self, suppress: bool) -> str:
         return self.hidden_text if suppress and self.hidden_text else self.text
 
+    @property
+    def small(self) -> bool:
+        """The figure, or its revision, is small by the plan's rule."""
+        return bool(self.hidden_text or (self.revised is not None and self.revised.hidden_text))
+
     def revision_note(self, suppress: bool) -> str:
         """``revised: 84.0% → 84.6%`` (with the rating's change), or "" when not revised."""
         if self.revised is None:
@@ -370,7 +375,9 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
                 signals.append(Signal(measure, spc, href))
             series = values.get(measure.id, {})
             measure_counts = services.counts_for_evaluation_of(measure, version)
-            trend = [series.get(m) for m in trend_months]
+            kept = published_now.get(measure.id, {})
+            # As the cells show them: a published figure as published.
+            trend = [kept[m][0].value if m in kept else series.get(m) for m in trend_months]
             figures = as_published(
                 plan, measure, trend_months,
                 [figure(plan, measure, series.get(m), measure_counts.get(m)) for m in trend_months], series,
@@ -396,7 +403,8 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
                     spc=spc,
                     benchmarks=[  # the measure page shows the region too
                         b for b in services.compare_with_benchmarks(
-                            plan, measure, result.value, fractions.get(measure.id, {}).get(month)
+                            plan, measure, result.value, _fraction(published_now, measure.id, month)
+                            if month in published_now.get(measure.id, {}) else fractions.get(measure.id, {}).get(month)
                         )
                         if b.short_name in DASHBOARD_COMPARATORS
                     ],
@@ -426,6 +434,16 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
     )
     cache.set(key, summary)
     return summary
+
+
+def _fraction(
+    published: Mapping[str, Mapping[str, tuple[RatedFigure, date]]], measure_id: str, month: str
+) -> tuple[float, float] | None:
+    """(numerator, denominator) of the published figure, when both were recorded."""
+    figure_then, _day = published[measure_id][month]
+    if figure_then.numerator is None or figure_then.denominator is None:
+        return None
+    return figure_then.numerator, figure_then.denominator
 
 
 DASHBOARD_COMPARATORS = frozenset({"Stat. neighbours", "England"})
@@ -494,7 +512,9 @@ def sees_small_numbers_hidden(user: Any) -> bool:
 
 def _for_reader(row: DashboardRow, columns: int, suppress: bool) -> DashboardRow:
     hidden = suppress and bool(row.actual.hidden_text)
-    before_hidden = suppress and len(row.months) > 1 and bool(row.months[-2].hidden_text)
+    # The direction of travel quotes the month before's figure in use: hidden when it, or
+    # the published figure shown for that month, is small.
+    before_hidden = suppress and len(row.months) > 1 and row.months[-2].small
     why_not = "the figure is worked out from so few people that it is not shown"
     return replace(
         row,
@@ -1005,11 +1025,12 @@ def _measure_figures(
         )
     # The stored figure's provenance and breakdowns change only with the data version too.
     stored_figure = stored.get(month) if month else None
-    fraction = (
-        (stored_figure.numerator, stored_figure.denominator)
-        if stored_figure is not None and stored_figure.numerator is not None and stored_figure.denominator is not None
-        else None
+    kept = published_figures().get(measure.id, {}).get(month) if month else None
+    counted = (kept[0].numerator, kept[0].denominator) if kept is not None else (
+        (stored_figure.numerator, stored_figure.denominator) if stored_figure is not None else (None, None)
     )
+    # The published figure is compared with its own counts, not those of a revision.
+    fraction = (counted[0], counted[1]) if counted[0] is not None and counted[1] is not None else None
     figures = _MeasureFigures(
         plan, rows, result, points, spc,
         figure=stored_figure,
@@ -1069,7 +1090,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
     current = _current_row(rows, figures.result)
     hidden = bool(suppress and current is not None and current.value.hidden_text)
     at = rows.index(current) if current is not None else -1
-    before_hidden = bool(suppress and at > 0 and rows[at - 1].value.hidden_text)
+    before_hidden = bool(suppress and at > 0 and rows[at - 1].value.small)
     workers = user.can(Capability.VIEW_WORKER_LEVEL)
     breakdowns = [
         breakdown_table(measure, data, month, rule, suppress)
@@ -1103,7 +1124,7 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         benchmarks=benchmarks,
         narrative=approved_narrative(measure.id, month) if month else None,
         narrative_url=_narrative_url(user, measure.id, month),
-        provenance=provenance(figures.figure, measure, counts_shown=not hidden),
+        provenance=_provenance_now(figures, measure, current, suppress, hidden),
         breakdowns=breakdowns,
         plan_actions=[PlanActionRow.of(a) for a in plan.actions_for(measure.id)],
         tracked_actions=tracked_actions(measure.id),
@@ -1116,6 +1137,20 @@ def measure_page(user: Any, measure_id: str, month_text: str | None) -> MeasureP
         worker_breakdowns_withheld=not workers and any(d.dimension in WORKER_LEVEL for d in figures.breakdowns),
         reasons_hidden=hidden or before_hidden,
     )
+
+
+def _provenance_now(
+    figures: _MeasureFigures, measure: Measure, current: MonthRow | None, suppress: bool, hidden: bool
+) -> list[str]:
+    """Where the stored figure (the one in use) came from. When the month's published figure
+    has been revised, that is the revised figure, and the first line says so; its counts
+    are left out for a reader who may not see small numbers when either figure is small."""
+    revised = current.value.revised if current is not None else None
+    small = hidden or (suppress and revised is not None and bool(revised.hidden_text))
+    lines = provenance(figures.figure, measure, counts_shown=not small)
+    if revised is not None and lines:
+        lines[0] = f"The figure in use now, revised since publication: {lines[0][0].lower()}{lines[0][1:]}"
+    return lines
 
 
 def _reader_rows(figures: _MeasureFigures, suppress: bool) -> list[MonthRow]:
