@@ -149,3 +149,35 @@ def test_the_svg_leaves_out_vega_paths_that_draw_nothing():
     assert "<g>" not in svg and "pointer-events" not in svg
     # Three zones over two runs of months: six rectangles, not nine.
     assert len(re.findall(r'fill="#(?:cce2d8|fff2c4|f6d7d2)" opacity="0.9"', svg)) == 6
+
+
+def test_the_word_picture_is_the_svg_already_drawn_rasterised_the_same_as_from_the_spec(monkeypatch):
+    import vl_convert as vlc
+
+    from journey.engine.charts import measure_chart_png, measure_chart_spec, register_chart_fonts
+
+    chart = _chart(width=320)
+    svg = measure_chart_svg(chart)
+    register_chart_fonts()
+    from_spec = bytes(vlc.vegalite_to_png(measure_chart_spec(chart), scale=2))
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the chart was laid out again")
+
+    monkeypatch.setattr(vlc, "vegalite_to_png", not_again)
+    monkeypatch.setattr(vlc, "vegalite_to_svg", not_again)
+    assert measure_chart_svg(chart) is svg
+    assert measure_chart_png(chart, scale=2) == from_spec
+
+
+def test_a_word_picture_of_a_chart_not_yet_drawn_comes_straight_from_the_spec(monkeypatch):
+    import vl_convert as vlc
+
+    from journey.engine.charts import measure_chart_png
+
+    def no_svg(*args, **kwargs):
+        raise AssertionError("an SVG was drawn only to be rasterised")
+
+    monkeypatch.setattr(vlc, "vegalite_to_svg", no_svg)
+    png = measure_chart_png(_chart(width=330), scale=1)
+    assert png.startswith(b"\x89PNG")

@@ -400,7 +400,8 @@ _PNG_CACHE_SIZE = 64
 def measure_chart_png(chart: MeasureChart, scale: int = 2) -> bytes:
     """The chart as a PNG picture at ``scale`` times its size (for Word, which takes no
     SVG); cached per input like :func:`measure_chart_svg`, so charts drawn ahead of a
-    report (one by one, to show progress) are not drawn again."""
+    report (one by one, to show progress) are not drawn again; a chart already drawn as SVG
+    (for the PDF or a page) is rasterised from it rather than laid out again."""
     key = (chart.cache_key(), scale)
     with _SVG_CACHE_LOCK:
         cached = _PNG_CACHE.get(key)
@@ -410,7 +411,11 @@ def measure_chart_png(chart: MeasureChart, scale: int = 2) -> bytes:
     import vl_convert as vlc
 
     register_chart_fonts()
-    png = bytes(vlc.vegalite_to_png(measure_chart_spec(chart), scale=scale))
+    with _SVG_CACHE_LOCK:
+        svg = _SVG_CACHE.get(chart.cache_key())
+    # The same picture either way, byte for byte: from the SVG already drawn when there is
+    # one (rasterising is a third of the work), else straight from the spec.
+    png = bytes(vlc.svg_to_png(svg, scale=scale) if svg is not None else vlc.vegalite_to_png(measure_chart_spec(chart), scale=scale))
     with _SVG_CACHE_LOCK:
         _PNG_CACHE[key] = png
         while len(_PNG_CACHE) > _PNG_CACHE_SIZE:
