@@ -327,3 +327,41 @@ def test_where_checks_cannot_wait_an_upload_beyond_the_limit_is_refused_clearly(
         "Not checked: 2 extracts are being checked already, the most at once. Upload it again when one has finished."
     )
     assert not Observation.objects.exists()
+
+
+def test_an_understated_re_referral_figure_must_be_acknowledged_and_then_says_why_on_its_page(
+    inline_jobs, db, data_team
+):
+    # The extract's referrals start in April 2023 (one in April, one in May, three in
+    # June: half the median month is 0.5, so April is the first complete month), so a
+    # referral before 1 April 2024 cannot be matched with one in the 12 months before it.
+    plan = (DATA / "plan.yaml").read_text().replace(
+        "        source: manual\n        owner: Director Person",
+        "        source:\n          computed: rereferrals_12m_pct\n        owner: Director Person",
+    )
+    plan_services.save_plan_version(plan, filename="plan.yaml", user=None)
+    data_team.post(reverse("casedata:upload"), {"extract": _files()})
+    job = LoadJob.objects.get()
+    checks = {c["code"]: c for c in job.summary["proposal"]["checks"]}
+    assert checks["referral_history"]["severity"] == "acknowledge"
+    assert "complete only from April 2023" in checks["referral_history"]["message"]
+    page = data_team.get(reverse("casedata:job", args=[job.pk])).content.decode()
+    assert "Referral history" in page and 'value="referral_history"' in page
+    data_team.post(reverse("casedata:accept", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status != "done"  # not acknowledged: nothing loaded
+    assert not Observation.objects.exists()
+    data_team.post(reverse("casedata:accept", args=[job.pk]), {"acknowledge": ["referral_history"]})
+    job.refresh_from_db()
+    assert job.status == "done", job.message
+    # June 2023: R4 (C1, previous 3 April) and R5 (C2, previous 10 May) are re-referrals;
+    # R3 (C3) has none in the extract: 2 of 3, and the figure says it may be short.
+    june = Observation.objects.get(measure_id="re_referrals", period="2023-06", period_type="month", breakdown="")
+    assert (june.numerator, june.denominator) == (2, 3)
+    assert june.note.startswith("Understated: the extract's referrals are complete only from April 2023")
+    measure = data_team.get(reverse("plans:measure", args=["re_referrals"]), {"month": "2023-06"})
+    assert any(
+        line.startswith("Note: Understated: the extract's referrals are complete only from April 2023")
+        for line in measure.context["page"].provenance
+    )
+    assert not Observation.objects.filter(measure_id="referrals").exclude(note="").exists()

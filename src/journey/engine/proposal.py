@@ -63,11 +63,13 @@ FIGURE_SCHEMA = pl.Schema(
         "denominator": pl.Float64,
         "flagged": pl.Int64,
         "as_at": pl.Date,
+        "note": pl.String,
         "snapshot": pl.String,
     }
 )
 """Figures as kept per snapshot: the observations contract with empty text for no
-breakdown (never null), so keys compare equal."""
+breakdown (never null), so keys compare equal, and a note where the figure needs one (a
+re-referral figure that cannot see the year before it is understated)."""
 
 Severity = Literal["error", "acknowledge", "information"]
 
@@ -85,7 +87,7 @@ def figures_frame(frame: pl.DataFrame | None = None) -> pl.DataFrame:
         frame.with_columns(missing)
         .select([pl.col(name).cast(dtype) for name, dtype in FIGURE_SCHEMA.items()])
         .with_columns(
-            [pl.col(c).fill_null("") for c in ("period_type", "breakdown", "breakdown_value", "snapshot")]
+            [pl.col(c).fill_null("") for c in ("period_type", "breakdown", "breakdown_value", "note", "snapshot")]
         )
         .with_columns(pl.col("period_type").replace("", "month"), pl.col("flagged").fill_null(0))
     )

@@ -502,8 +502,8 @@ register(
             "None for the financial year (`fytd` at March), provided the "
             "extract holds the 12 months before the year: a previous referral the extract does not "
             "hold cannot be seen, so an extract that starts on 1 April under-counts re-referrals in "
-            "its first 12 months: the load's check (Referral history) says which months, and "
-            "`journey compute` notes each such figure. 'Within 12 months' is read in calendar months: on or after the same"
+            "its first 12 months: the load's check (Referral history) says which months, and each "
+            "such figure carries a note saying it is understated. 'Within 12 months' is read in calendar months: on or after the same"
             " date 12 months earlier (our reading of DfE's words; a 365-day reading differs only when"
             " 29 February falls between the two referrals)."
         ),

@@ -5,7 +5,9 @@ A re-referral is a referral with an earlier one of the same child within 12 mont
 (``rereferrals_12m_pct``). A referral from the extract's first year cannot be matched with
 one the extract does not hold, so its figure is *understated*, never wrong in a visible
 way. The product says so instead: the proposal of a load carries a check (acknowledged by
-name) and ``journey compute`` writes a note on each understated figure.
+name), each understated figure carries a note (kept with the snapshot's figures, shown on
+the measure page; ``journey compute`` writes it in its ``note`` column), and ``journey data
+check`` says where the referrals are complete from.
 
 Where an extract's referrals begin is read from the data, not from a date it states: an
 extract of a window also holds the older referrals still open in it (a CIN census holds

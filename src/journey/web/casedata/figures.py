@@ -40,7 +40,7 @@ from journey.web.plans.models import Observation
 #: and one for the database, so councils sharing a server do not wait for each other.
 ADVISORY_LOCK_CLASS = 0x6A6F75
 
-FIGURE_FIELDS = ("value", "numerator", "denominator", "flagged", "as_at")
+FIGURE_FIELDS = ("value", "numerator", "denominator", "flagged", "as_at", "note")
 BATCH = 2000
 
 
@@ -194,7 +194,7 @@ def figures_in_use() -> pl.DataFrame:
     """The computed figures pages and reports read now (``figures_frame`` columns)."""
     rows = Observation.objects.filter(data_snapshot__isnull=False).values_list(
         "measure_id", "period", "period_type", "breakdown", "breakdown_value",
-        "value", "numerator", "denominator", "flagged", "as_at", "snapshot",
+        *FIGURE_FIELDS, "snapshot",
     )
     schema = pl.Schema(
         {**{name: FIGURE_SCHEMA[name] for name in _COLUMNS}, "flagged": pl.Boolean(), "snapshot": pl.String()}
@@ -248,7 +248,7 @@ def put_in_use(snapshot: DataSnapshot | None, progress: Told | None = None) -> d
         schema={
             "id": pl.Int64, **{k: pl.String for k in KEY}, "value": pl.Float64,
             "numerator": pl.Float64, "denominator": pl.Float64, "flagged": pl.Boolean,
-            "as_at": pl.Date, "snapshot": pl.String, "data_snapshot": pl.Int64,
+            "as_at": pl.Date, "note": pl.String, "snapshot": pl.String, "data_snapshot": pl.Int64,
         },
         orient="row",
     )

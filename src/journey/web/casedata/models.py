@@ -138,6 +138,8 @@ class SnapshotFigure(models.Model):
     #: How many flagged records the figure counted.
     flagged = models.PositiveIntegerField(default=0)
     as_at = models.DateField(null=True, blank=True)
+    #: What a reader must know about the figure (an understated re-referral figure says why).
+    note = models.TextField(blank=True, default="")
 
     class Meta:
         constraints = [

@@ -327,6 +327,7 @@ def propose(
         plan_population,
         plan_requests,
     )
+    from journey.engine.measures.history import note_understated, rereferral_months
 
     tell = progress or (lambda percent, message: None)
     tell(5, "Reading and checking the extract")
@@ -377,6 +378,8 @@ def propose(
         extract, proposal.first_month, proposal.last_month, computable, step,
         population=plan_population(plan),
     )
+    # A re-referral figure that cannot see the year before it says so in its note.
+    computed = note_understated(computed, proposal.facts.referrals_from, rereferral_months(computable))
     proposal.figures = figures_frame(computed).with_columns(pl.lit(snapshot_id).alias("snapshot"))
     tell(88, "Comparing the figures with those in use")
     proposal.diff = diff_figures(figures.figures_in_use(), proposal.figures, plan)
