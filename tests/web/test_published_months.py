@@ -487,3 +487,23 @@ def test_a_later_months_direction_does_not_quote_a_revised_figure_that_is_small_
     assert "(compared with 75.0%, revised from 84.0% as published)" in staff
     assert "Improving: the figure is worked out from so few people that it is not shown." in board
     assert "75.0%" not in board and "75.0%" not in page
+
+
+def test_a_published_months_spc_reading_stays_as_its_report_printed_it(published_september, tmp_path, client):
+    # Published with four months of figures: under the 12 an XmR chart needs. A year of
+    # history loaded since would give September a reading; its dashboard keeps the published one.
+    history = "".join(f"cp_visits,{month},{85 + n % 3}.0,,\n" for n, month in enumerate(
+        ["2023-09", "2023-10", "2023-11", "2023-12", "2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    ))
+    load(tmp_path, FIGURES + history, "history.csv")
+    plans.clear_caches()
+    client.force_login(published_september["director"])
+    september = dashboard_row(client, "2024-09", "CP visits in timescale")
+    assert '<td class="govuk-table__cell journey-spc-cell"><span class="journey-cell-line">Under 12 months</span></td>' in september
+    august = dashboard_row(client, "2024-08", "CP visits in timescale")  # not published itself: the data in use
+    assert "Under 12 months" not in august and "journey-spc-cell" in august
+    from journey.web.plans import pages
+
+    # The measure page reads the same.
+    assert pages.measure_page(published_september["director"], "cp_visits", "2024-09").spc is None
+    assert pages.measure_page(published_september["director"], "cp_visits", "2024-08").spc is not None

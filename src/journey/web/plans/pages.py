@@ -45,6 +45,7 @@ from journey.web.reports.services import (
     publications_stamp,
     published_figures,
     published_ratings,
+    published_spc,
 )
 
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
@@ -350,6 +351,7 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
     if found is not None:
         return found
     published_now = published_figures()
+    frozen_spc = published_spc(month)  # a published month's SPC reading, as its report printed it
     now = month_ratings(plan, version, month)
     previous_month = add_months(month, -1)
     before = compared_ratings(plan, version, month, months)
@@ -370,7 +372,10 @@ def _month_summary(plan: Plan, version: tuple[int, str], month: str, months: lis
             counts[result.rag.value] += 1
             old = before.get(measure.id)
             href = reverse("plans:measure", args=[measure.id]) + f"?month={month}"
-            spc = services.spc_summary(measure, services.spc_series(measure, version), month, result.target)
+            spc = (
+                frozen_spc[measure.id] if measure.id in frozen_spc
+                else services.spc_summary(measure, services.spc_series(measure, version), month, result.target)
+            )
             if spc is not None and spc.signal:
                 signals.append(Signal(measure, spc, href))
             series = values.get(measure.id, {})
@@ -1020,8 +1025,10 @@ def _measure_figures(
             )
     spc = None
     if month is not None:
-        spc = services.spc_summary(
-            measure, services.spc_series(measure, version), month, result.target if result else None
+        frozen_spc = published_spc(month)
+        spc = (
+            frozen_spc[measure.id] if measure.id in frozen_spc
+            else services.spc_summary(measure, services.spc_series(measure, version), month, result.target if result else None)
         )
     # The stored figure's provenance and breakdowns change only with the data version too.
     stored_figure = stored.get(month) if month else None

@@ -26,7 +26,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from journey.engine.evaluation import MeasureResult, evaluate_plan
-from journey.engine.observations import SCHEMA, RatedFigure, rated_figures, values_for_evaluation
+from journey.engine.observations import (
+    SCHEMA,
+    RatedFigure,
+    monthly_series,
+    rated_figures,
+    values_for_evaluation,
+)
 from journey.engine.periods import add_months, is_month
 from journey.engine.plan import Plan
 from journey.engine.reports import renderers
@@ -51,6 +57,7 @@ from journey.engine.revisions import (
     find_revisions,
     first_published,
 )
+from journey.engine.stats.spc import MeasureSpc, measure_spc, spc_series
 from journey.web.accounts.audit import record
 from journey.web.background import progress
 from journey.web.reports.build_progress import BuildProgress
@@ -251,6 +258,8 @@ class _Published:
     ratings: dict[str, tuple[dict[str, MeasureResult], dict[str, MeasureResult]]]
     """month → (measure id → the month's rating as that report printed it, measure id → the
     month before's rating in the same report), for each published figure."""
+    spc: dict[str, dict[str, MeasureSpc | None]]
+    """month → measure id → the SPC reading the month's own report printed."""
 
 
 def _published_values(before: str, months: int = REVISION_MONTHS) -> tuple[dict[str, dict[str, float | None]], dict[str, date], Sources]:
@@ -272,7 +281,7 @@ def _published_values(before: str, months: int = REVISION_MONTHS) -> tuple[dict[
     return values, days, sources
 
 
-PUBLICATIONS_KEY = "reports:publications:3"
+PUBLICATIONS_KEY = "reports:publications:4"
 PUBLICATIONS_STAMP_KEY = "reports:publications-stamp:1"
 
 
@@ -288,7 +297,7 @@ def _read_publications() -> _Published:
 
     publications: list[Publication] = []
     reports: list[PublishedReport] = []
-    frozen: dict[str, tuple[Plan, dict[str, dict[str, float | None]], dict[str, dict[str, float | None]]]] = {}
+    frozen: dict[str, tuple[Plan, dict[str, dict[str, float | None]], dict[str, dict[str, float | None]], pl.DataFrame]] = {}
     rows = PublishedMonth.objects.order_by("period").only(
         "period", "headline", "published_at", "plan_text", "figures", "inputs"
     )
@@ -300,12 +309,13 @@ def _read_publications() -> _Published:
             log.warning("the plan published with %s no longer reads; its figures are shown without counts", row.period)
             printed: dict[str, dict[str, RatedFigure]] = {}
         else:
-            printed = rated_figures(pl.read_parquet(io.BytesIO(bytes(row.figures))), plan)
+            frame = pl.read_parquet(io.BytesIO(bytes(row.figures)))
+            printed = rated_figures(frame, plan)
             # What the report's direction of travel compared with, as it was published.
             revised: dict[str, dict[str, float | None]] = {}
             for item in (row.inputs or {}).get("revisions", []):
                 revised.setdefault(item["measure_id"], {})[item["month"]] = item.get("published")
-            frozen[row.period] = (plan, _values(printed), revised)
+            frozen[row.period] = (plan, _values(printed), revised, frame)
         months = set(months_printed(row.period, int((row.inputs or {}).get("months_shown", REVISION_MONTHS))))
         figures = {
             measure_id: {month: figure for month, figure in by_month.items() if month in months}
@@ -330,14 +340,24 @@ def _read_publications() -> _Published:
     for period, measures_by_month in wanted.items():
         if period not in frozen:
             continue
-        plan, values, revised = frozen[period]
+        plan, values, revised, _frame = frozen[period]
         for month, measure_ids in measures_by_month.items():
             now = evaluate_plan(plan, values, month, published=revised).results
             before = evaluate_plan(plan, values, add_months(month, -1), published=revised).results
             kept_now, kept_before = ratings.setdefault(month, ({}, {}))
             kept_now.update({r.measure_id: r for r in now if r.measure_id in measure_ids})
             kept_before.update({r.measure_id: r for r in before if r.measure_id in measure_ids})
-    return _Published(publications, figures_in_force, ratings)
+    spc: dict[str, dict[str, MeasureSpc | None]] = {}
+    for period, (plan, _values_then, _revised, frame) in frozen.items():
+        rated = ratings.get(period, ({}, {}))[0]
+        for measure in plan.measures:
+            if measure.id not in rated or in_force[measure.id][period].period != period:
+                continue  # the month's own report did not print this measure
+            series = spc_series(
+                measure, monthly_series(frame, measure.id), monthly_series(frame, measure.id, period_type="fytd")
+            )
+            spc.setdefault(period, {})[measure.id] = measure_spc(measure, series, period, rated[measure.id].target)
+    return _Published(publications, figures_in_force, ratings, spc)
 
 
 def _publications() -> list[Publication]:
@@ -360,6 +380,13 @@ def published_figures() -> dict[str, dict[str, tuple[RatedFigure, date]]]:
     figure as its own report published it, else as the first published report that printed
     it did (:func:`journey.engine.revisions.first_published`)."""
     return _published().figures if publications_stamp() else {}
+
+
+def published_spc(month: str) -> dict[str, MeasureSpc | None]:
+    """measure id → the SPC reading ``month``'s own report printed (as
+    :mod:`journey.engine.reports.assemble` reads it from the month's frozen figures), for
+    a published month; empty for any other."""
+    return _published().spc.get(month, {}) if month in publications_stamp() else {}
 
 
 PublishedRatings = dict[str, tuple[dict[str, MeasureResult], dict[str, MeasureResult]]]
