@@ -507,3 +507,18 @@ def test_a_published_months_spc_reading_stays_as_its_report_printed_it(published
     # The measure page reads the same.
     assert pages.measure_page(published_september["director"], "cp_visits", "2024-09").spc is None
     assert pages.measure_page(published_september["director"], "cp_visits", "2024-08").spc is not None
+
+
+def test_what_changed_in_a_published_month_is_read_on_the_figures_its_report_had(published_september, tmp_path, client):
+    def changes() -> str:
+        page = client.get(reverse("plans:dashboard") + "?month=2024-09").content.decode()
+        return re.search(r'<details class="govuk-details govuk-!-margin-bottom-2" id="changes">(.*?)</details>', page, re.S).group(1)
+
+    client.force_login(published_september["director"])
+    published = changes()
+    # Re-referrals: August 21.0% (Green) → September 20.0% (Green), no change. Reloaded,
+    # August reads 26.0% (Red): worked out again it would be "Red → Green".
+    assert "Re-referrals within 12 months" not in published
+    load(tmp_path, AUGUST_REVISED, "reloaded.csv")
+    plans.clear_caches()
+    assert changes() == published
