@@ -333,6 +333,9 @@ def test_the_dashboard_and_measure_page_show_a_published_figure_as_published_wit
     table = measure[measure.index('id="months-table"'):]
     row = re.search(r"Sep-2024</th>(.*?)</tr>", table, re.S).group(1)
     assert "84.0%" in row and "revised: 84.0% → 84.6%" in row
+    # Counted and From are the published figure's (84 of 100, imported), not the revision's (423 of 500).
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert (cells[1], cells[-1]) == ("84 of 100", "imported")
 
 
 def test_a_published_figure_not_revised_shows_as_it_was_with_no_note(published_september, client):

@@ -992,17 +992,22 @@ def _measure_figures(
             figure(plan, measure, series.get(m), (o.numerator, o.denominator) if (o := stored.get(m)) else None)
             for m in window
         ], series)
+        kept_figures = published_figures().get(measure.id, {})
         for m, value in zip(window, shown, strict=True):
             evaluation = evaluations[m]
             obs = stored.get(m)
             counts = (obs.numerator, obs.denominator) if obs is not None else None
+            source = _source_text(obs)
+            if m in kept_figures:  # a published figure: its own counts and origin
+                then = kept_figures[m][0]
+                counts, source = (then.numerator, then.denominator), then.source
             rows.append(
                 MonthRow(
                     label=month_label(m),
                     result=evaluation,
                     value=value,
                     counts=_counts_text(measure, *counts) if counts else "",
-                    source=_source_text(obs),
+                    source=source,
                     direction_word=DIRECTION_WORDS[evaluation.direction] if evaluation else "",
                 )
             )
