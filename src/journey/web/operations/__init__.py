@@ -1,1 +1,3 @@
-"""Running the service: backup and restore, reminders, the watched folder (docs/deploy.md)."""
+"""Running the service: backup and restore, the watched folder (docs/deploy.md).
+
+Reminders by e-mail are in ``journey.web.background.reminders``."""

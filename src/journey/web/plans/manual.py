@@ -44,8 +44,9 @@ class Outcome:
 
 
 def may_enter(user: Any, measure: Measure) -> bool:
-    """The data team and the director enter any manual figure; others only their own
-    measures' (the same ownership rule as narrative and actions)."""
+    """The data team enters any manual figure; a service lead only their own measures'
+    (the same ownership rule as narrative and actions). Other roles, the director
+    included, have no ``ENTER_MANUAL_FIGURES``."""
     from journey.web.accounts.ownership import acts_on_all, is_owner
     from journey.web.accounts.roles import Capability
 
