@@ -71,15 +71,6 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def default_data_dir(project_dir: Path, cwd: Path) -> Path:
-    """Where data lives when ``JOURNEY_DATA_DIR`` is not set: ``var`` in a source checkout
-    (beside ``pyproject.toml``), else ``var`` in the current folder. An installed wheel's
-    package folder sits inside the virtualenv, where data would be lost with it."""
-    if (project_dir / "pyproject.toml").is_file():
-        return project_dir / "var"
-    return cwd / "var"
-
-
 def development_secret_key(data_dir: Path) -> str:
     """A per-installation key kept outside the repository, for development and demos only."""
     path = data_dir / "secret_key"

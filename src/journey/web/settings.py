@@ -13,9 +13,9 @@ from pathlib import Path
 
 import dj_database_url
 
+from journey.engine.casedata.store import default_data_dir
 from journey.web.env import (
     ConfigurationError,
-    default_data_dir,
     development_secret_key,
     env_bool,
     env_day_of_month,
@@ -35,7 +35,7 @@ if JOURNEY_ENV not in {"production", "development"}:
     raise ConfigurationError(f"JOURNEY_ENV={JOURNEY_ENV!r} must be 'production' or 'development'.")
 DEVELOPMENT = JOURNEY_ENV == "development"
 
-DATA_DIR = Path(env_str("JOURNEY_DATA_DIR", str(default_data_dir(PROJECT_DIR, Path.cwd())))).resolve()
+DATA_DIR = default_data_dir().resolve()
 
 if DEVELOPMENT:
     SECRET_KEY = env_str("JOURNEY_SECRET_KEY", "") or development_secret_key(DATA_DIR)

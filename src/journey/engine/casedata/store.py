@@ -56,8 +56,25 @@ READ_ONLY = stat.S_IRUSR | stat.S_IRGRP
 ABANDONED_AFTER_SECONDS = 3600
 
 
+#: The source checkout this module runs from (src layout); in an installed wheel, a folder
+#: inside the virtualenv, which has no ``pyproject.toml``.
+PROJECT_DIR = Path(__file__).resolve().parents[4]
+
+
+def default_data_dir(project_dir: Path = PROJECT_DIR, cwd: Path | None = None) -> Path:
+    """Where data lives: ``$JOURNEY_DATA_DIR``; unset, ``var`` beside ``pyproject.toml`` in a
+    source checkout, else ``var`` in the current folder (never inside the virtualenv, where
+    data would be lost with it). The web's settings and the CLI's store both use this."""
+    configured = os.environ.get("JOURNEY_DATA_DIR")
+    if configured:
+        return Path(configured)
+    if (project_dir / "pyproject.toml").is_file():
+        return project_dir / "var"
+    return (cwd or Path.cwd()) / "var"
+
+
 def default_store_dir() -> Path:
-    return Path(os.environ.get("JOURNEY_DATA_DIR", "var")) / "store"
+    return default_data_dir() / "store"
 
 
 def extract_sha256(files: Files) -> str:
