@@ -93,7 +93,9 @@ def test_utf16_and_binary_files_named_csv_are_refused_naming_the_problem():
 def test_a_row_with_more_values_than_the_header_is_an_error_naming_the_row():
     _, report = read_files({"children.csv": b"child_id,sex\nC1,M\nC2,F,extra\n"}, as_at=AS_AT)
     assert _texts(report) == [
-        "children.csv row 3: row 3 has more values than the header's 2 columns"
+        "children.csv row 3: row 3 has more values than the header's 2 columns (the first "
+        "extra value is 'extra'): a value holding a comma must be in double quotes, or a "
+        "column is missing its header"
     ]
 
 

@@ -61,7 +61,9 @@ def test_the_errors_fixture_is_refused_with_exactly_the_planted_errors():
         "ERROR children.csv row 5, column child_id: child_id is blank but every row needs one",
         "ERROR cla_reviews.csv: the file is encoded as UTF-16; save it as 'CSV UTF-8' (or Windows-1252) instead",
         "ERROR referrals.csv row 1, column referral_date: required column referral_date is missing",
-        "ERROR visits.csv row 3: row 3 has more values than the header's 4 columns",
+        "ERROR visits.csv row 3: row 3 has more values than the header's 4 columns (the first "
+        "extra value is 'extra'): a value holding a comma must be in double quotes, or a column "
+        "is missing its header",
         "ERROR workers.csv row 2, column fte: 'full' is not a number",
         "ERROR workers.csv row 3, column role: role is blank but every row needs one",
     ]

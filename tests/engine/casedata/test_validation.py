@@ -76,7 +76,8 @@ def test_iso_and_uk_dates_are_read_and_impossible_or_ambiguous_dates_are_errors(
     ]
     assert _texts(problems) == [
         "cp_reviews.csv row 5, column review_date: '31/02/2023' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
-        "cp_reviews.csv row 6, column review_date: '01/02/23' is not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
+        "cp_reviews.csv row 6, column review_date: '01/02/23' is not a date (expected YYYY-MM-DD or DD/MM/YYYY): "
+        "the year has two digits; export the dates with four-digit years (DD/MM/YYYY)",
     ]
     assert {p.severity for p in problems} == {ERROR}
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -31,7 +32,14 @@ from datetime import date, datetime
 from pathlib import Path, PurePath
 
 import polars as pl
+from openpyxl.utils import get_column_letter
 
+from journey.engine.casedata.csv_layout import (
+    header_below,
+    header_not_first,
+    overlong_problem,
+    overlong_row,
+)
 from journey.engine.casedata.load import (
     CanonicalTables,
     ExtractFormat,
@@ -225,6 +233,47 @@ def _header_map(
     return positions, {k: v for k, v in labels.items() if v != k}, problems
 
 
+def _unheaded_values(
+    header: list[str | None],
+    rows: pl.DataFrame,
+    data_columns: list[str],
+    file: str,
+    sheet: str | None,
+    header_row: int,
+    table: Table,
+) -> list[Problem]:
+    """An error for each column with values under a blank header (a merged header cell, a
+    deleted heading): its values would otherwise be dropped without a word."""
+    labels = list(header) + [None] * (len(data_columns) - len(header))
+    blank = [i for i, text in enumerate(labels) if not (text or "").strip() and i < len(data_columns)]
+    if not blank:
+        return []
+    firsts = rows.select(
+        pl.col(ROW).filter(pl.col(data_columns[i]).str.strip_chars().ne("")).first().alias(str(i))
+        for i in blank
+    ).row(0)
+    problems = []
+    for i, row in zip(blank, firsts, strict=True):
+        if row is None:
+            continue
+        value = rows.filter(pl.col(ROW) == row)[data_columns[i]].item()
+        problems.append(
+            Problem(
+                ERROR,
+                "unheaded_column",
+                f"column {get_column_letter(i + 1) if sheet else i + 1} has values but no header (the first is {value!r}, on row {row}): "
+                "give it its header (merged header cells keep only the first one's) or delete "
+                "the column",
+                file=file,
+                sheet=sheet,
+                row=header_row,
+                value=value,
+                table=table.name,
+            )
+        )
+    return problems
+
+
 def _raw_table(
     table: Table,
     header: list[str | None],
@@ -236,9 +285,12 @@ def _raw_table(
     """Rename to canonical columns and type the values; ``rows`` has one column per header cell."""
     positions, labels, problems = _header_map(table, header, file, sheet, header_row)
     source = Source(file=file, sheet=sheet, columns=labels, header_row=header_row)
+    data_columns = [c for c in rows.columns if c != ROW][: len(header)]
+    problems += _unheaded_values(
+        header, rows, [c for c in rows.columns if c != ROW], file, sheet, header_row, table
+    )
     if any(p.severity == ERROR for p in problems):
         return None, source, problems
-    data_columns = [c for c in rows.columns if c != ROW][: len(header)]
     raw = rows.select(
         [
             pl.col(data_columns[i]).alias(name)
@@ -252,13 +304,6 @@ def _raw_table(
         raw = raw.filter(pl.any_horizontal([pl.col(c).str.strip_chars().ne("") for c in cells]))
     typed, more = parse_table(table.name, raw, source)
     return typed, source, problems + more
-
-
-def _first_ragged_row(text: str, width: int) -> int | None:
-    for number, record in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if len(record) > width:
-            return number
-    return None
 
 
 def _read_csv(
@@ -280,25 +325,46 @@ def _read_csv(
                 )
             ],
         )
+    def is_header(cells: list[str]) -> bool:
+        return sum(normalise_header(c) in table.column_names for c in cells) >= min(
+            2, len(table.column_names)
+        )
+
+    first = next(csv.reader(io.StringIO(text)), [])
+    if not any(normalise_header(c) in table.column_names for c in first):
+        below = header_below(text, is_header)
+        if below is not None:
+            found = list(itertools.islice(csv.reader(io.StringIO(text)), below))[-1]
+            return None, source, [header_not_first(below, found, file=file, table=table.name)]
     try:
-        grid = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            has_header=False,
-            infer_schema=False,
-        )
+        try:
+            grid = pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, infer_schema=False)
+        except pl.exceptions.ComputeError:
+            # Rows longer than the header: harmless only when every extra value is blank.
+            if overlong_row(text, len(first)) is not None:
+                raise
+            grid = pl.read_csv(
+                io.BytesIO(text.encode("utf-8")),
+                has_header=False,
+                infer_schema=False,
+                truncate_ragged_lines=True,
+            )
     except pl.exceptions.PolarsError as err:
-        first_line = text.splitlines()[0] if text.splitlines() else ""
-        width = len(next(csv.reader([first_line]), []))
-        row = _first_ragged_row(text, width)
-        reason = (
-            f"row {row} has more values than the header's {width} columns"
-            if row is not None
-            else f"it cannot be read as CSV ({str(err).splitlines()[0]})"
-        )
+        overlong = overlong_row(text, len(first))
+        if overlong is not None:
+            return None, source, [overlong_problem(*overlong, len(first), file=file, table=table.name)]
         return (
             None,
             source,
-            [Problem(ERROR, "unreadable_file", reason, file=file, row=row, table=table.name)],
+            [
+                Problem(
+                    ERROR,
+                    "unreadable_file",
+                    f"it cannot be read as CSV ({str(err).splitlines()[0]})",
+                    file=file,
+                    table=table.name,
+                )
+            ],
         )
     if grid.height > limits.rows + 1 or grid.width > limits.columns:
         return (

@@ -113,6 +113,7 @@ SAVE_AS = {
     ".xlsb": "binary .xlsb workbooks are not read: save it as .xlsx",
     ".ods": "OpenDocument .ods spreadsheets are not read: save it as .xlsx",
     ".numbers": "Numbers spreadsheets are not read: export it as .xlsx or CSV",
+    ".zip": "a .zip archive is not opened: unzip it and give the folder (or upload the files in it)",
 }
 
 
@@ -127,6 +128,15 @@ def detect_format(files: Files) -> tuple[ExtractFormat | None, list[Problem]]:
         saved_as = sorted({SAVE_AS[s] for n in files if (s := Path(n).suffix.lower()) in SAVE_AS})
         if saved_as:
             return None, [Problem(ERROR, "unknown_format", f"{names}: {'; '.join(saved_as)}")]
+        if files and not any(data.strip() for data in files.values()):
+            return None, [
+                Problem(
+                    ERROR,
+                    "empty_extract",
+                    f"{names}: {'the file is' if len(files) == 1 else 'every file is'} empty, "
+                    "so there is nothing to read: export the data again",
+                )
+            ]
         known = "; ".join(f"{f.title}: {f.accepts}" for _, f in scores) or "none registered"
         return None, [
             Problem(

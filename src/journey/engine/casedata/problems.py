@@ -227,6 +227,16 @@ RULES: dict[str, Rule] = {
         "A file named .csv holds binary data (a workbook, PDF, or garbage).",
         "referrals.csv: the file is an old-style Excel .xls workbook (save it as .xlsx or CSV UTF-8), not a CSV text file",
     ),
+    "unheaded_column": Rule(
+        ERROR,
+        "A column holds values but has no header (a merged header cell), so they would be dropped.",
+        "extract.xlsx sheet 'children' row 1: column B has values but no header (the first is 'M', on row 2): give it its header (merged header cells keep only the first one's) or delete the column",
+    ),
+    "header_not_first": Rule(
+        ERROR,
+        "A CSV file's header is below a title or notes line instead of on row 1.",
+        "referrals.csv row 2: the header is on row 2 (referral_id, child_id, referral_date), not row 1: delete the line above it (a title or notes) so that the file starts with the header, and export again",
+    ),
     "not_a_workbook": Rule(
         ERROR,
         "A file named .xlsx is not a readable workbook.",
@@ -338,6 +348,11 @@ RULES: dict[str, Rule] = {
         "References could not be checked because the table they refer to is absent.",
         "column worker_id: worker_id values were not checked: the extract has no workers table",
     ),
+    "totals_row": Rule(
+        ERROR,
+        "A totals or summary line below the records (its 'Total' would be read as a child).",
+        "referrals.csv row 150, column referral_id: this looks like a totals row ('Total' in referral_id), not a record: delete the totals and any other summary lines below the data and export again",
+    ),
     "duplicate_key": Rule(
         WARNING,
         "Two rows have the same key (e.g. the same referral_id).",
@@ -392,6 +407,11 @@ RULES: dict[str, Rule] = {
         WARNING,
         "extract.json holds a field other than as_at and la_code; it is ignored.",
         "extract.json: field 'council' is not known and is ignored",
+    ),
+    "empty_extract": Rule(
+        ERROR,
+        "Every file given is empty: there is no extract to read.",
+        "children.csv: the file is empty, so there is nothing to read: export the data again",
     ),
     "empty_file": Rule(
         WARNING,

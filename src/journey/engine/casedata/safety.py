@@ -248,6 +248,27 @@ def _check_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, file: str) -> 
         )
 
 
+#: Excel saves a workbook with a password to open as an OLE2 compound file holding an
+#: ``EncryptionInfo`` stream (named in UTF-16); an old-style .xls is OLE2 too.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+
+def _not_a_zip(data: bytes) -> str:
+    """Why a file named .xlsx is not one, in words that say what to do."""
+    if not data.strip():
+        return "the file is empty (0 bytes): export the workbook again"
+    if data.startswith(_OLE2):
+        if _ENCRYPTION_INFO in data:
+            return (
+                "the workbook is protected with a password, so it cannot be read: open it in "
+                "Excel, remove the password (File > Info > Protect Workbook > Encrypt with "
+                "Password, clear it) and save it again"
+            )
+        return "the file is an old-style .xls workbook: save it as .xlsx (Excel Workbook)"
+    return "the file is not an .xlsx workbook (it is not a zip archive)"
+
+
 def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
     """Refuse zip bombs and oversize workbooks by reading only the zip's directory."""
     limits = limits or Limits()
@@ -255,9 +276,7 @@ def check_zip(data: bytes, file: str, limits: Limits | None = None) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise _refuse(
-            file, "not_a_workbook", "the file is not an .xlsx workbook (it is not a zip archive)"
-        ) from None
+        raise _refuse(file, "not_a_workbook", _not_a_zip(data)) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > limits.zip_entries:

@@ -157,9 +157,36 @@ def _parsed(column: Column) -> tuple[pl.Expr, pl.Expr | None]:
     return text, None
 
 
+#: Excel's serial day numbers for 1927-10-16 to 2173-10-14: a date column exported as numbers.
+_EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+#: Month first, then a day above 12: only readable as month/day/year (US order).
+_MONTH_FIRST = re.compile(r"^(0?[1-9]|1[0-2])[/.-](1[3-9]|2\d|3[01])[/.-](\d{2}|\d{4})(?:[ T].*)?$")
+#: A two-digit year: the century is a guess, so it is never read.
+_SHORT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:[ T].*)?$")
+
+
+def date_hint(value: str) -> str:
+    """What to do about a value that is not a date, when its shape says why (else "")."""
+    text = value.strip()
+    if _EXCEL_SERIAL.match(text):
+        return (
+            ": it looks like an Excel date serial number (the column was exported as numbers); "
+            "format the column as a date (DD/MM/YYYY) and export again"
+        )
+    if _MONTH_FIRST.match(text):
+        return (
+            ": it reads only as month/day/year (US order); export the dates day first "
+            "(DD/MM/YYYY), since other dates in the column with a day of 12 or less would be "
+            "read the wrong way round"
+        )
+    if _SHORT_YEAR.match(text):
+        return ": the year has two digits; export the dates with four-digit years (DD/MM/YYYY)"
+    return ""
+
+
 def _unreadable_message(column: Column, value: str) -> str:
     if column.dtype == pl.Date():
-        return f"{value!r} is not a date (expected {DATE_FORMATS})"
+        return f"{value!r} is not a date (expected {DATE_FORMATS}){date_hint(value)}"
     if column.dtype == pl.Boolean():
         return f"{value!r} is not yes or no (expected Y/N, yes/no, true/false or 1/0)"
     if column.dtype == pl.Int64():
@@ -347,6 +374,7 @@ def _found(
     column: str,
     value: pl.Expr,
     message: pl.Expr,
+    severity: Severity = WARNING,
 ) -> pl.LazyFrame:
     return frame.filter(condition).select(
         _INDEX,
@@ -354,7 +382,7 @@ def _found(
         SHEET,
         ROW,
         pl.lit(code).alias("code"),
-        pl.lit(WARNING).alias("severity"),
+        pl.lit(severity).alias("severity"),
         pl.lit(column).alias("column"),
         value.cast(pl.String).alias("value"),
         message.alias("message"),
@@ -424,6 +452,38 @@ def _column_rules(
             )
         )
     return found
+
+
+#: An identifier a spreadsheet's summary line puts in the first column: "Total", "Totals:",
+#: "Grand total", "TOTAL (35)".
+_TOTALS = r"(?i)^(?:grand\s+|sub\s*-?\s*)?totals?\b"
+
+
+def _totals_rows(table: Table, frame: pl.LazyFrame, source: Source) -> list[pl.LazyFrame]:
+    """A totals line left below the records: its "Total" would be read as a child (or a
+    referral, a worker) and its counts as codes or dates, so it is an error to delete."""
+    return [
+        _found(
+            frame,
+            pl.col(column.name).str.contains(_TOTALS),
+            "totals_row",
+            column.name,
+            pl.col(column.name),
+            pl.concat_str(
+                [
+                    pl.lit("this looks like a totals row ("),
+                    _quoted(pl.col(column.name)),
+                    pl.lit(
+                        f" in {source.label(column.name)}), not a record: delete the totals and "
+                        "any other summary lines below the data and export again"
+                    ),
+                ]
+            ),
+            ERROR,
+        )
+        for column in table.columns
+        if is_identifier(column) and column.name in table.key
+    ]
 
 
 def _births(children: pl.LazyFrame) -> pl.LazyFrame:
@@ -782,7 +842,8 @@ def validate(
             )
             continue
         source = sources.get(name, Source())
-        found = _column_rules(table, frame, as_at, source)
+        found = _totals_rows(table, frame, source)
+        found += _column_rules(table, frame, as_at, source)
         found += _birth_rules(table, frame, births, source)
         references, unchecked = _reference_rules(table, frame, frames, counts)
         found += references

@@ -27,7 +27,7 @@ from journey.engine.casedata.schema import (
     Extract,
     empty_case_data,
 )
-from journey.engine.casedata.validation import FILE, ROW, SHEET, Source
+from journey.engine.casedata.validation import FILE, ROW, SHEET, Source, date_hint
 
 __all__ = [
     "ERROR",
@@ -135,7 +135,7 @@ def parse_dates(
                 Problem(
                     ERROR,
                     "unreadable_value",
-                    f"{str(value)!r} is not {expected}",
+                    f"{str(value)!r} is not {expected}{date_hint(str(value))}",
                     file=file,
                     sheet=sheet,
                     row=row,

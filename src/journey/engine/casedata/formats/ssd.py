@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from pathlib import Path, PurePath
 import polars as pl
 
 from journey.engine.casedata import codes
+from journey.engine.casedata.csv_layout import header_below, header_not_first
 from journey.engine.casedata.formats._common import (
     ERROR,
     WARNING,
@@ -408,6 +410,15 @@ def _read_ssd_csv(
         result.warn("empty_file", "the file is empty and is read as an empty table", file=file)
         return None
     header = _header(text)
+    aliases = {alias for f in spec.fields for alias in f.ssd}
+    if not aliases.intersection(header):
+        below = header_below(
+            text, lambda cells: len(aliases.intersection(c.lower() for c in cells)) >= 2
+        )
+        if below is not None:
+            real = list(itertools.islice(csv.reader(io.StringIO(text)), below))[-1]
+            result.problems.append(header_not_first(below, real, file=file, table=spec.name))
+            return None
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, name in enumerate(header):

@@ -48,6 +48,8 @@ episodes open during the year, with DEC and REC blank when the episode had not e
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -56,6 +58,12 @@ from xml.etree.ElementTree import Element
 
 import polars as pl
 
+from journey.engine.casedata.csv_layout import (
+    header_below,
+    header_not_first,
+    overlong_problem,
+    overlong_row,
+)
 from journey.engine.casedata.dfe_rules import YEAR as RETURN_YEAR
 from journey.engine.casedata.formats._common import (
     ERROR,
@@ -278,8 +286,26 @@ def _read_csv(
     if duplicates:
         problems.extend(duplicates)
         return None, None
+    header = next(csv.reader([first_line.rstrip("\r")]), [])
+    if identify_table([_normalise_column(c) for c in header], name) is None:
+        below = header_below(
+            text, lambda cells: identify_table([_normalise_column(c) for c in cells]) is not None
+        )
+        if below is not None:
+            found = list(itertools.islice(csv.reader(io.StringIO(text)), below))[-1]
+            problems.append(header_not_first(below, found, file=name))
+            return None, None
     try:
-        df = pl.read_csv(text.encode("utf-8"), infer_schema=False, truncate_ragged_lines=True)
+        try:
+            df = pl.read_csv(text.encode("utf-8"), infer_schema=False)
+        except pl.exceptions.ComputeError:
+            # Rows longer than the header: cut back only when every extra value is blank
+            # (a trailing comma); a real value there means the columns have shifted.
+            overlong = overlong_row(text, len(header))
+            if overlong is not None:
+                problems.append(overlong_problem(*overlong, len(header), file=name))
+                return None, None
+            df = pl.read_csv(text.encode("utf-8"), infer_schema=False, truncate_ragged_lines=True)
     except pl.exceptions.PolarsError as exc:
         problems.append(
             Problem(ERROR, "unreadable_file", f"not a readable CSV file: {exc}", file=name)
