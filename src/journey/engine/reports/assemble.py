@@ -169,15 +169,6 @@ def action_rag_cell(action: ActionItem) -> Cell:
     return Cell(text, rag=action.rag)
 
 
-def direction_text(direction: Direction) -> str:
-    return {
-        Direction.IMPROVING: "Improving",
-        Direction.WORSENING: "Worsening",
-        Direction.NO_CHANGE: "No change",
-        Direction.NOT_COMPARABLE: "Not comparable",
-    }[direction]
-
-
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -402,7 +393,7 @@ def _summary_table(figures: _Figures, priority: Priority) -> Table:
                 Cell(measure.title),
                 Cell(r.value_text, number=r.value, numeric=True),
                 rag_cell(r.rag),
-                Cell(direction_text(r.direction)),
+                Cell(r.direction.label),
             )
         )
     return Table(
@@ -895,7 +886,7 @@ def _summary_dataset(figures: _Figures) -> Dataset:
                 r.target,
                 r.tolerance,
                 r.rag.label,
-                direction_text(r.direction),
+                r.direction.label,
                 "Approved" if figures.narrative(measure) else NOT_APPROVED,
             )
         )
@@ -914,7 +905,7 @@ def _priority_datasets(figures: _Figures, months: list[str]) -> list[Dataset]:
         for measure in priority.measures:
             for m in months:
                 r = figures.result(measure, m)
-                rows.append((measure.id, measure.title, m, measure.unit.value, r.value, r.target, r.tolerance_lower, r.tolerance_upper, r.rag.label, direction_text(r.direction)))
+                rows.append((measure.id, measure.title, m, measure.unit.value, r.value, r.target, r.tolerance_lower, r.tolerance_upper, r.rag.label, r.direction.label))
             latest = figures.latest(measure)
             if latest is not None:
                 rows.append((measure.id, measure.title, f"Latest {latest.as_at.isoformat() if latest.as_at else latest.period}", measure.unit.value, latest.value, None, None, None, "Provisional", ""))
@@ -1014,7 +1005,7 @@ def monthly(inputs: ReportInputs) -> Report:
         overview.blocks.append(
             BulletList(
                 tuple(
-                    f"{m.title}: {r.value_text} {against(m, r)} ({direction_text(r.direction).lower()})"
+                    f"{m.title}: {r.value_text} {against(m, r)} ({r.direction.label.lower()})"
                     for m, r in red_measures
                 )
             )
@@ -1189,7 +1180,7 @@ def quarterly(inputs: ReportInputs) -> Report:
                     rag_cell(then.rag),
                     Cell(now.value_text, number=now.value, numeric=True),
                     rag_cell(now.rag),
-                    Cell(direction_text(move)),
+                    Cell(move.label),
                 )
             )
         sub.blocks.append(GENERATED)
@@ -1463,7 +1454,7 @@ def _key_figure(figures: _Figures, measure: Measure, before_month: str) -> str:
         sentence += f"; {figure(before, measure)} at the {when}" if measure.cumulative_in_year else f"; {figure(before, measure)} in {when}"
         if measure.cumulative_in_year:
             sentence += f" ({long_month(earlier)})"
-        sentence += f" – {direction_text(move).lower()}"
+        sentence += f" – {move.label.lower()}"
     return sentence + "."
 
 
@@ -1629,7 +1620,7 @@ def summary(inputs: ReportInputs) -> Report:
                 Cell(r.value_text, number=r.value, numeric=True),
                 Cell(r.target_text if r.target is not None else "–", number=r.target, numeric=True),
                 rag_cell(r.rag),
-                Cell(direction_text(r.direction)),
+                Cell(r.direction.label),
             )
         )
     overdue = [a for a in actions if a.overdue]

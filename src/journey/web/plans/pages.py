@@ -49,12 +49,6 @@ from journey.web.reports.services import (
 )
 
 RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NOT_RATED: 3}
-DIRECTION_WORDS = {
-    Direction.IMPROVING: "Improving",
-    Direction.WORSENING: "Worsening",
-    Direction.NO_CHANGE: "No change",
-    Direction.NOT_COMPARABLE: "Not comparable",
-}
 DIRECTION_ARROWS = {
     Direction.IMPROVING: "▲",
     Direction.WORSENING: "▼",
@@ -247,7 +241,7 @@ class DashboardRow:
 
     @property
     def direction_word(self) -> str:
-        return DIRECTION_WORDS[self.result.direction]
+        return self.result.direction.label
 
     @property
     def direction_arrow(self) -> str:
@@ -904,7 +898,7 @@ class MeasurePage:
 
     @property
     def direction_word(self) -> str:
-        return DIRECTION_WORDS[self.result.direction] if self.result else ""
+        return self.result.direction.label if self.result else ""
 
 
 def approved_narrative(measure_id: str, month: str) -> Any:
@@ -1008,7 +1002,7 @@ def _measure_figures(
                     value=value,
                     counts=_counts_text(measure, *counts) if counts else "",
                     source=source,
-                    direction_word=DIRECTION_WORDS[evaluation.direction] if evaluation else "",
+                    direction_word=evaluation.direction.label if evaluation else "",
                 )
             )
             points.append(ChartPoint.rated(month_label(m), measure, evaluation))
