@@ -187,3 +187,39 @@ def test_trailing_commas_on_canonical_records_are_read_as_blank_not_refused():
     )
     assert report.errors == []
     assert extract.tables["children"].collect().select("child_id", "sex").rows() == [("C1", "F")]
+
+
+def test_a_title_row_above_a_workbook_sheets_header_is_passed_over_and_rows_keep_their_numbers():
+    from journey.engine.casedata.load import read_files
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "children"
+    sheet.append(["Children looked after at 31 March 2024"])
+    sheet.append(["child_id", "sex", "date_of_birth"])
+    sheet.append(["C1", "F", "2015-01-02"])
+    sheet.append(["C2", "M", "31/02/2015"])
+    out = io.BytesIO()
+    book.save(out)
+    extract, report = read_files({"extract.xlsx": out.getvalue()}, as_at=AS_AT)
+    assert [str(p) for p in report.errors] == [
+        "extract.xlsx sheet 'children' row 4, column date_of_birth: '31/02/2015' is not a date "
+        "(expected YYYY-MM-DD or DD/MM/YYYY)"
+    ]
+    assert extract.tables["children"].collect()["child_id"].to_list() == ["C1", "C2"]
+
+
+def test_a_whole_number_with_thousands_separators_is_read_but_a_decimal_comma_is_not():
+    from journey.engine.casedata.load import read_files
+
+    extract, report = read_files(
+        {
+            "children.csv": b"child_id,date_of_birth\nC1,2015-01-02\n",
+            "population.csv": b'year,population_0_17\n2023,"33,000"\n2024,"1,234,567"\n2025,"3,5"\n',
+        },
+        as_at=AS_AT,
+    )
+    assert [str(p) for p in report.errors] == [
+        "population.csv row 4, column population_0_17: '3,5' is not a whole number"
+    ]
+    assert extract.tables["population"].collect()["population_0_17"].to_list() == [33000, 1234567, None]

@@ -35,6 +35,7 @@ import polars as pl
 from openpyxl.utils import get_column_letter
 
 from journey.engine.casedata.csv_layout import (
+    HEADER_SEARCH_LINES,
     header_below,
     header_not_first,
     overlong_problem,
@@ -403,6 +404,17 @@ def _read_csv(
     return _raw_table(table, header, 1, rows, file, None)
 
 
+def _header_index(table: Table, rows: list[tuple[int, list[str | None]]]) -> int:
+    """Which of a sheet's first rows is the header: the first naming at least two of the
+    table's columns (one for a one-column table), so a title or notes above it is passed
+    over, as in an Annex A workbook. The first row when none does (its problems say why)."""
+    needed = min(2, len(table.column_names))
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_LINES]):
+        if sum(normalise_header(c or "") in table.column_names for c in cells) >= needed:
+            return index
+    return 0
+
+
 def _read_workbook(data: bytes, file: str, limits: Limits, result: CanonicalTables) -> None:
     sheets, problems = read_xlsx(data, file, limits)
     result.problems += problems
@@ -444,13 +456,15 @@ def _read_workbook(data: bytes, file: str, limits: Limits, result: CanonicalTabl
         if not sheet.rows:
             result.tables[name] = SCHEMA[name].empty()
             continue
-        header_row, header = sheet.rows[0]
-        width = max(len(cells) for _, cells in sheet.rows)
+        at = _header_index(SCHEMA[name], sheet.rows)
+        header_row, header = sheet.rows[at]
+        body = sheet.rows[at + 1 :]
+        width = max([len(header)] + [len(cells) for _, cells in body])
         grid = pl.DataFrame(
-            [cells + [None] * (width - len(cells)) for _, cells in sheet.rows[1:]],
+            [cells + [None] * (width - len(cells)) for _, cells in body],
             schema={f"c{i}": pl.String for i in range(width)},
             orient="row",
-        ).with_columns(pl.Series(ROW, [n for n, _ in sheet.rows[1:]], dtype=pl.Int64))
+        ).with_columns(pl.Series(ROW, [n for n, _ in body], dtype=pl.Int64))
         typed, source, more = _raw_table(SCHEMA[name], header, header_row, grid, file, sheet.name)
         result.problems += more
         if typed is not None:

@@ -51,6 +51,7 @@ _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _UK = r"^\d{1,2}/\d{1,2}/\d{4}$"
 _WHOLE_NUMBER_ID = r"^(\d+)\.0+$"
 _SCIENTIFIC = r"^\d+(?:\.\d+)?[eE][+-]?\d+$"
+_THOUSANDS = r"^\d{1,3}(?:,\d{3})+(?:\.0+)?$"
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,10 @@ def _parsed(column: Column) -> tuple[pl.Expr, pl.Expr | None]:
     if column.dtype == pl.Boolean():
         return _boolean(text), None
     if column.dtype == pl.Int64():
-        return _whole(text).cast(pl.Int64, strict=False), None
+        # "12,345": Excel's thousands separator, exported as formatted. Only whole numbers
+        # in groups of three (a decimal comma, "1,5", stays unreadable).
+        grouped = pl.when(text.str.contains(_THOUSANDS)).then(text.str.replace_all(",", "")).otherwise(text)
+        return _whole(grouped).cast(pl.Int64, strict=False), None
     if column.dtype == pl.Float64():
         return text.cast(pl.Float64, strict=False), None
     if column.codes is not None:
