@@ -42,6 +42,13 @@ def _zipped_folder() -> bytes:
     return out.getvalue()
 
 
+CIN_XML = (
+    b'<?xml version="1.0"?>\n<Message>\n<Header><CollectionDetails><Collection>CIN</Collection>'
+    b"<Year>2024</Year><ReferenceDate>2024-03-31</ReferenceDate></CollectionDetails></Header>\n"
+    b"<Children><Child><ChildIdentifiers><LAchildID>C\xa31</LAchildID></ChildIdentifiers>"
+    b"</Child></Children>\n</Message>\n"
+)
+
 CASES = {
     "a title line above a canonical header names the row the header is on": (
         {"children.csv": b"Children report 31/03/2024\nchild_id,sex,date_of_birth\nC1,M,2015-01-02\n"},
@@ -141,6 +148,18 @@ CASES = {
         {"export.csv": b"  \n"},
         "export.csv: the file is empty, so there is nothing to read: export the data again",
     ),
+    "a CIN census saved as Windows-1252 without saying so names the byte, the line and the fix": (
+        {"cin.xml": CIN_XML},
+        "cin.xml row 4: the file is not well-formed XML: byte 0xa3 on line 4 is not UTF-8 (a '£' "
+        "or an accented letter saved as Windows-1252?): save the file as UTF-8, or declare its "
+        'encoding on the first line (<?xml version="1.0" encoding="windows-1252"?>)',
+    ),
+    "a CIN census cut short mid-element says it looks cut short": (
+        {"cin.xml": CIN_XML.replace(b"\xa3", b"")[:150]},
+        "cin.xml row 3: the file is not well-formed XML: it ends on line 3 before its elements "
+        "are closed, so it looks cut short (an interrupted export, download or copy): export or "
+        "copy it again",
+    ),
     "a zip of a folder says to unzip it": (
         {"export.zip": _zipped_folder()},
         "export.zip: a .zip archive is not opened: unzip it and give the folder (or upload the "
@@ -162,6 +181,13 @@ def test_a_messy_export_is_refused_with_a_located_message_and_nothing_stored(
         store.load(files, by="analyst", as_at=AS_AT)
     assert message in [str(p) for p in rejected.value.report.errors]
     assert _tree(tmp_path) == []
+
+
+def test_a_file_that_could_not_be_read_is_not_also_told_its_date_was_assumed():
+    from journey.engine.casedata.load import read_files
+
+    _, report = read_files({"cin.xml": CIN_XML})
+    assert [p.code for p in report.problems] == ["unreadable_xml"]
 
 
 def test_trailing_commas_on_every_record_of_an_ssda903_file_are_read_as_blank():

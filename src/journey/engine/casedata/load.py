@@ -233,9 +233,14 @@ def read_files(
         report.add(refused.problem)
         return Extract(validate({}, as_at=as_at)[0], as_at=as_at), report
     report.extend(result.problems)
-    as_at = as_at or result.as_at
-    if as_at is None:
-        as_at = date.today()
+    assumed = as_at is None and result.as_at is None
+    as_at = as_at or result.as_at or date.today()
+    # A file that could not be read at all may well say its date: only an extract that was
+    # read is told that today's date is assumed.
+    unread = any(p.severity == ERROR for p in result.problems) and not any(
+        frame.height for frame in result.tables.values()
+    )
+    if assumed and not unread:
         report.add(
             Problem(
                 WARNING,

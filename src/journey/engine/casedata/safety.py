@@ -195,7 +195,36 @@ def parse_xml(data: bytes, file: str, limits: Limits | None = None) -> Element:
             f"(entity expansion and external references): {err!r}",
         ) from None
     except ParseError as err:
-        raise _refuse(file, "unreadable_xml", f"the file is not well-formed XML: {err}") from None
+        raise _refuse(file, "unreadable_xml", xml_error(data, err)) from None
+
+
+#: An XML declaration naming an encoding other than UTF-8 (its bytes are then not UTF-8).
+_OTHER_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*encoding=[\"'](?!utf-?8[\"'])", re.I)
+
+
+def xml_error(data: bytes, err: ParseError) -> str:
+    """Why the XML cannot be parsed; a byte that is not UTF-8 is named as an encoding fault
+    (an XML file that declares no encoding must be UTF-8)."""
+    if "invalid token" in str(err) and not _OTHER_ENCODING.match(data[:200]):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            at = data[: bad.start].count(b"\n") + 1
+            return (
+                f"the file is not well-formed XML: byte 0x{data[bad.start]:02x} on line {at} is "
+                "not UTF-8 (a '£' or an accented letter saved as Windows-1252?): save the file as "
+                "UTF-8, or declare its encoding on the first line "
+                "(<?xml version=\"1.0\" encoding=\"windows-1252\"?>)"
+            )
+    line: int | None = err.position[0] if getattr(err, "position", None) else None
+    ends = "unclosed token" in str(err) or "no element found" in str(err)
+    if ends and line is not None and line >= data.rstrip().count(b"\n") + 1:
+        return (
+            f"the file is not well-formed XML: it ends on line {line} before its elements are "
+            "closed, so it looks cut short (an interrupted export, download or copy): export or "
+            "copy it again"
+        )
+    return f"the file is not well-formed XML: {err}"
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")

@@ -79,7 +79,7 @@ from journey.engine.casedata.formats._common import (
     parse_dates,
 )
 from journey.engine.casedata.load import ExtractFormat, register_format
-from journey.engine.casedata.safety import Limits, UnsafeInput, check_size
+from journey.engine.casedata.safety import Limits, UnsafeInput, check_size, xml_error
 from journey.engine.casedata.validation import FILE, ROW, SHEET, Source
 from journey.engine.periods import add_working_days
 
@@ -205,7 +205,7 @@ def parse_census_xml(
             Problem(
                 ERROR,
                 "unreadable_xml",
-                f"the file is not well-formed XML: {err}",
+                xml_error(data, err),
                 file=file,
                 row=line,
             )
