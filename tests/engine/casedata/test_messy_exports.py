@@ -249,3 +249,18 @@ def test_a_whole_number_with_thousands_separators_is_read_but_a_decimal_comma_is
         "population.csv row 4, column population_0_17: '3,5' is not a whole number"
     ]
     assert extract.tables["population"].collect()["population_0_17"].to_list() == [33000, 1234567, None]
+
+
+def test_a_child_given_twice_with_two_dates_of_birth_is_warned_saying_which_date_is_used():
+    from journey.engine.casedata.load import read_files
+
+    _, report = read_files(
+        {"children.csv": b"child_id,date_of_birth\nC1,2015-01-02\nC2,2016-05-06\nc1,2014-01-02\nC2,2016-05-06\n"},
+        as_at=AS_AT,
+    )
+    assert [str(p) for p in report.problems] == [
+        "children.csv row 4, column child_id: repeats the key (child_id 'C1') of row 2 with a "
+        "different date_of_birth (2014-01-02, not 2015-01-02): the one on row 2 is used; correct "
+        "the record that is wrong and give the child once",
+        "children.csv row 5, column child_id: repeats the key (child_id 'C2') of row 3",
+    ]

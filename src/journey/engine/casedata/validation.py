@@ -581,8 +581,13 @@ def _duplicate_keys(table: Table, frame: pl.LazyFrame, source: Source) -> list[p
     repeated = frame.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key])).filter(
         (pl.col(key[0]) if len(key) == 1 else pl.struct(key)).is_duplicated()
     )
+    # A child given twice with two dates of birth: the first row's is the one every figure
+    # uses (measures take a child's first row), so the warning says which and what differs.
+    dob = "date_of_birth" if table.name == "children" else None
     first = repeated.group_by(key, maintain_order=True).agg(
-        pl.col(_INDEX).min().alias("_first_i"), pl.col(ROW).first().alias("_first_row")
+        pl.col(_INDEX).min().alias("_first_i"),
+        pl.col(ROW).first().alias("_first_row"),
+        *([pl.col(dob).first().alias("_first_dob")] if dob else []),
     )
     joined = repeated.join(first, on=key, how="inner", maintain_order="left")
     described = pl.concat_str(
@@ -611,9 +616,38 @@ def _duplicate_keys(table: Table, frame: pl.LazyFrame, source: Source) -> list[p
             "duplicate_key",
             key[-1],
             described,
-            pl.concat_str([pl.lit("repeats the key ("), described, pl.lit(") of "), earlier]),
+            pl.concat_str(
+                [pl.lit("repeats the key ("), described, pl.lit(") of "), earlier]
+                + ([_other_birth(dob, source, earlier)] if dob else [])
+            ),
         )
     ]
+
+
+def _other_birth(dob: str, source: Source, earlier: pl.Expr) -> pl.Expr:
+    """`` with a different date_of_birth (...)`` when a repeated child's differs, else ""."""
+    label = source.label(dob)
+    return (
+        pl.when(
+            pl.col(dob).is_not_null()
+            & pl.col("_first_dob").is_not_null()
+            & (pl.col(dob) != pl.col("_first_dob"))
+        )
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f" with a different {label} ("),
+                    _as_text(pl.col(dob)),
+                    pl.lit(", not "),
+                    _as_text(pl.col("_first_dob")),
+                    pl.lit("): the one on "),
+                    earlier,
+                    pl.lit(" is used; correct the record that is wrong and give the child once"),
+                ]
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
 
 
 #: Per table, (date, reason) columns that are given together or not at all (DfE: a ceased
