@@ -84,6 +84,15 @@ CASES = {
         "(the first extra value is 'SC1'): a value holding a comma must be in double quotes, or "
         "a column is missing its header",
     ),
+    "an SSD row longer than its header names the row and the extra value": (
+        {
+            "ssd_person.csv": b"pers_person_id,pers_sex,pers_ethnicity,pers_dob\n"
+            b"C1,F,WBRI,2015-01-02\nC2,M,WBRI,2016-01-02,Smith\n"
+        },
+        "ssd_person.csv row 3: row 3 has more values than the header's 4 columns (the first "
+        "extra value is 'Smith'): a value holding a comma must be in double quotes, or a column "
+        "is missing its header",
+    ),
     "a totals row under canonical records is named as one": (
         {"children.csv": b"child_id,sex,date_of_birth\nC1,M,2015-01-02\nTotal,,\n"},
         f"children.csv row 3, column child_id: this looks like a totals row ('TOTAL' in child_id), "

@@ -41,7 +41,12 @@ from pathlib import Path, PurePath
 import polars as pl
 
 from journey.engine.casedata import codes
-from journey.engine.casedata.csv_layout import header_below, header_not_first
+from journey.engine.casedata.csv_layout import (
+    header_below,
+    header_not_first,
+    overlong_problem,
+    overlong_row,
+)
 from journey.engine.casedata.formats._common import (
     ERROR,
     WARNING,
@@ -456,14 +461,28 @@ def _read_ssd_csv(
     if problems:
         result.problems += problems
         return None
-    try:
-        grid = pl.read_csv(
+    def read(ragged: bool) -> pl.DataFrame:
+        return pl.read_csv(
             io.BytesIO(text.encode("utf-8")),
             has_header=False,
             skip_rows=1,
             columns=sorted(set(positions.values())) or [0],
             infer_schema=False,
+            truncate_ragged_lines=ragged,
         )
+
+    try:
+        try:
+            grid = read(ragged=False)
+        except pl.exceptions.ComputeError:
+            # Rows longer than the header: cut back only when every extra value is blank.
+            overlong = overlong_row(text, len(header))
+            if overlong is not None:
+                result.problems.append(
+                    overlong_problem(*overlong, len(header), file=file, table=spec.name)
+                )
+                return None
+            grid = read(ragged=True)
     except pl.exceptions.PolarsError as err:
         result.problems.append(
             Problem(ERROR, "unreadable_file",
