@@ -479,3 +479,28 @@ def test_a_manual_measure_without_a_definition_shows_the_plan_s_notes_and_no_def
     counted = body[body.index("What is counted"):]
     assert "Children on a plan visited within 10 working days of the last visit." in counted
     assert "Entered by hand each month" in counted and "Definition from" not in counted
+
+
+def _version_reads(queries) -> int:
+    return sum(1 for q in queries if 'MAX("plans_observation"."updated")' in q["sql"] or "MAX(`plans_observation`.`updated`)" in q["sql"])
+
+
+def test_a_page_reads_the_data_version_once_however_often_its_parts_ask(loaded, board_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for url in (reverse("plans:measure", args=["cp_visits"]), reverse("plans:dashboard")):
+        with CaptureQueriesContext(connection) as queries:
+            assert board_member.get(url).status_code == 200
+        assert _version_reads(queries.captured_queries) == 1, url
+
+
+def test_outside_a_page_each_reading_of_the_data_version_sees_the_latest_figures(loaded):
+    before = services.data_version()
+    Observation.objects.create(measure_id="cp_visits", period="2023-07", period_type="month", value=90.0)
+    assert services.data_version() != before
+    with services.one_data_version():
+        inside = services.data_version()
+        Observation.objects.create(measure_id="cp_visits", period="2023-08", period_type="month", value=91.0)
+        assert services.data_version() == inside  # one reading per page
+    assert services.data_version() != inside

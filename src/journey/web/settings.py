@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "journey.web.accounts.middleware.AuditedLoginRequiredMiddleware",
     "journey.web.accounts.middleware.SessionIdleTimeoutMiddleware",
     "journey.web.casedata.middleware.UploadSizeLimitMiddleware",
+    "journey.web.plans.middleware.OneDataVersionMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during sign-in into its page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -13,7 +13,9 @@ import hashlib
 import math
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -451,11 +453,33 @@ def months_available(version: tuple[int, str] | None = None) -> list[str]:
     return found
 
 
+_ONE_VERSION: ContextVar[dict[str, tuple[int, str]] | None] = ContextVar("journey_data_version", default=None)
+
+
 def data_version() -> tuple[int, str]:
-    """Changes whenever a figure is added, changed or removed (one aggregate query)."""
+    """Changes whenever a figure is added, changed or removed (one aggregate query; read
+    once per page inside :func:`one_data_version`)."""
+    memo = _ONE_VERSION.get()
+    if memo is not None and "version" in memo:
+        return memo["version"]
     stats = Observation.objects.aggregate(n=Count("id"), last=Max("updated"))
     last = stats["last"].isoformat() if stats["last"] else ""
-    return stats["n"], last
+    version = (stats["n"], last)
+    if memo is not None:
+        memo["version"] = version
+    return version
+
+
+@contextmanager
+def one_data_version() -> Iterator[None]:
+    """Within this block the data version is read once: a page's ETag, its figures and the
+    narrative beside them ask for it three times, each an aggregate over every figure. For
+    requests that change nothing (GET, HEAD): see ``OneDataVersionMiddleware``."""
+    token = _ONE_VERSION.set({})
+    try:
+        yield
+    finally:
+        _ONE_VERSION.reset(token)
 
 
 def monthly_values(version: tuple[int, str] | None = None) -> dict[str, dict[str, dict[str, float | None]]]:
