@@ -16,18 +16,27 @@ WITH_BREAKDOWNS = sorted(m for m, d in REGISTRY.items() if d.breakdowns)
 
 
 @pytest.fixture(scope="module")
-def figures() -> pl.DataFrame:
+def extract() -> dict[str, pl.DataFrame]:
     from journey.engine.casedata.synth import synth_extract
 
-    tables = {
-        n: df.lazy()
-        for n, df in synth_extract(population=1500, first_month="2022-04", last_month="2023-03", seed=5).items()
-    }
-    return compute(tables, "2022-10", "2023-03", partitions=1)
+    # A small council: seed 6 staffs every case-holding role (seed 5 happens to have no
+    # newly qualified ASYE worker, so the ASYE caseload would have no breakdowns to check).
+    return synth_extract(population=1500, first_month="2022-04", last_month="2023-03", seed=6)
+
+
+@pytest.fixture(scope="module")
+def figures(extract) -> pl.DataFrame:
+    return compute({n: df.lazy() for n, df in extract.items()}, "2022-10", "2023-03", partitions=1)
 
 
 def test_the_library_has_measures_with_breakdowns_to_check():
     assert len(WITH_BREAKDOWNS) >= 40
+
+
+def test_the_council_checked_staffs_every_case_holding_role(extract):
+    from journey.engine.measures.workforce import CASE_HOLDING_ROLES
+
+    assert set(CASE_HOLDING_ROLES) <= set(extract["workers"]["role"].unique())
 
 
 @pytest.mark.parametrize("measure_id", WITH_BREAKDOWNS)
