@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from journey.web.accounts.roles import Role
+
+DATA = Path(__file__).parent / "data"
 
 
 def test_a_refused_page_says_what_the_role_cannot_do_not_something_else(client_for):
@@ -15,6 +19,21 @@ def test_a_refused_page_says_what_the_role_cannot_do_not_something_else(client_f
     body = response.content.decode()
     assert "Your role (Scrutiny councillor) cannot manage users, roles and teams" in body
     assert "child-level" not in body.lower() and "individual children" not in body
+    assert "ask an administrator to change your role" in body
+
+
+def test_a_refusal_that_no_role_change_would_lift_does_not_suggest_one(client_for, make_user):
+    # Someone else's narrative: the owner, the data team or a director may write it.
+    from journey.web.plans import services
+
+    services.save_plan_version((DATA / "plan.yaml").read_text(), filename="plan.yaml", user=None)
+    other = client_for(Role.SERVICE_LEAD, "not-the-owner")
+    response = other.post(reverse("narrative:edit", args=["cp_visits", "2023-06"]),
+                          {"version": 0, "intent": "save", "working_well": "x"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Only the measure&#x27;s owner, the data team or a director can write this narrative." in body
+    assert "change your role" not in body
 
 
 def test_a_refused_child_list_says_why_children_are_not_shown(client_for, db):
