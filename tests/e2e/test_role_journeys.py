@@ -185,6 +185,17 @@ def test_a_service_lead_writes_and_submits_the_narrative_beside_its_figures(coun
     check_accessible(page)
     shots(page, "submitted")
 
+    # The director signs it off reading the same figures and chart.
+    director = sign_in(browser, live_server, "dana")
+    director.goto(f"{live_server.url}/narrative/sign-off/")
+    director.get_by_role("link", name=re.compile("Review CP visits in timescale")).click()
+    assert "84.5%" in director.locator("#narrative-figure").inner_text()
+    wait_for_chart(director)
+    check_accessible(director)
+    shots(director, "sign-off")
+    director.get_by_role("button", name="Approve this narrative").click()
+    director.get_by_text("Nothing is waiting for sign-off.").wait_for()
+
 
 def test_a_team_manager_filters_sorts_and_downloads_the_children_behind_a_figure(council, live_server, browser, shots):
     from journey.web.accounts.models import AuditEvent
