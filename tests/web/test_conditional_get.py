@@ -151,3 +151,16 @@ def test_a_waiting_message_is_shown_not_hidden_behind_a_304(loaded, board_member
     assert "Your password has been changed." in again.content.decode()
     assert "ETag" not in again  # a page with a message is always drawn
     assert _again(board_member, DASHBOARD, first).status_code == 304  # shown once, then 304s
+
+
+def test_what_one_release_kept_in_the_shared_cache_is_never_read_by_another(monkeypatch):
+    # The file cache outlives an upgrade; a plan or a page's figures pickled by the release
+    # before may lack what this one reads, so every key names the code running.
+    from journey.web import release
+    from journey.web.plans import services
+
+    before = services.cache_key("plan", "same", "parts")
+    monkeypatch.setattr(release, "code_version", lambda: "another-release")
+    after = services.cache_key("plan", "same", "parts")
+    assert before != after and before.startswith("journey:plan:") and after.startswith("journey:plan:")
+    assert services.cache_key("plan", "same", "parts") == after

@@ -14,8 +14,6 @@ is always drawn.
 from __future__ import annotations
 
 import hashlib
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -25,24 +23,10 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
-import journey
 from journey.web.plans import services
+from journey.web.release import CODE_SUFFIXES, code_version
 
-CODE_SUFFIXES = {".py", ".html", ".css", ".js"}
-
-
-@cache
-def code_version() -> str:
-    """A hash of the engine's and the web's code, templates and own static files: a new
-    release draws pages differently, so their old ETags must not match."""
-    root = Path(journey.__file__).parent
-    digest = hashlib.sha256(journey.__version__.encode())
-    for path in sorted(root.rglob("*")):
-        if path.suffix in CODE_SUFFIXES and "vendor" not in path.parts and path.is_file():
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
+__all__ = ["CODE_SUFFIXES", "code_version"]
 
 def figures_version() -> tuple[Any, ...]:
     """The figures, the plan in force and DfE's benchmarks (two small queries, a stat)."""

@@ -40,8 +40,13 @@ from journey.web.plans.models import Observation, ObservationImport, PlanVersion
 
 
 def cache_key(kind: str, *parts: Any) -> str:
-    """A cache key for ``kind`` of value depending on ``parts`` (versions, ids, months)."""
-    return f"journey:{kind}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:40]}"
+    """A cache key for ``kind`` of value depending on ``parts`` (versions, ids, months) and
+    on the code running: the shared cache outlives a release, and a value pickled by the one
+    before (a plan, a page's figures) may lack what this one reads."""
+    from journey.web.release import code_version
+
+    digest = hashlib.sha256(repr((code_version(), parts)).encode()).hexdigest()[:40]
+    return f"journey:{kind}:{digest}"
 
 
 def cached(key: str, build: Callable[[], Any]) -> Any:
