@@ -453,6 +453,31 @@ def test_skip_links_jump_to_each_priority_table(loaded, board_member):
     assert body.index('href="#priority-A"') < body.index('class="govuk-header')
 
 
+def test_a_dashboard_drawn_from_its_kept_body_is_the_same_page_skip_links_and_all(loaded, board_member):
+    import re
+
+    def drawn(response):
+        # The sign-out form's CSRF token is masked afresh on every response.
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    first = board_member.get(reverse("plans:dashboard"), {"months": "6"})
+    again = board_member.get(reverse("plans:dashboard"), {"months": "6"})
+    assert first.context["page"].body is None and again.context["page"].body is not None
+    assert drawn(again) == drawn(first)
+    assert again.context["page"].skip_links == [
+        ("priority-A", "A – Planning and safety (CIN and CP)"),
+        ("priority-B", "B – Child's journey through the system"),
+        ("priority-D", "D – People and workforce"),
+    ]
+    # Red only: one red measure, so one priority's table and one skip link.
+    services.import_observations(DATA / "observations_june_revised.csv", user=None)
+    for _ in range(2):
+        red = board_member.get(reverse("plans:dashboard"), {"red": "1"})
+        assert red.context["page"].skip_links == [("priority-A", "A – Planning and safety (CIN and CP)")]
+    assert red.context["page"].body is not None
+    assert again.context["page"].columns[0] == "Jan-2023"
+
+
 def test_a_manual_measure_s_definition_from_the_plan_is_on_its_page(db, board_member):
     text = (DATA / "plan.yaml").read_text().replace(
         "        source: manual\n        owner: sam\n",

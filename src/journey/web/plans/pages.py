@@ -305,6 +305,12 @@ class Dashboard:
     month_choices: tuple[int, ...] = MONTH_COLUMNS
     cache_key: str | None = None
     """What the rendered page body depends on (None: render it afresh)."""
+    skip_links: list[tuple[str, str]] = field(default_factory=list)
+    """(anchor, priority title) of each priority with rows shown: the page's skip links."""
+    body: SafeString | None = None
+    """The page body as rendered before under ``cache_key``, when it was kept: then the
+    fields only the body shows (blocks, counts, changes, signals and the like) are left
+    empty, as the month's summary was not read."""
 
     @property
     def month_label(self) -> str:
@@ -469,17 +475,23 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
             else f"'{month_text}' is not a month like 2023-06; showing {month_label(month)}."
         )
     warm_up_in_background(version)
-    summary = _month_summary(plan, version, month, months)
     mine = services.measures_owned_by(plan, user) if filters.mine else set()
     page.suppress = sees_small_numbers_hidden(user) and plan.small_numbers.active
     page.columns = [month_label(m) for m in services.recent_months(month, filters.columns)]
+    page.cache_key = services.cache_key(
+        "dashboard-body", services.plan_key(plan), version, month, services.benchmarks_version(),
+        page.notice, filters, tuple(sorted(mine)), page.suppress, publications_stamp(),
+    )
+    kept = cache.get(page.cache_key)
+    if isinstance(kept, _DashboardBody):
+        # The body is everything the month's figures decide: once it is kept, a page needs
+        # neither the month's summary (the largest value in the cache) nor its rows.
+        page.body, page.skip_links = mark_safe(kept.html), list(kept.skip_links)  # noqa: S308 - rendered, auto-escaped
+        return page
+    summary = _month_summary(plan, version, month, months)
     page.latest_shown = any(row.latest_figure for _priority, rows in summary.blocks for row in rows)
     as_at = {row.latest.as_at for _priority, rows in summary.blocks for row in rows if row.latest and row.latest.as_at}
     page.latest_heading = f"{max(as_at).day} {max(as_at):%b}" if as_at else ""
-    page.cache_key = services.cache_key(
-        "dashboard-body", services.plan_key(plan), version, month, summary.benchmarks_version,
-        page.notice, filters, tuple(sorted(mine)), page.suppress, publications_stamp(),
-    )
     for priority, all_rows in summary.blocks:
         rows = [
             _for_reader(row, filters.columns, page.suppress)
@@ -500,7 +512,16 @@ def dashboard(user: Any, month_text: str | None, filters: DashboardFilters) -> D
     page.signals = summary.signals
     page.spc_shown = any(row.spc is not None for _priority, rows in summary.blocks for row in rows)
     page.previous_month = summary.previous_month
+    page.skip_links = [(block.anchor, block.priority.title) for block in page.blocks if block.rows]
     return page
+
+
+@dataclass(frozen=True)
+class _DashboardBody:
+    """A rendered dashboard body and the skip links to its priorities, kept together."""
+
+    html: str
+    skip_links: tuple[tuple[str, str], ...]
 
 
 def sees_small_numbers_hidden(user: Any) -> bool:
@@ -538,14 +559,11 @@ def dashboard_body(page: Dashboard, filters: DashboardFilters) -> SafeString:
     result is the same for everyone who sees the same rows: so it is rendered once per plan,
     data version, month, benchmarks and filters (and, for "my measures", the measures shown).
     """
-    key = page.cache_key
-    html = cache.get(key) if key is not None else None
-    if html is None:
-        html = render_to_string(
-            "plans/_dashboard_body.html", {"page": page, "filters": filters}
-        )
-        if key is not None:
-            cache.set(key, html)
+    if page.body is not None:
+        return page.body
+    html = render_to_string("plans/_dashboard_body.html", {"page": page, "filters": filters})
+    if page.cache_key is not None:
+        cache.set(page.cache_key, _DashboardBody(html, tuple(page.skip_links)))
     return mark_safe(html)  # noqa: S308 - a rendered, auto-escaped template
 
 
