@@ -520,6 +520,31 @@ def test_a_page_reads_the_data_version_once_however_often_its_parts_ask(loaded, 
         assert _version_reads(queries.captured_queries) == 1, url
 
 
+def test_a_page_reads_the_active_plan_once_however_often_its_parts_ask(loaded, board_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def plan_reads(queries) -> int:
+        # services.active_plan's query (the ETag's active_plan_version is another).
+        return sum(1 for q in queries if '"plans_planversion"."sha256" AS "sha256"' in q["sql"])
+
+    for url in (reverse("plans:measure", args=["cp_visits"]), reverse("plans:dashboard")):
+        board_member.get(url)  # warm: the plan is parsed and kept
+        with CaptureQueriesContext(connection) as queries:
+            assert board_member.get(url).status_code == 200
+        assert plan_reads(queries.captured_queries) == 1, url
+
+
+def test_a_plan_saved_between_pages_is_the_next_page_s_plan(loaded, board_member):
+    assert "CP visits in timescale" in board_member.get(reverse("plans:dashboard")).content.decode()
+    services.save_plan_version(
+        (DATA / "plan.yaml").read_text().replace("CP visits in timescale", "CP visits on time"),
+        filename="plan.yaml", user=None,
+    )
+    body = board_member.get(reverse("plans:dashboard")).content.decode()
+    assert "CP visits on time" in body and "CP visits in timescale" not in body
+
+
 def test_outside_a_page_each_reading_of_the_data_version_sees_the_latest_figures(loaded):
     before = services.data_version()
     Observation.objects.create(measure_id="cp_visits", period="2023-07", period_type="month", value=90.0)

@@ -12,8 +12,8 @@ from journey.web.plans import services
 class OneDataVersionMiddleware:
     """GET and HEAD requests change no figures, so everything a page shows (its ETag, its
     figures, the narrative beside them) reads the data version once (an aggregate over
-    every figure) instead of each time it is asked. Requests that may change figures read
-    it afresh each time."""
+    every figure) instead of each time it is asked, and the active plan once. Requests that
+    may change figures or the plan read them afresh each time."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

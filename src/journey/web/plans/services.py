@@ -114,7 +114,20 @@ def active_plan_version() -> PlanVersion | None:
 
 
 def active_plan() -> Plan | None:
-    """The plan in force, or ``None`` before any plan has been loaded. One query when warm."""
+    """The plan in force, or ``None`` before any plan has been loaded. One query when warm;
+    inside :func:`one_data_version` (a GET or HEAD page), read once per page: a measure page
+    asks for it four times. A plan is frozen, so the page's callers cannot change it for
+    each other."""
+    memo = _ONE_VERSION.get()
+    if memo is not None and "plan" in memo:
+        return memo["plan"]
+    plan = _read_active_plan()
+    if memo is not None:
+        memo["plan"] = plan
+    return plan
+
+
+def _read_active_plan() -> Plan | None:
     row = PlanVersion.objects.filter(active=True).values_list("sha256", "filename").first()
     if row is None:
         return None
@@ -458,7 +471,8 @@ def months_available(version: tuple[int, str] | None = None) -> list[str]:
     return found
 
 
-_ONE_VERSION: ContextVar[dict[str, tuple[int, str]] | None] = ContextVar("journey_data_version", default=None)
+_ONE_VERSION: ContextVar[dict[str, Any] | None] = ContextVar("journey_data_version", default=None)
+"""Within one page: the data version and the active plan, each read once."""
 
 
 def data_version() -> tuple[int, str]:
@@ -466,7 +480,8 @@ def data_version() -> tuple[int, str]:
     once per page inside :func:`one_data_version`)."""
     memo = _ONE_VERSION.get()
     if memo is not None and "version" in memo:
-        return memo["version"]
+        version: tuple[int, str] = memo["version"]
+        return version
     stats = Observation.objects.aggregate(n=Count("id"), last=Max("updated"))
     last = stats["last"].isoformat() if stats["last"] else ""
     version = (stats["n"], last)
@@ -478,8 +493,9 @@ def data_version() -> tuple[int, str]:
 @contextmanager
 def one_data_version() -> Iterator[None]:
     """Within this block the data version is read once: a page's ETag, its figures and the
-    narrative beside them ask for it three times, each an aggregate over every figure. For
-    requests that change nothing (GET, HEAD): see ``OneDataVersionMiddleware``."""
+    narrative beside them ask for it three times, each an aggregate over every figure. So
+    is the active plan (a query and an unpickling each time). For requests that change
+    nothing (GET, HEAD): see ``OneDataVersionMiddleware``."""
     token = _ONE_VERSION.set({})
     try:
         yield
