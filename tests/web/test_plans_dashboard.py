@@ -478,6 +478,28 @@ def test_a_dashboard_drawn_from_its_kept_body_is_the_same_page_skip_links_and_al
     assert again.context["page"].columns[0] == "Jan-2023"
 
 
+def test_a_measure_s_kept_figures_leave_the_plan_out_and_the_page_read_back_is_the_same(loaded, board_member):
+    import pickle
+    import re
+
+    from journey.web.plans import pages
+
+    plan = services.active_plan()
+    measure = services.find_measure(plan, "cp_visits")
+    built = pages._measure_figures(plan, services.data_version(), measure, "2023-06")
+    assert pickle.loads(pickle.dumps(built)).plan is None  # the cache's copy: no plan in it
+    read_back = pages._measure_figures(plan, services.data_version(), measure, "2023-06")
+    assert read_back is not built and read_back.plan is plan and read_back.rows == built.rows
+
+    def drawn(response):
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    url = reverse("plans:measure", args=["cp_visits"])
+    assert drawn(board_member.get(url, {"month": "2023-05"})) == drawn(board_member.get(url, {"month": "2023-05"}))
+    chart = reverse("plans:measure_chart", args=["cp_visits"])
+    assert board_member.get(chart).content == board_member.get(chart).content
+
+
 def test_a_manual_measure_s_definition_from_the_plan_is_on_its_page(db, board_member):
     text = (DATA / "plan.yaml").read_text().replace(
         "        source: manual\n        owner: sam\n",

@@ -961,6 +961,11 @@ class _MeasureFigures:
     fraction: tuple[float, float] | None = None
     breakdowns: list[BreakdownData] = field(default_factory=list)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Kept without the plan: its cache key names the plan, and the page that reads it
+        back has the plan already (unpickling it again was half of the value's size)."""
+        return {**self.__dict__, "plan": None}
+
     def chart(self, measure: Measure, suppress: bool) -> MeasureChart | None:
         """The chart; for a reader who may not see small numbers, without the months they hide."""
         points = [
@@ -986,7 +991,7 @@ def _measure_figures(
     key = services.cache_key("measure", services.plan_key(plan), version, measure.id, month, publications_stamp())
     found = cache.get(key)
     if found is not None:
-        return found
+        return replace(found, plan=plan)  # kept without it: the key names this plan
     rows: list[MonthRow] = []
     points: list[ChartPoint] = []
     result = None
