@@ -32,6 +32,7 @@ import polars as pl
 
 from journey.engine.casedata.schema import SCHEMA, Extract
 from journey.engine.evaluation import evaluate_plan
+from journey.engine.measures import OBSERVATION_SCHEMA
 from journey.engine.measures.history import (
     ReferralHistory,
     referrals_complete_from,
@@ -53,18 +54,9 @@ breakdown cell of it), so a breakdown cell that no longer exists does not linger
 
 FIGURE_SCHEMA = pl.Schema(
     {
-        "measure_id": pl.String,
-        "period": pl.String,
-        "period_type": pl.String,
-        "breakdown": pl.String,
-        "breakdown_value": pl.String,
-        "value": pl.Float64,
-        "numerator": pl.Float64,
-        "denominator": pl.Float64,
-        "flagged": pl.Int64,
-        "as_at": pl.Date,
-        "note": pl.String,
-        "snapshot": pl.String,
+        **{name: dtype for name, dtype in OBSERVATION_SCHEMA.items() if name != "snapshot"},
+        "note": pl.String(),
+        "snapshot": pl.String(),
     }
 )
 """Figures as kept per snapshot: the observations contract with empty text for no
