@@ -6,6 +6,26 @@ import threading
 
 import pytest
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--lang=en-GB",
+]
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium (a browser download fails on the test machines), British English."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
 
 @pytest.fixture(autouse=True)
 def close_connections_opened_under_playwright(monkeypatch):

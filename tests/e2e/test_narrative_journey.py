@@ -14,13 +14,6 @@ from tests.web.workflow_plan import activate_plan
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MEASURE = "cp_visits_in_time"
 MONTH = "2024-06"
 
@@ -52,16 +45,6 @@ def people(transactional_db, monkeypatch):
         "dana": make("dana", "director", "Dana Director"),
         "bea": make("bea", "board_member", "Bea Board"),
     }
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def sign_in(browser, live_server, username):

@@ -22,8 +22,6 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "web" / "data"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=en-GB",
-                 "--disable-component-update", "--disable-sync"]
 MONDAY = {"width": 1366, "height": 768}
 
 CHILDREN = "child_id,sex,date_of_birth\n" + "".join(
@@ -84,16 +82,6 @@ def council(transactional_db, monkeypatch, settings, tmp_path):
     )
     yield {"draft": draft}
     services.clear_caches()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
